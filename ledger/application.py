@@ -1,0 +1,222 @@
+"""The ledger application: accept or refuse entries, and record them with provenance.
+
+`Ledger.record` is the one write path. It drops entries already recorded
+(same id, same content), fills in what the ledger owns (sequence, recorded
+time, id, author, hash chain, the share price in force), loads the timelines
+the entries touch, checks the rules, and appends the batch in one
+transaction. If another writer got there first it starts again from the new
+head, so two clerks admitting the same member at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import msgspec
+
+from ledger import events as ev
+from ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
+from ledger.recorders import HeadRow, IndexRow
+from ledger.store import Store
+from ledger.validate import check, statutes_of
+
+GENESIS = "0" * 64
+FULL_LOAD_SUBJECTS = 2_000
+ATTEMPTS = 5
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def format_recorded(moment: dt.datetime) -> str:
+    """Recorded times are fixed-width UTC strings, so they sort as they compare."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_recorded(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+
+
+def content_digest(entry: ev.Entry) -> str:
+    """What makes two entries with one id 'the same': everything but provenance."""
+    bare = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None, by=None)
+    return hashlib.sha256(ev.encode(bare)).hexdigest()
+
+
+def chain_hash(previous: str, entry: ev.Entry) -> str:
+    """The entry's link in the hash chain: its bytes (hash left out) after the previous hash."""
+    unhashed = msgspec.structs.replace(entry, hash=None)
+    return hashlib.sha256(previous.encode() + ev.encode(unhashed)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The outcome of a write: entries added, and entries that were already there."""
+
+    added: list[ev.Entry]
+    present: list[ev.Entry]
+
+
+@dataclass
+class Ledger:
+    """The write side: entries in, rules checked, events out."""
+
+    store: Store
+    clock: Clock = utc_now
+    user: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.user:
+            try:
+                self.user = getpass.getuser()
+            except (KeyError, OSError):
+                self.user = "unknown"
+
+    def record(self, batch: Sequence[tuple[ev.Entry, Source]]) -> Recorded:
+        """Check and record a batch, all or nothing; raises `Refused` with every refusal."""
+        for _ in range(ATTEMPTS):
+            try:
+                return self._record_once(batch)
+            except ConcurrentWrite:
+                continue
+        raise StoreError(f"gave up after {ATTEMPTS} attempts: other writers keep appending")
+
+    def _record_once(self, batch: Sequence[tuple[ev.Entry, Source]]) -> Recorded:
+        head = self.store.head() or HeadRow(0, "", GENESIS)
+        statutes = statutes_of(self.store.timelines([ev.STATUTES]))
+        batch = [(self._normalise(entry, statutes), source) for entry, source in batch]
+        fresh, present, refusals = self._drop_present(batch)
+        if refusals:
+            raise Refused(refusals)
+        stamped = self._stamp(fresh, head)
+        subjects = self._subjects(stamped)
+        refusals += self._check_retractions(stamped)
+        if refusals:
+            raise Refused(refusals)
+        new = [entry for entry, _ in stamped]
+        wide = len(subjects) > FULL_LOAD_SUBJECTS or any(
+            isinstance(e, ev.StatutesAmended) for e in new
+        )
+        everything = {s for subject_list in subjects.values() for s in subject_list}
+        everything.add(ev.STATUTES)
+        old = list(self.store.entries()) if wide else self.store.timelines(sorted(everything))
+        refusals = check(
+            old + new,
+            {e.seq or 0 for e in new},
+            {entry.seq or 0: source for entry, source in stamped},
+            None if wide else frozenset(everything),
+        )
+        if refusals:
+            raise Refused(refusals)
+        chained = self._chain(new, head.hash)
+        self.store.append(
+            chained,
+            [
+                IndexRow(e.seq or 0, e.id or "", e.recorded or "", content_digest(e), e.hash or "", subjects[e.seq or 0])
+                for e in chained
+            ],
+        )
+        return Recorded(chained, present)
+
+    def _normalise(self, entry: ev.Entry, statutes: object) -> ev.Entry:
+        """Fill in what the ledger decides: the author, and the share price in force."""
+        entry = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None, by=entry.by or self.user)
+        if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
+            price = statutes.get("share_price", entry.date, entry.category)  # type: ignore[attr-defined]
+            entry = msgspec.structs.replace(entry, share_price=price)
+        if isinstance(entry, ev.EntryRetracted):
+            # Name the target by its id, so the retraction survives export and import.
+            target = self._target(entry)
+            if target is not None:
+                entry = msgspec.structs.replace(entry, entry=target.id)
+        return entry
+
+    def _drop_present(
+        self, batch: list[tuple[ev.Entry, Source]]
+    ) -> tuple[list[tuple[ev.Entry, Source]], list[ev.Entry], list[Refusal]]:
+        """Split off entries whose id is already recorded (or repeated) with the same content."""
+        known = self.store.known_ids([e.id for e, _ in batch if e.id])
+        seen: dict[str, str] = {}
+        fresh, present, refusals = [], [], []
+        for entry, source in batch:
+            if entry.id is None:
+                fresh.append((entry, source))
+                continue
+            digest = content_digest(entry)
+            earlier = known[entry.id].digest if entry.id in known else seen.get(entry.id)
+            if earlier is None:
+                seen[entry.id] = digest
+                fresh.append((entry, source))
+            elif earlier == digest:
+                present.append(entry)
+            else:
+                refusals.append(
+                    Refusal("entry-id-unique", entry, f"id {entry.id!r} is already used by a different entry", source)
+                )
+        return fresh, present, refusals
+
+    def _stamp(self, batch: list[tuple[ev.Entry, Source]], head: HeadRow) -> list[tuple[ev.Entry, Source]]:
+        """Give each entry its sequence number, recorded time and (if missing) id."""
+        now = self.clock()
+        if head.recorded:
+            now = max(now, parse_recorded(head.recorded) + dt.timedelta(microseconds=1))
+        stamped = []
+        for offset, (entry, source) in enumerate(batch, start=1):
+            seq = head.seq + offset
+            moment = format_recorded(now + dt.timedelta(microseconds=offset - 1))
+            entry = msgspec.structs.replace(entry, seq=seq, recorded=moment, id=entry.id or f"@{seq}")
+            stamped.append((entry, source))
+        return stamped
+
+    def _subjects(self, stamped: list[tuple[ev.Entry, Source]]) -> dict[int, tuple[str, ...]]:
+        """The timelines each new entry joins; a retraction joins its target's."""
+        subjects: dict[int, tuple[str, ...]] = {}
+        for entry, _ in stamped:
+            if isinstance(entry, ev.EntryRetracted):
+                target = self._target(entry)
+                subjects[entry.seq or 0] = target.subjects() if target else ()
+            else:
+                subjects[entry.seq or 0] = entry.subjects()
+        return subjects
+
+    def _target(self, retraction: ev.EntryRetracted) -> ev.Entry | None:
+        """The entry a retraction withdraws, by id or by sequence number."""
+        seq = self.store.seq_of(str(retraction.entry))
+        if seq is None and str(retraction.entry).lstrip("#").isdigit():
+            seq = int(str(retraction.entry).lstrip("#"))
+        return self.store.entry(seq) if seq else None
+
+    def _check_retractions(self, stamped: list[tuple[ev.Entry, Source]]) -> list[Refusal]:
+        """A retraction names an existing, live entry that is not itself a retraction."""
+        refusals = []
+        for entry, source in stamped:
+            if not isinstance(entry, ev.EntryRetracted):
+                continue
+            target = self._target(entry)
+            reason = None
+            if target is None:
+                reason = f"no recorded entry {entry.entry!r}"
+            elif isinstance(target, ev.EntryRetracted):
+                reason = f"{entry.entry!r} is a retraction; record the entry again instead"
+            elif any(
+                isinstance(e, ev.EntryRetracted) and e.entry == target.id
+                for e in self.store.timelines(target.subjects() or ("",))
+            ):
+                reason = f"{entry.entry!r} is already retracted"
+            if reason:
+                refusals.append(Refusal("retraction-target", entry, reason, source))
+        return refusals
+
+    def _chain(self, entries: list[ev.Entry], previous: str) -> list[ev.Entry]:
+        chained = []
+        for entry in entries:
+            previous = chain_hash(previous, entry)
+            chained.append(msgspec.structs.replace(entry, hash=previous))
+        return chained

@@ -1,0 +1,89 @@
+"""The ledger's exception hierarchy and its refusals.
+
+A `Refusal` is data: the rule, the entry and the reason. Refusals are
+collected, not raised one by one, so a file with several bad lines reports
+them all; `Refused` carries them out of the ledger. Faults of input that is
+not even a valid entry are `JournalError`s (bad usage, exit 2); faults of the
+infrastructure are `StoreError`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.events import Entry
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an entry came from: a file and line, or a command."""
+
+    origin: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.origin}:{self.line}" if self.line is not None else self.origin
+
+
+def describe(entry: Entry) -> str:
+    """A short human name of an entry: type, subject, date, and id or sequence."""
+    subject = next(iter(entry.subjects()), "")
+    who = subject.partition(":")[2] or subject
+    where = f"#{entry.seq}" if entry.seq else (entry.id or "")
+    parts = [entry.type, who, entry.date.isoformat(), f"({where})" if where else ""]
+    return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One broken rule: which rule, which entry, why, and where it came from.
+
+    When a new entry would break an entry already recorded (a backdated exit
+    before a recorded transfer), `entry` is the recorded one and `cause` the
+    new one, with its source.
+    """
+
+    rule: str
+    entry: Entry
+    reason: str
+    source: Source | None = None
+    cause: Entry | None = None
+
+    def __str__(self) -> str:
+        """One line: where, which entry, which rule, why."""
+        where = f"line {self.source.line}: " if self.source and self.source.line else ""
+        if self.cause is None:
+            return f"{where}{describe(self.entry)}: {self.rule}: {self.reason}"
+        return (
+            f"{where}{describe(self.cause)}: would break recorded entry {describe(self.entry)}: "
+            f"{self.rule}: {self.reason}"
+        )
+
+
+class Refused(LedgerError):
+    """The ledger refused a batch of entries; nothing was written."""
+
+    def __init__(self, refusals: list[Refusal]):
+        self.refusals = refusals
+        super().__init__("; ".join(str(r) for r in refusals[:3]))
+
+
+class JournalError(LedgerError):
+    """An input line is not a valid entry (bad JSON, unknown type, missing field...)."""
+
+    def __init__(self, message: str, source: Source | None = None):
+        self.source = source
+        where = f"line {source.line}: " if source and source.line else ""
+        super().__init__(f"{where}{message}")
+
+
+class StoreError(LedgerError):
+    """The event store failed or is not usable (wrong URL, server down)."""
+
+
+class ConcurrentWrite(StoreError):
+    """Another writer appended first; the caller reloads and tries again."""

@@ -1,0 +1,394 @@
+"""The journal vocabulary: one frozen msgspec Struct per entry type.
+
+A journal line, a stored entry and an exported line are the same struct: the
+ledger fills in the provenance fields (`seq`, `recorded`, `hash`, and `id` and
+`by` when the clerk left them out) when it records the entry, and ignores them
+on input. msgspec gives strict decoding (unknown type, missing field,
+impossible date are errors) and deterministic encoding (fields always in
+declaration order), which the hash chain relies on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal, Union
+
+import msgspec
+from msgspec import Meta, Struct, field
+
+Id = Annotated[str, Meta(min_length=1, max_length=200)]
+Count = Annotated[int, Meta(ge=1)]
+SeatCount = Annotated[int, Meta(ge=0)]
+Votes = Annotated[int, Meta(ge=0)]
+
+MEMBER = "member:"
+ASSEMBLY = "assembly:"
+BODY = "body:"
+STATUTES = "statutes"
+
+
+class Entry(
+    Struct,
+    frozen=True,
+    kw_only=True,
+    tag_field="type",
+    forbid_unknown_fields=True,
+    omit_defaults=True,
+):
+    """Fields common to every entry; provenance fields are set by the ledger."""
+
+    date: dt.date
+    id: Id | None = None
+    ref: str | None = None
+    note: str | None = None
+    by: str | None = None
+    seq: int | None = None
+    recorded: str | None = None
+    hash: str | None = None
+
+    # Order of application within one effective date: exits before anything
+    # else, so that "an exit dated D means not a member as of D" holds
+    # whatever order the entries were typed in.
+    phase: ClassVar[int] = 2
+
+    @property
+    def type(self) -> str:
+        """The journal type name, e.g. ``member.admitted``."""
+        return self.__struct_config__.tag  # type: ignore[return-value]
+
+    def subjects(self) -> tuple[str, ...]:
+        """The timelines this entry belongs to (a member, an assembly, a body)."""
+        return ()
+
+    def members(self) -> tuple[str, ...]:
+        """The member ids this entry is about."""
+        return tuple(s[len(MEMBER) :] for s in self.subjects() if s.startswith(MEMBER))
+
+
+def _positive_amount(amount: Decimal | None) -> None:
+    if amount is not None and (not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2):  # type: ignore[operator]
+        raise ValueError(f"amount must be a non-negative number of euros with at most 2 decimals, got {amount}")
+
+
+class MemberEntry(Entry, frozen=True, kw_only=True):
+    """An entry about one member."""
+
+    member: Id
+
+    def subjects(self) -> tuple[str, ...]:
+        return (MEMBER + self.member,)
+
+
+class MemberApplied(MemberEntry, tag="member.applied", frozen=True, kw_only=True):
+    """Someone applied for membership (the board has not decided yet)."""
+
+    name: str
+    category: Id
+    shares: Count
+
+
+class MemberRefused(MemberEntry, tag="member.refused", frozen=True, kw_only=True):
+    """The board refused an application for membership."""
+
+    reason: str
+
+
+class MemberAdmitted(MemberEntry, tag="member.admitted", frozen=True, kw_only=True):
+    """The board admitted a member, who subscribes `shares` shares."""
+
+    name: str
+    category: Id
+    shares: Count
+    address: str | None = None
+    email: str | None = None
+    share_price: Decimal | None = None
+    founder: bool = False
+
+    def __post_init__(self) -> None:
+        _positive_amount(self.share_price)
+
+
+class MemberUpdated(MemberEntry, tag="member.updated", frozen=True, kw_only=True):
+    """A member's name, address or e-mail changed."""
+
+    name: str | None = None
+    address: str | None = None
+    email: str | None = None
+
+
+class MemberCategoryChanged(MemberEntry, tag="member.category_changed", frozen=True, kw_only=True):
+    """A member moved to another share category."""
+
+    category: Id
+
+
+class SharesSubscribed(MemberEntry, tag="shares.subscribed", frozen=True, kw_only=True):
+    """A member subscribed more shares."""
+
+    count: Count
+    category: Id | None = None
+
+
+class SharesPaid(MemberEntry, tag="shares.paid", frozen=True, kw_only=True):
+    """A member paid up part of the subscribed capital."""
+
+    amount: Decimal
+
+    def __post_init__(self) -> None:
+        _positive_amount(self.amount)
+
+
+class SharesTransferred(MemberEntry, tag="shares.transferred", frozen=True, kw_only=True):
+    """A member transferred shares to another member (the money stays paid in)."""
+
+    to: Id
+    count: Count
+
+    def subjects(self) -> tuple[str, ...]:
+        return (MEMBER + self.member, MEMBER + self.to)
+
+
+class SharesRedeemed(MemberEntry, tag="shares.redeemed", frozen=True, kw_only=True):
+    """The cooperative bought back shares; `amount` is what was paid back."""
+
+    count: Count
+    amount: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _positive_amount(self.amount)
+
+
+class ExitRequested(MemberEntry, tag="member.exit_requested", frozen=True, kw_only=True):
+    """A member asked to leave."""
+
+    phase: ClassVar[int] = 0
+
+
+class ExitRefused(MemberEntry, tag="member.exit_refused", frozen=True, kw_only=True):
+    """The board refused a member's request to leave."""
+
+    reason: str
+    phase: ClassVar[int] = 0
+
+
+class Exit(MemberEntry, frozen=True, kw_only=True):
+    """A member stopped being a member; the exit takes all their shares."""
+
+    phase: ClassVar[int] = 1
+    kind: ClassVar[str] = ""
+
+
+class MemberResigned(Exit, tag="member.resigned", frozen=True, kw_only=True):
+    """A member resigned (voluntary exit)."""
+
+    kind: ClassVar[str] = "resigned"
+
+
+class MemberLeft(Exit, tag="member.left", frozen=True, kw_only=True):
+    """A member left by right: death, end of employment, bankruptcy, other."""
+
+    reason: Literal["death", "end_of_employment", "bankruptcy", "other"]
+    kind: ClassVar[str] = "left"
+
+
+class MemberExcluded(Exit, tag="member.excluded", frozen=True, kw_only=True):
+    """The cooperative excluded a member."""
+
+    reason: str
+    kind: ClassVar[str] = "excluded"
+
+
+class AssemblyEntry(Entry, frozen=True, kw_only=True):
+    """An entry about one general assembly."""
+
+    assembly: Id
+
+    def subjects(self) -> tuple[str, ...]:
+        return (ASSEMBLY + self.assembly,)
+
+
+class AssemblyConvened(AssemblyEntry, tag="assembly.convened", frozen=True, kw_only=True):
+    """A general assembly met on `date`."""
+
+    kind: Literal["ordinary", "extraordinary"]
+
+
+class AssemblyVoted(AssemblyEntry, tag="assembly.voted", frozen=True, kw_only=True):
+    """A member took part in the votes of an assembly (never how they voted)."""
+
+    member: Id
+    proxy: Id | None = None
+
+    def subjects(self) -> tuple[str, ...]:
+        subjects = (ASSEMBLY + self.assembly, MEMBER + self.member)
+        return subjects + ((MEMBER + self.proxy,) if self.proxy else ())
+
+
+class ResolutionDecided(AssemblyEntry, tag="resolution.decided", frozen=True, kw_only=True):
+    """An assembly voted on a resolution: the counts, never the voters."""
+
+    resolution: Id
+    title: str
+    for_: Votes = field(name="for")
+    against: Votes
+    abstain: Votes
+    majority: Literal["simple", "two_thirds", "three_quarters", "four_fifths"] = "simple"
+
+
+class ResultAllocated(AssemblyEntry, tag="result.allocated", frozen=True, kw_only=True):
+    """The assembly allocated a fiscal year's result."""
+
+    year: Annotated[int, Meta(ge=1900, le=2999)]
+    reserves: Decimal | None = None
+    dividend_rate: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _positive_amount(self.reserves)
+        _positive_amount(self.dividend_rate)
+
+
+class BodyEntry(Entry, frozen=True, kw_only=True):
+    """An entry about a body (the board by default) and its seats."""
+
+    body: Id = "board"
+
+    def subjects(self) -> tuple[str, ...]:
+        return (BODY + self.body,)
+
+
+class BodySeats(BodyEntry, tag="body.seats", frozen=True, kw_only=True):
+    """The statutes set the number of seats of a body from `date` on."""
+
+    count: SeatCount
+
+
+class MandateEntry(BodyEntry, frozen=True, kw_only=True):
+    """An entry about one person's mandate in a body."""
+
+    person: Id
+
+    def subjects(self) -> tuple[str, ...]:
+        return (BODY + self.body, MEMBER + self.person)
+
+
+class MandateElected(MandateEntry, tag="mandate.elected", frozen=True, kw_only=True):
+    """An assembly elected a person to a seat until `until`."""
+
+    until: dt.date
+    assembly: Id
+    name: str | None = None
+
+
+class MandateRenewed(MandateEntry, tag="mandate.renewed", frozen=True, kw_only=True):
+    """An assembly renewed a mandate until `until`."""
+
+    until: dt.date
+    assembly: Id
+
+
+class MandateCoopted(MandateEntry, tag="mandate.coopted", frozen=True, kw_only=True):
+    """The body co-opted a person into a vacancy, pending the next assembly."""
+
+    replaces: Id | None = None
+    until: dt.date | None = None
+    name: str | None = None
+
+
+class MandateConfirmed(MandateEntry, tag="mandate.confirmed", frozen=True, kw_only=True):
+    """An assembly confirmed a cooptation."""
+
+    assembly: Id
+
+
+class MandateRejected(MandateEntry, tag="mandate.rejected", frozen=True, kw_only=True):
+    """An assembly rejected a cooptation: the mandate ends that day."""
+
+    assembly: Id
+    phase: ClassVar[int] = 1
+
+
+class MandateResigned(MandateEntry, tag="mandate.resigned", frozen=True, kw_only=True):
+    """A person resigned from a body."""
+
+    phase: ClassVar[int] = 1
+
+
+class MandateRevoked(MandateEntry, tag="mandate.revoked", frozen=True, kw_only=True):
+    """An assembly revoked a mandate."""
+
+    assembly: Id
+    phase: ClassVar[int] = 1
+
+
+class StatutesAmended(Entry, tag="statutes.amended", frozen=True, kw_only=True):
+    """The statutes changed one parameter from `date` on."""
+
+    parameter: Id
+    value: str | int | float | bool
+
+    def subjects(self) -> tuple[str, ...]:
+        return (STATUTES,)
+
+
+class EntryRetracted(Entry, tag="entry.retracted", frozen=True, kw_only=True):
+    """Withdraws an earlier entry (by id or sequence number); nothing is deleted."""
+
+    entry: str | int
+    reason: str
+
+
+Event = Union[
+    MemberApplied,
+    MemberRefused,
+    MemberAdmitted,
+    MemberUpdated,
+    MemberCategoryChanged,
+    SharesSubscribed,
+    SharesPaid,
+    SharesTransferred,
+    SharesRedeemed,
+    ExitRequested,
+    ExitRefused,
+    MemberResigned,
+    MemberLeft,
+    MemberExcluded,
+    AssemblyConvened,
+    AssemblyVoted,
+    ResolutionDecided,
+    ResultAllocated,
+    BodySeats,
+    MandateElected,
+    MandateRenewed,
+    MandateCoopted,
+    MandateConfirmed,
+    MandateRejected,
+    MandateResigned,
+    MandateRevoked,
+    StatutesAmended,
+    EntryRetracted,
+]
+
+EVENT_TYPES: dict[str, type[Entry]] = {
+    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    for cls in Event.__args__  # type: ignore[attr-defined]
+}
+
+
+def effective_order(entry: Entry) -> tuple[dt.date, int, int]:
+    """The order in which entries take effect: date, then exits first, then sequence."""
+    return (entry.date, entry.phase, entry.seq or 0)
+
+
+_encoder = msgspec.json.Encoder(decimal_format="string")
+_decoder = msgspec.json.Decoder(Event)
+
+
+def encode(entry: Entry) -> bytes:
+    """Canonical bytes of an entry: same entry, same bytes."""
+    return _encoder.encode(entry)
+
+
+def decode(data: bytes | str) -> Entry:
+    """Decode one entry; raises msgspec.ValidationError or DecodeError."""
+    return _decoder.decode(data)  # type: ignore[no-any-return]

@@ -1,0 +1,17 @@
+"""The cooperative's rules, one small function each, in one explicit registry.
+
+A rule is `check(entry, state) -> reason | None`: it reads the state as of the
+entry's effective date (the fold has applied everything dated before it) and
+returns why the entry breaks it. `RULES` maps each entry type to its rules in
+the order they are tried; the first broken rule refuses the entry. A newcomer
+finds any rule here by its name.
+"""
+
+from __future__ import annotations
+
+from ledger.rules.registry import RULES, Rule, rules_for
+
+from ledger.rules import corrections as _corrections  # noqa: F401  (registers rules)
+from ledger.rules import membership as _membership  # noqa: F401  (registers rules)
+
+__all__ = ["RULES", "Rule", "rules_for"]

@@ -1,0 +1,20 @@
+"""Rules on statutes amendments and retractions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger import events as ev
+from ledger.rules.registry import rule
+from ledger.state import LedgerState
+from ledger.statutes import parse_amendment
+
+
+@rule("statutes-parameter", ev.StatutesAmended)
+def statutes_parameter(entry: Any, state: LedgerState) -> str | None:
+    """An amendment names a known parameter and a value of the right kind."""
+    try:
+        parse_amendment(entry.parameter, entry.value)
+    except ValueError as e:
+        return f"{entry.parameter} = {entry.value!r}: {e}"
+    return None

@@ -1,0 +1,161 @@
+"""Rules on membership and shares (Belgian Code of Companies and Associations, book 6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger import events as ev
+from ledger.rules.registry import rule
+from ledger.state import LedgerState, redeemed_amount
+
+NOT_ABOUT_A_MEMBER = (ev.MemberApplied, ev.MemberRefused, ev.MemberAdmitted)
+
+
+@rule("member-id-once", ev.MemberApplied, ev.MemberAdmitted)
+def member_id_once(entry: Any, state: LedgerState) -> str | None:
+    """A member id is admitted once and never reused, even after the member left."""
+    member = state.member(entry.member)
+    if member is None or member.status in ("none", "applicant"):
+        return None
+    if member.status == "member":
+        return f"{entry.member} is already a member (admitted {member.admitted})"
+    return f"{entry.member} was a member before; a member id is never reused"
+
+
+@rule("refusal-of-applicant", ev.MemberRefused)
+def refusal_of_applicant(entry: Any, state: LedgerState) -> str | None:
+    """Only someone who is not a member can have an application refused."""
+    member = state.member(entry.member)
+    if member is not None and member.status in ("member", "former"):
+        return f"{entry.member} is not an applicant but a {'member' if member.is_member else 'former member'}"
+    return None
+
+
+@rule("must-be-member", ev.MemberEntry)
+def must_be_member(entry: Any, state: LedgerState) -> str | None:
+    """Share movements, updates, exit requests and exits concern members on that date."""
+    if isinstance(entry, NOT_ABOUT_A_MEMBER):
+        return None
+    member = state.member(entry.member)
+    if member is None or member.is_member:
+        return None
+    return f"{entry.member} is not a member on {entry.date}"
+
+
+@rule("category-allowed", ev.MemberApplied, ev.MemberAdmitted, ev.MemberCategoryChanged, ev.SharesSubscribed)
+def category_allowed(entry: Any, state: LedgerState) -> str | None:
+    """The category exists in the statutes (parameter `categories`; empty allows any)."""
+    allowed = state.statutes.get("categories", entry.date)
+    if entry.category is None or not allowed or entry.category in allowed.split(","):
+        return None
+    return f"category {entry.category!r} is not one of the statutes' categories ({allowed})"
+
+
+@rule("share-category", ev.SharesSubscribed)
+def share_category(entry: Any, state: LedgerState) -> str | None:
+    """New shares are of the member's own category (change the category first)."""
+    member = state.member(entry.member)
+    if member is None or entry.category is None or entry.category == member.category:
+        return None
+    return f"{entry.member} holds category {member.category} shares, not {entry.category}"
+
+
+@rule("minimum-shares", ev.MemberAdmitted, ev.MemberCategoryChanged)
+def minimum_shares(entry: Any, state: LedgerState) -> str | None:
+    """A member holds at least the category's minimum number of shares (`min_shares`)."""
+    member = state.member(entry.member)
+    shares = entry.shares if isinstance(entry, ev.MemberAdmitted) else (member.shares if member else 0)
+    if member is None:
+        return None
+    least = state.statutes.get("min_shares", entry.date, entry.category)
+    if shares >= least:
+        return None
+    return f"category {entry.category} needs at least {least} shares, {entry.member} would hold {shares}"
+
+
+@rule("enough-shares", ev.SharesTransferred, ev.SharesRedeemed)
+def enough_shares(entry: Any, state: LedgerState) -> str | None:
+    """Nobody gives or redeems more shares than they hold; a member keeps the minimum."""
+    member = state.member(entry.member)
+    if member is None:
+        return None
+    if entry.count > member.shares:
+        return f"{entry.member} holds {member.shares} shares, fewer than {entry.count}"
+    least = state.statutes.get("min_shares", entry.date, member.category)
+    if member.shares - entry.count < least:
+        return (
+            f"{entry.member} would keep {member.shares - entry.count} shares, below the minimum {least}; "
+            "a member who gives up all shares leaves (resign)"
+        )
+    return None
+
+
+@rule("transfer-to-member", ev.SharesTransferred)
+def transfer_to_member(entry: Any, state: LedgerState) -> str | None:
+    """Shares are transferred only to another member on that date."""
+    if entry.to == entry.member:
+        return f"{entry.member} cannot transfer shares to themself"
+    taker = state.member(entry.to)
+    if taker is None or taker.is_member:
+        return None
+    return f"recipient {entry.to} is not a member on {entry.date}"
+
+
+@rule("paid-up-within-subscribed", ev.SharesPaid)
+def paid_up_within_subscribed(entry: Any, state: LedgerState) -> str | None:
+    """Payments never bring the paid-up capital above the subscribed shares' price."""
+    member = state.member(entry.member)
+    if member is None or not member.is_member:
+        return None
+    subscribed = member.shares * member.share_price
+    if member.paid + entry.amount <= subscribed:
+        return None
+    return f"{entry.member} would have paid {member.paid + entry.amount} for {subscribed} subscribed"
+
+
+@rule("redemption-within-paid-up", ev.SharesRedeemed)
+def redemption_within_paid_up(entry: Any, state: LedgerState) -> str | None:
+    """A redemption pays back at most what the member has paid up."""
+    member = state.member(entry.member)
+    if member is None or not member.is_member:
+        return None
+    amount = redeemed_amount(entry, member)
+    if amount <= member.paid:
+        return None
+    return f"{entry.member} has paid up {member.paid}, less than the {amount} redeemed"
+
+
+@rule("exit-request-pending", ev.ExitRefused)
+def exit_request_pending(entry: Any, state: LedgerState) -> str | None:
+    """An exit can be refused only after the member asked to leave."""
+    member = state.member(entry.member)
+    if member is None or not member.is_member or member.exit_requested:
+        return None
+    return f"{entry.member} has no pending request to leave"
+
+
+@rule("resignation-window", ev.MemberResigned)
+def resignation_window(entry: Any, state: LedgerState) -> str | None:
+    """Members resign only in the first months of the fiscal year (`resignation_months`)."""
+    months = state.statutes.get("resignation_months", entry.date)
+    start, _ = state.statutes.fiscal_year(entry.date)
+    elapsed = (entry.date.year - start.year) * 12 + entry.date.month - start.month
+    if entry.date.day < start.day:
+        elapsed -= 1
+    if elapsed < months:
+        return None
+    return f"a member may resign only in the first {months} months of the fiscal year starting {start}"
+
+
+@rule("founder-lock", ev.MemberResigned)
+def founder_lock(entry: Any, state: LedgerState) -> str | None:
+    """Founders may not resign before their third fiscal year (`founder_first_resignation_year`)."""
+    member = state.member(entry.member)
+    if member is None or not member.founder or member.admitted is None:
+        return None
+    nth = state.statutes.get("founder_first_resignation_year", entry.date)
+    _, first_year = state.statutes.fiscal_year(member.admitted)
+    _, this_year = state.statutes.fiscal_year(entry.date)
+    if this_year - first_year + 1 >= nth:
+        return None
+    return f"founder {entry.member} may resign from fiscal year {first_year + nth - 1} on"

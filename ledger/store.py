@@ -1,0 +1,126 @@
+"""The event store: eventsourcing's recorders holding the ledger's entries.
+
+Every entry is one stored event (topic: its journal type; state: its canonical
+msgspec bytes) in a single stream whose version is the entry's sequence
+number. `append` writes a whole batch in one transaction, so a file is
+recorded all or nothing; a clash with another writer surfaces as
+`ConcurrentWrite`, and the caller re-validates against the new head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
+
+import psycopg
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    PersistenceError,
+    StoredEvent,
+)
+from eventsourcing.utils import Environment
+
+from ledger.database import Database
+from ledger.errors import ConcurrentWrite, StoreError
+from ledger.events import Entry, decode, encode
+from ledger.recorders import LEDGER_STREAM, HeadRow, IndexRow, KnownEntry, LedgerRecorder
+
+PAGE = 20_000
+T = TypeVar("T")
+
+
+class Store:
+    """Append and read ledger entries; translate storage faults to `StoreError`."""
+
+    def __init__(self, database: Database):
+        self.database = database
+        env = Environment(name="coopledger", env=database.eventsourcing_env)
+        try:
+            if database.schema:
+                _create_schema(database)
+            self.factory = InfrastructureFactory.construct(env)
+            recorder = self.factory.application_recorder()
+        except (PersistenceError, psycopg.Error, OSError) as e:
+            raise StoreError(f"cannot open the store at {database.url}: {e}") from e
+        assert isinstance(recorder, LedgerRecorder)
+        self.recorder = recorder
+
+    def close(self) -> None:
+        self.factory.close()
+
+    def head(self) -> HeadRow | None:
+        """The last recorded entry's sequence, recorded time and hash."""
+        return self._guard(self.recorder.head)
+
+    def known_ids(self, entry_ids: Sequence[str]) -> dict[str, KnownEntry]:
+        return self._guard(lambda: self.recorder.known_ids(entry_ids)) if entry_ids else {}
+
+    def seq_of(self, entry_id: str) -> int | None:
+        return self._guard(lambda: self.recorder.seq_of(entry_id))
+
+    def seq_known_at(self, recorded: str) -> int:
+        """The last sequence number recorded at or before a UTC timestamp."""
+        return self._guard(lambda: self.recorder.seq_known_at(recorded))
+
+    def timelines(self, subjects: Sequence[str], upto: int | None = None) -> list[Entry]:
+        """Every entry belonging to any of the subjects, in sequence order."""
+        states = self._guard(lambda: self.recorder.states_for_subjects(subjects, upto))
+        return [decode(state) for state in states]
+
+    def entries(self, after: int = 0, upto: int | None = None) -> Iterator[Entry]:
+        """Every entry after a sequence number, in sequence order, page by page."""
+        while True:
+            stop = after + PAGE if upto is None else min(after + PAGE, upto)
+            states = self._guard(lambda a=after, s=stop: self.recorder.states_between(a, s))
+            yield from (decode(state) for state in states)
+            if not states or (upto is not None and stop >= upto):
+                return
+            after = stop
+
+    def entry(self, seq: int) -> Entry | None:
+        """The entry with this sequence number, if any."""
+        return next(self.entries(seq - 1, seq), None)
+
+    def entry_by_id(self, entry_id: str) -> Entry | None:
+        """The entry with this id, if any."""
+        seq = self.seq_of(entry_id)
+        return self.entry(seq) if seq is not None else None
+
+    def append(self, entries: Sequence[Entry], index: Sequence[IndexRow]) -> None:
+        """Record a batch in one transaction; `ConcurrentWrite` if the head moved."""
+        stored = [
+            StoredEvent(
+                originator_id=LEDGER_STREAM,
+                originator_version=entry.seq or 0,
+                topic=entry.type,
+                state=encode(entry),
+            )
+            for entry in entries
+        ]
+        try:
+            self.recorder.insert_events(stored, index=index)
+        except IntegrityError as e:
+            raise ConcurrentWrite(str(e)) from e
+        except PersistenceError as e:
+            raise StoreError(f"the store failed: {e}") from e
+
+    def _guard(self, read: Callable[[], T]) -> T:
+        try:
+            return read()
+        except PersistenceError as e:
+            raise StoreError(f"the store failed: {e}") from e
+
+
+def _create_schema(database: Database) -> None:
+    env = database.eventsourcing_env
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=5,
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')

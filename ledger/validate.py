@@ -1,0 +1,75 @@
+"""Check entries against the rules on the effective timeline.
+
+The new entries are merged with the recorded ones they touch and the whole
+timeline is folded in effective order (date, exits first, sequence). Every
+entry, old or new, is checked against the state as of its date; so a
+backdated entry is checked against everything dated around it, and an old
+entry that a new one would break is reported too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from ledger import events as ev
+from ledger.errors import Refusal, Source
+from ledger.rules import Rule, rules_for
+from ledger.state import LedgerState, apply
+from ledger.statutes import Statutes
+
+
+@cache
+def _rules(entry_type: type[ev.Entry]) -> list[Rule]:
+    return rules_for(entry_type)
+
+
+def statutes_of(entries: Iterable[ev.Entry]) -> Statutes:
+    """The statutes built from the valid amendments among the entries."""
+    statutes = Statutes()
+    for entry in entries:
+        if isinstance(entry, ev.StatutesAmended):
+            try:
+                statutes.amend(entry.parameter, entry.value, entry.date, entry.seq or 0)
+            except ValueError:
+                continue  # refused by rule statutes-parameter
+    return statutes
+
+
+def retracted_ids(entries: Iterable[ev.Entry]) -> set[str]:
+    """Ids of the entries withdrawn by the retractions among the entries."""
+    return {str(e.entry) for e in entries if isinstance(e, ev.EntryRetracted)}
+
+
+def check(
+    timeline: Sequence[ev.Entry],
+    new_seqs: set[int],
+    sources: dict[int, Source],
+    known: frozenset[str] | None,
+) -> list[Refusal]:
+    """Fold the timeline (recorded and new entries) and return every refusal."""
+    withdrawn = retracted_ids(timeline)
+    live = [
+        e for e in timeline if e.id not in withdrawn and not isinstance(e, ev.EntryRetracted)
+    ]
+    state = LedgerState(statutes=statutes_of(live), known=known)
+    refusals: list[Refusal] = []
+    new = [e for e in timeline if (e.seq or 0) in new_seqs]
+    for entry in sorted(live, key=ev.effective_order):
+        seq = entry.seq or 0
+        broken = next(
+            ((r, reason) for r in _rules(type(entry)) if (reason := r.check(entry, state))), None
+        )
+        if broken is None:
+            apply(entry, state)
+            continue
+        cause = None if seq in new_seqs else _cause(entry, new)
+        source = sources.get(cause.seq or 0 if cause else seq)
+        refusals.append(Refusal(broken[0].name, entry, broken[1], source, cause))
+    return sorted(refusals, key=lambda r: (r.cause is not None, r.entry.seq or 0))
+
+
+def _cause(recorded: ev.Entry, new: list[ev.Entry]) -> ev.Entry | None:
+    """The new entry most likely to break a recorded one: the first sharing a subject."""
+    subjects = set(recorded.subjects())
+    return next((e for e in new if subjects & set(e.subjects())), new[0] if new else None)

@@ -1,0 +1,25 @@
+"""The SQLAlchemy engine for the read models, on the ledger's own database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+from ledger.database import Database
+from projections.schema import metadata
+
+
+def open_engine(database: Database) -> Engine:
+    """An engine on the same database as the store, with the read-model tables created."""
+    if database.backend == "sqlite":
+        engine = create_engine("sqlite://", creator=database.connect)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            connection.execute("PRAGMA synchronous=NORMAL")
+    else:
+        options = {"options": f"-csearch_path={database.schema}"} if database.schema else {}
+        engine = create_engine(database.sqlalchemy_url, connect_args=options, pool_pre_ping=True)
+    metadata.create_all(engine)
+    return engine

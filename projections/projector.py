@@ -1,0 +1,145 @@
+"""Keep the persisted register up to date from the store's sequence.
+
+`catch_up` reads the entries recorded since the tracking position, refolds
+the timeline of every member they touch at each sequence number that touched
+them, and writes only the difference: rows that stopped being true get
+`known_to`, new rows get `known_from`. Rows and the new tracking position are
+written in one transaction; a concurrent catch-up that lost the race rolls
+back, so the read model never holds the same knowledge twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, insert, select, update
+
+from ledger import events as ev
+from projections.register import Movement, Spell, member_history
+from projections.schema import movements, spells, tracking
+from projections.source import EntrySource
+
+NAME = "register"
+WIDE = 2_000
+CHUNK = 500
+
+
+@dataclass
+class _Changes:
+    """Rows to insert and rows to close, for one table."""
+
+    open_rows: dict[str, dict[tuple[Any, ...], int | None]] = field(default_factory=dict)
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    pending: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+    closes: list[dict[str, Any]] = field(default_factory=list)
+
+    def move_to(self, member: str, rows: Iterable[tuple[Any, ...]], seq: int, fields: Sequence[str]) -> None:
+        """Make `rows` the member's known rows from `seq` on."""
+        wanted = set(rows)
+        open_rows = self.open_rows.setdefault(member, {})
+        for row in [r for r in open_rows if r not in wanted]:
+            row_id = open_rows.pop(row)
+            if row_id is None:
+                self.pending.pop(row)["known_to"] = seq
+            else:
+                self.closes.append({"b_row": row_id, "b_known_to": seq})
+        for row in wanted - open_rows.keys():
+            record = dict(zip(fields, row, strict=True), known_from=seq, known_to=None)
+            self.inserts.append(record)
+            self.pending[row] = record
+            open_rows[row] = None
+
+
+def position(engine: Engine) -> int:
+    with engine.connect() as conn:
+        found = conn.execute(select(tracking.c.position).where(tracking.c.name == NAME)).scalar()
+    return int(found or 0)
+
+
+def catch_up(engine: Engine, source: EntrySource) -> int:
+    """Project every entry recorded since the last catch-up; returns how many."""
+    start = position(engine)
+    new = list(source.entries(after=start))
+    if not new:
+        return 0
+    touched = _members_touched(new, source)
+    wide = len(touched) > WIDE
+    timelines = _timelines(touched, new if start == 0 else source.entries(), source) if wide else None
+    spell_changes = _Changes(_open_rows(engine, spells, touched, wide, Spell._fields))
+    movement_changes = _Changes(_open_rows(engine, movements, touched, wide, Movement._fields))
+    for member, seqs in touched.items():
+        timeline = timelines[member] if timelines is not None else source.timelines([ev.MEMBER + member])
+        for seq in seqs:
+            member_spells, member_movements = member_history(member, timeline, seq)
+            spell_changes.move_to(member, member_spells, seq, Spell._fields)
+            movement_changes.move_to(member, member_movements, seq, Movement._fields)
+    _write(engine, start, new[-1].seq or 0, spell_changes, movement_changes)
+    return len(new)
+
+
+def _members_touched(new: list[ev.Entry], source: EntrySource) -> dict[str, list[int]]:
+    """Member id -> the new sequence numbers that touch them, ascending."""
+    touched: dict[str, list[int]] = defaultdict(list)
+    by_id = {e.id: e for e in new}
+    for entry in new:
+        target = entry
+        if isinstance(entry, ev.EntryRetracted):
+            target = by_id.get(str(entry.entry)) or source.entry_by_id(str(entry.entry)) or entry
+        for member in target.members():
+            touched[member].append(entry.seq or 0)
+    return touched
+
+
+def _timelines(
+    touched: dict[str, list[int]], everything: Iterable[ev.Entry], source: EntrySource
+) -> dict[str, list[ev.Entry]]:
+    """Every member's timeline from one scan of the ledger (cheaper when most are touched)."""
+    timelines: dict[str, list[ev.Entry]] = defaultdict(list)
+    entries = list(everything)
+    by_id = {e.id: e for e in entries}
+    for entry in entries:
+        target = by_id.get(str(entry.entry), entry) if isinstance(entry, ev.EntryRetracted) else entry
+        for member in target.members():
+            if member in touched:
+                timelines[member].append(entry)
+    return timelines
+
+
+def _open_rows(
+    engine: Engine, table: Any, touched: dict[str, list[int]], wide: bool, fields: Sequence[str]
+) -> dict[str, dict[tuple[Any, ...], int | None]]:
+    """The rows currently known for each touched member, keyed by their values."""
+    columns = [table.c[name] for name in fields]
+    query = select(table.c.id, *columns).where(table.c.known_to.is_(None))
+    found: dict[str, dict[tuple[Any, ...], int | None]] = defaultdict(dict)
+    members = sorted(touched)
+    with engine.connect() as conn:
+        batches = [None] if wide else [members[i : i + CHUNK] for i in range(0, len(members), CHUNK)]
+        for batch in batches:
+            chunk_query = query if batch is None else query.where(table.c.member.in_(batch))
+            for row in conn.execute(chunk_query):
+                if row[1] in touched:
+                    found[row[1]][tuple(row[1:])] = row[0]
+    return found
+
+
+def _write(engine: Engine, start: int, end: int, *changes_by_table: _Changes) -> None:
+    with engine.begin() as conn:
+        moved = conn.execute(
+            update(tracking).where(tracking.c.name == NAME, tracking.c.position == start).values(position=end)
+        ).rowcount
+        if not moved:
+            if start:
+                raise RuntimeError("another process caught up the register first")
+            conn.execute(insert(tracking).values(name=NAME, position=end))
+        for table, changes in zip((spells, movements), changes_by_table, strict=True):
+            if changes.closes:
+                conn.execute(
+                    update(table).where(table.c.id == bindparam("b_row")).values(known_to=bindparam("b_known_to")),
+                    changes.closes,
+                )
+            if changes.inserts:
+                conn.execute(insert(table), changes.inserts)
