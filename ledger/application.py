@@ -32,16 +32,16 @@ Clock = Callable[[], dt.datetime]
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def format_recorded(moment: dt.datetime) -> str:
     """Recorded times are fixed-width UTC strings, so they sort as they compare."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_recorded(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def content_digest(entry: ev.Entry) -> str:
@@ -101,9 +101,7 @@ class Ledger:
         if refusals:
             raise Refused(refusals)
         new = [entry for entry, _ in stamped]
-        wide = len(subjects) > FULL_LOAD_SUBJECTS or any(
-            isinstance(e, ev.StatutesAmended) for e in new
-        )
+        wide = len(subjects) > FULL_LOAD_SUBJECTS or any(isinstance(e, ev.StatutesAmended) for e in new)
         everything = {s for subject_list in subjects.values() for s in subject_list}
         everything.add(ev.STATUTES)
         old = list(self.store.entries()) if wide else self.store.timelines(sorted(everything))
@@ -119,7 +117,14 @@ class Ledger:
         self.store.append(
             chained,
             [
-                IndexRow(e.seq or 0, e.id or "", e.recorded or "", content_digest(e), e.hash or "", subjects[e.seq or 0])
+                IndexRow(
+                    e.seq or 0,
+                    e.id or "",
+                    e.recorded or "",
+                    content_digest(e),
+                    e.hash or "",
+                    subjects[e.seq or 0],
+                )
                 for e in chained
             ],
         )
@@ -158,7 +163,12 @@ class Ledger:
                 present.append(entry)
             else:
                 refusals.append(
-                    Refusal("entry-id-unique", entry, f"id {entry.id!r} is already used by a different entry", source)
+                    Refusal(
+                        "entry-id-unique",
+                        entry,
+                        f"id {entry.id!r} is already used by a different entry",
+                        source,
+                    )
                 )
         return fresh, present, refusals
 

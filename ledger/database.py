@@ -63,7 +63,7 @@ def _sqlite(url: str, path: str) -> Database:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": uri,
             "SQLITE_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:SQLiteLedgerRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.sqlite_recorder:SQLiteLedgerRecorder",
         },
         sqlalchemy_url="sqlite://",
         sqlite_uri=uri,
@@ -86,7 +86,7 @@ def _postgres(url: str) -> Database:
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_LOCK_TIMEOUT": "30",
         "POSTGRES_CONNECT_TIMEOUT": "5",
-        "APPLICATION_RECORDER_TOPIC": "ledger.recorders:PostgresLedgerRecorder",
+        "APPLICATION_RECORDER_TOPIC": "ledger.postgres_recorder:PostgresLedgerRecorder",
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema

@@ -29,11 +29,12 @@ class Source:
         return f"{self.origin}:{self.line}" if self.line is not None else self.origin
 
 
-def describe(entry: Entry) -> str:
-    """A short human name of an entry: type, subject, date, and id or sequence."""
+def describe(entry: Entry, recorded: bool = True) -> str:
+    """A short human name of an entry: type, subject, date, and sequence (or the clerk's id)."""
     subject = next(iter(entry.subjects()), "")
     who = subject.partition(":")[2] or subject
-    where = f"#{entry.seq}" if entry.seq else (entry.id or "")
+    clerk_id = entry.id if entry.id and not entry.id.startswith("@") else ""
+    where = f"#{entry.seq}" if recorded and entry.seq else clerk_id
     parts = [entry.type, who, entry.date.isoformat(), f"({where})" if where else ""]
     return " ".join(p for p in parts if p)
 
@@ -57,9 +58,9 @@ class Refusal:
         """One line: where, which entry, which rule, why."""
         where = f"line {self.source.line}: " if self.source and self.source.line else ""
         if self.cause is None:
-            return f"{where}{describe(self.entry)}: {self.rule}: {self.reason}"
+            return f"{where}{describe(self.entry, recorded=False)}: {self.rule}: {self.reason}"
         return (
-            f"{where}{describe(self.cause)}: would break recorded entry {describe(self.entry)}: "
+            f"{where}{describe(self.cause, recorded=False)}: would break recorded entry {describe(self.entry)}: "
             f"{self.rule}: {self.reason}"
         )
 

@@ -68,7 +68,9 @@ class Entry(
 
 def _positive_amount(amount: Decimal | None) -> None:
     if amount is not None and (not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2):  # type: ignore[operator]
-        raise ValueError(f"amount must be a non-negative number of euros with at most 2 decimals, got {amount}")
+        raise ValueError(
+            f"amount must be a non-negative number of euros with at most 2 decimals, got {amount}"
+        )
 
 
 class MemberEntry(Entry, frozen=True, kw_only=True):
@@ -338,7 +340,7 @@ class EntryRetracted(Entry, tag="entry.retracted", frozen=True, kw_only=True):
     reason: str
 
 
-Event = Union[
+Event = Union[  # noqa: UP007  (a runtime union value for msgspec)
     MemberApplied,
     MemberRefused,
     MemberAdmitted,

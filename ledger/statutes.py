@@ -99,8 +99,12 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("share_price", Decimal("25.00"), _decimal, "price of one share in euros", True),
         Parameter("categories", "", _categories, "allowed share categories, comma-separated (empty: any)"),
         Parameter("proxy_limit", 1, _int(0, 100), "proxies one member may hold at an assembly"),
-        Parameter("voting", "person", _choice("person", "share"), "one person one vote, or one share one vote"),
-        Parameter("share_vote_cap", Decimal("10"), _decimal, "with share voting: cap per member, % of votes present"),
+        Parameter(
+            "voting", "person", _choice("person", "share"), "one person one vote, or one share one vote"
+        ),
+        Parameter(
+            "share_vote_cap", Decimal("10"), _decimal, "with share voting: cap per member, % of votes present"
+        ),
         Parameter("quorum", Decimal("0"), _decimal, "% of members who must take part for a valid vote"),
         Parameter("mandate_max_years", 4, _int(1, 12), "longest mandate in a body, in years"),
         Parameter("outsiders_allowed", False, _bool, "may non-members hold a mandate"),

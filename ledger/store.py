@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-import psycopg
 from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
@@ -38,10 +37,12 @@ class Store:
         env = Environment(name="coopledger", env=database.eventsourcing_env)
         try:
             if database.schema:
-                _create_schema(database)
+                from ledger.postgres_recorder import create_schema
+
+                create_schema(database.eventsourcing_env)
             self.factory = InfrastructureFactory.construct(env)
             recorder = self.factory.application_recorder()
-        except (PersistenceError, psycopg.Error, OSError) as e:
+        except Exception as e:  # psycopg, sqlite3 and eventsourcing errors alike
             raise StoreError(f"cannot open the store at {database.url}: {e}") from e
         assert isinstance(recorder, LedgerRecorder)
         self.recorder = recorder
@@ -110,17 +111,3 @@ class Store:
             return read()
         except PersistenceError as e:
             raise StoreError(f"the store failed: {e}") from e
-
-
-def _create_schema(database: Database) -> None:
-    env = database.eventsourcing_env
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        connect_timeout=5,
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')

@@ -49,17 +49,13 @@ def check(
 ) -> list[Refusal]:
     """Fold the timeline (recorded and new entries) and return every refusal."""
     withdrawn = retracted_ids(timeline)
-    live = [
-        e for e in timeline if e.id not in withdrawn and not isinstance(e, ev.EntryRetracted)
-    ]
+    live = [e for e in timeline if e.id not in withdrawn and not isinstance(e, ev.EntryRetracted)]
     state = LedgerState(statutes=statutes_of(live), known=known)
     refusals: list[Refusal] = []
     new = [e for e in timeline if (e.seq or 0) in new_seqs]
     for entry in sorted(live, key=ev.effective_order):
         seq = entry.seq or 0
-        broken = next(
-            ((r, reason) for r in _rules(type(entry)) if (reason := r.check(entry, state))), None
-        )
+        broken = next(((r, reason) for r in _rules(type(entry)) if (reason := r.check(entry, state))), None)
         if broken is None:
             apply(entry, state)
             continue

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ledger import events as ev
 from projections.register import Movement, Spell, member_history
@@ -51,6 +52,10 @@ class _Changes:
             self.inserts.append(record)
             self.pending[row] = record
             open_rows[row] = None
+
+
+class LostRace(Exception):
+    """Another process caught up the register first; read again."""
 
 
 def position(engine: Engine) -> int:
@@ -133,12 +138,17 @@ def _write(engine: Engine, start: int, end: int, *changes_by_table: _Changes) ->
         ).rowcount
         if not moved:
             if start:
-                raise RuntimeError("another process caught up the register first")
-            conn.execute(insert(tracking).values(name=NAME, position=end))
+                raise LostRace
+            try:
+                conn.execute(insert(tracking).values(name=NAME, position=end))
+            except IntegrityError as e:
+                raise LostRace from e
         for table, changes in zip((spells, movements), changes_by_table, strict=True):
             if changes.closes:
                 conn.execute(
-                    update(table).where(table.c.id == bindparam("b_row")).values(known_to=bindparam("b_known_to")),
+                    update(table)
+                    .where(table.c.id == bindparam("b_row"))
+                    .values(known_to=bindparam("b_known_to")),
                     changes.closes,
                 )
             if changes.inserts:

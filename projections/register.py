@@ -96,14 +96,27 @@ def _apply(member: str, entry: ev.Entry, line: dict[str, object]) -> Movement | 
 
     match entry:
         case ev.MemberApplied() | ev.MemberRefused() if line.get("status") != "member":
-            return moved(entry.type.split(".")[1], category=getattr(entry, "category", None),
-                         reason=getattr(entry, "reason", None))
+            return moved(
+                entry.type.split(".")[1],
+                category=getattr(entry, "category", None),
+                reason=getattr(entry, "reason", None),
+            )
         case ev.MemberAdmitted():
             line.update(
-                member=member, name=entry.name, category=entry.category, shares=entry.shares,
-                paid_up=ZERO, share_price=entry.share_price or ZERO, address=entry.address,
-                email=entry.email, founder=entry.founder, admitted=entry.date, status="member",
-                exit_date=None, exit_kind=None, exit_reason=None,
+                member=member,
+                name=entry.name,
+                category=entry.category,
+                shares=entry.shares,
+                paid_up=ZERO,
+                share_price=entry.share_price or ZERO,
+                address=entry.address,
+                email=entry.email,
+                founder=entry.founder,
+                admitted=entry.date,
+                status="member",
+                exit_date=None,
+                exit_kind=None,
+                exit_reason=None,
             )
             return moved("admitted", count=entry.shares)
     if line.get("status") != "member":
@@ -139,7 +152,13 @@ def _apply(member: str, entry: ev.Entry, line: dict[str, object]) -> Movement | 
         case ev.Exit():
             count, amount = line["shares"], line["paid_up"]
             reason = getattr(entry, "reason", None)
-            line.update(status="former", shares=0, paid_up=ZERO, exit_date=entry.date,
-                        exit_kind=entry.kind, exit_reason=reason)
+            line.update(
+                status="former",
+                shares=0,
+                paid_up=ZERO,
+                exit_date=entry.date,
+                exit_kind=entry.kind,
+                exit_reason=reason,
+            )
             return moved(entry.kind, count=count, amount=amount, reason=reason)
     return None

@@ -9,9 +9,8 @@ finds any rule here by its name.
 
 from __future__ import annotations
 
-from ledger.rules.registry import RULES, Rule, rules_for
-
 from ledger.rules import corrections as _corrections  # noqa: F401  (registers rules)
 from ledger.rules import membership as _membership  # noqa: F401  (registers rules)
+from ledger.rules.registry import RULES, Rule, rules_for
 
 __all__ = ["RULES", "Rule", "rules_for"]

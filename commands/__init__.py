@@ -1,0 +1,1 @@
+"""The `coopledger` command line: parse, make one library call, render."""

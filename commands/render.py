@@ -1,0 +1,57 @@
+"""Rendering rows for people (aligned table) and machines (CSV, JSON), to stdout."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import click
+import msgspec
+
+_json = msgspec.json.Encoder(decimal_format="string")
+
+
+def cell(value: Any) -> str:
+    """How one value reads in a table or CSV cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date | Decimal):
+        return str(value)
+    return str(value)
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A plain aligned text table, numbers right-aligned."""
+    cells = [[cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(row.get(c), int | Decimal) for row in rows) and bool(rows) for c in columns]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    out = [line(columns), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def emit(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str, title: str | None = None
+) -> None:
+    """Write rows in the chosen format; machine formats go to stdout unadorned."""
+    if fmt == "json":
+        sys.stdout.write(_json.encode([{c: row.get(c) for c in columns} for row in rows]).decode() + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([cell(row.get(c)) for c in columns] for row in rows)
+    else:
+        if title:
+            click.echo(title)
+        click.echo(table(rows, columns))

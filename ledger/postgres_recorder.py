@@ -1,0 +1,116 @@
+"""The PostgreSQL recorder of the ledger: eventsourcing's, plus the ledger's index tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL, Identifier
+
+from ledger.recorders import LEDGER_STREAM, HeadRow, IndexRow, KnownEntry, LedgerRecorder
+
+
+class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
+    """PostgreSQL application recorder with the ledger's index tables."""
+
+    def __init__(self, datastore: Any, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        self.entries_table = SQL("{0}.coop_entries").format(schema)
+        self.subjects_table = SQL("{0}.coop_subjects").format(schema)
+        self.events_table = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} (seq bigint PRIMARY KEY, "
+                    "entry_id text NOT NULL UNIQUE, recorded text NOT NULL, "
+                    "digest text NOT NULL, hash text NOT NULL)"
+                ).format(self.entries_table),
+                SQL("CREATE INDEX IF NOT EXISTS coop_entries_recorded ON {0} (recorded)").format(
+                    self.entries_table
+                ),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} (subject text NOT NULL, seq bigint NOT NULL, "
+                    "PRIMARY KEY (subject, seq))"
+                ).format(self.subjects_table),
+            ]
+        )
+
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        rows: list[IndexRow] = kwargs.get("index", [])
+        curs.executemany(
+            SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s,%s)").format(self.entries_table),
+            [(r.seq, r.entry_id, r.recorded, r.digest, r.hash) for r in rows],
+        )
+        curs.executemany(
+            SQL("INSERT INTO {0} VALUES (%s,%s)").format(self.subjects_table),
+            [(subject, r.seq) for r in rows for subject in r.subjects],
+        )
+
+    def _fetch(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, params)
+            return [tuple(row.values()) for row in curs.fetchall()]
+
+    def head(self) -> HeadRow | None:
+        rows = self._fetch(
+            SQL("SELECT seq, recorded, hash FROM {0} ORDER BY seq DESC LIMIT 1").format(self.entries_table)
+        )
+        return HeadRow(*rows[0]) if rows else None
+
+    def known_ids(self, entry_ids: Sequence[str]) -> dict[str, KnownEntry]:
+        rows = self._fetch(
+            SQL("SELECT entry_id, seq, digest FROM {0} WHERE entry_id = ANY(%s)").format(self.entries_table),
+            (list(entry_ids),),
+        )
+        return {row[0]: KnownEntry(row[1], row[2]) for row in rows}
+
+    def seq_of(self, entry_id: str) -> int | None:
+        rows = self._fetch(
+            SQL("SELECT seq FROM {0} WHERE entry_id = %s").format(self.entries_table), (entry_id,)
+        )
+        return rows[0][0] if rows else None
+
+    def seq_known_at(self, recorded: str) -> int:
+        rows = self._fetch(
+            SQL("SELECT MAX(seq) FROM {0} WHERE recorded <= %s").format(self.entries_table), (recorded,)
+        )
+        return rows[0][0] or 0
+
+    def states_for_subjects(self, subjects: Sequence[str], upto: int | None) -> list[bytes]:
+        rows = self._fetch(
+            SQL(
+                "SELECT DISTINCT e.originator_version, e.state FROM {0} s JOIN {1} e "
+                "ON e.originator_id = %s AND e.originator_version = s.seq "
+                "WHERE s.subject = ANY(%s) AND s.seq <= %s ORDER BY e.originator_version"
+            ).format(self.subjects_table, self.events_table),
+            (LEDGER_STREAM, list(subjects), upto if upto is not None else 1 << 62),
+        )
+        return [bytes(row[1]) for row in rows]
+
+    def states_between(self, after: int, upto: int | None) -> list[bytes]:
+        rows = self._fetch(
+            SQL(
+                "SELECT state FROM {0} WHERE originator_id = %s AND originator_version > %s "
+                "AND originator_version <= %s ORDER BY originator_version"
+            ).format(self.events_table),
+            (LEDGER_STREAM, after, upto if upto is not None else 1 << 62),
+        )
+        return [bytes(row[0]) for row in rows]
+
+
+def create_schema(env: dict[str, str]) -> None:
+    """Create the ledger's schema if the URL names one (eventsourcing expects it to exist)."""
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=5,
+        autocommit=True,
+    ) as conn:
+        conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(env["POSTGRES_SCHEMA"])))

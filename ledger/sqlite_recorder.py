@@ -1,0 +1,97 @@
+"""The SQLite recorder of the ledger: eventsourcing's, plus the ledger's index tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from ledger.recorders import LEDGER_STREAM, HeadRow, IndexRow, KnownEntry, LedgerRecorder, chunks
+
+
+class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
+    """SQLite application recorder with the ledger's index tables."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS coop_entries (seq INTEGER PRIMARY KEY, "
+            "entry_id TEXT NOT NULL UNIQUE, recorded TEXT NOT NULL, digest TEXT NOT NULL, "
+            "hash TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS coop_entries_recorded ON coop_entries (recorded)",
+            "CREATE TABLE IF NOT EXISTS coop_subjects (subject TEXT NOT NULL, "
+            "seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        rows: list[IndexRow] = kwargs.get("index", [])
+        c.executemany(
+            self.insert_events_statement,
+            [(s.originator_id.hex, s.originator_version, s.topic, s.state) for s in stored_events],  # type: ignore[union-attr]
+        )
+        c.executemany(
+            "INSERT INTO coop_entries VALUES (?,?,?,?,?)",
+            [(r.seq, r.entry_id, r.recorded, r.digest, r.hash) for r in rows],
+        )
+        c.executemany(
+            "INSERT INTO coop_subjects VALUES (?,?)",
+            [(subject, r.seq) for r in rows for subject in r.subjects],
+        )
+        return None
+
+    def _fetch(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return list(c.fetchall())
+
+    def head(self) -> HeadRow | None:
+        rows = self._fetch("SELECT seq, recorded, hash FROM coop_entries ORDER BY seq DESC LIMIT 1")
+        return HeadRow(*rows[0]) if rows else None
+
+    def known_ids(self, entry_ids: Sequence[str]) -> dict[str, KnownEntry]:
+        found: dict[str, KnownEntry] = {}
+        for chunk in chunks(entry_ids):
+            marks = ",".join("?" * len(chunk))
+            for row in self._fetch(
+                f"SELECT entry_id, seq, digest FROM coop_entries WHERE entry_id IN ({marks})", chunk
+            ):
+                found[row[0]] = KnownEntry(row[1], row[2])
+        return found
+
+    def seq_of(self, entry_id: str) -> int | None:
+        rows = self._fetch("SELECT seq FROM coop_entries WHERE entry_id = ?", (entry_id,))
+        return rows[0][0] if rows else None
+
+    def seq_known_at(self, recorded: str) -> int:
+        rows = self._fetch("SELECT MAX(seq) FROM coop_entries WHERE recorded <= ?", (recorded,))
+        return rows[0][0] or 0
+
+    def states_for_subjects(self, subjects: Sequence[str], upto: int | None) -> list[bytes]:
+        states: dict[int, bytes] = {}
+        limit = upto if upto is not None else 1 << 62
+        for chunk in chunks(list(subjects)):
+            marks = ",".join("?" * len(chunk))
+            for seq, state in self._fetch(
+                "SELECT e.originator_version, e.state FROM coop_subjects s "
+                f"JOIN {self.events_table_name} e ON e.originator_id = ? "
+                "AND e.originator_version = s.seq "
+                f"WHERE s.subject IN ({marks}) AND s.seq <= ?",
+                (LEDGER_STREAM.hex, *chunk, limit),
+            ):
+                states[seq] = state
+        return [states[seq] for seq in sorted(states)]
+
+    def states_between(self, after: int, upto: int | None) -> list[bytes]:
+        return [
+            row[0]
+            for row in self._fetch(
+                f"SELECT state FROM {self.events_table_name} WHERE originator_id = ? "
+                "AND originator_version > ? AND originator_version <= ? "
+                "ORDER BY originator_version",
+                (LEDGER_STREAM.hex, after, upto if upto is not None else 1 << 62),
+            )
+        ]
