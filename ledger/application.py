@@ -21,6 +21,7 @@ import msgspec
 from ledger import events as ev
 from ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
 from ledger.recorders import HeadRow, IndexRow
+from ledger.statutes import Statutes
 from ledger.store import Store
 from ledger.validate import check, statutes_of
 
@@ -46,8 +47,9 @@ def parse_recorded(text: str) -> dt.datetime:
 
 def content_digest(entry: ev.Entry) -> str:
     """What makes two entries with one id 'the same': everything but provenance."""
-    bare = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None, by=None)
-    return hashlib.sha256(ev.encode(bare)).hexdigest()
+    if entry.seq is not None or entry.recorded is not None or entry.hash is not None or entry.by is not None:
+        entry = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None, by=None)
+    return hashlib.sha256(ev.encode(entry)).hexdigest()
 
 
 def chain_hash(previous: str, entry: ev.Entry) -> str:
@@ -91,8 +93,8 @@ class Ledger:
     def _record_once(self, batch: Sequence[tuple[ev.Entry, Source]]) -> Recorded:
         head = self.store.head() or HeadRow(0, "", GENESIS)
         statutes = statutes_of(self.store.timelines([ev.STATUTES]))
-        batch = [(self._normalise(entry, statutes), source) for entry, source in batch]
-        fresh, present, refusals = self._drop_present(batch)
+        normalised = [(self._normalise(entry, statutes), source) for entry, source in batch]
+        fresh, present, refusals = self._drop_present(normalised)
         if refusals:
             raise Refused(refusals)
         stamped = self._stamp(fresh, head)
@@ -102,39 +104,38 @@ class Ledger:
             raise Refused(refusals)
         new = [entry for entry, _ in stamped]
         wide = len(subjects) > FULL_LOAD_SUBJECTS or any(isinstance(e, ev.StatutesAmended) for e in new)
-        everything = {s for subject_list in subjects.values() for s in subject_list}
-        everything.add(ev.STATUTES)
-        old = list(self.store.entries()) if wide else self.store.timelines(sorted(everything))
+        touched = {s for subject_list in subjects.values() for s in subject_list}
+        touched.add(ev.STATUTES)
+        if head.seq == 0:
+            old: list[ev.Entry] = []
+        else:
+            old = list(self.store.entries()) if wide else self.store.timelines(sorted(touched))
         refusals = check(
             old + new,
             {e.seq or 0 for e in new},
             {entry.seq or 0: source for entry, source in stamped},
-            None if wide else frozenset(everything),
+            None if wide else frozenset(touched),
         )
         if refusals:
             raise Refused(refusals)
         chained = self._chain(new, head.hash)
+        digests = [digest for _, _, digest in fresh]
         self.store.append(
             chained,
             [
-                IndexRow(
-                    e.seq or 0,
-                    e.id or "",
-                    e.recorded or "",
-                    content_digest(e),
-                    e.hash or "",
-                    subjects[e.seq or 0],
-                )
-                for e in chained
+                IndexRow(seq, e.id or "", e.recorded or "", digest, e.hash or "", subjects[seq])
+                for e, digest in zip(chained, digests, strict=True)
+                if (seq := e.seq or 0)
             ],
         )
         return Recorded(chained, present)
 
-    def _normalise(self, entry: ev.Entry, statutes: object) -> ev.Entry:
-        """Fill in what the ledger decides: the author, and the share price in force."""
-        entry = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None, by=entry.by or self.user)
+    def _normalise(self, entry: ev.Entry, statutes: Statutes) -> ev.Entry:
+        """Drop the provenance the input may carry; fill in the share price in force."""
+        if entry.seq is not None or entry.recorded is not None or entry.hash is not None:
+            entry = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None)
         if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
-            price = statutes.get("share_price", entry.date, entry.category)  # type: ignore[attr-defined]
+            price = statutes.get("share_price", entry.date, entry.category)
             entry = msgspec.structs.replace(entry, share_price=price)
         if isinstance(entry, ev.EntryRetracted):
             # Name the target by its id, so the retraction survives export and import.
@@ -145,43 +146,48 @@ class Ledger:
 
     def _drop_present(
         self, batch: list[tuple[ev.Entry, Source]]
-    ) -> tuple[list[tuple[ev.Entry, Source]], list[ev.Entry], list[Refusal]]:
+    ) -> tuple[list[tuple[ev.Entry, Source, str]], list[ev.Entry], list[Refusal]]:
         """Split off entries whose id is already recorded (or repeated) with the same content."""
         known = self.store.known_ids([e.id for e, _ in batch if e.id])
         seen: dict[str, str] = {}
         fresh, present, refusals = [], [], []
         for entry, source in batch:
-            if entry.id is None:
-                fresh.append((entry, source))
-                continue
             digest = content_digest(entry)
+            if entry.id is None:
+                fresh.append((entry, source, digest))
+                continue
             earlier = known[entry.id].digest if entry.id in known else seen.get(entry.id)
             if earlier is None:
                 seen[entry.id] = digest
-                fresh.append((entry, source))
+                fresh.append((entry, source, digest))
             elif earlier == digest:
                 present.append(entry)
             else:
-                refusals.append(
-                    Refusal(
-                        "entry-id-unique",
-                        entry,
-                        f"id {entry.id!r} is already used by a different entry",
-                        source,
-                    )
-                )
+                reason = f"id {entry.id!r} is already used by a different entry"
+                refusals.append(Refusal("entry-id-unique", entry, reason, source))
         return fresh, present, refusals
 
-    def _stamp(self, batch: list[tuple[ev.Entry, Source]], head: HeadRow) -> list[tuple[ev.Entry, Source]]:
-        """Give each entry its sequence number, recorded time and (if missing) id."""
+    def _stamp(
+        self, batch: list[tuple[ev.Entry, Source, str]], head: HeadRow
+    ) -> list[tuple[ev.Entry, Source]]:
+        """Give each entry its sequence number, recorded time, author and (if missing) id."""
         now = self.clock()
         if head.recorded:
             now = max(now, parse_recorded(head.recorded) + dt.timedelta(microseconds=1))
+        base = format_recorded(now)[:-8]  # up to the seconds; microseconds counted below
+        micro = now.microsecond
         stamped = []
-        for offset, (entry, source) in enumerate(batch, start=1):
+        for offset, (entry, source, _) in enumerate(batch, start=1):
             seq = head.seq + offset
-            moment = format_recorded(now + dt.timedelta(microseconds=offset - 1))
-            entry = msgspec.structs.replace(entry, seq=seq, recorded=moment, id=entry.id or f"@{seq}")
+            tick = micro + offset - 1
+            moment = (
+                f"{base}.{tick:06d}Z"
+                if tick < 1_000_000
+                else format_recorded(now + dt.timedelta(microseconds=offset - 1))
+            )
+            entry = msgspec.structs.replace(
+                entry, seq=seq, recorded=moment, id=entry.id or f"@{seq}", by=entry.by or self.user
+            )
             stamped.append((entry, source))
         return stamped
 

@@ -67,7 +67,14 @@ class Entry(
 
 
 def _positive_amount(amount: Decimal | None) -> None:
-    if amount is not None and (not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2):  # type: ignore[operator]
+    """Amounts are euros: finite, non-negative, whole cents."""
+    if amount is None:
+        return
+    try:
+        valid = amount >= 0 and (amount * 100) % 1 == 0
+    except ArithmeticError:
+        valid = False
+    if not valid:
         raise ValueError(
             f"amount must be a non-negative number of euros with at most 2 decimals, got {amount}"
         )

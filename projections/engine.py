@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
 from ledger.database import Database
 from projections.schema import metadata
+
+# sqlite3 stores dates as ISO text and decimals as numbers, as SQLAlchemy reads them back;
+# registered once so that bulk inserts can hand rows to the driver untouched.
+sqlite3.register_adapter(dt.date, dt.date.isoformat)
+sqlite3.register_adapter(Decimal, str)
 
 
 def open_engine(database: Database) -> Engine:

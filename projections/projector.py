@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger import events as ev
@@ -33,22 +33,22 @@ class _Changes:
     """Rows to insert and rows to close, for one table."""
 
     open_rows: dict[str, dict[tuple[Any, ...], int | None]] = field(default_factory=dict)
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    pending: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+    inserts: list[list[Any]] = field(default_factory=list)
+    pending: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
     closes: list[dict[str, Any]] = field(default_factory=list)
 
-    def move_to(self, member: str, rows: Iterable[tuple[Any, ...]], seq: int, fields: Sequence[str]) -> None:
+    def move_to(self, member: str, rows: Iterable[tuple[Any, ...]], seq: int) -> None:
         """Make `rows` the member's known rows from `seq` on."""
         wanted = set(rows)
         open_rows = self.open_rows.setdefault(member, {})
         for row in [r for r in open_rows if r not in wanted]:
             row_id = open_rows.pop(row)
             if row_id is None:
-                self.pending.pop(row)["known_to"] = seq
+                self.pending.pop(row)[-1] = seq
             else:
                 self.closes.append({"b_row": row_id, "b_known_to": seq})
         for row in wanted - open_rows.keys():
-            record = dict(zip(fields, row, strict=True), known_from=seq, known_to=None)
+            record = [*row, seq, None]
             self.inserts.append(record)
             self.pending[row] = record
             open_rows[row] = None
@@ -79,8 +79,8 @@ def catch_up(engine: Engine, source: EntrySource) -> int:
         timeline = timelines[member] if timelines is not None else source.timelines([ev.MEMBER + member])
         for seq in seqs:
             member_spells, member_movements = member_history(member, timeline, seq)
-            spell_changes.move_to(member, member_spells, seq, Spell._fields)
-            movement_changes.move_to(member, member_movements, seq, Movement._fields)
+            spell_changes.move_to(member, member_spells, seq)
+            movement_changes.move_to(member, member_movements, seq)
     _write(engine, start, new[-1].seq or 0, spell_changes, movement_changes)
     return len(new)
 
@@ -152,4 +152,16 @@ def _write(engine: Engine, start: int, end: int, *changes_by_table: _Changes) ->
                     changes.closes,
                 )
             if changes.inserts:
-                conn.execute(insert(table), changes.inserts)
+                _bulk_insert(conn, table, changes.inserts)
+
+
+def _bulk_insert(conn: Connection, table: Table, rows: list[list[Any]]) -> None:
+    """Insert many rows through the driver's executemany: the hot path of a large import.
+
+    Rows hold the table's columns in order, `id` left out (the database numbers them).
+    """
+    names = [column.name for column in table.c if column.name != "id"]
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    quoted = ", ".join(f'"{name}"' for name in names)
+    sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(names))})"
+    conn.exec_driver_sql(sql, [tuple(row) for row in rows])
