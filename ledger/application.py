@@ -21,6 +21,7 @@ import msgspec
 from ledger import events as ev
 from ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
 from ledger.recorders import HeadRow, IndexRow
+from ledger.rules import NEEDS_EVERYTHING
 from ledger.statutes import Statutes
 from ledger.store import Store
 from ledger.validate import check, statutes_of
@@ -103,7 +104,7 @@ class Ledger:
         if refusals:
             raise Refused(refusals)
         new = [entry for entry, _ in stamped]
-        wide = len(subjects) > FULL_LOAD_SUBJECTS or any(isinstance(e, ev.StatutesAmended) for e in new)
+        wide = len(subjects) > FULL_LOAD_SUBJECTS or any(type(e) in NEEDS_EVERYTHING for e in new)
         touched = {s for subject_list in subjects.values() for s in subject_list}
         touched.add(ev.STATUTES)
         if head.seq == 0:

@@ -59,10 +59,8 @@ class Refusal:
         where = f"line {self.source.line}: " if self.source and self.source.line else ""
         if self.cause is None:
             return f"{where}{describe(self.entry, recorded=False)}: {self.rule}: {self.reason}"
-        return (
-            f"{where}{describe(self.cause, recorded=False)}: would break recorded entry {describe(self.entry)}: "
-            f"{self.rule}: {self.reason}"
-        )
+        cause = describe(self.cause, recorded=False)
+        return f"{where}{cause}: would break recorded entry {describe(self.entry)}: {self.rule}: {self.reason}"
 
 
 class Refused(LedgerError):

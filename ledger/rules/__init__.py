@@ -11,6 +11,6 @@ from __future__ import annotations
 
 from ledger.rules import corrections as _corrections  # noqa: F401  (registers rules)
 from ledger.rules import membership as _membership  # noqa: F401  (registers rules)
-from ledger.rules.registry import RULES, Rule, rules_for
+from ledger.rules.registry import NEEDS_EVERYTHING, RULES, Rule, rules_for
 
-__all__ = ["RULES", "Rule", "rules_for"]
+__all__ = ["NEEDS_EVERYTHING", "RULES", "Rule", "rules_for"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ledger import events as ev
-from ledger.rules.registry import rule
+from ledger.rules.registry import NEEDS_EVERYTHING, rule
 from ledger.state import LedgerState
 from ledger.statutes import parse_amendment
+
+NEEDS_EVERYTHING.add(ev.StatutesAmended)
 
 
 @rule("statutes-parameter", ev.StatutesAmended)

@@ -22,6 +22,10 @@ class Rule:
 
 RULES: dict[type[Entry], list[Rule]] = {}
 
+# Entry types whose rules read more than the timelines the entry belongs to
+# (a statutes amendment can change any check): the ledger loads everything.
+NEEDS_EVERYTHING: set[type[Entry]] = set()
+
 
 def rule(name: str, *types: type[Entry]) -> Callable[[Check], Check]:
     """Register `check` as rule `name` for each entry type (and its subclasses)."""
