@@ -86,6 +86,7 @@ class App:
     def engine(self) -> Engine:
         from projections.engine import open_engine
 
+        self.store  # noqa: B018  (opening the store first creates the schema the read models live in)
         with ledger_errors():
             try:
                 return open_engine(self.database)

@@ -47,9 +47,9 @@ def parse_recorded(text: str) -> dt.datetime:
 
 
 def content_digest(entry: ev.Entry) -> str:
-    """What makes two entries with one id 'the same': everything but provenance."""
-    if entry.seq is not None or entry.recorded is not None or entry.hash is not None or entry.by is not None:
-        entry = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None, by=None)
+    """What makes two entries with one id 'the same': everything but the id and provenance."""
+    if any(value is not None for value in (entry.id, entry.seq, entry.recorded, entry.hash, entry.by)):
+        entry = msgspec.structs.replace(entry, id=None, seq=None, recorded=None, hash=None, by=None)
     return hashlib.sha256(ev.encode(entry)).hexdigest()
 
 
@@ -94,13 +94,15 @@ class Ledger:
     def _record_once(self, batch: Sequence[tuple[ev.Entry, Source]]) -> Recorded:
         head = self.store.head() or HeadRow(0, "", GENESIS)
         statutes = statutes_of(self.store.timelines([ev.STATUTES]))
-        normalised = [(self._normalise(entry, statutes), source) for entry, source in batch]
+        batch_ids = {entry.id for entry, _ in batch if entry.id}
+        normalised = [(self._normalise(entry, statutes, batch_ids), source) for entry, source in batch]
         fresh, present, refusals = self._drop_present(normalised)
         if refusals:
             raise Refused(refusals)
         stamped = self._stamp(fresh, head)
-        subjects = self._subjects(stamped)
-        refusals += self._check_retractions(stamped)
+        targets = self._targets(stamped)
+        subjects = self._subjects(stamped, targets)
+        refusals += self._check_retractions(stamped, targets)
         if refusals:
             raise Refused(refusals)
         new = [entry for entry, _ in stamped]
@@ -131,16 +133,16 @@ class Ledger:
         )
         return Recorded(chained, present)
 
-    def _normalise(self, entry: ev.Entry, statutes: Statutes) -> ev.Entry:
+    def _normalise(self, entry: ev.Entry, statutes: Statutes, batch_ids: set[str]) -> ev.Entry:
         """Drop the provenance the input may carry; fill in the share price in force."""
         if entry.seq is not None or entry.recorded is not None or entry.hash is not None:
             entry = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None)
         if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
             price = statutes.get("share_price", entry.date, entry.category)
             entry = msgspec.structs.replace(entry, share_price=price)
-        if isinstance(entry, ev.EntryRetracted):
+        if isinstance(entry, ev.EntryRetracted) and str(entry.entry) not in batch_ids:
             # Name the target by its id, so the retraction survives export and import.
-            target = self._target(entry)
+            target = self._stored_target(entry)
             if target is not None:
                 entry = msgspec.structs.replace(entry, entry=target.id)
         return entry
@@ -192,43 +194,57 @@ class Ledger:
             stamped.append((entry, source))
         return stamped
 
-    def _subjects(self, stamped: list[tuple[ev.Entry, Source]]) -> dict[int, tuple[str, ...]]:
+    def _targets(self, stamped: list[tuple[ev.Entry, Source]]) -> dict[int, ev.Entry | None]:
+        """What each retraction withdraws: an entry of this batch (by id), else a recorded one."""
+        by_id = {entry.id: entry for entry, _ in stamped}
+        return {
+            entry.seq or 0: by_id.get(str(entry.entry)) or self._stored_target(entry)
+            for entry, _ in stamped
+            if isinstance(entry, ev.EntryRetracted)
+        }
+
+    def _subjects(
+        self, stamped: list[tuple[ev.Entry, Source]], targets: dict[int, ev.Entry | None]
+    ) -> dict[int, tuple[str, ...]]:
         """The timelines each new entry joins; a retraction joins its target's."""
         subjects: dict[int, tuple[str, ...]] = {}
         for entry, _ in stamped:
-            if isinstance(entry, ev.EntryRetracted):
-                target = self._target(entry)
-                subjects[entry.seq or 0] = target.subjects() if target else ()
-            else:
-                subjects[entry.seq or 0] = entry.subjects()
+            seq = entry.seq or 0
+            target = targets.get(seq, entry) if isinstance(entry, ev.EntryRetracted) else entry
+            subjects[seq] = target.subjects() if target else ()
         return subjects
 
-    def _target(self, retraction: ev.EntryRetracted) -> ev.Entry | None:
-        """The entry a retraction withdraws, by id or by sequence number."""
+    def _stored_target(self, retraction: ev.EntryRetracted) -> ev.Entry | None:
+        """The recorded entry a retraction withdraws, by id or by sequence number."""
         seq = self.store.seq_of(str(retraction.entry))
         if seq is None and str(retraction.entry).lstrip("#").isdigit():
             seq = int(str(retraction.entry).lstrip("#"))
         return self.store.entry(seq) if seq else None
 
-    def _check_retractions(self, stamped: list[tuple[ev.Entry, Source]]) -> list[Refusal]:
+    def _check_retractions(
+        self, stamped: list[tuple[ev.Entry, Source]], targets: dict[int, ev.Entry | None]
+    ) -> list[Refusal]:
         """A retraction names an existing, live entry that is not itself a retraction."""
         refusals = []
+        withdrawn: set[str] = set()
         for entry, source in stamped:
             if not isinstance(entry, ev.EntryRetracted):
                 continue
-            target = self._target(entry)
+            target = targets[entry.seq or 0]
             reason = None
             if target is None:
                 reason = f"no recorded entry {entry.entry!r}"
             elif isinstance(target, ev.EntryRetracted):
                 reason = f"{entry.entry!r} is a retraction; record the entry again instead"
-            elif any(
+            elif target.id in withdrawn or any(
                 isinstance(e, ev.EntryRetracted) and e.entry == target.id
                 for e in self.store.timelines(target.subjects() or ("",))
             ):
                 reason = f"{entry.entry!r} is already retracted"
             if reason:
                 refusals.append(Refusal("retraction-target", entry, reason, source))
+            elif target is not None:
+                withdrawn.add(target.id or "")
         return refusals
 
     def _chain(self, entries: list[ev.Entry], previous: str) -> list[ev.Entry]:

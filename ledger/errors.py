@@ -60,7 +60,9 @@ class Refusal:
         if self.cause is None:
             return f"{where}{describe(self.entry, recorded=False)}: {self.rule}: {self.reason}"
         cause = describe(self.cause, recorded=False)
-        return f"{where}{cause}: would break recorded entry {describe(self.entry)}: {self.rule}: {self.reason}"
+        return (
+            f"{where}{cause}: would break recorded entry {describe(self.entry)}: {self.rule}: {self.reason}"
+        )
 
 
 class Refused(LedgerError):

@@ -39,12 +39,60 @@ class MemberState:
 
 
 @dataclass
+class AssemblyState:
+    """A general assembly: when it met, who took part, what it decided."""
+
+    date: dt.date | None = None
+    voters: dict[str, str | None] = field(default_factory=dict)  # member -> proxy holder (None: in person)
+    proxies_held: dict[str, int] = field(default_factory=dict)
+    weights: dict[str, int | None] = field(default_factory=dict)  # shares that day (None: not loaded)
+    resolutions: set[str] = field(default_factory=set)
+    allocated: int | None = None  # the fiscal year whose result it allocated
+
+
+@dataclass
+class Term:
+    """One person's mandate in a body, held until `until` (exclusive) unless it ends earlier."""
+
+    start: dt.date
+    until: dt.date
+    pending: bool = False  # a cooptation the assembly has not confirmed yet
+
+
+@dataclass
+class BodyState:
+    """A body's statutory seats, its mandates, and the terms people left before they ran out."""
+
+    seats: int = 0
+    terms: dict[str, Term] = field(default_factory=dict)
+    vacated: dict[str, Term] = field(default_factory=dict)  # person -> the term they left early
+    filled: set[str] = field(default_factory=set)  # vacated terms a cooptation has taken over
+
+    def holding(self, person: str, on: dt.date) -> Term | None:
+        """The person's mandate on `on`: a mandate is no longer held as of its `until`."""
+        term = self.terms.get(person)
+        return term if term is not None and term.until > on else None
+
+    def holders(self, on: dt.date) -> list[str]:
+        return [person for person, term in self.terms.items() if term.until > on]
+
+    def vacate(self, person: str) -> None:
+        """The person's term ended before its `until` (resigned, revoked, cooptation rejected)."""
+        term = self.terms.pop(person, None)
+        if term is not None:
+            self.vacated[person] = term
+            self.filled.discard(person)
+
+
+@dataclass
 class LedgerState:
     """The loaded part of the ledger; `known` is None when everything is loaded."""
 
     statutes: Statutes = field(default_factory=Statutes)
     known: frozenset[str] | None = None
     members: dict[str, MemberState] = field(default_factory=dict)
+    assemblies: dict[str, AssemblyState] = field(default_factory=dict)
+    bodies: dict[str, BodyState] = field(default_factory=dict)
 
     def knows(self, subject: str) -> bool:
         return self.known is None or subject in self.known
@@ -54,6 +102,18 @@ class LedgerState:
         if not self.knows(ev.MEMBER + member_id):
             return None
         return self.members.setdefault(member_id, MemberState())
+
+    def assembly(self, assembly_id: str) -> AssemblyState | None:
+        """The assembly's state, or None when its timeline was not loaded."""
+        if not self.knows(ev.ASSEMBLY + assembly_id):
+            return None
+        return self.assemblies.setdefault(assembly_id, AssemblyState())
+
+    def body(self, name: str) -> BodyState | None:
+        """The body's state, or None when its timeline was not loaded."""
+        if not self.knows(ev.BODY + name):
+            return None
+        return self.bodies.setdefault(name, BodyState())
 
 
 @singledispatch
@@ -155,3 +215,89 @@ def _(entry: ev.Exit, state: LedgerState) -> None:
         member.shares = 0
         member.paid = Decimal("0.00")
         member.exit_requested = False
+
+
+# -- governance ------------------------------------------------------------------------
+
+
+@apply.register
+def _(entry: ev.AssemblyConvened, state: LedgerState) -> None:
+    assembly = state.assembly(entry.assembly)
+    if assembly is not None:
+        assembly.date = entry.date
+
+
+@apply.register
+def _(entry: ev.AssemblyVoted, state: LedgerState) -> None:
+    assembly = state.assembly(entry.assembly)
+    if assembly is None:
+        return
+    assembly.voters[entry.member] = entry.proxy
+    if entry.proxy is not None:
+        assembly.proxies_held[entry.proxy] = assembly.proxies_held.get(entry.proxy, 0) + 1
+    member = state.member(entry.member)
+    assembly.weights[entry.member] = member.shares if member is not None else None
+
+
+@apply.register
+def _(entry: ev.ResolutionDecided, state: LedgerState) -> None:
+    assembly = state.assembly(entry.assembly)
+    if assembly is not None:
+        assembly.resolutions.add(entry.resolution)
+
+
+@apply.register
+def _(entry: ev.ResultAllocated, state: LedgerState) -> None:
+    assembly = state.assembly(entry.assembly)
+    if assembly is not None:
+        assembly.allocated = entry.year
+
+
+@apply.register
+def _(entry: ev.BodySeats, state: LedgerState) -> None:
+    body = state.body(entry.body)
+    if body is not None:
+        body.seats = entry.count
+
+
+@apply.register(ev.MandateElected)
+@apply.register(ev.MandateRenewed)
+def _(entry: ev.MandateElected | ev.MandateRenewed, state: LedgerState) -> None:
+    body = state.body(entry.body)
+    if body is not None:
+        body.terms[entry.person] = Term(entry.date, entry.until)
+
+
+@apply.register
+def _(entry: ev.MandateCoopted, state: LedgerState) -> None:
+    body = state.body(entry.body)
+    if body is None:
+        return
+    until = coopted_until(entry, body)
+    if until is not None:
+        body.terms[entry.person] = Term(entry.date, until, pending=True)
+    if entry.replaces is not None:
+        body.filled.add(entry.replaces)
+
+
+def coopted_until(entry: ev.MandateCoopted, body: BodyState) -> dt.date | None:
+    """A cooptation ends when the replaced mandate would have, else on its own `until`."""
+    replaced = body.vacated.get(entry.replaces) if entry.replaces is not None else None
+    return replaced.until if replaced is not None else entry.until
+
+
+@apply.register
+def _(entry: ev.MandateConfirmed, state: LedgerState) -> None:
+    body = state.body(entry.body)
+    term = body.holding(entry.person, entry.date) if body is not None else None
+    if term is not None:
+        term.pending = False
+
+
+@apply.register(ev.MandateRejected)
+@apply.register(ev.MandateResigned)
+@apply.register(ev.MandateRevoked)
+def _(entry: ev.MandateEntry, state: LedgerState) -> None:
+    body = state.body(entry.body)
+    if body is not None:
+        body.vacate(entry.person)

@@ -9,6 +9,7 @@ recorded all or nothing; a clash with another writer surfaces as
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -35,15 +36,21 @@ class Store:
     def __init__(self, database: Database):
         self.database = database
         env = Environment(name="coopledger", env=database.eventsourcing_env)
-        try:
-            if database.schema:
-                from ledger.postgres_recorder import create_schema
+        for attempt in range(3):
+            try:
+                if database.schema:
+                    from ledger.postgres_recorder import create_schema
 
-                create_schema(database.eventsourcing_env)
-            self.factory = InfrastructureFactory.construct(env)
-            recorder = self.factory.application_recorder()
-        except Exception as e:  # psycopg, sqlite3 and eventsourcing errors alike
-            raise StoreError(f"cannot open the store at {database.url}: {e}") from e
+                    create_schema(database.eventsourcing_env)
+                self.factory = InfrastructureFactory.construct(env)
+                recorder = self.factory.application_recorder()
+                break
+            except Exception as e:  # psycopg, sqlite3 and eventsourcing errors alike
+                # Two processes creating the tables at once can clash on PostgreSQL's
+                # catalog; everything is "IF NOT EXISTS", so the second try succeeds.
+                if attempt == 2:
+                    raise StoreError(f"cannot open the store at {database.url}: {e}") from e
+                time.sleep(0.2 * (attempt + 1))
         assert isinstance(recorder, LedgerRecorder)
         self.recorder = recorder
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 from ledger.database import Database
 from projections.schema import metadata
@@ -29,5 +31,14 @@ def open_engine(database: Database) -> Engine:
     else:
         options = {"options": f"-csearch_path={database.schema}"} if database.schema else {}
         engine = create_engine(database.sqlalchemy_url, connect_args=options, pool_pre_ping=True)
-    metadata.create_all(engine)
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine)
+            break
+        except DBAPIError:
+            # Two processes creating the tables at once can clash on the catalog;
+            # create_all checks first, so another try finds them there.
+            if attempt == 2:
+                raise
+            time.sleep(0.2 * (attempt + 1))
     return engine

@@ -10,6 +10,7 @@ finds any rule here by its name.
 from __future__ import annotations
 
 from ledger.rules import corrections as _corrections  # noqa: F401  (registers rules)
+from ledger.rules import governance as _governance  # noqa: F401  (registers rules)
 from ledger.rules import membership as _membership  # noqa: F401  (registers rules)
 from ledger.rules.registry import NEEDS_EVERYTHING, RULES, Rule, rules_for
 

@@ -1,0 +1,297 @@
+"""Rules on general assemblies, votes, proxies, seats and mandates (Belgian CSA, book 6).
+
+Each limit is a statutes parameter with a Belgian default (`proxy_limit`, `voting`,
+`share_vote_cap`, `mandate_max_years`, `outsiders_allowed`, `dividend_cap`). Whether a
+resolution is adopted (majority, quorum) is not a rule: a rejected resolution is a fact
+the ledger records; only impossible counts are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ledger import events as ev
+from ledger.rules.registry import NEEDS_EVERYTHING, rule
+from ledger.state import AssemblyState, BodyState, LedgerState, coopted_until
+
+# A resolution's counts may need every voter's shares (one share one vote), and a mandate
+# entry names an assembly whose timeline it does not belong to: both read the whole ledger.
+NEEDS_EVERYTHING.update(
+    {
+        ev.ResolutionDecided,
+        ev.MandateElected,
+        ev.MandateRenewed,
+        ev.MandateConfirmed,
+        ev.MandateRejected,
+        ev.MandateRevoked,
+    }
+)
+
+BY_AN_ASSEMBLY = (
+    ev.AssemblyVoted,
+    ev.ResolutionDecided,
+    ev.ResultAllocated,
+    ev.MandateElected,
+    ev.MandateRenewed,
+    ev.MandateConfirmed,
+    ev.MandateRejected,
+    ev.MandateRevoked,
+)
+
+
+def years_later(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def votes_present(assembly: AssemblyState, voting: str, cap: Decimal) -> Decimal | None:
+    """Votes present or represented: one per voter, or their shares each capped at `cap` % of all.
+
+    None when some voter's shares are not loaded (the rule then cannot see).
+    """
+    if voting == "person":
+        return Decimal(len(assembly.voters))
+    weights = list(assembly.weights.values())
+    if any(w is None for w in weights):
+        return None
+    ceiling = sum(weights) * cap / 100  # type: ignore[arg-type]
+    return sum((min(Decimal(w), ceiling) for w in weights), Decimal(0))  # type: ignore[arg-type]
+
+
+@rule("assembly-once", ev.AssemblyConvened)
+def assembly_once(entry: Any, state: LedgerState) -> str | None:
+    """An assembly id names one meeting."""
+    assembly = state.assembly(entry.assembly)
+    if assembly is None or assembly.date is None:
+        return None
+    return f"assembly {entry.assembly} was already convened on {assembly.date}"
+
+
+@rule("assembly-convened", *BY_AN_ASSEMBLY)
+def assembly_convened(entry: Any, state: LedgerState) -> str | None:
+    """Votes, resolutions, allocations and elections refer to an assembly convened on their date."""
+    assembly = state.assembly(entry.assembly)
+    if assembly is None or assembly.date == entry.date:
+        return None
+    if assembly.date is None:
+        return f"assembly {entry.assembly} has not been convened by {entry.date} (record assembly.convened)"
+    return f"assembly {entry.assembly} met on {assembly.date}, not on {entry.date}"
+
+
+@rule("voter-is-member", ev.AssemblyVoted)
+def voter_is_member(entry: Any, state: LedgerState) -> str | None:
+    """Only members on the assembly date take part."""
+    member = state.member(entry.member)
+    if member is None or member.is_member:
+        return None
+    return f"{entry.member} is not a member on {entry.date}"
+
+
+@rule("votes-once", ev.AssemblyVoted)
+def votes_once(entry: Any, state: LedgerState) -> str | None:
+    """A member takes part once per assembly, in person or by proxy."""
+    assembly = state.assembly(entry.assembly)
+    if assembly is None or entry.member not in assembly.voters:
+        return None
+    holder = assembly.voters[entry.member]
+    how = f"by proxy to {holder}" if holder else "in person"
+    return f"{entry.member} already took part in assembly {entry.assembly} ({how})"
+
+
+@rule("proxy-holder", ev.AssemblyVoted)
+def proxy_holder(entry: Any, state: LedgerState) -> str | None:
+    """A proxy holder is another member who takes part in the same assembly in person."""
+    if entry.proxy is None:
+        return None
+    if entry.proxy == entry.member:
+        return f"{entry.member} cannot hold their own proxy"
+    holder = state.member(entry.proxy)
+    if holder is not None and not holder.is_member:
+        return f"proxy holder {entry.proxy} is not a member on {entry.date}"
+    assembly = state.assembly(entry.assembly)
+    if assembly is None or assembly.date is None:
+        return None
+    if entry.proxy not in assembly.voters:
+        return f"proxy holder {entry.proxy} has not taken part in person (record their own vote first)"
+    if assembly.voters[entry.proxy] is not None:
+        return f"proxy holder {entry.proxy} is represented by {assembly.voters[entry.proxy]}, not present"
+    return None
+
+
+@rule("proxy-limit", ev.AssemblyVoted)
+def proxy_limit(entry: Any, state: LedgerState) -> str | None:
+    """A member holds at most `proxy_limit` proxies at one assembly (default 1)."""
+    assembly = state.assembly(entry.assembly)
+    if entry.proxy is None or assembly is None:
+        return None
+    limit = state.statutes.get("proxy_limit", entry.date)
+    held = assembly.proxies_held.get(entry.proxy, 0)
+    if held < limit:
+        return None
+    return f"{entry.proxy} already holds {held} proxies, the statutes allow {limit}"
+
+
+@rule("resolution-once", ev.ResolutionDecided)
+def resolution_once(entry: Any, state: LedgerState) -> str | None:
+    """A resolution id is decided once per assembly."""
+    assembly = state.assembly(entry.assembly)
+    if assembly is None or entry.resolution not in assembly.resolutions:
+        return None
+    return f"resolution {entry.resolution} of assembly {entry.assembly} is already recorded"
+
+
+@rule("votes-present", ev.ResolutionDecided)
+def votes_within_present(entry: Any, state: LedgerState) -> str | None:
+    """The counts of a resolution cannot exceed the votes present or represented (`voting`)."""
+    assembly = state.assembly(entry.assembly)
+    if assembly is None or assembly.date is None:
+        return None
+    voting = state.statutes.get("voting", entry.date)
+    present = votes_present(assembly, voting, state.statutes.get("share_vote_cap", entry.date))
+    counted = entry.for_ + entry.against + entry.abstain
+    if present is None or counted <= present:
+        return None
+    unit = "voters" if voting == "person" else "votes (one share one vote, capped)"
+    return f"{counted} votes counted, but only {present.normalize():f} {unit} present or represented"
+
+
+@rule("allocation-once", ev.ResultAllocated)
+def allocation_once(entry: Any, state: LedgerState) -> str | None:
+    """An assembly allocates one fiscal year's result."""
+    assembly = state.assembly(entry.assembly)
+    if assembly is None or assembly.allocated is None:
+        return None
+    return f"assembly {entry.assembly} already allocated the {assembly.allocated} result"
+
+
+@rule("dividend-cap", ev.ResultAllocated)
+def dividend_cap(entry: Any, state: LedgerState) -> str | None:
+    """The dividend rate does not exceed the statutory cap (`dividend_cap`, default 6 %)."""
+    cap = state.statutes.get("dividend_cap", entry.date)
+    if entry.dividend_rate is None or entry.dividend_rate <= cap:
+        return None
+    return f"dividend rate {entry.dividend_rate} % is above the statutory cap of {cap} %"
+
+
+@rule("body-seats-held", ev.BodySeats)
+def body_seats_held(entry: Any, state: LedgerState) -> str | None:
+    """A body never has fewer seats than people holding one."""
+    body = state.body(entry.body)
+    if body is None:
+        return None
+    held = len(body.holders(entry.date))
+    if entry.count >= held:
+        return None
+    return f"{entry.body} would have {entry.count} seats, but {held} people hold one on {entry.date}"
+
+
+def _takes_a_seat(entry: Any, body: BodyState) -> bool:
+    """Elections and cooptations take a seat; a renewal does only once the mandate has run out."""
+    return not isinstance(entry, ev.MandateRenewed) or body.holding(entry.person, entry.date) is None
+
+
+@rule("seats-available", ev.MandateElected, ev.MandateRenewed, ev.MandateCoopted)
+def seats_available(entry: Any, state: LedgerState) -> str | None:
+    """No body holds more people than its statutory seats (`body.seats`)."""
+    body = state.body(entry.body)
+    if body is None or not _takes_a_seat(entry, body):
+        return None
+    held = body.holders(entry.date)
+    if len(held) < body.seats:
+        return None
+    if body.seats == 0:
+        return f"{entry.body} has no seats on {entry.date} (record body.seats first)"
+    return f"all {body.seats} seats of {entry.body} are held on {entry.date}: {', '.join(sorted(held))}"
+
+
+@rule("one-seat-each", ev.MandateElected, ev.MandateCoopted)
+def one_seat_each(entry: Any, state: LedgerState) -> str | None:
+    """Nobody holds two seats of one body at once."""
+    body = state.body(entry.body)
+    term = body.holding(entry.person, entry.date) if body is not None else None
+    if term is None:
+        return None
+    return f"{entry.person} already holds a seat of {entry.body} until {term.until} (renew it instead)"
+
+
+@rule("mandate-term", ev.MandateElected, ev.MandateRenewed, ev.MandateCoopted)
+def mandate_term(entry: Any, state: LedgerState) -> str | None:
+    """A mandate ends after its date and at most `mandate_max_years` (default 4) years later."""
+    if entry.until is None:
+        return None
+    years = state.statutes.get("mandate_max_years", entry.date)
+    latest = years_later(entry.date, years)
+    if entry.date < entry.until <= latest:
+        return None
+    if entry.until <= entry.date:
+        return f"the mandate would end on {entry.until}, not after {entry.date}"
+    return f"the mandate would end on {entry.until}, after {latest} ({years} years at most)"
+
+
+@rule("holder-is-member", ev.MandateElected, ev.MandateRenewed, ev.MandateCoopted)
+def holder_is_member(entry: Any, state: LedgerState) -> str | None:
+    """Mandates go to members, unless the statutes allow outsiders (`outsiders_allowed`)."""
+    person = state.member(entry.person)
+    if person is None or person.is_member or state.statutes.get("outsiders_allowed", entry.date):
+        return None
+    return f"{entry.person} is not a member on {entry.date} and the statutes allow no outsiders"
+
+
+@rule("renewal-of-current", ev.MandateRenewed)
+def renewal_of_current(entry: Any, state: LedgerState) -> str | None:
+    """Only a running mandate is renewed, at the latest on the day it ends."""
+    body = state.body(entry.body)
+    if body is None:
+        return None
+    term = body.terms.get(entry.person)
+    if term is not None and term.until >= entry.date:
+        return None
+    if term is not None:
+        return f"the mandate of {entry.person} in {entry.body} ended on {term.until} (elect them again)"
+    return f"{entry.person} holds no mandate in {entry.body} on {entry.date}"
+
+
+@rule("cooptation-vacancy", ev.MandateCoopted)
+def cooptation_vacancy(entry: Any, state: LedgerState) -> str | None:
+    """A cooptation fills a seat left early, for the rest of that term (`replaces`), once."""
+    body = state.body(entry.body)
+    if body is None:
+        return None
+    if entry.replaces is None:
+        return None if entry.until is not None else "a cooptation needs `replaces` or `until`"
+    replaced = body.vacated.get(entry.replaces)
+    if replaced is None or body.holding(entry.replaces, entry.date) is not None:
+        return f"{entry.replaces} did not leave a seat of {entry.body} before its term ran out"
+    if replaced.until <= entry.date:
+        return f"the term of {entry.replaces} ran out on {replaced.until}: elect someone instead"
+    if entry.replaces in body.filled:
+        return f"the seat {entry.replaces} left is already filled by cooptation"
+    if entry.until is not None and entry.until != coopted_until(entry, body):
+        return f"the cooptation ends when the mandate of {entry.replaces} would have: {replaced.until}"
+    return None
+
+
+@rule("cooptation-pending", ev.MandateConfirmed, ev.MandateRejected)
+def cooptation_pending(entry: Any, state: LedgerState) -> str | None:
+    """An assembly confirms or rejects a cooptation still awaiting it."""
+    body = state.body(entry.body)
+    if body is None:
+        return None
+    term = body.holding(entry.person, entry.date)
+    if term is not None and term.pending:
+        return None
+    return f"{entry.person} holds no cooptation of {entry.body} awaiting confirmation on {entry.date}"
+
+
+@rule("mandate-held", ev.MandateResigned, ev.MandateRevoked)
+def mandate_held(entry: Any, state: LedgerState) -> str | None:
+    """Only someone holding a seat can resign from it or be revoked."""
+    body = state.body(entry.body)
+    if body is None or body.holding(entry.person, entry.date) is not None:
+        return None
+    return f"{entry.person} holds no seat of {entry.body} on {entry.date}"

@@ -1,0 +1,49 @@
+"""Retractions: an entry is withdrawn, never deleted, and the past knowledge stays queryable."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ledger.errors import Refused
+from projections.engine import open_engine
+from projections.projector import catch_up
+from projections.queries import register_as_of
+from tests.conftest import Book
+from tests.test_membership_rules import admit
+
+
+def test_a_retraction_withdraws_the_entry_from_its_recorded_time_on(book: Book) -> None:
+    engine = open_engine(book.store.database)
+    book.record(
+        {**admit("S1", "2024-01-10", shares=2), "id": "adm-1"},
+        {"type": "shares.redeemed", "date": "2024-03-01", "member": "S1", "count": 1, "id": "red-1"},
+    )
+    before = book.store.head()
+    assert before is not None
+    book.record({"type": "entry.retracted", "date": "2024-03-02", "entry": "red-1", "reason": "typo"})
+    catch_up(engine, book.store)
+    assert register_as_of(engine, dt.date(2024, 12, 31))[0].shares == 2
+    assert register_as_of(engine, dt.date(2024, 12, 31), known_seq=before.seq)[0].shares == 1
+
+
+def test_a_retraction_that_would_break_later_entries_is_refused_and_names_them(book: Book) -> None:
+    book.record(
+        {**admit("S1", "2024-01-10"), "id": "adm-1"},
+        {"type": "shares.paid", "date": "2024-02-01", "member": "S1", "amount": "10.00", "id": "pay-1"},
+    )
+    with pytest.raises(Refused) as caught:
+        book.record({"type": "entry.retracted", "date": "2024-03-01", "entry": "adm-1", "reason": "wrong"})
+    message = str(caught.value.refusals[0])
+    assert "would break recorded entry shares.paid S1 2024-02-01 (#2)" in message
+    assert "must-be-member" in message
+
+
+def test_a_retraction_names_a_live_entry_by_id_or_sequence(book: Book) -> None:
+    book.record(admit("S1", "2024-01-10"), admit("S2", "2024-01-10"))
+    book.record({"type": "entry.retracted", "date": "2024-03-01", "entry": 2, "reason": "duplicate"})
+    for target, why in [("2", "already retracted"), ("99", "no recorded entry"), ("3", "is a retraction")]:
+        with pytest.raises(Refused) as caught:
+            book.record({"type": "entry.retracted", "date": "2024-03-01", "entry": target, "reason": "x"})
+        assert "retraction-target" in str(caught.value) and why in str(caught.value)
