@@ -146,7 +146,7 @@ def test_export_imports_into_an_empty_ledger_with_the_same_register(url: str, tm
 def test_history_log_and_verify(url: str) -> None:
     run_cli("import", str(DEMO), db=url)
     history = json.loads(run_cli("history", "M04", "--format", "json", db=url).stdout)
-    assert [h["type"] for h in history][0] == "member.admitted"
+    assert history[0]["type"] == "member.admitted"
     assert history[-1]["type"] == "member.resigned"
     admitted = json.loads(run_cli("log", "--type", "member.admitted", "--format", "json", db=url).stdout)
     assert admitted and {e["type"] for e in admitted} == {"member.admitted"}
