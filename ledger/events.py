@@ -51,11 +51,10 @@ class Entry(
     # else, so that "an exit dated D means not a member as of D" holds
     # whatever order the entries were typed in.
     phase: ClassVar[int] = 2
-
-    @property
-    def type(self) -> str:
-        """The journal type name, e.g. ``member.admitted``."""
-        return self.__struct_config__.tag  # type: ignore[return-value]
+    # The journal type name, e.g. "member.admitted" (set below from each class's tag).
+    type: ClassVar[str] = ""
+    # Fields holding euro amounts, checked on input (see `check_amounts`).
+    amounts: ClassVar[tuple[str, ...]] = ()
 
     def subjects(self) -> tuple[str, ...]:
         """The timelines this entry belongs to (a member, an assembly, a body)."""
@@ -66,20 +65,6 @@ class Entry(
         return tuple(s[len(MEMBER) :] for s in self.subjects() if s.startswith(MEMBER))
 
 
-def _positive_amount(amount: Decimal | None) -> None:
-    """Amounts are euros: finite, non-negative, whole cents."""
-    if amount is None:
-        return
-    try:
-        valid = amount >= 0 and (amount * 100) % 1 == 0
-    except ArithmeticError:
-        valid = False
-    if not valid:
-        raise ValueError(
-            f"amount must be a non-negative number of euros with at most 2 decimals, got {amount}"
-        )
-
-
 class MemberEntry(Entry, frozen=True, kw_only=True):
     """An entry about one member."""
 
@@ -87,6 +72,9 @@ class MemberEntry(Entry, frozen=True, kw_only=True):
 
     def subjects(self) -> tuple[str, ...]:
         return (MEMBER + self.member,)
+
+    def members(self) -> tuple[str, ...]:
+        return (self.member,)
 
 
 class MemberApplied(MemberEntry, tag="member.applied", frozen=True, kw_only=True):
@@ -113,9 +101,7 @@ class MemberAdmitted(MemberEntry, tag="member.admitted", frozen=True, kw_only=Tr
     email: str | None = None
     share_price: Decimal | None = None
     founder: bool = False
-
-    def __post_init__(self) -> None:
-        _positive_amount(self.share_price)
+    amounts: ClassVar[tuple[str, ...]] = ("share_price",)
 
 
 class MemberUpdated(MemberEntry, tag="member.updated", frozen=True, kw_only=True):
@@ -143,9 +129,7 @@ class SharesPaid(MemberEntry, tag="shares.paid", frozen=True, kw_only=True):
     """A member paid up part of the subscribed capital."""
 
     amount: Decimal
-
-    def __post_init__(self) -> None:
-        _positive_amount(self.amount)
+    amounts: ClassVar[tuple[str, ...]] = ("amount",)
 
 
 class SharesTransferred(MemberEntry, tag="shares.transferred", frozen=True, kw_only=True):
@@ -157,15 +141,16 @@ class SharesTransferred(MemberEntry, tag="shares.transferred", frozen=True, kw_o
     def subjects(self) -> tuple[str, ...]:
         return (MEMBER + self.member, MEMBER + self.to)
 
+    def members(self) -> tuple[str, ...]:
+        return (self.member, self.to)
+
 
 class SharesRedeemed(MemberEntry, tag="shares.redeemed", frozen=True, kw_only=True):
     """The cooperative bought back shares; `amount` is what was paid back."""
 
     count: Count
     amount: Decimal | None = None
-
-    def __post_init__(self) -> None:
-        _positive_amount(self.amount)
+    amounts: ClassVar[tuple[str, ...]] = ("amount",)
 
 
 class ExitRequested(MemberEntry, tag="member.exit_requested", frozen=True, kw_only=True):
@@ -221,6 +206,8 @@ class AssemblyConvened(AssemblyEntry, tag="assembly.convened", frozen=True, kw_o
     """A general assembly met on `date`."""
 
     kind: Literal["ordinary", "extraordinary"]
+    # First thing of its day: the revocations and rejections it decides leave seats in phase 1.
+    phase: ClassVar[int] = 0
 
 
 class AssemblyVoted(AssemblyEntry, tag="assembly.voted", frozen=True, kw_only=True):
@@ -251,10 +238,7 @@ class ResultAllocated(AssemblyEntry, tag="result.allocated", frozen=True, kw_onl
     year: Annotated[int, Meta(ge=1900, le=2999)]
     reserves: Decimal | None = None
     dividend_rate: Decimal | None = None
-
-    def __post_init__(self) -> None:
-        _positive_amount(self.reserves)
-        _positive_amount(self.dividend_rate)
+    amounts: ClassVar[tuple[str, ...]] = ("reserves", "dividend_rate")
 
 
 class BodyEntry(Entry, frozen=True, kw_only=True):
@@ -384,6 +368,27 @@ EVENT_TYPES: dict[str, type[Entry]] = {
 }
 
 
+for _tag, _cls in EVENT_TYPES.items():
+    _cls.type = _tag
+
+
+def check_amounts(entry: Entry) -> Entry:
+    """Amounts are euros: finite, non-negative, whole cents. Checked once, on input."""
+    for name in entry.amounts:
+        amount = getattr(entry, name)
+        if amount is None:
+            continue
+        try:
+            valid = amount >= 0 and (amount * 100) % 1 == 0
+        except ArithmeticError:
+            valid = False
+        if not valid:
+            raise msgspec.ValidationError(
+                f"Expected a non-negative amount in euros with at most 2 decimals, got {amount} - at `$.{name}`"
+            )
+    return entry
+
+
 def effective_order(entry: Entry) -> tuple[dt.date, int, int]:
     """The order in which entries take effect: date, then exits first, then sequence."""
     return (entry.date, entry.phase, entry.seq or 0)
@@ -400,4 +405,4 @@ def encode(entry: Entry) -> bytes:
 
 def decode(data: bytes | str) -> Entry:
     """Decode one entry; raises msgspec.ValidationError or DecodeError."""
-    return _decoder.decode(data)  # type: ignore[no-any-return]
+    return check_amounts(_decoder.decode(data))

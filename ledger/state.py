@@ -59,6 +59,14 @@ class Term:
     pending: bool = False  # a cooptation the assembly has not confirmed yet
 
 
+def years_later(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (28 February for 29 February): how mandate lengths count."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 @dataclass
 class BodyState:
     """A body's statutory seats, its mandates, and the terms people left before they ran out."""
@@ -99,9 +107,10 @@ class LedgerState:
 
     def member(self, member_id: str) -> MemberState | None:
         """The member's state, or None when their timeline was not loaded."""
-        if not self.knows(ev.MEMBER + member_id):
-            return None
-        return self.members.setdefault(member_id, MemberState())
+        found = self.members.get(member_id)
+        if found is None and self.knows(ev.MEMBER + member_id):
+            found = self.members[member_id] = MemberState()
+        return found
 
     def assembly(self, assembly_id: str) -> AssemblyState | None:
         """The assembly's state, or None when its timeline was not loaded."""

@@ -9,7 +9,7 @@ entry that a new one would break is reported too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
 from ledger import events as ev
@@ -22,6 +22,12 @@ from ledger.statutes import Statutes
 @cache
 def _rules(entry_type: type[ev.Entry]) -> list[Rule]:
     return rules_for(entry_type)
+
+
+@cache
+def _mutator(entry_type: type[ev.Entry]) -> Callable[[ev.Entry, LedgerState], None]:
+    """`apply`'s implementation for a type, looked up once (the fold calls it per entry)."""
+    return apply.dispatch(entry_type)
 
 
 def statutes_of(entries: Iterable[ev.Entry]) -> Statutes:
@@ -57,7 +63,7 @@ def check(
         seq = entry.seq or 0
         broken = next(((r, reason) for r in _rules(type(entry)) if (reason := r.check(entry, state))), None)
         if broken is None:
-            apply(entry, state)
+            _mutator(type(entry))(entry, state)
             continue
         cause = None if seq in new_seqs else _cause(entry, new)
         source = sources.get(cause.seq or 0 if cause else seq)

@@ -39,8 +39,15 @@ class _Changes:
 
     def move_to(self, member: str, rows: Iterable[tuple[Any, ...]], seq: int) -> None:
         """Make `rows` the member's known rows from `seq` on."""
-        wanted = set(rows)
         open_rows = self.open_rows.setdefault(member, {})
+        if not open_rows:  # a member new to the read model: everything is an insert
+            for row in rows:
+                record = [*row, seq, None]
+                self.inserts.append(record)
+                self.pending[row] = record
+                open_rows[row] = None
+            return
+        wanted = set(rows)
         for row in [r for r in open_rows if r not in wanted]:
             row_id = open_rows.pop(row)
             if row_id is None:

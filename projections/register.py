@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from itertools import groupby
 from typing import NamedTuple
 
 from ledger import events as ev
 
 ZERO = Decimal("0.00")
+_CURRENT = object()  # a movement's category defaults to the member's category at that point
 
 
 class Spell(NamedTuple):
@@ -55,12 +55,18 @@ class Movement(NamedTuple):
     reason: str | None
 
 
+_LINE_FIELDS = Spell._fields[:-2]  # a spell is the register line plus its validity
+
+
 def live_entries(timeline: Iterable[ev.Entry], known_seq: int | None = None) -> list[ev.Entry]:
     """Entries known at `known_seq` (all if None) and not retracted by then, in effective order."""
     known = [e for e in timeline if known_seq is None or (e.seq or 0) <= known_seq]
     withdrawn = {str(e.entry) for e in known if isinstance(e, ev.EntryRetracted)}
-    live = [e for e in known if e.id not in withdrawn and not isinstance(e, ev.EntryRetracted)]
-    return sorted(live, key=ev.effective_order)
+    if withdrawn:
+        known = [e for e in known if e.id not in withdrawn and not isinstance(e, ev.EntryRetracted)]
+    if len(known) > 1:
+        known.sort(key=ev.effective_order)
+    return known
 
 
 def member_history(
@@ -70,18 +76,18 @@ def member_history(
     spells: list[Spell] = []
     movements: list[Movement] = []
     line: dict[str, object] = {}
-    for date, group in groupby(live_entries(timeline, known_seq), key=lambda e: e.date):
-        for entry in group:
-            movement = _apply(member, entry, line)
-            if movement is not None:
-                movements.append(movement)
-        if not line:
-            continue
-        current = Spell(**line, valid_from=date, valid_to=None)  # type: ignore[arg-type]
+    entries = live_entries(timeline, known_seq)
+    for index, entry in enumerate(entries):
+        movement = _apply(member, entry, line)
+        if movement is not None:
+            movements.append(movement)
+        if not line or (index + 1 < len(entries) and entries[index + 1].date == entry.date):
+            continue  # the register shows the end of each day
+        current = Spell(*[line[name] for name in _LINE_FIELDS], entry.date, None)  # type: ignore[arg-type]
         if spells and spells[-1][:-2] == current[:-2]:
             continue
         if spells:
-            spells[-1] = spells[-1]._replace(valid_to=date)
+            spells[-1] = spells[-1]._replace(valid_to=entry.date)
         spells.append(current)
     return spells, movements
 
@@ -89,10 +95,13 @@ def member_history(
 def _apply(member: str, entry: ev.Entry, line: dict[str, object]) -> Movement | None:
     """Change the register line for one entry; return the movement it makes, if any."""
 
-    def moved(kind: str, **values: object) -> Movement:
-        fields = {"category": line.get("category"), "count": None, "amount": None, "reason": None}
-        fields.update(values)
-        return Movement(member, entry.seq or 0, entry.date, kind, **fields)  # type: ignore[arg-type]
+    def moved(
+        kind: str, count: int | None = None, amount: Decimal | None = None, reason: str | None = None,
+        category: object = _CURRENT,
+    ) -> Movement:
+        if category is _CURRENT:
+            category = line.get("category")
+        return Movement(member, entry.seq or 0, entry.date, kind, category, count, amount, reason)  # type: ignore[arg-type]
 
     match entry:
         case ev.MemberApplied() | ev.MemberRefused() if line.get("status") != "member":

@@ -56,7 +56,6 @@ spells = Table(
     Column("valid_to", Date),
     *_knowledge(),
     Index("register_spells_member", "member", "known_to"),
-    Index("register_spells_valid", "valid_from", "valid_to"),
 )
 
 movements = Table(
@@ -73,7 +72,7 @@ movements = Table(
     Column("reason", Text),
     *_knowledge(),
     Index("register_movements_member", "member", "known_to"),
-    Index("register_movements_date", "date", "kind"),
+    Index("register_movements_date", "date"),
 )
 
 tracking = Table(
