@@ -44,14 +44,24 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
 def emit(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str, title: str | None = None
 ) -> None:
-    """Write rows in the chosen format; machine formats go to stdout unadorned."""
+    """Write rows (mappings) in the chosen format; machine formats go to stdout unadorned."""
+    emit_values([tuple(row.get(c) for c in columns) for row in rows], columns, fmt, title)
+
+
+def emit_values(
+    rows: Sequence[Sequence[Any]], columns: Sequence[str], fmt: str, title: str | None = None
+) -> None:
+    """Write rows given as value tuples in column order (the fast path for large registers)."""
     if fmt == "json":
-        sys.stdout.write(_json.encode([{c: row.get(c) for c in columns} for row in rows]).decode() + "\n")
+        sys.stdout.write(_json.encode([dict(zip(columns, row, strict=True)) for row in rows]).decode() + "\n")
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([cell(row.get(c)) for c in columns] for row in rows)
+        flags = [i for i in range(len(columns)) if any(isinstance(row[i], bool) for row in rows[:1])]
+        if flags:
+            rows = [[cell(v) if i in flags else v for i, v in enumerate(row)] for row in rows]
+        writer.writerows(rows)
     else:
         if title:
             click.echo(title)
-        click.echo(table(rows, columns))
+        click.echo(table([dict(zip(columns, row, strict=True)) for row in rows], columns))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from operator import itemgetter
 from typing import Any
 
 import click
@@ -20,11 +21,11 @@ from commands.context import (
     pass_app,
     today,
 )
-from commands.render import emit
+from commands.render import emit, emit_values
 from ledger import events as ev
 from ledger.application import format_recorded
 from projections.queries import movements_between, register_as_of
-from projections.register import live_entries
+from projections.register import Spell, live_entries
 
 REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
 FORMER = ["status", "exit_date", "exit_kind", "exit_reason"]
@@ -76,7 +77,8 @@ def register(
     columns = REGISTER + (FORMER if include_former else [])
     members = sum(1 for r in rows if r.status == "member")
     known = f", as known at {format_recorded(known_at)}" if known_at else ""
-    emit([r._asdict() for r in rows], columns, fmt, f"Register as of {day}{known}: {members} members")
+    pick = itemgetter(*[Spell._fields.index(c) for c in columns])
+    emit_values([pick(r) for r in rows], columns, fmt, f"Register as of {day}{known}: {members} members")
 
 
 @click.command()

@@ -1,0 +1,44 @@
+"""A crash mid-import leaves the ledger as it was: the whole file is one transaction."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT, run_cli
+
+
+def write_journal(path: Path, members: int) -> int:
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "bench" / "generate.py")
+    assert spec and spec.loader
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    lines = [json.dumps(entry) for entry in generate.generate(members=members, years=3, seed=7)]
+    path.write_text("\n".join(lines) + "\n")
+    return len(lines)
+
+
+def test_killing_an_import_never_leaves_part_of_the_file(shared_db_url: str, tmp_path: Path) -> None:
+    journal = tmp_path / "big.jsonl"
+    total = write_journal(journal, 8000)
+    assert run_cli("import", str(ROOT / "examples" / "demo.jsonl"), db=shared_db_url).returncode == 0
+    for delay in (0.6, 1.2):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "commands", "--db", shared_db_url, "import", str(journal)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(),
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        count = len(json.loads(run_cli("log", "--format", "json", db=shared_db_url).stdout))
+        assert count in (53, 53 + total)  # all of the file or none of it
+        verified = run_cli("verify", db=shared_db_url)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        if count == 53 + total:
+            break
