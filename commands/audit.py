@@ -10,9 +10,9 @@ import click
 from sqlalchemy import Engine, delete, select
 
 from commands.context import App, ledger_errors, pass_app
-from ledger.application import GENESIS, chain_hash
+from ledger.application import GENESIS, chain_hash, content_digest
 from ledger.database import parse_database
-from ledger.events import Entry
+from ledger.events import Entry, EntryRetracted
 from ledger.validate import check
 from projections import projector
 from projections.engine import open_engine
@@ -58,22 +58,55 @@ def verify(app: App) -> None:
     with ledger_errors():
         engine = app.read_models()
         entries = list(app.store.entries())
-    failures = 0
-    problems = chain_problems(entries)
-    click.echo(f"hash chain: {'ok' if not problems else 'BROKEN'} ({len(entries)} entries)")
-    refusals = check(entries, set(), {}, None)
-    click.echo(f"rules: {'ok' if not refusals else 'BROKEN'} (every entry re-checked on its effective date)")
-    problems += [str(r) for r in refusals]
+        index, subjects = app.store.index_rows(), app.store.subject_pairs()
     fresh = open_engine(parse_database("sqlite://"))
     projector.catch_up(fresh, app.store)
-    for table in (spells, movements):
-        same = table_rows(engine, table) == table_rows(fresh, table)
-        click.echo(f"read model {table.name}: {'ok' if same else 'DIFFERS from a fresh replay'}")
-        failures += not same
-    for problem in problems:
-        click.echo(f"  {problem}", err=True)
-    if problems or failures:
+    checks = [
+        (f"hash chain ({len(entries)} entries)", chain_problems(entries)),
+        ("entry and subject indexes", index_problems(entries, index, subjects)),
+        (
+            "rules (every entry re-checked on its effective date)",
+            [str(r) for r in check(entries, set(), {}, None)],
+        ),
+        *[
+            (
+                f"read model {table.name}",
+                []
+                if table_rows(engine, table) == table_rows(fresh, table)
+                else [f"{table.name} differs from a fresh replay of the entries"],
+            )
+            for table in (spells, movements)
+        ],
+    ]
+    for name, problems in checks:
+        click.echo(f"{name}: {'ok' if not problems else 'BROKEN'}")
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
+    if entries:
+        click.echo(f"last entry: #{entries[-1].seq}, hash {entries[-1].hash}")
+    if any(problems for _, problems in checks):
         raise SystemExit(1)
+
+
+def index_problems(
+    entries: list[Entry], index: list[tuple[int, str, str, str, str]], subjects: set[tuple[str, int]]
+) -> list[str]:
+    """The ledger's own indexes must say exactly what the entries say."""
+    expected = [(e.seq, e.id, e.recorded, content_digest(e), e.hash) for e in entries]
+    problems = [
+        f"coop_entries row for #{row[0]} does not match the entry" for row in index if row not in expected
+    ]
+    if len(index) != len(expected):
+        problems.append(f"coop_entries has {len(index)} rows for {len(entries)} entries")
+    by_id = {e.id: e for e in entries}
+    wanted = {
+        (subject, e.seq or 0)
+        for e in entries
+        for subject in (by_id[str(e.entry)] if isinstance(e, EntryRetracted) else e).subjects()
+    }
+    problems += [f"coop_subjects lacks ({s}, #{seq})" for s, seq in sorted(wanted - subjects)]
+    problems += [f"coop_subjects has a stray ({s}, #{seq})" for s, seq in sorted(subjects - wanted)]
+    return problems
 
 
 @click.command()

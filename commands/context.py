@@ -22,7 +22,7 @@ from ledger.application import Ledger, format_recorded
 from ledger.database import DEFAULT_URL, parse_database
 from ledger.errors import JournalError, Refused, StoreError
 from ledger.store import Store
-from projections import projector
+from projections import governance_projector, projector
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,7 +86,7 @@ class App:
     def engine(self) -> Engine:
         from projections.engine import open_engine
 
-        self.store  # noqa: B018  (opening the store first creates the schema the read models live in)
+        _ = self.store  # opening the store first checks the URL and creates the schema
         with ledger_errors():
             try:
                 return open_engine(self.database)
@@ -98,6 +98,7 @@ class App:
         for _ in range(3):
             try:
                 projector.catch_up(self.engine, self.store)
+                governance_projector.catch_up(self.engine, self.store)
                 break
             except projector.LostRace:
                 continue

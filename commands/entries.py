@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ def build_entry(entry_type: str, fields: dict[str, Any]) -> ev.Entry:
     try:
         return ev.check_amounts(msgspec.convert(fields, type=cls, strict=False))
     except msgspec.ValidationError as e:
-        message = str(e).replace("at `$.", "at --").rstrip("`")
+        message = re.sub(r"at `\$\.(\w+)`", r"at --\1", str(e))
         raise BadInput(f"{entry_type}: {message}") from None
 
 

@@ -147,7 +147,7 @@ def history(app: App, member_id: str, known_at: dt.datetime | None, fmt: str) ->
     with ledger_errors():
         timeline = app.store.timelines([ev.MEMBER + member_id], app.known_seq(known_at))
     if not timeline:
-        raise click.ClickException(f"no entry about member {member_id!r}")
+        click.echo(f"coopledger: no entry about member {member_id!r}", err=True)
     withdrawn = retractions(timeline)
     ordered = sorted(timeline, key=ev.effective_order)
     emit([entry_row(e, withdrawn) for e in ordered], ENTRY_COLUMNS, fmt, f"History of {member_id}")

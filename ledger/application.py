@@ -59,6 +59,14 @@ def chain_hash(previous: str, entry: ev.Entry) -> str:
     return hashlib.sha256(previous.encode() + ev.encode(unhashed)).hexdigest()
 
 
+def _generated_id(seq: int, taken: set[str]) -> str:
+    """`@SEQ`, or `@SEQ.K` if a clerk already gave an entry that id."""
+    candidate, suffix = f"@{seq}", 1
+    while candidate in taken:
+        candidate, suffix = f"@{seq}.{suffix}", suffix + 1
+    return candidate
+
+
 @dataclass(frozen=True)
 class Recorded:
     """The outcome of a write: entries added, and entries that were already there."""
@@ -140,6 +148,7 @@ class Ledger:
         if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
             price = statutes.get("share_price", entry.date, entry.category)
             entry = msgspec.structs.replace(entry, share_price=price)
+        entry = ev.with_cents(entry)
         if isinstance(entry, ev.EntryRetracted) and str(entry.entry) not in batch_ids:
             # Name the target by its id, so the retraction survives export and import.
             target = self._stored_target(entry)
@@ -179,6 +188,7 @@ class Ledger:
             now = max(now, parse_recorded(head.recorded) + dt.timedelta(microseconds=1))
         base = format_recorded(now)[:-8]  # up to the seconds; microseconds counted below
         micro = now.microsecond
+        taken = self._taken_ids(batch, head)
         stamped = []
         for offset, (entry, source, _) in enumerate(batch, start=1):
             seq = head.seq + offset
@@ -188,11 +198,18 @@ class Ledger:
                 if tick < 1_000_000
                 else format_recorded(now + dt.timedelta(microseconds=offset - 1))
             )
+            entry_id = entry.id or _generated_id(seq, taken)
             entry = msgspec.structs.replace(
-                entry, seq=seq, recorded=moment, id=entry.id or f"@{seq}", by=entry.by or self.user
+                entry, seq=seq, recorded=moment, id=entry_id, by=entry.by or self.user
             )
             stamped.append((entry, source))
         return stamped
+
+    def _taken_ids(self, batch: list[tuple[ev.Entry, Source, str]], head: HeadRow) -> set[str]:
+        """Ids of the form `@N` that clerks already used, so generated ids step around them."""
+        generated = [f"@{head.seq + offset}" for offset, (e, _, _) in enumerate(batch, 1) if e.id is None]
+        in_batch = {e.id for e, _, _ in batch if e.id and e.id.startswith("@")}
+        return in_batch | set(self.store.known_ids(generated)) if generated else in_batch
 
     def _targets(self, stamped: list[tuple[ev.Entry, Source]]) -> dict[int, ev.Entry | None]:
         """What each retraction withdraws: an entry of this batch (by id), else a recorded one."""

@@ -389,6 +389,19 @@ def check_amounts(entry: Entry) -> Entry:
     return entry
 
 
+CENT = Decimal("0.01")
+
+
+def with_cents(entry: Entry) -> Entry:
+    """Amounts written with exactly two decimals ("25" -> "25.00"): one spelling per amount."""
+    changes = {}
+    for name in entry.amounts:
+        amount = getattr(entry, name)
+        if amount is not None and amount.as_tuple().exponent != -2:
+            changes[name] = amount.quantize(CENT)
+    return msgspec.structs.replace(entry, **changes) if changes else entry
+
+
 def effective_order(entry: Entry) -> tuple[dt.date, int, int]:
     """The order in which entries take effect: date, then exits first, then sequence."""
     return (entry.date, entry.phase, entry.seq or 0)

@@ -69,6 +69,14 @@ class LedgerRecorder:
     def states_between(self, after: int, upto: int | None) -> list[bytes]:
         raise NotImplementedError
 
+    def index_rows(self) -> list[tuple[int, str, str, str, str]]:
+        """Every row of coop_entries: (seq, entry_id, recorded, digest, hash), for `verify`."""
+        raise NotImplementedError
+
+    def subject_pairs(self) -> set[tuple[str, int]]:
+        """Every row of coop_subjects, for `verify`."""
+        raise NotImplementedError
+
 
 def chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):

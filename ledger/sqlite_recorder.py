@@ -95,3 +95,9 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
                 (LEDGER_STREAM.hex, after, upto if upto is not None else 1 << 62),
             )
         ]
+
+    def index_rows(self) -> list[tuple[int, str, str, str, str]]:
+        return [tuple(row) for row in self._fetch("SELECT * FROM coop_entries ORDER BY seq")]  # type: ignore[misc]
+
+    def subject_pairs(self) -> set[tuple[str, int]]:
+        return {(row[0], row[1]) for row in self._fetch("SELECT subject, seq FROM coop_subjects")}

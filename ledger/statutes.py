@@ -18,9 +18,13 @@ from typing import Any
 
 def _int(low: int, high: int) -> Callable[[object], int]:
     def parse(value: object) -> int:
+        wrong = ValueError(f"expected a whole number from {low} to {high}")
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ValueError(f"expected a whole number from {low} to {high}")
-        number = int(value)
+            raise wrong
+        try:
+            number = int(value)
+        except ValueError:
+            raise wrong from None
         if not low <= number <= high:
             raise ValueError(f"expected a whole number from {low} to {high}")
         return number
@@ -141,16 +145,14 @@ class Statutes:
         values.insert(at, parsed)
 
     def get(self, name: str, on: dt.date, category: str | None = None) -> Any:
-        """The value of a parameter in force on a date (end of day)."""
-        if category is not None and f"{name}.{category}" in self._dates:
-            name_for = f"{name}.{category}"
-        else:
-            name_for = name
-        dates = self._dates.get(name_for)
-        if dates:
-            at = bisect.bisect(dates, (on, 1 << 62))
-            if at:
-                return self._values[name_for][at - 1]
+        """The value in force on a date (end of day): the category's own, else the general one."""
+        names = [f"{name}.{category}", name] if category is not None else [name]
+        for candidate in names:
+            dates = self._dates.get(candidate)
+            if dates:
+                at = bisect.bisect(dates, (on, 1 << 62))
+                if at:
+                    return self._values[candidate][at - 1]
         return PARAMETERS[name].default
 
     def fiscal_year(self, on: dt.date) -> tuple[dt.date, int]:

@@ -90,6 +90,14 @@ class Store:
         """The entry with this sequence number, if any."""
         return next(self.entries(seq - 1, seq), None)
 
+    def index_rows(self) -> list[tuple[int, str, str, str, str]]:
+        """The entry index (seq, id, recorded, digest, hash), as stored, for audits."""
+        return self._guard(self.recorder.index_rows)
+
+    def subject_pairs(self) -> set[tuple[str, int]]:
+        """The subject index (subject, seq), as stored, for audits."""
+        return self._guard(self.recorder.subject_pairs)
+
     def entry_by_id(self, entry_id: str) -> Entry | None:
         """The entry with this id, if any."""
         seq = self.seq_of(entry_id)

@@ -78,7 +78,9 @@ def catch_up(engine: Engine, source: EntrySource) -> int:
     if not new:
         return 0
     touched = _members_touched(new, source)
-    wide = len(touched) > WIDE
+    # From scratch (a rebuild, a fresh replay) every timeline comes from one scan of the
+    # entries, independent of the store's subject index; so does a catch-up touching many.
+    wide = start == 0 or len(touched) > WIDE
     timelines = _timelines(touched, new if start == 0 else source.entries(), source) if wide else None
     spell_changes = _Changes(_open_rows(engine, spells, touched, wide, Spell._fields))
     movement_changes = _Changes(_open_rows(engine, movements, touched, wide, Movement._fields))

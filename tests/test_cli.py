@@ -154,8 +154,10 @@ def test_history_log_and_verify(url: str) -> None:
     assert {e["type"].split(".")[0] for e in shares} == {"shares"}
     assert json.loads(run_cli("log", "--until", "2000-01-01", "--format", "json", db=url).stdout) == []
     verified = run_cli("verify", db=url)
-    assert verified.returncode == 0 and b"hash chain: ok (53 entries)" in verified.stdout
-    assert run_cli("history", "NOBODY", db=url).returncode == 1
+    assert verified.returncode == 0 and b"hash chain (53 entries): ok" in verified.stdout
+    nobody = run_cli("history", "NOBODY", "--format", "json", db=url)
+    assert (nobody.returncode, json.loads(nobody.stdout)) == (0, [])
+    assert b"no entry about member 'NOBODY'" in nobody.stderr
 
 
 def test_known_at_shows_the_register_as_the_ledger_knew_it(url: str) -> None:
@@ -174,3 +176,24 @@ def test_every_command_has_help() -> None:
     assert result.returncode == 0
     for command in ("init", "record", "member", "import", "export", "register", "history", "log", "verify"):
         assert command.encode() in result.stdout
+
+
+def test_verify_catches_a_tampered_subject_index(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    run_cli("import", str(DEMO), db=url)
+    with sqlite3.connect(tmp_path / "v.db") as conn:
+        conn.execute("DELETE FROM coop_subjects WHERE seq = 5")
+    result = run_cli("verify", db=url)
+    assert result.returncode == 1
+    assert b"entry and subject indexes: BROKEN" in result.stdout
+    assert b"coop_subjects lacks (member:M02, #5)" in result.stderr
+
+
+def test_record_errors_name_the_option(url: str) -> None:
+    result = run_cli("record", "member.admitted", "--member", "S1", "--name", "A", "--category", "A", db=url)
+    assert result.returncode == 2
+    assert b"Object missing required field `shares`" in result.stderr
+    result = run_cli("record", "shares.paid", "--member", "S1", "--amount", "-5", db=url)
+    assert result.returncode == 2 and b"at --amount" in result.stderr

@@ -136,3 +136,25 @@ def test_same_id_same_content_is_a_no_op_and_different_content_a_refusal(book: B
     book.record({**admit("S1", "2024-01-10"), "id": "a-1"})
     assert book.record({**admit("S1", "2024-01-10"), "id": "a-1"}) == []
     assert "entry-id-unique" in refused(book, {**admit("S1", "2024-01-12"), "id": "a-1"})
+
+
+def test_a_category_parameter_falls_back_to_the_general_value_in_force(book: Book) -> None:
+    book.record(
+        {"type": "statutes.amended", "date": "2024-01-01", "parameter": "min_shares", "value": 2},
+        {"type": "statutes.amended", "date": "2026-01-01", "parameter": "min_shares.B", "value": 5},
+    )
+    assert "at least 2" in refused(book, admit("S1", "2025-01-10", shares=1, category="B"))
+    assert "at least 5" in refused(book, admit("S1", "2026-01-10", shares=4, category="B"))
+
+
+def test_generated_ids_step_around_a_clerks_id_of_the_same_form(book: Book) -> None:
+    book.record({**admit("S1", "2024-01-10"), "id": "@2"})
+    added = book.record(admit("S2", "2024-01-10"))
+    assert [e.id for e in added] == ["@2.1"]
+
+
+def test_amounts_are_kept_with_two_decimals(book: Book) -> None:
+    book.record(admit("S1", "2024-01-10", share_price="30"))
+    book.record({"type": "shares.paid", "date": "2024-01-11", "member": "S1", "amount": 12.5})
+    admitted, paid = book.store.entries()
+    assert str(admitted.share_price) == "30.00" and str(paid.amount) == "12.50"  # type: ignore[attr-defined]

@@ -8,13 +8,12 @@ the ledger records; only impossible counts are refused.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from ledger import events as ev
 from ledger.rules.registry import NEEDS_EVERYTHING, rule
-from ledger.state import AssemblyState, BodyState, LedgerState, coopted_until
+from ledger.state import AssemblyState, BodyState, LedgerState, coopted_until, years_later
 
 # A resolution's counts may need every voter's shares (one share one vote), and a mandate
 # entry names an assembly whose timeline it does not belong to: both read the whole ledger.
@@ -39,14 +38,6 @@ BY_AN_ASSEMBLY = (
     ev.MandateRejected,
     ev.MandateRevoked,
 )
-
-
-def years_later(day: dt.date, years: int) -> dt.date:
-    """The same day `years` later (28 February for 29 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def votes_present(assembly: AssemblyState, voting: str, cap: Decimal) -> Decimal | None:
@@ -133,7 +124,8 @@ def proxy_limit(entry: Any, state: LedgerState) -> str | None:
     held = assembly.proxies_held.get(entry.proxy, 0)
     if held < limit:
         return None
-    return f"{entry.proxy} already holds {held} proxies, the statutes allow {limit}"
+    proxies = "proxy" if held == 1 else "proxies"
+    return f"{entry.proxy} already holds {held} {proxies}, the statutes allow {limit}"
 
 
 @rule("resolution-once", ev.ResolutionDecided)
