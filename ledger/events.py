@@ -384,7 +384,8 @@ def check_amounts(entry: Entry) -> Entry:
             valid = False
         if not valid:
             raise msgspec.ValidationError(
-                f"Expected a non-negative amount in euros with at most 2 decimals, got {amount} - at `$.{name}`"
+                f"Expected a non-negative amount in euros with at most 2 decimals, got {amount}"
+                f" - at `$.{name}`"
             )
     return entry
 
