@@ -145,10 +145,10 @@ class Ledger:
         """Drop the provenance the input may carry; fill in the share price in force."""
         if entry.seq is not None or entry.recorded is not None or entry.hash is not None:
             entry = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None)
+        entry = ev.with_cents(entry)
         if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
             price = statutes.get("share_price", entry.date, entry.category)
             entry = msgspec.structs.replace(entry, share_price=price)
-        entry = ev.with_cents(entry)
         if isinstance(entry, ev.EntryRetracted) and str(entry.entry) not in batch_ids:
             # Name the target by its id, so the retraction survives export and import.
             target = self._stored_target(entry)

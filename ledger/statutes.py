@@ -39,7 +39,7 @@ def _decimal(value: object) -> Decimal:
         raise ValueError("expected a decimal number") from None
     if not number.is_finite() or number < 0:
         raise ValueError("expected a non-negative decimal number")
-    return number
+    return number.quantize(Decimal("0.01"))
 
 
 def _bool(value: object) -> bool:
@@ -146,6 +146,8 @@ class Statutes:
 
     def get(self, name: str, on: dt.date, category: str | None = None) -> Any:
         """The value in force on a date (end of day): the category's own, else the general one."""
+        if not self._dates:
+            return PARAMETERS[name].default
         names = [f"{name}.{category}", name] if category is not None else [name]
         for candidate in names:
             dates = self._dates.get(candidate)

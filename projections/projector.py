@@ -165,12 +165,18 @@ def _write(engine: Engine, start: int, end: int, *changes_by_table: _Changes) ->
 
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[list[Any]]) -> None:
-    """Insert many rows through the driver's executemany: the hot path of a large import.
+    """Insert many rows straight through the driver: the hot path of a large import.
 
     Rows hold the table's columns in order, `id` left out (the database numbers them).
+    SQLite takes an executemany; PostgreSQL a COPY, several times faster than inserts.
     """
     names = [column.name for column in table.c if column.name != "id"]
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
     quoted = ", ".join(f'"{name}"' for name in names)
-    sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(names))})"
-    conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+    if conn.dialect.name == "sqlite":
+        sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join(['?'] * len(names))})"
+        conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+        return
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
