@@ -10,6 +10,7 @@ recorded all or nothing; a clash with another writer surfaces as
 from __future__ import annotations
 
 import time
+from functools import partial
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -80,7 +81,7 @@ class Store:
         """Every entry after a sequence number, in sequence order, page by page."""
         while True:
             stop = after + PAGE if upto is None else min(after + PAGE, upto)
-            states = self._guard(lambda a=after, s=stop: self.recorder.states_between(a, s))
+            states = self._guard(partial(self.recorder.states_between, after, stop))
             yield from (decode(state) for state in states)
             if not states or (upto is not None and stop >= upto):
                 return

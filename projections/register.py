@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
 from ledger import events as ev
 
 ZERO = Decimal("0.00")
-_CURRENT = object()  # a movement's category defaults to the member's category at that point
 
 
 class Spell(NamedTuple):
@@ -50,12 +50,9 @@ class Movement(NamedTuple):
     date: dt.date
     kind: str
     category: str | None
-    count: int | None
+    count: int | None  # type: ignore[assignment]  # shares moved (the name shadows tuple.count)
     amount: Decimal | None
     reason: str | None
-
-
-_LINE_FIELDS = Spell._fields[:-2]  # a spell is the register line plus its validity
 
 
 def live_entries(timeline: Iterable[ev.Entry], known_seq: int | None = None) -> list[ev.Entry]:
@@ -69,21 +66,61 @@ def live_entries(timeline: Iterable[ev.Entry], known_seq: int | None = None) -> 
     return known
 
 
+@dataclass(slots=True)
+class _Line:
+    """The register line being folded (a Spell without its validity)."""
+
+    member: str
+    name: str
+    category: str
+    shares: int
+    paid_up: Decimal
+    share_price: Decimal
+    address: str | None
+    email: str | None
+    founder: bool
+    admitted: dt.date
+    status: str = "member"
+    exit_date: dt.date | None = None
+    exit_kind: str | None = None
+    exit_reason: str | None = None
+
+    def spell(self, valid_from: dt.date) -> Spell:
+        return Spell(
+            self.member,
+            self.name,
+            self.category,
+            self.shares,
+            self.paid_up,
+            self.share_price,
+            self.address,
+            self.email,
+            self.founder,
+            self.admitted,
+            self.status,
+            self.exit_date,
+            self.exit_kind,
+            self.exit_reason,
+            valid_from,
+            None,
+        )
+
+
 def member_history(
     member: str, timeline: Sequence[ev.Entry], known_seq: int | None = None
 ) -> tuple[list[Spell], list[Movement]]:
     """Fold one member's timeline into their spells and movements."""
     spells: list[Spell] = []
     movements: list[Movement] = []
-    line: dict[str, object] = {}
+    line: _Line | None = None
     entries = live_entries(timeline, known_seq)
     for index, entry in enumerate(entries):
-        movement = _apply(member, entry, line)
+        line, movement = _apply(member, entry, line)
         if movement is not None:
             movements.append(movement)
-        if not line or (index + 1 < len(entries) and entries[index + 1].date == entry.date):
+        if line is None or (index + 1 < len(entries) and entries[index + 1].date == entry.date):
             continue  # the register shows the end of each day
-        current = Spell(*[line[name] for name in _LINE_FIELDS], entry.date, None)  # type: ignore[arg-type]
+        current = line.spell(entry.date)
         if spells and spells[-1][:-2] == current[:-2]:
             continue
         if spells:
@@ -92,82 +129,73 @@ def member_history(
     return spells, movements
 
 
-def _apply(member: str, entry: ev.Entry, line: dict[str, object]) -> Movement | None:
-    """Change the register line for one entry; return the movement it makes, if any."""
+def _apply(member: str, entry: ev.Entry, line: _Line | None) -> tuple[_Line | None, Movement | None]:
+    """Change the register line for one entry; return it and the movement it makes, if any."""
 
     def moved(
-        kind: str, count: int | None = None, amount: Decimal | None = None, reason: str | None = None,
-        category: object = _CURRENT,
+        kind: str, count: int | None = None, amount: Decimal | None = None, reason: str | None = None
     ) -> Movement:
-        if category is _CURRENT:
-            category = line.get("category")
-        return Movement(member, entry.seq or 0, entry.date, kind, category, count, amount, reason)  # type: ignore[arg-type]
+        category = line.category if line is not None else None
+        return Movement(member, entry.seq or 0, entry.date, kind, category, count, amount, reason)
 
-    match entry:
-        case ev.MemberApplied() | ev.MemberRefused() if line.get("status") != "member":
-            return moved(
-                entry.type.split(".")[1],
-                category=getattr(entry, "category", None),
-                reason=getattr(entry, "reason", None),
-            )
-        case ev.MemberAdmitted():
-            line.update(
-                member=member,
-                name=entry.name,
-                category=entry.category,
-                shares=entry.shares,
-                paid_up=ZERO,
-                share_price=entry.share_price or ZERO,
-                address=entry.address,
-                email=entry.email,
-                founder=entry.founder,
-                admitted=entry.date,
-                status="member",
-                exit_date=None,
-                exit_kind=None,
-                exit_reason=None,
-            )
-            return moved("admitted", count=entry.shares)
-    if line.get("status") != "member":
-        return None
+    if line is None or line.status != "member":
+        match entry:
+            case ev.MemberApplied():
+                return line, moved("applied")._replace(category=entry.category)
+            case ev.MemberRefused():
+                return line, moved("refused", reason=entry.reason)
+            case ev.MemberAdmitted():
+                line = _Line(
+                    member,
+                    entry.name,
+                    entry.category,
+                    entry.shares,
+                    ZERO,
+                    entry.share_price or ZERO,
+                    entry.address,
+                    entry.email,
+                    entry.founder,
+                    entry.date,
+                )
+                return line, moved("admitted", count=entry.shares)
+        return line, None
     match entry:
         case ev.MemberUpdated():
-            for key in ("name", "address", "email"):
-                if getattr(entry, key) is not None:
-                    line[key] = getattr(entry, key)
+            line.name = entry.name if entry.name is not None else line.name
+            line.address = entry.address if entry.address is not None else line.address
+            line.email = entry.email if entry.email is not None else line.email
         case ev.MemberCategoryChanged():
-            old = line["category"]
-            line["category"] = entry.category
-            return moved("category_changed", category=entry.category, reason=str(old))
+            old, line.category = line.category, entry.category
+            return line, moved("category_changed", reason=old)
         case ev.SharesSubscribed():
-            line["shares"] = int(line["shares"]) + entry.count  # type: ignore[call-overload]
-            return moved("subscribed", count=entry.count, amount=entry.count * line["share_price"])  # type: ignore[operator]
+            line.shares += entry.count
+            return line, moved("subscribed", count=entry.count, amount=entry.count * line.share_price)
         case ev.SharesPaid():
-            line["paid_up"] = line["paid_up"] + entry.amount  # type: ignore[operator]
-            return moved("paid", amount=entry.amount)
+            line.paid_up += entry.amount
+            return line, moved("paid", amount=entry.amount)
         case ev.SharesTransferred() if entry.member == member:
-            line["shares"] = int(line["shares"]) - entry.count  # type: ignore[call-overload]
-            return moved("transferred", count=entry.count, reason=entry.to)
+            line.shares -= entry.count
+            return line, moved("transferred", count=entry.count, reason=entry.to)
         case ev.SharesTransferred():
-            line["shares"] = int(line["shares"]) + entry.count  # type: ignore[call-overload]
+            line.shares += entry.count
         case ev.SharesRedeemed():
-            paid, price = line["paid_up"], line["share_price"]
-            amount = entry.amount if entry.amount is not None else min(paid, entry.count * price)  # type: ignore[operator, type-var]
-            line["shares"] = int(line["shares"]) - entry.count  # type: ignore[call-overload]
-            line["paid_up"] = paid - amount  # type: ignore[operator]
-            return moved("redeemed", count=entry.count, amount=amount)
-        case ev.ExitRequested() | ev.ExitRefused():
-            return moved(entry.type.split(".")[1], reason=getattr(entry, "reason", None))
-        case ev.Exit():
-            count, amount = line["shares"], line["paid_up"]
-            reason = getattr(entry, "reason", None)
-            line.update(
-                status="former",
-                shares=0,
-                paid_up=ZERO,
-                exit_date=entry.date,
-                exit_kind=entry.kind,
-                exit_reason=reason,
+            amount = (
+                entry.amount
+                if entry.amount is not None
+                else min(line.paid_up, entry.count * line.share_price)
             )
-            return moved(entry.kind, count=count, amount=amount, reason=reason)
-    return None
+            line.shares -= entry.count
+            line.paid_up -= amount
+            return line, moved("redeemed", count=entry.count, amount=amount)
+        case ev.ExitRequested():
+            return line, moved("exit_requested")
+        case ev.ExitRefused():
+            return line, moved("exit_refused", reason=entry.reason)
+        case ev.Exit():
+            movement = moved(
+                entry.kind, count=line.shares, amount=line.paid_up, reason=getattr(entry, "reason", None)
+            )
+            line.status, line.shares, line.paid_up = "former", 0, ZERO
+            line.exit_date, line.exit_kind, line.exit_reason = entry.date, entry.kind, movement.reason
+            return line, movement
+    return line, None
