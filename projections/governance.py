@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from ledger import events as ev
+from ledger.state import years_later
 from ledger.statutes import Statutes
 from projections.register import live_entries
 
@@ -74,7 +75,7 @@ class SeatSpell(NamedTuple):
     """A body's statutory number of seats over [valid_from, valid_to)."""
 
     body: str
-    count: int
+    seats: int
     valid_from: dt.date
     valid_to: dt.date | None
 
@@ -101,6 +102,7 @@ class MandateSpell(NamedTuple):
 
 AssemblyRow = Convened | Participation | Decision | Allocation | Amendment
 
+CENT = Decimal("0.01")
 MAJORITIES = {"simple": None, "two_thirds": (2, 3), "three_quarters": (3, 4), "four_fifths": (4, 5)}
 
 
@@ -157,11 +159,10 @@ def quorum_met(voters: int, members: int, quorum: Decimal) -> bool:
 
 
 def outcome(decision: Decision, voters: int, members: int, quorum: Decimal) -> str:
-    """ "adopted" or "rejected"."""
-    adopted = majority_met(decision.votes_for, decision.against, decision.majority) and quorum_met(
-        voters, members, quorum
-    )
-    return "adopted" if adopted else "rejected"
+    """Adopted if the resolution has its majority and the assembly its quorum, else rejected."""
+    if not quorum_met(voters, members, quorum):
+        return "rejected"
+    return "adopted" if majority_met(decision.votes_for, decision.against, decision.majority) else "rejected"
 
 
 def body_history(
@@ -228,3 +229,177 @@ def _coopted_until(
     if entry.replaces is not None and entry.replaces in current:
         return spells[current[entry.replaces]].until
     return entry.until
+
+
+class ResolutionFigures(NamedTuple):
+    """A resolution as the report shows it: counts, majority needed, outcome."""
+
+    resolution: str
+    title: str
+    for_: int
+    against: int
+    abstain: int
+    majority: str
+    outcome: str
+
+
+class AllocationFigures(NamedTuple):
+    year: int
+    reserves: Decimal | None
+    dividend_rate: Decimal | None
+
+
+class AssemblyFigures(NamedTuple):
+    """One assembly: participation (distinct members, in person or by proxy) and decisions."""
+
+    assembly: str
+    date: dt.date
+    kind: str
+    voters: int
+    in_person: int
+    by_proxy: int
+    members_on_date: int
+    quorum: Decimal
+    resolutions: list[ResolutionFigures]
+    allocation: AllocationFigures | None
+
+
+class BoardFigures(NamedTuple):
+    """A body over a period: seats and people at its end, mandates given during it."""
+
+    seats: int
+    elected: int
+    renewed: int
+    coopted: int
+    members_at_end: int
+    vacant_at_end: int
+
+
+class Holder(NamedTuple):
+    """A seat held on a date, with how it was obtained; `overdue` flags an unconfirmed cooptation."""
+
+    person: str
+    name: str | None
+    how: str
+    since: dt.date
+    until: dt.date
+    assembly: str | None
+    replaces: str | None
+    cooptation: str | None
+    overdue: str | None  # the assembly that should have confirmed the cooptation
+
+
+class Board(NamedTuple):
+    """A body on a date: seats, holders, vacancies, mandates ending within a year."""
+
+    body: str
+    as_of: dt.date
+    seats: int
+    holders: list[Holder]
+    vacant: int
+    ending: list[Holder]
+
+
+def assembly_figures(
+    convening: Convened,
+    participations: Sequence[Participation],
+    decisions: Sequence[Decision],
+    allocation: Allocation | None,
+    members: int,
+    quorum: Decimal,
+) -> AssemblyFigures:
+    """An assembly's figures from its rows, the members on its date and the quorum then in force."""
+    allocated = None
+    if allocation is not None:
+        allocated = AllocationFigures(
+            allocation.year, _cents(allocation.reserves), _cents(allocation.dividend_rate)
+        )
+    voters = len({p.member for p in participations})
+    by_proxy = len({p.member for p in participations if p.proxy is not None})
+    return AssemblyFigures(
+        convening.assembly,
+        convening.date,
+        convening.kind,
+        voters,
+        voters - by_proxy,
+        by_proxy,
+        members,
+        quorum,
+        [
+            ResolutionFigures(
+                d.resolution,
+                d.title,
+                d.votes_for,
+                d.against,
+                d.abstain,
+                d.majority,
+                outcome(d, voters, members, quorum),
+            )
+            for d in decisions
+        ],
+        allocated,
+    )
+
+
+def _cents(amount: Decimal | None) -> Decimal | None:
+    """Amounts and rates with two decimals, however they were typed or stored."""
+    return None if amount is None else amount.quantize(CENT)
+
+
+def _on(spell: SeatSpell | MandateSpell, day: dt.date) -> bool:
+    return spell.valid_from <= day and (spell.valid_to is None or day < spell.valid_to)
+
+
+def seats_on(seats: Iterable[SeatSpell], day: dt.date) -> int:
+    return next((s.seats for s in seats if _on(s, day)), 0)
+
+
+def board_figures_of(
+    seats: Sequence[SeatSpell], mandates: Sequence[MandateSpell], start: dt.date, end: dt.date
+) -> BoardFigures:
+    """A body's figures for [start, end] from its spells: terms begun in the period, seats at its end."""
+    begun = {(m.person, m.term_start, m.how) for m in mandates if start <= m.term_start <= end}
+    count = seats_on(seats, end)
+    held = len({m.person for m in mandates if _on(m, end)})
+    return BoardFigures(
+        count,
+        sum(how == "elected" for _, _, how in begun),
+        sum(how == "renewed" for _, _, how in begun),
+        sum(how == "coopted" for _, _, how in begun),
+        held,
+        max(0, count - held),
+    )
+
+
+def board_of(
+    body: str,
+    seats: Sequence[SeatSpell],
+    mandates: Sequence[MandateSpell],
+    assemblies: Sequence[Convened],
+    names: dict[str, str],
+    as_of: dt.date,
+) -> Board:
+    """A body on `as_of` from its spells; cooptations still pending after an assembly are flagged."""
+    meetings = sorted((a.date, a.assembly) for a in assemblies)
+    holders = []
+    for m in sorted((m for m in mandates if _on(m, as_of)), key=lambda m: (m.term_start, m.person)):
+        overdue = None
+        if m.cooptation == "pending":
+            overdue = next((a for day, a in meetings if m.term_start < day <= as_of), None)
+        holders.append(
+            Holder(
+                m.person,
+                m.name or names.get(m.person),
+                m.how,
+                m.term_start,
+                m.until,
+                m.assembly,
+                m.replaces,
+                m.cooptation,
+                overdue,
+            )
+        )
+    count = seats_on(seats, as_of)
+    horizon = years_later(as_of, 1)
+    ending = [h for h in holders if h.until <= horizon]
+    return Board(body, as_of, count, holders, max(0, count - len(holders)), ending)

@@ -95,15 +95,19 @@ def catch_up(engine: Engine, source: EntrySource) -> int:
 
 
 def _members_touched(new: list[ev.Entry], source: EntrySource) -> dict[str, list[int]]:
-    """Member id -> the new sequence numbers that touch them, ascending."""
+    """Member id -> the new sequence numbers that change their register line, ascending.
+
+    Votes and mandates concern members too, but never their line: they are left out.
+    """
     touched: dict[str, list[int]] = defaultdict(list)
     by_id = {e.id: e for e in new}
     for entry in new:
         target = entry
         if isinstance(entry, ev.EntryRetracted):
             target = by_id.get(str(entry.entry)) or source.entry_by_id(str(entry.entry)) or entry
-        for member in target.members():
-            touched[member].append(entry.seq or 0)
+        if isinstance(target, ev.MemberEntry):
+            for member in target.members():
+                touched[member].append(entry.seq or 0)
     return touched
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ledger import events as ev
 from ledger.rules.registry import NEEDS_EVERYTHING, rule
-from ledger.state import AssemblyState, BodyState, LedgerState, coopted_until, years_later
+from ledger.state import AssemblyState, BodyState, LedgerState, years_later
 
 # A resolution's counts may need every voter's shares (one share one vote), and a mandate
 # entry names an assembly whose timeline it does not belong to: both read the whole ledger.
@@ -47,11 +47,11 @@ def votes_present(assembly: AssemblyState, voting: str, cap: Decimal) -> Decimal
     """
     if voting == "person":
         return Decimal(len(assembly.voters))
-    weights = list(assembly.weights.values())
-    if any(w is None for w in weights):
+    weights = [w for w in assembly.weights.values() if w is not None]
+    if len(weights) < len(assembly.weights):
         return None
-    ceiling = sum(weights) * cap / 100  # type: ignore[arg-type]
-    return sum((min(Decimal(w), ceiling) for w in weights), Decimal(0))  # type: ignore[arg-type]
+    ceiling = Decimal(sum(weights)) * cap / 100
+    return sum((min(Decimal(w), ceiling) for w in weights), Decimal(0))
 
 
 @rule("assembly-once", ev.AssemblyConvened)
@@ -263,7 +263,7 @@ def cooptation_vacancy(entry: Any, state: LedgerState) -> str | None:
         return f"the term of {entry.replaces} ran out on {replaced.until}: elect someone instead"
     if entry.replaces in body.filled:
         return f"the seat {entry.replaces} left is already filled by cooptation"
-    if entry.until is not None and entry.until != coopted_until(entry, body):
+    if entry.until is not None and entry.until != replaced.until:
         return f"the cooptation ends when the mandate of {entry.replaces} would have: {replaced.until}"
     return None
 

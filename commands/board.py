@@ -1,0 +1,95 @@
+"""`board`: a body's seats, holders, vacancies and mandates ending soon, as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Any
+
+import click
+import msgspec
+
+from commands.context import App, as_of_options, ledger_errors, output_options, pass_app, today
+from commands.render import emit
+from ledger.application import format_recorded
+from projections.governance import Board, Holder
+from projections.governance_queries import board_as_of
+
+COLUMNS = ["person", "name", "how", "since", "until", "assembly", "replaces", "flag"]
+_json = msgspec.json.Encoder(decimal_format="string")
+
+
+def how(holder: Holder) -> str:
+    """How the seat was obtained: elected, renewed, or coopted and confirmed or not (yet)."""
+    if holder.cooptation is None:
+        return holder.how
+    return f"coopted, {'confirmed' if holder.cooptation == 'confirmed' else 'not confirmed'}"
+
+
+def flag(holder: Holder) -> str | None:
+    if holder.overdue is None:
+        return None
+    return f"cooptation not confirmed at {holder.overdue}, the next assembly"
+
+
+def holder_row(holder: Holder) -> dict[str, Any]:
+    return {**holder._asdict(), "how": how(holder), "flag": flag(holder)}
+
+
+def board_data(board: Board) -> dict[str, Any]:
+    return {
+        "body": board.body,
+        "as_of": board.as_of,
+        "seats": board.seats,
+        "held": len(board.holders),
+        "vacant": board.vacant,
+        "holders": [holder_row(h) for h in board.holders],
+        "ending_within_12_months": [h.person for h in board.ending],
+        "flags": [f"{h.person}: {flag(h)}" for h in board.holders if h.overdue],
+    }
+
+
+def show_table(board: Board, known: str) -> None:
+    title = (
+        f"{board.body} as of {board.as_of}{known}: {board.seats} seats, "
+        f"{len(board.holders)} held, {board.vacant} vacant"
+    )
+    emit([holder_row(h) for h in board.holders], COLUMNS[:-1], "table", title)
+    if board.ending:
+        click.echo(f"\nMandates ending within 12 months ({len(board.ending)}):")
+        for h in board.ending:
+            click.echo(f"  {h.person}{f' {h.name}' if h.name else ''}: until {h.until}")
+    flagged = [h for h in board.holders if h.overdue]
+    if flagged:
+        click.echo(f"\nFlags ({len(flagged)}):")
+        for h in flagged:
+            click.echo(f"  {h.person}: {flag(h)}")
+
+
+@click.command()
+@click.option("--body", default="board", show_default=True, help="the body, e.g. ethics_committee")
+@as_of_options
+@output_options("table", "json", "csv")
+@pass_app
+def board(app: App, body: str, as_of: dt.date | None, known_at: dt.datetime | None, fmt: str) -> None:
+    """A body's composition on a date: seats, holders and how they got the seat, vacancies.
+
+    Lists mandates ending within 12 months, and flags cooptations still not
+    confirmed after the assembly that should have confirmed them. A mandate
+    is no longer held as of its `until` date.
+
+    \b
+    Examples:
+      coopledger board --as-of 2025-12-31
+      coopledger board --body ethics_committee --as-of 2025-12-31 --format json
+      coopledger board --as-of 2025-12-31 --known-at 2026-03-01 --format csv
+    """
+    with ledger_errors():
+        found = board_as_of(app.read_models(), as_of or today(), app.known_seq(known_at), body)
+    if fmt == "json":
+        sys.stdout.write(_json.encode(board_data(found)).decode() + "\n")
+    elif fmt == "csv":
+        vacant = [{"how": "vacant"}] * found.vacant
+        emit([holder_row(h) for h in found.holders] + vacant, COLUMNS, "csv")
+    else:
+        show_table(found, f", as known at {format_recorded(known_at)}" if known_at else "")

@@ -1,0 +1,172 @@
+"""Assemblies and bodies from the persisted read models, as of a date and as known at an entry.
+
+`known_seq` None means everything known now; otherwise only what the ledger knew after
+entry `known_seq`. The figures are built by the same pure functions as the auditor's
+replay (projections/governance_replay.py), from rows read with a few indexed SELECTs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, or_, select
+
+from projections.governance import (
+    Allocation,
+    Amendment,
+    AssemblyFigures,
+    Board,
+    BoardFigures,
+    Convened,
+    Decision,
+    Holder,
+    MandateSpell,
+    Participation,
+    SeatSpell,
+    assembly_figures,
+    board_figures_of,
+    board_of,
+    statutes_from,
+)
+from projections.governance_schema import (
+    allocations,
+    amendments,
+    convened,
+    decisions,
+    mandate_spells,
+    participations,
+    seat_spells,
+)
+from projections.queries import known_at
+from projections.schema import spells
+
+__all__ = [
+    "AssemblyFigures",
+    "Board",
+    "BoardFigures",
+    "assemblies_between",
+    "board_as_of",
+    "board_figures",
+    "bodies",
+    "cooptations_overdue",
+    "find_assembly",
+]
+
+
+PER_ASSEMBLY = ((participations, Participation), (decisions, Decision), (allocations, Allocation))
+
+
+def _rows(conn: Connection, table: Any, row_type: Any, known_seq: int | None, *where: Any) -> list[Any]:
+    columns = [table.c[name] for name in row_type._fields]
+    query = select(*columns).where(known_at(table, known_seq), *where).order_by(table.c.known_from)
+    return [row_type(*row) for row in conn.execute(query)]
+
+
+def members_on(conn: Connection, day: dt.date, known_seq: int | None) -> int:
+    """How many members the register holds on `day`."""
+    query = select(func.count()).where(
+        known_at(spells, known_seq),
+        spells.c.status == "member",
+        spells.c.valid_from <= day,
+        or_(spells.c.valid_to.is_(None), spells.c.valid_to > day),
+    )
+    return int(conn.execute(query).scalar() or 0)
+
+
+def _figures(conn: Connection, meetings: Sequence[Convened], known_seq: int | None) -> list[AssemblyFigures]:
+    """Figures of the given assemblies, in date order."""
+    ids = [m.assembly for m in meetings]
+    by_assembly: dict[str, dict[type, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for table, row_type in PER_ASSEMBLY:
+        for row in _rows(conn, table, row_type, known_seq, table.c.assembly.in_(ids)):
+            by_assembly[row.assembly][row_type].append(row)
+    statutes = statutes_from(_rows(conn, amendments, Amendment, known_seq))
+    figures = []
+    for meeting in sorted(meetings, key=lambda m: (m.date, m.assembly)):
+        rows = by_assembly[meeting.assembly]
+        figures.append(
+            assembly_figures(
+                meeting,
+                rows[Participation],
+                rows[Decision],
+                next(iter(rows[Allocation]), None),
+                members_on(conn, meeting.date, known_seq),
+                statutes.get("quorum", meeting.date),
+            )
+        )
+    return figures
+
+
+def assemblies_between(
+    engine: Engine, start: dt.date, end: dt.date, known_seq: int | None = None
+) -> list[AssemblyFigures]:
+    """Every assembly held in [start, end], in date order, with participation and decisions."""
+    with engine.connect() as conn:
+        meetings = _rows(conn, convened, Convened, known_seq, convened.c.date.between(start, end))
+        return _figures(conn, meetings, known_seq)
+
+
+def find_assembly(engine: Engine, assembly_id: str, known_seq: int | None = None) -> AssemblyFigures | None:
+    """One assembly's figures (None if it was never convened, as known then)."""
+    with engine.connect() as conn:
+        meetings = _rows(conn, convened, Convened, known_seq, convened.c.assembly == assembly_id)
+        return next(iter(_figures(conn, meetings, known_seq)), None)
+
+
+def _spells(conn: Connection, body: str, known_seq: int | None) -> tuple[list[SeatSpell], list[MandateSpell]]:
+    return (
+        _rows(conn, seat_spells, SeatSpell, known_seq, seat_spells.c.body == body),
+        _rows(conn, mandate_spells, MandateSpell, known_seq, mandate_spells.c.body == body),
+    )
+
+
+def board_figures(
+    engine: Engine, start: dt.date, end: dt.date, known_seq: int | None = None, body: str = "board"
+) -> BoardFigures:
+    """A body's figures for [start, end]: seats and holders at the end, mandates given during it."""
+    with engine.connect() as conn:
+        seats, mandates = _spells(conn, body, known_seq)
+    return board_figures_of(seats, mandates, start, end)
+
+
+def board_as_of(engine: Engine, as_of: dt.date, known_seq: int | None = None, body: str = "board") -> Board:
+    """A body on `as_of`: holders (names from the register where the mandate gave none), vacancies."""
+    with engine.connect() as conn:
+        seats, mandates = _spells(conn, body, known_seq)
+        meetings = _rows(conn, convened, Convened, known_seq, convened.c.date <= as_of)
+        unnamed = {m.person for m in mandates if m.name is None}
+        names = _names(conn, unnamed, as_of, known_seq) if unnamed else {}
+    return board_of(body, seats, mandates, meetings, names, as_of)
+
+
+def _names(conn: Connection, persons: set[str], as_of: dt.date, known_seq: int | None) -> dict[str, str]:
+    """Each person's name in the register on `as_of`, or when they were last a member before it."""
+    query = (
+        select(spells.c.member, spells.c.name)
+        .where(known_at(spells, known_seq), spells.c.valid_from <= as_of)
+        .where(spells.c.member.in_(sorted(persons)))
+        .order_by(spells.c.valid_from)
+    )
+    return {member: name for member, name in conn.execute(query)}
+
+
+def bodies(engine: Engine, known_seq: int | None = None) -> list[str]:
+    """The bodies that have seats or mandates, as known then."""
+    with engine.connect() as conn:
+        query = select(seat_spells.c.body).where(known_at(seat_spells, known_seq)).distinct()
+        return sorted(conn.execute(query).scalars())
+
+
+def cooptations_overdue(
+    engine: Engine, as_of: dt.date, known_seq: int | None = None
+) -> list[tuple[str, Holder]]:
+    """Flags for `check`: (body, holder) of every cooptation still unconfirmed after an assembly."""
+    return [
+        (body, holder)
+        for body in bodies(engine, known_seq)
+        for holder in board_as_of(engine, as_of, known_seq, body).holders
+        if holder.overdue
+    ]

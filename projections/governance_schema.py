@@ -1,0 +1,129 @@
+"""The governance read models' tables, on the register's `metadata` (one database, one create_all).
+
+Assembly rows stand for one entry each: `known_from` is that entry's sequence number and
+`known_to` its retraction's. Seats and mandates are intervals of effective dates
+[valid_from, valid_to) folded from a body's timeline, with the same knowledge columns.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, Numeric, String, Table, Text
+
+from projections.governance import Allocation, Amendment, Convened, Decision, Participation
+from projections.schema import Money, metadata
+
+
+def _knowledge() -> list[Column[int]]:
+    return [Column("known_from", BigInteger, nullable=False), Column("known_to", BigInteger)]
+
+
+def _key() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+Id = String(200)
+
+convened = Table(
+    "governance_assemblies",
+    metadata,
+    _key(),
+    Column("assembly", Id, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("kind", String(20), nullable=False),
+    *_knowledge(),
+    Index("governance_assemblies_date", "date"),
+    Index("governance_assemblies_assembly", "assembly"),
+)
+
+participations = Table(
+    "governance_votes",
+    metadata,
+    _key(),
+    Column("assembly", Id, nullable=False),
+    Column("member", Id, nullable=False),
+    Column("proxy", Id),
+    Column("date", Date, nullable=False),
+    *_knowledge(),
+    Index("governance_votes_assembly", "assembly"),
+    Index("governance_votes_known", "known_from"),
+)
+
+decisions = Table(
+    "governance_resolutions",
+    metadata,
+    _key(),
+    Column("assembly", Id, nullable=False),
+    Column("resolution", Id, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("votes_for", Integer, nullable=False),
+    Column("against", Integer, nullable=False),
+    Column("abstain", Integer, nullable=False),
+    Column("majority", String(20), nullable=False),
+    Column("date", Date, nullable=False),
+    *_knowledge(),
+    Index("governance_resolutions_assembly", "assembly"),
+)
+
+allocations = Table(
+    "governance_allocations",
+    metadata,
+    _key(),
+    Column("assembly", Id, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("reserves", Money),
+    Column("dividend_rate", Numeric(7, 2)),  # percent, at most two decimals like amounts
+    Column("date", Date, nullable=False),
+    *_knowledge(),
+    Index("governance_allocations_assembly", "assembly"),
+)
+
+amendments = Table(
+    "governance_statutes",
+    metadata,
+    _key(),
+    Column("parameter", Id, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    *_knowledge(),
+)
+
+seat_spells = Table(
+    "governance_seats",
+    metadata,
+    _key(),
+    Column("body", Id, nullable=False),
+    Column("seats", Integer, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    *_knowledge(),
+    Index("governance_seats_body", "body", "known_to"),
+)
+
+mandate_spells = Table(
+    "governance_mandates",
+    metadata,
+    _key(),
+    Column("body", Id, nullable=False),
+    Column("person", Id, nullable=False),
+    Column("name", Text),
+    Column("how", String(20), nullable=False),
+    Column("term_start", Date, nullable=False),
+    Column("until", Date, nullable=False),
+    Column("assembly", Id),
+    Column("replaces", Id),
+    Column("cooptation", String(20)),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    *_knowledge(),
+    Index("governance_mandates_body", "body", "known_to"),
+)
+
+ASSEMBLY_TABLES: dict[type, Table] = {
+    Convened: convened,
+    Participation: participations,
+    Decision: decisions,
+    Allocation: allocations,
+    Amendment: amendments,
+}
+TABLES = (*ASSEMBLY_TABLES.values(), seat_spells, mandate_spells)

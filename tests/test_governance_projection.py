@@ -1,0 +1,340 @@
+"""The persisted assemblies and bodies: figures for the annual report, boards as of a date, and the
+property that the incremental read models equal a fresh replay for any history, date and knowledge point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, delete, func, select
+
+from ledger.application import Ledger
+from ledger.database import parse_database
+from ledger.errors import Refused, Source
+from ledger.events import decode
+from ledger.store import Store
+from projections import governance_projector, projector
+from projections.engine import open_engine
+from projections.governance import AllocationFigures, BoardFigures, ResolutionFigures
+from projections.governance_queries import (
+    assemblies_between,
+    board_as_of,
+    board_figures,
+    cooptations_overdue,
+    find_assembly,
+)
+from projections.governance_replay import replay_assemblies, replay_board, replay_board_figures
+from projections.governance_schema import participations
+from projections.schema import tracking
+from tests.conftest import Book
+from tests.test_governance_rules import AG, amend, convene, cooperative, decide, elect, mandate, vote
+from tests.test_membership_rules import admit
+from tests.test_register_property import fresh_ledger
+
+YEAR = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+
+def read_models(book: Book) -> Engine:
+    engine = open_engine(book.store.database)
+    projector.catch_up(engine, book.store)
+    governance_projector.catch_up(engine, book.store)
+    return engine
+
+
+def test_assemblies_between_counts_participation_and_outcomes(book: Book) -> None:
+    cooperative(book, members=6)
+    book.record(convene("AG2024", "2024-06-18"), vote("S1", date="2024-06-18", assembly="AG2024"))
+    before_votes = book.store.head().seq  # type: ignore[union-attr]
+    book.record(
+        vote("S1"),
+        vote("S2"),
+        vote("S3", proxy="S1"),
+        vote("S4"),
+        decide("R1", 3, 1),
+        decide("R2", 2, 2),  # a tie is no simple majority
+        decide("R3", 2, 1, 1, majority="two_thirds"),  # abstentions are not counted: 2 of 3
+        {"type": "result.allocated", "date": AG, "assembly": "AG2025", "year": 2024, "reserves": "900.00"},
+    )
+    figures = assemblies_between(read_models(book), *YEAR)
+    assert [(f.assembly, f.date, f.kind) for f in figures] == [("AG2025", dt.date(2025, 6, 17), "ordinary")]
+    ag = figures[0]
+    assert (ag.voters, ag.in_person, ag.by_proxy, ag.members_on_date) == (4, 3, 1, 6)
+    assert ag.resolutions == [
+        ResolutionFigures("R1", "Resolution R1", 3, 1, 0, "simple", "adopted"),
+        ResolutionFigures("R2", "Resolution R2", 2, 2, 0, "simple", "rejected"),
+        ResolutionFigures("R3", "Resolution R3", 2, 1, 1, "two_thirds", "adopted"),
+    ]
+    assert ag.allocation == AllocationFigures(2024, Decimal("900.00"), None)
+    as_known = assemblies_between(read_models(book), *YEAR, known_seq=before_votes)
+    assert (as_known[0].voters, as_known[0].resolutions, as_known[0].allocation) == (0, [], None)
+    assert [f.voters for f in assemblies_between(read_models(book), dt.date(2024, 1, 1), YEAR[1])] == [1, 4]
+
+
+def test_a_quorum_set_by_the_statutes_decides_adoption_too(book: Book) -> None:
+    cooperative(book, members=6)
+    book.record(amend("quorum", 50, "2025-01-01"), vote("S1"), vote("S2"), decide("R1", 2))
+    first = find_assembly(read_models(book), "AG2025")
+    assert first is not None and first.quorum == 50
+    assert first.resolutions[0].outcome == "rejected"  # 2 of 6 members took part, 50 % needed
+    book.record(vote("S3"), decide("R2", 1, 2))  # the quorum counts the whole assembly's participation
+    adopted = find_assembly(read_models(book), "AG2025")
+    assert adopted is not None and [r.outcome for r in adopted.resolutions] == ["adopted", "rejected"]
+
+
+def test_board_figures_count_the_mandates_given_in_the_period(book: Book) -> None:
+    cooperative(book, board=4)
+    book.record(
+        convene("AG2024", "2024-06-18"),
+        elect("S1", until="2025-06-17", date="2024-06-18", assembly="AG2024"),
+        elect("S2", until="2028-06-18", date="2024-06-18", assembly="AG2024"),
+    )
+    book.record(
+        mandate("renewed", "S1", until="2029-06-17", assembly="AG2025"),
+        elect("S3"),
+        mandate("resigned", "S2", "2025-09-01"),
+        mandate("coopted", "S4", "2025-10-01", replaces="S2", name="Sam Four"),
+    )
+    engine = read_models(book)
+    assert board_figures(engine, *YEAR) == BoardFigures(
+        seats=4, elected=1, renewed=1, coopted=1, members_at_end=3, vacant_at_end=1
+    )
+    assert board_figures(engine, dt.date(2024, 1, 1), dt.date(2024, 12, 31)) == BoardFigures(4, 2, 0, 0, 2, 2)
+    assert board_figures(engine, *YEAR, body="ethics_committee") == BoardFigures(0, 0, 0, 0, 0, 0)
+
+
+def test_the_board_shows_how_each_seat_was_obtained_and_flags_late_cooptations(book: Book) -> None:
+    cooperative(book, board=3)
+    book.record(
+        elect("S1", name="Ada"), elect("S2", until="2026-03-01"), mandate("resigned", "S1", "2025-09-01")
+    )
+    book.record(mandate("coopted", "S3", "2025-10-01", replaces="S1"), convene("AG2026", "2026-06-16"))
+    engine = read_models(book)
+    board = board_as_of(engine, dt.date(2025, 12, 31))
+    assert (board.seats, board.vacant) == (3, 1)
+    assert [(h.person, h.name, h.how, h.until, h.cooptation, h.overdue) for h in board.holders] == [
+        ("S2", "S2", "elected", dt.date(2026, 3, 1), None, None),  # name from the register
+        ("S3", "S3", "coopted", dt.date(2029, 6, 17), "pending", None),
+    ]
+    assert [h.person for h in board.ending] == ["S2"]
+    late = board_as_of(engine, dt.date(2026, 6, 16))
+    assert [(h.person, h.overdue) for h in late.holders] == [("S3", "AG2026")]
+    assert [(body, h.person) for body, h in cooptations_overdue(engine, dt.date(2026, 7, 1))] == [
+        ("board", "S3")
+    ]
+    book.record(mandate("confirmed", "S3", "2026-06-16", assembly="AG2026"))
+    confirmed = board_as_of(read_models(book), dt.date(2026, 6, 16)).holders
+    assert [(h.person, h.cooptation, h.assembly, h.overdue) for h in confirmed] == [
+        ("S3", "confirmed", "AG2026", None)
+    ]
+
+
+def test_a_retraction_withdraws_rows_that_stay_visible_as_known_before(book: Book) -> None:
+    cooperative(book)
+    recorded = book.record(vote("S1"), {**vote("S2"), "id": "typo"}, elect("S1", id="e1"))
+    engine = read_models(book)
+    book.record(
+        {"type": "entry.retracted", "date": AG, "entry": "typo", "reason": "S2 was not there"},
+        {"type": "entry.retracted", "date": AG, "entry": "e1", "reason": "wrong person"},
+    )
+    engine = read_models(book)
+    assert find_assembly(engine, "AG2025").voters == 1  # type: ignore[union-attr]
+    assert board_as_of(engine, dt.date(2025, 12, 31)).holders == []
+    known = recorded[-1].seq
+    assert find_assembly(engine, "AG2025", known).voters == 2  # type: ignore[union-attr]
+    assert [h.person for h in board_as_of(engine, dt.date(2025, 12, 31), known).holders] == ["S1"]
+
+
+def test_catching_up_from_position_zero_rebuilds_without_duplicates(book: Book) -> None:
+    cooperative(book)
+    book.record(vote("S1"), vote("S2"))
+    engine = read_models(book)
+    with engine.begin() as conn:
+        conn.execute(delete(tracking))  # what `coopledger rebuild` does
+    engine = read_models(book)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(participations)).scalar() == 2
+
+
+# -- property: the read models equal a fresh replay ----------------------------------------
+
+START = dt.date(2024, 1, 1)
+PEOPLE = [f"S{i}" for i in range(6)]
+MEETINGS = {"A0": 100, "A1": 300, "A2": 500}  # assembly -> day of its meeting
+
+person = st.sampled_from(PEOPLE)
+meeting = st.sampled_from(sorted(MEETINGS))
+days = st.integers(0, 729)
+
+
+def on(day: int) -> str:
+    return (START + dt.timedelta(days=day)).isoformat()
+
+
+def at(assembly: str, **fields: Any) -> dict[str, Any]:
+    """An entry of an assembly's day (mostly), naming it."""
+    return {"date": on(MEETINGS[assembly]), "assembly": assembly, **fields}
+
+
+# simplest first: hypothesis shrinks towards the first strategies, so they should mostly be accepted
+operation = st.one_of(
+    st.builds(lambda a, m: {"type": "assembly.voted", **at(a), "member": m}, meeting, person),
+    st.builds(
+        lambda a, m, p: {"type": "assembly.voted", **at(a), "member": m, "proxy": p}, meeting, person, person
+    ),
+    st.builds(
+        lambda a, r, f, g, b, q: {
+            "type": "resolution.decided",
+            **at(a),
+            "resolution": r,
+            "title": r,
+            "for": f,
+            "against": g,
+            "abstain": b,
+            "majority": q,
+        },
+        meeting,
+        st.sampled_from(["R1", "R2"]),
+        st.integers(0, 2),
+        st.integers(0, 1),
+        st.integers(0, 1),
+        st.sampled_from(["simple", "two_thirds"]),
+    ),
+    st.builds(
+        lambda a, y, r: {"type": "result.allocated", **at(a), "year": y, "dividend_rate": r},
+        meeting,
+        st.integers(2023, 2025),
+        st.sampled_from(["0", "2.5", "7"]),
+    ),
+    st.builds(
+        lambda d, n: {"type": "body.seats", "date": on(d), "count": n}, st.integers(0, 400), st.integers(0, 3)
+    ),
+    st.builds(
+        lambda a, p, y: {"type": "mandate.elected", **at(a), "person": p, "until": on(MEETINGS[a] + y)},
+        meeting,
+        person,
+        st.sampled_from([200, 400, 1400, 1600]),
+    ),
+    st.builds(
+        lambda a, p, y: {"type": "mandate.renewed", **at(a), "person": p, "until": on(MEETINGS[a] + y)},
+        meeting,
+        person,
+        st.sampled_from([200, 400, 1400]),
+    ),
+    st.builds(
+        lambda d, p, r: {"type": "mandate.coopted", "date": on(d), "person": p, "replaces": r},
+        days,
+        person,
+        person,
+    ),
+    st.builds(lambda a, p: {"type": "mandate.confirmed", **at(a), "person": p}, meeting, person),
+    st.builds(lambda a, p: {"type": "mandate.rejected", **at(a), "person": p}, meeting, person),
+    st.builds(lambda a, p: {"type": "mandate.revoked", **at(a), "person": p}, meeting, person),
+    st.builds(lambda d, p: {"type": "mandate.resigned", "date": on(d), "person": p}, days, person),
+    st.builds(
+        lambda d, m: {"type": "member.left", "date": on(d), "member": m, "reason": "death"}, days, person
+    ),
+    st.builds(
+        lambda d, k, v: {"type": "statutes.amended", "date": on(d), "parameter": k, "value": v},
+        days,
+        st.sampled_from(["quorum", "proxy_limit"]),
+        st.integers(0, 60),
+    ),
+    st.builds(
+        lambda k, d: {"type": "entry.retracted", "date": on(d), "entry": k, "reason": "mistake"},
+        st.integers(6, 16),
+        days,
+    ),
+    st.builds(
+        lambda a, k: {"type": "assembly.convened", **at(a), "kind": k},
+        meeting,
+        st.sampled_from(["ordinary", "extraordinary"]),
+    ),
+)
+
+founding = st.lists(
+    st.builds(lambda m, d: admit(m, on(d), shares=2), person, st.integers(0, 90)),
+    min_size=4,
+    max_size=6,
+    unique_by=lambda entry: entry["member"],
+)
+OPENING = [
+    {"type": "body.seats", "date": on(0), "count": 3},
+    *({"type": "assembly.convened", **at(a), "kind": "ordinary"} for a in sorted(MEETINGS)),
+]
+# a history: small batches (one bad entry refuses its batch), each followed or not by a catch-up
+# a director elected at A0 leaves early; the board coopts someone, whom a later assembly confirms or not
+cooptation = st.builds(
+    lambda p, q, left, later, verdict, assembly: [
+        {"type": "mandate.elected", **at("A0"), "person": p, "until": on(MEETINGS["A0"] + 1400)},
+        {"type": "mandate.resigned", "date": on(MEETINGS["A0"] + left), "person": p},
+        {"type": "mandate.coopted", "date": on(MEETINGS["A0"] + left + later), "person": q, "replaces": p},
+        {"type": f"mandate.{verdict}", **at(assembly), "person": q},
+    ][: 3 if verdict == "pending" else 4],
+    person,
+    person,
+    st.integers(1, 150),
+    st.integers(0, 40),
+    st.sampled_from(["confirmed", "rejected", "pending"]),
+    st.sampled_from(["A1", "A2"]),
+)
+history = st.lists(
+    st.tuples(st.one_of(st.lists(operation, min_size=1, max_size=2), cooptation), st.booleans()),
+    min_size=10,
+    max_size=40,
+)
+
+
+@pytest.mark.parametrize("backend", ["sqlite-memory", "sqlite-file", "postgres"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    founding=founding,
+    batches=history,
+    as_of_days=st.lists(days, min_size=2, max_size=4),
+    known_points=st.lists(st.integers(0, 60), max_size=4),
+)
+def test_persisted_governance_equals_a_fresh_replay(
+    backend: str,
+    postgres_available: bool,
+    founding: list[dict[str, Any]],
+    batches: list[tuple[list[dict[str, Any]], bool]],
+    as_of_days: list[int],
+    known_points: list[int],
+) -> None:
+    if backend == "postgres" and not postgres_available:
+        pytest.skip("no PostgreSQL server reachable (outside CI)")
+    with fresh_ledger(backend) as url:
+        database = parse_database(url)
+        store = Store(database)
+        ledger = Ledger(store, user="prop")
+        engine = open_engine(database)
+        for operations, catch in [(founding + OPENING, False), *batches]:
+            batch = [(decode(msgspec.json.encode(op)), Source("prop", n)) for n, op in enumerate(operations)]
+            with contextlib.suppress(Refused):  # the ledger refuses what breaks a rule
+                ledger.record(batch)
+            if catch:
+                projector.catch_up(engine, store)
+                governance_projector.catch_up(engine, store)
+        projector.catch_up(engine, store)
+        governance_projector.catch_up(engine, store)
+        entries = list(store.entries())
+        head = entries[-1].seq or 0 if entries else 0
+        event(f"accepted entries: {min(head, 40) // 10 * 10}+")
+        for kind in sorted({e.type for e in entries} - {"member.admitted"}):
+            event(f"accepted {kind}")
+        period = (START, START + dt.timedelta(days=729))
+        for known in [None, *(k for k in known_points if k <= head)]:
+            assert assemblies_between(engine, *period, known) == replay_assemblies(entries, *period, known)
+            for day in as_of_days:
+                as_of = START + dt.timedelta(days=day)
+                assert board_as_of(engine, as_of, known) == replay_board(entries, as_of, known)
+                year = (as_of - dt.timedelta(days=364), as_of)
+                assert board_figures(engine, *year, known) == replay_board_figures(entries, *year, known)
+        engine.dispose()
+        store.close()
