@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from typing import IO, Any, TypeVar
@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from ledger.application import Ledger, format_recorded
 from ledger.database import DEFAULT_URL, parse_database
 from ledger.errors import JournalError, Refused, StoreError
+from ledger.events import Entry
 from ledger.store import Store
 from projections import governance_projector, projector
 
@@ -93,12 +94,12 @@ class App:
             except Exception as e:  # SQLAlchemy's own errors, e.g. server down
                 raise StoreError(f"cannot open the read models at {self.url}: {e}") from e
 
-    def read_models(self) -> Engine:
-        """The read models, caught up with every recorded entry."""
+    def read_models(self, recent: Sequence[Entry] = ()) -> Engine:
+        """The read models, caught up with every recorded entry (`recent`: just recorded)."""
         for _ in range(3):
             try:
-                projector.catch_up(self.engine, self.store)
-                governance_projector.catch_up(self.engine, self.store)
+                projector.catch_up(self.engine, self.store, recent)
+                governance_projector.catch_up(self.engine, self.store, recent)
                 break
             except projector.LostRace:
                 continue

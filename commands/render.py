@@ -13,6 +13,7 @@ import click
 import msgspec
 
 _json = msgspec.json.Encoder(decimal_format="string")
+YES_NO = {True: "yes", False: "no", None: ""}
 
 
 def cell(value: Any) -> str:
@@ -57,9 +58,8 @@ def emit_values(
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        flags = [i for i in range(len(columns)) if any(isinstance(row[i], bool) for row in rows[:1])]
-        if flags:
-            rows = [[cell(v) if i in flags else v for i, v in enumerate(row)] for row in rows]
+        for i in [i for i in range(len(columns)) if rows and isinstance(rows[0][i], bool)]:
+            rows = [(*row[:i], YES_NO[row[i]], *row[i + 1 :]) for row in rows]  # one column at a time
         writer.writerows(rows)
     else:
         if title:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from operator import itemgetter
 from typing import Any
 
 import click
@@ -24,8 +23,8 @@ from commands.context import (
 from commands.render import emit, emit_values
 from ledger import events as ev
 from ledger.application import format_recorded
-from projections.queries import movements_between, register_as_of
-from projections.register import Spell, live_entries
+from projections.queries import movements_between, register_columns
+from projections.register import live_entries
 
 REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
 FORMER = ["status", "exit_date", "exit_kind", "exit_reason"]
@@ -73,12 +72,11 @@ def register(
     day = as_of or today()
     with ledger_errors():
         engine = app.read_models()
-        rows = register_as_of(engine, day, app.known_seq(known_at), include_former)
-    columns = REGISTER + (FORMER if include_former else [])
-    members = sum(1 for r in rows if r.status == "member")
+        columns = REGISTER + FORMER if include_former else REGISTER
+        rows = register_columns(engine, columns, day, app.known_seq(known_at), include_former)
+    members = sum(1 for row in rows if row[-4] == "member") if include_former else len(rows)
     known = f", as known at {format_recorded(known_at)}" if known_at else ""
-    pick = itemgetter(*[Spell._fields.index(c) for c in columns])
-    emit_values([pick(r) for r in rows], columns, fmt, f"Register as of {day}{known}: {members} members")
+    emit_values(rows, columns, fmt, f"Register as of {day}{known}: {members} members")
 
 
 @click.command()

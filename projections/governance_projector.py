@@ -12,7 +12,7 @@ is enough to rebuild these too.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, update
@@ -23,7 +23,7 @@ from projections.governance import MandateSpell, SeatSpell, assembly_row, body_h
 from projections.governance_schema import ASSEMBLY_TABLES, TABLES, mandate_spells, seat_spells
 from projections.projector import LostRace, _bulk_insert, _Changes
 from projections.schema import tracking
-from projections.source import EntrySource
+from projections.source import EntrySource, entries_after
 
 NAME = "governance"
 
@@ -59,10 +59,13 @@ class _AssemblyChanges:
             self.closes[ASSEMBLY_TABLES[type(row)]].append({"b_entry": target.seq or 0, "b_known_to": seq})
 
 
-def catch_up(engine: Engine, source: EntrySource) -> int:
-    """Project every entry recorded since the last catch-up; returns how many."""
+def catch_up(engine: Engine, source: EntrySource, recent: Sequence[ev.Entry] = ()) -> int:
+    """Project every entry recorded since the last catch-up; returns how many.
+
+    `recent` are entries the caller has just recorded, to spare reading them back.
+    """
     start = position(engine)
-    new = list(source.entries(after=start))
+    new = entries_after(source, start, recent)
     if not new:
         return 0
     by_id = {e.id: e for e in new}

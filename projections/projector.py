@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger import events as ev
 from projections.register import Movement, Spell, member_history
 from projections.schema import movements, spells, tracking
-from projections.source import EntrySource
+from projections.source import EntrySource, entries_after
 
 NAME = "register"
 WIDE = 2_000
@@ -71,10 +71,13 @@ def position(engine: Engine) -> int:
     return int(found or 0)
 
 
-def catch_up(engine: Engine, source: EntrySource) -> int:
-    """Project every entry recorded since the last catch-up; returns how many."""
+def catch_up(engine: Engine, source: EntrySource, recent: Sequence[ev.Entry] = ()) -> int:
+    """Project every entry recorded since the last catch-up; returns how many.
+
+    `recent` are entries the caller has just recorded, to spare reading them back.
+    """
     start = position(engine)
-    new = list(source.entries(after=start))
+    new = entries_after(source, start, recent)
     if not new:
         return 0
     touched = _members_touched(new, source)

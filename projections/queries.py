@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
@@ -25,7 +26,18 @@ def register_as_of(
     engine: Engine, as_of: dt.date, known_seq: int | None = None, include_former: bool = False
 ) -> list[Spell]:
     """Members on `as_of` (end of day), ordered by member id; former members too if asked."""
-    query = select(*[spells.c[name] for name in Spell._fields]).where(
+    return [Spell(*row) for row in register_columns(engine, Spell._fields, as_of, known_seq, include_former)]
+
+
+def register_columns(
+    engine: Engine,
+    columns: Sequence[str],
+    as_of: dt.date,
+    known_seq: int | None = None,
+    include_former: bool = False,
+) -> list[tuple[Any, ...]]:
+    """Some columns of the register on `as_of`: the printed register reads only what it shows."""
+    query = select(*[spells.c[name] for name in columns]).where(
         known_at(spells, known_seq),
         spells.c.valid_from <= as_of,
         or_(spells.c.valid_to.is_(None), spells.c.valid_to > as_of),
@@ -33,8 +45,7 @@ def register_as_of(
     if not include_former:
         query = query.where(spells.c.status == "member")
     with engine.connect() as conn:
-        rows = [Spell(*row) for row in conn.execute(query.order_by(spells.c.member))]
-    return rows
+        return conn.execute(query.order_by(spells.c.member)).all()  # type: ignore[return-value]
 
 
 def movements_between(

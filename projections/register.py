@@ -58,9 +58,10 @@ class Movement(NamedTuple):
 def live_entries(timeline: Iterable[ev.Entry], known_seq: int | None = None) -> list[ev.Entry]:
     """Entries known at `known_seq` (all if None) and not retracted by then, in effective order."""
     known = [e for e in timeline if known_seq is None or (e.seq or 0) <= known_seq]
-    withdrawn = {str(e.entry) for e in known if isinstance(e, ev.EntryRetracted)}
-    if withdrawn:
-        known = [e for e in known if e.id not in withdrawn and not isinstance(e, ev.EntryRetracted)]
+    retractions = [e for e in known if e.type == "entry.retracted"]
+    if retractions:
+        withdrawn = {str(e.entry) for e in retractions}  # type: ignore[attr-defined]
+        known = [e for e in known if e.id not in withdrawn and e.type != "entry.retracted"]
     if len(known) > 1:
         known.sort(key=ev.effective_order)
     return known

@@ -16,3 +16,11 @@ class EntrySource(Protocol):
     def timelines(self, subjects: Sequence[str], upto: int | None = None) -> list[Entry]: ...
 
     def entry_by_id(self, entry_id: str) -> Entry | None: ...
+
+
+def entries_after(source: EntrySource, start: int, recent: Sequence[Entry] = ()) -> list[Entry]:
+    """Entries recorded after `start`: the caller's just-recorded ones when they follow on
+    (no need to read back what was just written), then whatever the store has beyond them."""
+    if recent and recent[0].seq == start + 1:
+        return [*recent, *source.entries(after=recent[-1].seq or 0)]
+    return list(source.entries(after=start))
