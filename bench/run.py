@@ -1,0 +1,740 @@
+"""End-to-end timings of coopledger beside the floors of its storage (run by hand, not in tests).
+
+Every figure is the wall time of a real `coopledger` process, as a user sees it, and
+each sits beside a *floor*: the least the same storage needs for the same rows
+(plain sqlite3 / psycopg, no ledger). The ratio figure / floor says how much the
+ledger costs on top of the database; a ratio that grows with N points at work that
+does not scale linearly.
+
+    python bench/run.py              # 45,000 and 450,000 members, SQLite and PostgreSQL
+    python bench/run.py --quick      # 45,000 only
+    python bench/run.py --repeat 3 --no-pg
+
+Journals come from bench/generate.py (10 years, seed 1) and are cached in bench/out/.
+Each figure is the median of k runs (5 for 45k, 3 for 450k; --repeat K), the backends
+interleaved run by run so that a noisy neighbour hurts both alike. The table is
+printed and written to bench/results.md. Temporary files are removed and every
+PostgreSQL schema made here is dropped, even on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+RESULTS = HERE / "results.md"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SIZES = {45_000: 5, 450_000: 3}  # members -> default number of runs
+YEARS = 10
+SEED = 1
+LAST_YEAR = 2025  # bench/generate.py's default --last-year
+
+Row = tuple[int, str, str, str, str]  # (seq, id, type, date, json text)
+
+
+class BenchError(Exception):
+    """A measurement could not be made; the message says which and why."""
+
+
+class Hung(BenchError):
+    """A process outran its timeout (it was killed); its figure is reported as 'hung'."""
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Figure:
+    """The median of k timings, or why there is none."""
+
+    times: list[float] = field(default_factory=list)
+    failure: str = ""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times and not self.failure else None
+
+    def add(self, measure: Callable[[], float]) -> None:
+        """Time one run unless an earlier one failed (a hang would only repeat)."""
+        if self.failure:
+            return
+        try:
+            self.times.append(measure())
+        except BenchError as e:
+            self.failure = str(e)
+            print(f"  ! {e}", file=sys.stderr)
+
+
+def timed(action: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def coopledger_bin() -> str:
+    """The console script of this interpreter's environment, so the venv's code is measured."""
+    candidate = Path(sys.executable).with_name("coopledger")
+    found = str(candidate) if candidate.exists() else shutil.which("coopledger")
+    if not found:
+        raise SystemExit("bench: no `coopledger` script; activate the venv (. .venv/bin/activate)")
+    return found
+
+
+def run_process(argv: Sequence[str], timeout: float) -> tuple[float, str]:
+    """Wall time and stdout of one process; `BenchError` naming it if it fails or hangs."""
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise Hung(f"hung (> {timeout:.0f} s, killed): {' '.join(argv[1:4])} ...") from None
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        how = f"killed by signal {-done.returncode}" if done.returncode < 0 else f"exit {done.returncode}"
+        raise BenchError(f"{how}: {' '.join(argv)}: {' / '.join(tail) or 'no message'}")
+    return elapsed, done.stdout.decode(errors="replace")
+
+
+# ---------------------------------------------------------------------------- journals
+
+
+def journal_for(members: int) -> Path:
+    """The seeded journal for a size, generated once into a temp dir and cached in bench/out/."""
+    OUT.mkdir(exist_ok=True)
+    cached = OUT / f"journal-{members}-{YEARS}y-s{SEED}.jsonl"
+    if cached.exists():
+        return cached
+    print(f"generating {cached.name} ...", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="coopledger-gen-") as tmp:
+        target = Path(tmp) / cached.name
+        argv = [sys.executable, str(HERE / "generate.py"), "--members", str(members), "--years", str(YEARS)]
+        subprocess.run([*argv, "--seed", str(SEED), "-o", str(target)], check=True)
+        shutil.move(str(target), cached)
+    return cached
+
+
+def journal_rows(path: Path) -> list[Row]:
+    """The journal as plain rows for the floors: what a minimal event table would hold."""
+    rows: list[Row] = []
+    with path.open(encoding="utf-8") as lines:
+        for seq, line in enumerate(lines, start=1):
+            data = json.loads(line)
+            rows.append((seq, data.get("id", ""), data["type"], data["date"], line.rstrip("\n")))
+    return rows
+
+
+# ---------------------------------------------------------------------------- stores
+
+
+@dataclass(frozen=True)
+class PgInfo:
+    """Connection facts of the PostgreSQL base URL (the `schema` parameter is ours)."""
+
+    url: str
+    conninfo: dict[str, Any]
+
+    @classmethod
+    def parse(cls, url: str) -> PgInfo:
+        parts = urlsplit(url)
+        conninfo = {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 5432,
+            "user": unquote(parts.username or "postgres"),
+            "password": unquote(parts.password or ""),
+            "dbname": parts.path.lstrip("/") or "postgres",
+            "connect_timeout": 5,
+        }
+        return cls(url.split("?")[0], conninfo)
+
+
+class Stores:
+    """Fresh ledgers and floor databases, and the clean-up of all of them.
+
+    SQLite files live in one temp dir; PostgreSQL gets one schema per ledger or
+    floor, all dropped by `close` (earlier ones as soon as a newer one replaces them,
+    so that 450k runs do not pile up gigabytes).
+    """
+
+    def __init__(self, pg: PgInfo | None):
+        self.tmp = Path(tempfile.mkdtemp(prefix="coopledger-bench-"))
+        self.pg = pg
+        self.schemas: list[str] = []
+        self.counter = 0
+
+    def sqlite_path(self, label: str) -> Path:
+        self.counter += 1
+        return self.tmp / f"{label}-{self.counter}.db"
+
+    def pg_schema(self, label: str) -> str:
+        self.counter += 1
+        schema = f"bench_{label}_{os.getpid()}_{self.counter}"
+        self.schemas.append(schema)
+        return schema
+
+    def pg_url(self, schema: str) -> str:
+        assert self.pg is not None
+        return f"{self.pg.url}?schema={schema}"
+
+    def pg_connect(self, **kwargs: Any) -> Any:
+        import psycopg
+
+        assert self.pg is not None
+        return psycopg.connect(**self.pg.conninfo, **kwargs)
+
+    def discard_sqlite(self, path: Path | None) -> None:
+        if path is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def drop_schema(self, schema: str | None) -> None:
+        if schema is None or self.pg is None:
+            return
+        from psycopg.sql import SQL, Identifier
+
+        try:
+            with self.pg_connect(autocommit=True) as conn:
+                conn.execute("SET lock_timeout = '30s'")
+                conn.execute(SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(schema)))
+            if schema in self.schemas:
+                self.schemas.remove(schema)
+        except Exception as e:  # clean-up must not hide the figures
+            print(f"bench: could not drop schema {schema}: {e}", file=sys.stderr)
+
+    def close(self) -> None:
+        for schema in list(self.schemas):
+            self.drop_schema(schema)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------- floors
+
+FLOOR_TABLE = "CREATE TABLE floor (seq BIGINT PRIMARY KEY, id TEXT, type TEXT, date TEXT, body TEXT)"
+
+
+def sqlite_insert_floor(path: Path, rows: list[Row]) -> float:
+    """executemany of the journal rows into an empty WAL file table, one transaction
+    (eventsourcing opens SQLite files in WAL mode too)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(FLOOR_TABLE)
+
+        def insert() -> None:
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO floor VALUES (?,?,?,?,?)", rows)
+            conn.execute("COMMIT")
+
+        return timed(insert)
+    finally:
+        conn.close()
+
+
+def sqlite_query_floor(path: Path, sql: str) -> float:
+    """One query on a file database, connection included (as a CLI process must)."""
+
+    def query() -> None:
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+    return timed(query)
+
+
+def pg_insert_floor(stores: Stores, schema: str, rows: list[Row], copy: bool) -> float:
+    """executemany (psycopg pipelines it) or COPY of the rows into an empty table, one transaction."""
+    from psycopg.sql import SQL, Identifier
+
+    with stores.pg_connect() as conn:
+        conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(schema)))
+        conn.execute(SQL(FLOOR_TABLE.replace("floor", "{0}.floor")).format(Identifier(schema)))
+        conn.commit()
+        table = SQL("{0}.floor").format(Identifier(schema))
+
+        def insert() -> None:
+            with conn.cursor() as cur:
+                if copy:
+                    with cur.copy(SQL("COPY {0} FROM STDIN").format(table)) as out:
+                        for row in rows:
+                            out.write_row(row)
+                else:
+                    cur.executemany(SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s,%s)").format(table), rows)
+            conn.commit()
+
+        return timed(insert)
+
+
+def pg_query_floor(stores: Stores, sql: Any) -> float:
+    """One query, connection included (as a CLI process must)."""
+
+    def query() -> None:
+        with stores.pg_connect() as conn:
+            conn.execute(sql).fetchall()
+
+    return timed(query)
+
+
+def sqlite_events_table(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+    for name in ("stored_events", "coopledger_events"):
+        if name in names:
+            return name
+    raise BenchError(f"no events table in {path} (tables: {sorted(names)})")
+
+
+def pg_events_table(stores: Stores, schema: str) -> str:
+    with stores.pg_connect() as conn:
+        names = {
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+            )
+        }
+    for name in ("coopledger_events", "stored_events"):
+        if name in names:
+            return name
+    raise BenchError(f"no events table in schema {schema} (tables: {sorted(names)})")
+
+
+READ_ALL = "SELECT state FROM {0} ORDER BY originator_id, originator_version"
+
+
+# ---------------------------------------------------------------------------- one size
+
+
+@dataclass
+class Backend:
+    """One store kind under test, with the ledger kept for the read measurements."""
+
+    name: str
+    url_of: Callable[[], tuple[str, Any]]  # fresh ledger URL, and its handle for discarding
+    discard: Callable[[Any], None]
+    imports: Figure = field(default_factory=Figure)
+    registers: Figure = field(default_factory=Figure)
+    rebuilds: Figure = field(default_factory=Figure)
+    rebuild_own: Figure = field(default_factory=Figure)
+    url: str = ""
+    handle: Any = None
+
+
+@dataclass
+class Floors:
+    """The floor figures of one backend, in the order they are printed."""
+
+    insert: dict[str, Figure] = field(default_factory=dict)
+    count: Figure = field(default_factory=Figure)
+    select: Figure = field(default_factory=Figure)
+    read_all: Figure = field(default_factory=Figure)
+
+
+@dataclass
+class SizeResult:
+    members: int
+    entries: int
+    runs: int
+    backends: list[Backend]
+    floors: dict[str, Floors]
+
+
+def import_once(backend: Backend, journal: Path, entries: int, timeout: float) -> float:
+    """Import into an empty ledger; keeps it for the reads and drops the previous one."""
+    url, handle = backend.url_of()
+    try:
+        elapsed, out = run_process([coopledger_bin(), "--db", url, "import", str(journal)], timeout)
+    except BenchError:
+        backend.discard(handle)
+        raise
+    added = re.search(r"(\d+) entries added", out)
+    if not added or int(added.group(1)) != entries:
+        backend.discard(handle)
+        raise BenchError(f"{backend.name} import added {added and added.group(1)} of {entries}: {out!r}")
+    backend.discard(backend.handle)
+    backend.url, backend.handle = url, handle
+    return elapsed
+
+
+def register_once(backend: Backend, members: int, timeout: float) -> float:
+    """The register as of the journal's last day, as CSV; checks it is not empty."""
+    argv = [coopledger_bin(), "--db", backend.url, "register", "--as-of", f"{LAST_YEAR}-12-31"]
+    elapsed, out = run_process([*argv, "--format", "csv"], timeout)
+    rows = out.count("\n") - 1
+    if rows < members * 0.9:
+        raise BenchError(f"{backend.name} register has {rows} rows, expected about {members}")
+    return elapsed
+
+
+def rebuild_once(backend: Backend, timeout: float) -> float:
+    """Rebuild the read models; records the command's own timer beside the wall time."""
+    elapsed, out = run_process([coopledger_bin(), "--db", backend.url, "rebuild"], timeout)
+    own = re.search(r"in ([\d.]+) s", out)
+    if own:
+        backend.rebuild_own.times.append(float(own.group(1)))
+    return elapsed
+
+
+def measure_size(members: int, runs: int, stores: Stores, timeout: float) -> SizeResult:
+    """All figures for one size: imports and insert floors, then reads, then rebuilds."""
+    journal = journal_for(members)
+    rows = journal_rows(journal)
+    backends = [sqlite_backend(stores)] + ([pg_backend(stores)] if stores.pg else [])
+    floors = {b.name: Floors() for b in backends}
+    kept: dict[str, Any] = {}
+    print(f"N = {members:,} members, {len(rows):,} entries, {runs} runs", file=sys.stderr)
+    for run in range(1, runs + 1):
+        print(f"  run {run}/{runs}: import", file=sys.stderr)
+        for backend in backends:
+            backend.imports.add(lambda b=backend: import_once(b, journal, len(rows), timeout))
+        insert_floors(stores, rows, floors, kept)
+    for run in range(1, runs + 1):
+        print(f"  run {run}/{runs}: register and read floors", file=sys.stderr)
+        for backend in backends:
+            if backend.url:
+                backend.registers.add(lambda b=backend: register_once(b, members, timeout))
+        read_floors(stores, floors, kept)
+    for run in range(1, runs + 1):
+        print(f"  run {run}/{runs}: rebuild", file=sys.stderr)
+        for backend in backends:
+            if backend.url:
+                backend.rebuilds.add(lambda b=backend: rebuild_once(b, timeout))
+                floors[backend.name].read_all.add(lambda b=backend: read_all_floor(stores, b))
+    for backend in backends:
+        backend.discard(backend.handle)
+        for name in ("imports", "registers", "rebuilds"):
+            if not backend.url and not getattr(backend, name).failure:
+                getattr(backend, name).failure = "no ledger: the import failed"
+    stores.discard_sqlite(kept.get("sqlite"))
+    stores.drop_schema(kept.get("pg_executemany"))
+    stores.drop_schema(kept.get("pg_copy"))
+    return SizeResult(members, len(rows), runs, backends, floors)
+
+
+def sqlite_backend(stores: Stores) -> Backend:
+    def fresh() -> tuple[str, Any]:
+        path = stores.sqlite_path("ledger")
+        return f"sqlite:///{path}", path
+
+    return Backend("SQLite", fresh, stores.discard_sqlite)
+
+
+def pg_backend(stores: Stores) -> Backend:
+    def fresh() -> tuple[str, Any]:
+        schema = stores.pg_schema("ledger")
+        return stores.pg_url(schema), schema
+
+    return Backend("PostgreSQL", fresh, stores.drop_schema)
+
+
+def insert_floors(stores: Stores, rows: list[Row], floors: dict[str, Floors], kept: dict[str, Any]) -> None:
+    """One run of each insert floor into a fresh table; the newest table is kept for the reads."""
+
+    def sqlite_floor() -> float:
+        path = stores.sqlite_path("floor")
+        elapsed = sqlite_insert_floor(path, rows)
+        stores.discard_sqlite(kept.get("sqlite"))
+        kept["sqlite"] = path
+        return elapsed
+
+    floors["SQLite"].insert.setdefault("sqlite3 executemany", Figure()).add(sqlite_floor)
+    if "PostgreSQL" not in floors:
+        return
+    for label, copy in (("psycopg executemany", False), ("psycopg COPY", True)):
+
+        def pg_floor(copy: bool = copy) -> float:
+            key = "pg_copy" if copy else "pg_executemany"
+            schema = stores.pg_schema("floor")
+            elapsed = pg_insert_floor(stores, schema, rows, copy)
+            stores.drop_schema(kept.get(key))
+            kept[key] = schema
+            return elapsed
+
+        floors["PostgreSQL"].insert.setdefault(label, Figure()).add(pg_floor)
+
+
+def read_floors(stores: Stores, floors: dict[str, Floors], kept: dict[str, Any]) -> None:
+    """count(*) and SELECT * ORDER BY seq over the floor table, connection included."""
+    if "sqlite" in kept:
+        floors["SQLite"].count.add(lambda: sqlite_query_floor(kept["sqlite"], "SELECT count(*) FROM floor"))
+        floors["SQLite"].select.add(
+            lambda: sqlite_query_floor(kept["sqlite"], "SELECT * FROM floor ORDER BY seq")
+        )
+    if "PostgreSQL" in floors and "pg_copy" in kept:
+        from psycopg.sql import SQL, Identifier
+
+        table = SQL("{0}.floor").format(Identifier(kept["pg_copy"]))
+        pg = floors["PostgreSQL"]
+        pg.count.add(lambda: pg_query_floor(stores, SQL("SELECT count(*) FROM {0}").format(table)))
+        pg.select.add(lambda: pg_query_floor(stores, SQL("SELECT * FROM {0} ORDER BY seq").format(table)))
+
+
+def read_all_floor(stores: Stores, backend: Backend) -> float:
+    """Read every stored event's state back in order from the ledger itself: the least a
+    rebuild must do."""
+    if backend.name == "SQLite":
+        path = backend.handle
+        return sqlite_query_floor(path, READ_ALL.format(sqlite_events_table(path)))
+    from psycopg.sql import SQL, Identifier
+
+    schema = backend.handle
+    table = SQL("{0}.{1}").format(Identifier(schema), Identifier(pg_events_table(stores, schema)))
+    return pg_query_floor(stores, SQL(READ_ALL).format(table))
+
+
+# ---------------------------------------------------------------------------- fixed costs
+
+
+def fixed_costs(runs: int, timeout: float) -> dict[str, Figure]:
+    """What every command pays before touching a store: the interpreter, then the CLI's imports."""
+    costs = {"python -c pass": Figure(), "coopledger --help": Figure()}
+    for _ in range(runs):
+        costs["python -c pass"].add(lambda: run_process([sys.executable, "-c", "pass"], timeout)[0])
+        costs["coopledger --help"].add(lambda: run_process([coopledger_bin(), "--help"], timeout)[0])
+    return costs
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
+def rate(count: int, value: float | None) -> str:
+    return f"{count / value:,.0f}" if value else ""
+
+
+def ratio(figure: float | None, floor: float | None) -> str:
+    if figure is None or not floor:
+        return ""
+    return f"{figure / floor:,.1f}×"
+
+
+def shown(figure: Figure) -> str:
+    if figure.failure:
+        if figure.failure.startswith("no ledger"):
+            return "n/a"
+        return "hung" if figure.failure.startswith("hung") else "failed"
+    return seconds(figure.median)
+
+
+HEADER = (
+    "| measure | backend | median (s) | entries/s | floor | floor (s) | floor rows/s | ratio |\n"
+    "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |"
+)
+READ_FLOOR = "SELECT state ORDER BY version (ledger's events)"
+
+
+def size_table(result: SizeResult, costs: dict[str, Figure]) -> list[str]:
+    """One size's table: a row per (figure, floor) pair, the figure shown on its first row only."""
+    n = result.entries
+    lines = [
+        f"### {result.members:,} members: {n:,} entries, median of {result.runs}",
+        "",
+        HEADER,
+    ]
+
+    def group(
+        measure: str, backend: str, figure: Figure, per: bool, floors: list[tuple[str, Figure]]
+    ) -> None:
+        for index, (floor, base) in enumerate(floors):
+            first = index == 0
+            cells = [
+                measure if first else "",
+                backend if first else "",
+                shown(figure) if first else "",
+                rate(n, figure.median) if first and per else "",
+                floor,
+                shown(base),
+                rate(n, base.median) if per else "",
+                ratio(figure.median, base.median),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+
+    register = f"`register --as-of {LAST_YEAR}-12-31 --format csv`"
+    for backend in result.backends:
+        floors = result.floors[backend.name]
+        inserts = [(f"{name}, 1 transaction", figure) for name, figure in floors.insert.items()]
+        group("`import` into an empty ledger", backend.name, backend.imports, True, inserts)
+        reads = [
+            ("SELECT count(*) (floor table)", floors.count),
+            ("SELECT * ORDER BY seq (floor table)", floors.select),
+        ]
+        group(register, backend.name, backend.registers, False, reads + list(costs.items()))
+        group("`rebuild` (wall)", backend.name, backend.rebuilds, True, [(READ_FLOOR, floors.read_all)])
+        group(
+            "`rebuild` (its own timer)",
+            backend.name,
+            backend.rebuild_own,
+            True,
+            [(READ_FLOOR, floors.read_all)],
+        )
+    return lines
+
+
+def failures(results: list[SizeResult]) -> list[str]:
+    notes = []
+    for result in results:
+        for backend in result.backends:
+            for name in ("imports", "registers", "rebuilds"):
+                figure: Figure = getattr(backend, name)
+                if figure.failure:
+                    notes.append(f"- {result.members:,} members, {backend.name} {name}: {figure.failure}")
+    return notes
+
+
+# ---------------------------------------------------------------------------- environment
+
+
+def environment(pg: PgInfo | None, stores: Stores) -> list[str]:
+    """Facts that decide how far these numbers carry to another machine."""
+    facts = [
+        f"- CPUs: {os.cpu_count()} ({platform.machine()}), load average at start: "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        f"- Python {platform.python_version()} ({sys.executable})",
+        f"- SQLite {sqlite3.sqlite_version}",
+    ]
+    if pg:
+        with stores.pg_connect() as conn:
+            version = conn.execute("SHOW server_version").fetchone()
+        facts.append(
+            f"- PostgreSQL {version[0] if version else '?'} at {pg.conninfo['host']}:{pg.conninfo['port']}"
+        )
+    packages = ["eventsourcing", "SQLAlchemy", "psycopg", "psycopg-binary", "msgspec", "click"]
+    facts.append("- " + ", ".join(f"{p} {version_of(p)}" for p in packages))
+    facts.append(f"- coopledger at git {git_head()}")
+    return facts
+
+
+def version_of(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def git_head() -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True)
+        dirty = subprocess.run(["git", "-C", str(HERE), "status", "--porcelain"], capture_output=True)
+        return done.stdout.decode().strip() + (" (+ uncommitted changes)" if dirty.stdout.strip() else "")
+    except OSError:
+        return "?"
+
+
+def report(results: list[SizeResult], costs: dict[str, Figure], facts: list[str], argv: list[str]) -> str:
+    body: list[str] = []
+    for result in results:
+        body += [*size_table(result, costs), ""]
+    notes = failures(results)
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [
+        f"# coopledger benchmark results\n\n{when}, `python bench/run.py {' '.join(argv)}`. "
+        "Wall times of real `coopledger` processes; ratio = figure / floor (see bench/README.md).\n",
+        "\n".join(facts) + "\n",
+        "\n".join(body),
+    ]
+    if notes:
+        parts.append("Failures:\n\n" + "\n".join(notes) + "\n")
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------- main
+
+
+@contextmanager
+def cleanup_on_signals() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit, so `finally` drops the schemas and temp files."""
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def check_postgres(pg: PgInfo, stores: Stores) -> None:
+    try:
+        with stores.pg_connect() as conn:
+            conn.execute("SELECT 1")
+    except Exception as e:
+        raise SystemExit(f"bench: cannot reach PostgreSQL at {pg.url}: {e}\n(use --no-pg to skip it)") from e
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="only 45,000 members")
+    parser.add_argument(
+        "--repeat", type=int, metavar="K", help="runs per figure (default 5 at 45k, 3 at 450k)"
+    )
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", DEFAULT_PG), help="PostgreSQL base URL")
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds before a process counts as hung (default 60 s per 45k members, at least 120)",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS, help="Markdown file to write")
+    args = parser.parse_args(argv)
+    if args.repeat is not None and args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    coopledger_bin()
+    pg = None if args.no_pg else PgInfo.parse(args.pg)
+    sizes = {45_000: SIZES[45_000]} if args.quick else dict(SIZES)
+    stores = Stores(pg)
+    results: list[SizeResult] = []
+    try:
+        with cleanup_on_signals():
+            if pg:
+                check_postgres(pg, stores)
+            facts = environment(pg, stores)
+            costs = fixed_costs(args.repeat or max(sizes.values()), 60)
+            for members, runs in sizes.items():
+                timeout = args.timeout or max(120.0, 60.0 * members / 45_000)
+                results.append(measure_size(members, args.repeat or runs, stores, timeout))
+    finally:
+        stores.close()
+    text = report(results, costs, facts, argv)
+    print(text)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"written to {args.output}", file=sys.stderr)
+    return 1 if failures(results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
