@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 from typing import Any
@@ -9,13 +10,16 @@ from typing import Any
 import click
 from sqlalchemy import Engine, delete, select
 
-from commands.context import App, ledger_errors, pass_app
+from commands.context import App, as_of_options, ledger_errors, output_options, pass_app, today
+from commands.render import emit
 from ledger.application import GENESIS, chain_hash, content_digest
 from ledger.database import parse_database
 from ledger.events import Entry, EntryRetracted
 from ledger.validate import check
 from projections import projector
 from projections.engine import open_engine
+from projections.governance_queries import board_as_of, bodies, cooptations_overdue
+from projections.queries import register_columns
 from projections.schema import movements, spells, tracking
 
 
@@ -124,3 +128,51 @@ def rebuild(app: App) -> None:
             conn.execute(delete(table))
     count = projector.catch_up(app.engine, app.store)
     click.echo(f"rebuilt the read models from {count} entries in {time.perf_counter() - started:.2f} s")
+
+
+@click.command(name="check")
+@as_of_options
+@click.option("--strict", is_flag=True, help="exit 1 when anything is flagged")
+@output_options("table", "csv", "json")
+@pass_app
+def check_flags(
+    app: App, as_of: dt.date | None, known_at: dt.datetime | None, strict: bool, fmt: str
+) -> None:
+    """Flag what needs the secretary's attention on a date (the entries themselves are valid).
+
+    Flags a cooptation still unconfirmed after the assembly that should have
+    confirmed it, and a seat held by someone who is no longer a member.
+
+    \b
+    Examples:
+      coopledger check --as-of 2025-12-31
+      coopledger check --strict --format json
+    """
+    day = as_of or today()
+    with ledger_errors():
+        engine = app.read_models()
+        known = app.known_seq(known_at)
+        members = {row[0] for row in register_columns(engine, ["member"], day, known)}
+        rows = [
+            {
+                "flag": "cooptation-overdue",
+                "body": body,
+                "person": holder.person,
+                "detail": f"coopted {holder.since}, not confirmed at {holder.overdue}, the next assembly",
+            }
+            for body, holder in cooptations_overdue(engine, day, known)
+        ]
+        rows += [
+            {
+                "flag": "holder-not-member",
+                "body": body,
+                "person": holder.person,
+                "detail": f"holds a seat since {holder.since} but is not a member on {day}",
+            }
+            for body in bodies(engine, known)
+            for holder in board_as_of(engine, day, known, body).holders
+            if holder.person not in members
+        ]
+    emit(rows, ["flag", "body", "person", "detail"], fmt, f"Flags as of {day}: {len(rows)}")
+    if strict and rows:
+        raise SystemExit(1)

@@ -197,3 +197,42 @@ def test_record_errors_name_the_option(url: str) -> None:
     assert b"Object missing required field `shares`" in result.stderr
     result = run_cli("record", "shares.paid", "--member", "S1", "--amount", "-5", db=url)
     assert result.returncode == 2 and b"at --amount" in result.stderr
+
+
+def test_check_flags_overdue_cooptations_and_seats_held_by_former_members(url: str, tmp_path: Path) -> None:
+    journal = tmp_path / "flags.jsonl"
+    lines_ = [
+        {"type": "body.seats", "date": "2024-01-01", "count": 3},
+        *[
+            {
+                "type": "member.admitted",
+                "date": "2024-01-02",
+                "member": m,
+                "name": m,
+                "category": "A",
+                "shares": 1,
+            }
+            for m in ("P1", "P2", "P3")
+        ],
+        {"type": "assembly.convened", "date": "2024-06-01", "assembly": "AG2024", "kind": "ordinary"},
+        {
+            "type": "mandate.elected",
+            "date": "2024-06-01",
+            "person": "P1",
+            "until": "2028-06-01",
+            "assembly": "AG2024",
+        },
+        {"type": "mandate.coopted", "date": "2024-09-01", "person": "P2", "until": "2028-06-01"},
+        {"type": "assembly.convened", "date": "2025-06-01", "assembly": "AG2025", "kind": "ordinary"},
+        {"type": "member.left", "date": "2025-08-01", "member": "P1", "reason": "death"},
+    ]
+    journal.write_text("\n".join(json.dumps(line) for line in lines_) + "\n")
+    imported = run_cli("import", str(journal), db=url)
+    assert imported.returncode == 0, imported.stderr
+    flags = json.loads(run_cli("check", "--as-of", "2025-12-31", "--format", "json", db=url).stdout)
+    assert {(f["flag"], f["person"]) for f in flags} == {
+        ("cooptation-overdue", "P2"),
+        ("holder-not-member", "P1"),
+    }
+    assert run_cli("check", "--as-of", "2024-12-31", "--strict", db=url).returncode == 0
+    assert run_cli("check", "--as-of", "2025-12-31", "--strict", db=url).returncode == 1
