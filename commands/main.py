@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
-from commands import audit, entries, journal, views
+from commands import assembly, audit, board, entries, journal, mandate, views
 from commands.context import App, db_url
 
 
@@ -22,6 +24,11 @@ def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     entry; the register, the board and the year's figures are rebuilt from
     them as of any date, and as the ledger knew them at any moment.
     """
+    # A command is a short process that allocates many small objects (rows, entries) and
+    # makes no reference cycles of its own: freezing what the imports built and collecting
+    # young objects less often saves about a fifth of a large import or register.
+    gc.freeze()
+    gc.set_threshold(100_000, 20, 20)
     ctx.obj = App(db_url(db), user)
 
 
@@ -36,7 +43,12 @@ for command in (
     views.movements,
     views.history,
     views.log,
+    assembly.assembly,
+    assembly.assemblies,
+    mandate.mandate,
+    board.board,
     audit.verify,
+    audit.check_flags,
     audit.rebuild,
 ):
     cli.add_command(command)
