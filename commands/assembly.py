@@ -12,7 +12,7 @@ import click
 import msgspec
 
 from commands.context import App, BadInput, ledger_errors, output_options, parse_moment, pass_app, today
-from commands.entries import _common, _entry
+from commands.entries import entry_options, record_fields
 from commands.render import emit
 from commands.views import period, period_options
 from ledger import events as ev
@@ -36,7 +36,7 @@ def assembly_date(app: App, assembly_id: str) -> dt.date | None:
 
 def record_at(app: App, assembly_id: str, entry_type: str, date: dt.date | None, **fields: Any) -> None:
     """Record an entry an assembly decided, dated (unless told otherwise) on the day it met."""
-    _entry(app, entry_type, date or assembly_date(app, assembly_id), assembly=assembly_id, **fields)
+    record_fields(app, entry_type, date or assembly_date(app, assembly_id), assembly=assembly_id, **fields)
 
 
 @click.group()
@@ -53,7 +53,7 @@ def assembly() -> None:
 @click.option(
     "--kind", type=click.Choice(["ordinary", "extraordinary"]), default="ordinary", show_default=True
 )
-@_common
+@entry_options
 @pass_app
 def convene(app: App, assembly_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record that a general assembly met (its date is the meeting day).
@@ -62,7 +62,7 @@ def convene(app: App, assembly_id: str, date: dt.date | None, entry_id: str | No
     Example:
       coopledger assembly convene AG2025 --kind ordinary --date 2025-06-17
     """
-    _entry(app, "assembly.convened", date, entry_id, assembly=assembly_id, **fields)
+    record_fields(app, "assembly.convened", date, entry_id, assembly=assembly_id, **fields)
 
 
 def read_voters(stream: IO[str], assembly_id: str, date: dt.date, **common: Any) -> list[Any]:
@@ -110,7 +110,7 @@ def read_voters(stream: IO[str], assembly_id: str, date: dt.date, **common: Any)
     type=click.File("r", encoding="utf-8-sig"),
     help="the participation list: CSV with a header member[,proxy], or one member id a line",
 )
-@_common
+@entry_options
 @pass_app
 def vote(
     app: App,
@@ -167,7 +167,7 @@ def vote(
     show_default=True,
     help="the majority the resolution needs (abstentions are not counted)",
 )
-@_common
+@entry_options
 @pass_app
 def decide(
     app: App, assembly_id: str, votes_for: int, date: dt.date | None, entry_id: str | None, **fields: Any
@@ -187,7 +187,7 @@ def decide(
 @click.option("--year", type=int, required=True, help="the fiscal year whose result is allocated")
 @click.option("--reserves", help="amount put in the reserves, in euros")
 @click.option("--dividend-rate", help="dividend in % of the paid-up capital (at most the statutes' cap)")
-@_common
+@entry_options
 @pass_app
 def allocate(app: App, assembly_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record how the assembly allocated a fiscal year's result.

@@ -80,14 +80,16 @@ def member() -> None:
     """Friendly entry of the common membership events (the same events as `record`)."""
 
 
-def _common(f: Any) -> Any:
+def entry_options(f: Any) -> Any:
     f = click.option("--note", help="free text")(f)
     f = click.option("--ref", help="supporting document, e.g. board decision CA-2025-03")(f)
     f = click.option("--id", "entry_id", help="entry id (default: generated)")(f)
     return date_option()(f)
 
 
-def _entry(app: App, entry_type: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def record_fields(
+    app: App, entry_type: str, date: dt.date | None, entry_id: str | None, **fields: Any
+) -> None:
     fields["date"] = date.isoformat() if date else None
     fields["id"] = entry_id
     record_one(app, build_entry(entry_type, fields))
@@ -102,7 +104,7 @@ def _entry(app: App, entry_type: str, date: dt.date | None, entry_id: str | None
 @click.option("--address")
 @click.option("--email")
 @click.option("--share-price", help="price of one share (default: the statutes')")
-@_common
+@entry_options
 @pass_app
 def admit(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Admit a member.
@@ -111,12 +113,12 @@ def admit(app: App, member_id: str, date: dt.date | None, entry_id: str | None, 
     Example:
       coopledger member admit S1 --name "Ada Lovelace" --category A --shares 2 --date 2025-03-02
     """
-    _entry(app, "member.admitted", date, entry_id, member=member_id, **fields)
+    record_fields(app, "member.admitted", date, entry_id, member=member_id, **fields)
 
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER")
-@_common
+@entry_options
 @pass_app
 def resign(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record a member's resignation (first six months of the fiscal year, by default).
@@ -125,7 +127,7 @@ def resign(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
     Example:
       coopledger member resign S1 --date 2025-05-31
     """
-    _entry(app, "member.resigned", date, entry_id, member=member_id, **fields)
+    record_fields(app, "member.resigned", date, entry_id, member=member_id, **fields)
 
 
 @member.command()
@@ -133,7 +135,7 @@ def resign(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 @click.option(
     "--reason", required=True, type=click.Choice(["death", "end_of_employment", "bankruptcy", "other"])
 )
-@_common
+@entry_options
 @pass_app
 def leave(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record a departure by right (death, end of employment, bankruptcy, other).
@@ -142,13 +144,13 @@ def leave(app: App, member_id: str, date: dt.date | None, entry_id: str | None, 
     Example:
       coopledger member leave S1 --reason death --date 2025-08-14
     """
-    _entry(app, "member.left", date, entry_id, member=member_id, **fields)
+    record_fields(app, "member.left", date, entry_id, member=member_id, **fields)
 
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--reason", required=True)
-@_common
+@entry_options
 @pass_app
 def exclude(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record the exclusion of a member.
@@ -157,7 +159,7 @@ def exclude(app: App, member_id: str, date: dt.date | None, entry_id: str | None
     Example:
       coopledger member exclude S1 --reason "statutes art. 12" --date 2025-10-02
     """
-    _entry(app, "member.excluded", date, entry_id, member=member_id, **fields)
+    record_fields(app, "member.excluded", date, entry_id, member=member_id, **fields)
 
 
 @member.command()
@@ -165,7 +167,7 @@ def exclude(app: App, member_id: str, date: dt.date | None, entry_id: str | None
 @click.option("--name")
 @click.option("--address")
 @click.option("--email")
-@_common
+@entry_options
 @pass_app
 def update(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Change a member's name, address or e-mail.
@@ -174,13 +176,13 @@ def update(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
     Example:
       coopledger member update S1 --address "Rue Haute 1, 1000 Bruxelles" --date 2025-04-01
     """
-    _entry(app, "member.updated", date, entry_id, member=member_id, **fields)
+    record_fields(app, "member.updated", date, entry_id, member=member_id, **fields)
 
 
 @click.command()
 @click.argument("entry", metavar="ENTRY")
 @click.option("--reason", required=True, help="why the entry is withdrawn")
-@_common
+@entry_options
 @pass_app
 def retract(app: App, entry: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Withdraw an earlier entry (by id or sequence number); nothing is deleted.
@@ -192,4 +194,4 @@ def retract(app: App, entry: str, date: dt.date | None, entry_id: str | None, **
     Example:
       coopledger retract @42 --reason "typed the wrong member"
     """
-    _entry(app, "entry.retracted", date, entry_id, entry=entry, **fields)
+    record_fields(app, "entry.retracted", date, entry_id, entry=entry, **fields)

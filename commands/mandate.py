@@ -9,7 +9,7 @@ import click
 
 from commands.assembly import record_at
 from commands.context import App, pass_app
-from commands.entries import _common, _entry
+from commands.entries import entry_options, record_fields
 
 
 @click.group()
@@ -41,7 +41,7 @@ def _by_assembly(f: Any) -> Any:
 @_until
 @_by_assembly
 @click.option("--name", help="the person's name (default: the register's)")
-@_common
+@entry_options
 @pass_app
 def elect(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly elects a person to a seat until a date (at most `mandate_max_years` on).
@@ -57,7 +57,7 @@ def elect(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> No
 @_person
 @_until
 @_by_assembly
-@_common
+@entry_options
 @pass_app
 def renew(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly renews a running mandate (at the latest on the day it ends).
@@ -74,7 +74,7 @@ def renew(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> No
 @click.option("--replaces", help="the person whose seat is filled: the cooptation ends when their term would")
 @click.option("--until", help="the day the mandate ends, if it replaces nobody")
 @click.option("--name", help="the person's name (default: the register's)")
-@_common
+@entry_options
 @pass_app
 def coopt(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """The board coopts a person into a vacancy, pending confirmation by the next assembly.
@@ -83,13 +83,13 @@ def coopt(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) -
     Example:
       coopledger mandate coopt S9 --replaces S4 --date 2025-10-01
     """
-    _entry(app, "mandate.coopted", date, entry_id, **fields)
+    record_fields(app, "mandate.coopted", date, entry_id, **fields)
 
 
 @mandate.command()
 @_person
 @_by_assembly
-@_common
+@entry_options
 @pass_app
 def confirm(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly confirms a cooptation.
@@ -104,7 +104,7 @@ def confirm(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> 
 @mandate.command()
 @_person
 @_by_assembly
-@_common
+@entry_options
 @pass_app
 def reject(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly rejects a cooptation: the mandate ends that day.
@@ -118,7 +118,7 @@ def reject(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> N
 
 @mandate.command()
 @_person
-@_common
+@entry_options
 @pass_app
 def resign(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """A person resigns from a body: no longer holds the seat as of that date.
@@ -127,13 +127,13 @@ def resign(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) 
     Example:
       coopledger mandate resign S4 --date 2025-09-01
     """
-    _entry(app, "mandate.resigned", date, entry_id, **fields)
+    record_fields(app, "mandate.resigned", date, entry_id, **fields)
 
 
 @mandate.command()
 @_person
 @_by_assembly
-@_common
+@entry_options
 @pass_app
 def revoke(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly revokes a mandate: the seat is left that day.

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger import events as ev
 from projections.governance import MandateSpell, SeatSpell, assembly_row, body_history
 from projections.governance_schema import ASSEMBLY_TABLES, TABLES, mandate_spells, seat_spells
-from projections.projector import LostRace, _bulk_insert, _Changes
+from projections.projector import LostRace, RowChanges, bulk_insert
 from projections.schema import tracking
 from projections.source import EntrySource, entries_after
 
@@ -100,11 +100,11 @@ def _bodies_changes(
     touched: dict[str, list[int]],
     everything: list[ev.Entry] | None,
     targets: dict[int, ev.Entry],
-) -> tuple[_Changes, _Changes]:
+) -> tuple[RowChanges, RowChanges]:
     """Refold each touched body at each sequence number that touched it; keep the differences."""
     incremental = everything is None
-    seats = _Changes(_open_rows(engine, seat_spells, touched, SeatSpell._fields, incremental))
-    mandates = _Changes(_open_rows(engine, mandate_spells, touched, MandateSpell._fields, incremental))
+    seats = RowChanges(_open_rows(engine, seat_spells, touched, SeatSpell._fields, incremental))
+    mandates = RowChanges(_open_rows(engine, mandate_spells, touched, MandateSpell._fields, incremental))
     timelines: dict[str, list[ev.Entry]] = defaultdict(list)
     if everything is not None:  # the first catch-up: one pass over the entries already read
         for entry in everything:
@@ -135,7 +135,12 @@ def _open_rows(
 
 
 def _write(
-    engine: Engine, start: int, end: int, assemblies: _AssemblyChanges, seats: _Changes, mandates: _Changes
+    engine: Engine,
+    start: int,
+    end: int,
+    assemblies: _AssemblyChanges,
+    seats: RowChanges,
+    mandates: RowChanges,
 ) -> None:
     with engine.begin() as conn:
         _advance(conn, start, end)
@@ -158,9 +163,9 @@ def _write(
                     changes.closes,
                 )
             if changes.inserts:
-                _bulk_insert(conn, table, changes.inserts)
+                bulk_insert(conn, table, changes.inserts)
         for table, rows in assemblies.inserts.items():
-            _bulk_insert(conn, table, rows)
+            bulk_insert(conn, table, rows)
 
 
 def _advance(conn: Connection, start: int, end: int) -> None:

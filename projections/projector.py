@@ -29,7 +29,7 @@ CHUNK = 500
 
 
 @dataclass
-class _Changes:
+class RowChanges:
     """Rows to insert and rows to close, for one table."""
 
     open_rows: dict[str, dict[tuple[Any, ...], int | None]] = field(default_factory=dict)
@@ -85,8 +85,8 @@ def catch_up(engine: Engine, source: EntrySource, recent: Sequence[ev.Entry] = (
     # entries, independent of the store's subject index; so does a catch-up touching many.
     wide = start == 0 or len(touched) > WIDE
     timelines = _timelines(touched, new if start == 0 else source.entries(), source) if wide else None
-    spell_changes = _Changes(_open_rows(engine, spells, touched, wide, Spell._fields))
-    movement_changes = _Changes(_open_rows(engine, movements, touched, wide, Movement._fields))
+    spell_changes = RowChanges(_open_rows(engine, spells, touched, wide, Spell._fields))
+    movement_changes = RowChanges(_open_rows(engine, movements, touched, wide, Movement._fields))
     for member, seqs in touched.items():
         timeline = timelines[member] if timelines is not None else source.timelines([ev.MEMBER + member])
         for seq in seqs:
@@ -147,7 +147,7 @@ def _open_rows(
     return found
 
 
-def _write(engine: Engine, start: int, end: int, *changes_by_table: _Changes) -> None:
+def _write(engine: Engine, start: int, end: int, *changes_by_table: RowChanges) -> None:
     with engine.begin() as conn:
         moved = conn.execute(
             update(tracking).where(tracking.c.name == NAME, tracking.c.position == start).values(position=end)
@@ -168,10 +168,10 @@ def _write(engine: Engine, start: int, end: int, *changes_by_table: _Changes) ->
                     changes.closes,
                 )
             if changes.inserts:
-                _bulk_insert(conn, table, changes.inserts)
+                bulk_insert(conn, table, changes.inserts)
 
 
-def _bulk_insert(conn: Connection, table: Table, rows: list[list[Any]]) -> None:
+def bulk_insert(conn: Connection, table: Table, rows: list[list[Any]]) -> None:
     """Insert many rows straight through the driver: the hot path of a large import.
 
     Rows hold the table's columns in order, `id` left out (the database numbers them).
