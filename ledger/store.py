@@ -10,8 +10,8 @@ recorded all or nothing; a clash with another writer surfaces as
 from __future__ import annotations
 
 import time
-from functools import partial
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import TypeVar
 
 from eventsourcing.persistence import (

@@ -31,7 +31,10 @@ def test_killing_an_import_never_leaves_part_of_the_file(shared_db_url: str, tmp
     for delay in (0.6, 1.2):
         process = subprocess.Popen(
             [sys.executable, "-m", "commands", "--db", shared_db_url, "import", str(journal)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=os.environ.copy(),
         )
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
