@@ -6,7 +6,7 @@ import gc
 
 import click
 
-from commands import assembly, audit, board, entries, journal, mandate, views
+from commands import assembly, audit, board, entries, journal, mandate, report, views
 from commands.context import App, db_url
 
 
@@ -50,5 +50,7 @@ for command in (
     audit.verify,
     audit.check_flags,
     audit.rebuild,
+    report.report,
+    report.chart,
 ):
     cli.add_command(command)

@@ -26,11 +26,10 @@ from projections.queries import known_at
 from projections.schema import movements, spells
 from projections.source import EntrySource
 
-GENESIS = "0" * 64
+GENESIS = "0" * 64  # the chain hash before the first entry
 REASONS = ("death", "end_of_employment", "bankruptcy", "other")
 EXITS = ("resigned", "left", "excluded")
 CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,7 @@ def _cents(expr: Any) -> Any:
     return func.coalesce(func.sum(cast(func.round(expr * 100), BigInteger)), 0)
 
 
-def _new_tally() -> Tally:
+def new_tally() -> Tally:
     return Tally(defaultdict(lambda: [0, 0, 0, 0]), defaultdict(lambda: [0, 0, 0]))
 
 
@@ -168,25 +167,23 @@ def tallies(
     Positions are taken at the end of each of `days`; flows over movements
     dated in [start, end].
     """
-    found: dict[int, Tally] = defaultdict(_new_tally)
-    for sign, key, known in scope.views(spells):
-        for day in days:
-            query = select(
-                spells.c.category,
-                func.count(),
-                func.coalesce(func.sum(spells.c.shares), 0),
-                _cents(spells.c.shares * spells.c.share_price),
-                _cents(spells.c.paid_up),
-            ).where(
-                known,
-                spells.c.status == "member",
-                spells.c.valid_from <= day,
-                or_(spells.c.valid_to.is_(None), spells.c.valid_to > day),
-            )
-            for seq, row in _grouped(conn, query, key, scope.seq, spells.c.category):
-                totals = found[seq].positions[(day, row[0])]
-                for i, value in enumerate(row[1:]):
-                    totals[i] += sign * int(value)
+    found: dict[int, Tally] = defaultdict(new_tally)
+    days = sorted(set(days))
+    s = spells.c
+    # One scan for every date: the rows are grouped by which of the dates they are in force on.
+    flags = [
+        case((and_(s.valid_from <= d, or_(s.valid_to.is_(None), s.valid_to > d)), 1), else_=0) for d in days
+    ]
+    sums = [func.count(), func.sum(s.shares), _cents(s.shares * s.share_price), _cents(s.paid_up)]
+    for sign, key, known in scope.views(spells) if days else ():
+        # No date range in the filter: nearly every row is in range, and a scan beats the index.
+        query = select(s.category, *flags, *sums).where(known, s.status == "member")
+        for seq, row in _grouped(conn, query, key, scope.seq, s.category, *flags):
+            for day, in_force in zip(days, row[1 : 1 + len(days)], strict=True):
+                if in_force:
+                    totals = found[seq].positions[(day, row[0])]
+                    for j, value in enumerate(row[1 + len(days) :]):
+                        totals[j] += sign * int(value)
     price = spells.alias("price")
     m = movements.c
     # The share price in force for the member on the movement's date, as known with the movement.
@@ -291,13 +288,11 @@ def capital_of(tally: Tally, start: dt.date, end: dt.date) -> CapitalFigures:
     )
 
 
-def provenance(source: EntrySource, seq: int, known: dt.datetime | None) -> Provenance:
+def provenance(source: EntrySource, seq: int, known: str | None) -> Provenance:
     """Name the last entry a report includes and fingerprint the ledger up to it."""
-    from ledger.application import format_recorded
-
     last = next(source.entries(seq - 1, seq), None) if seq else None
     return Provenance(
-        known_at=format_recorded(known) if known else None,
+        known_at=known,
         last_seq=seq,
         last_recorded=last.recorded if last else None,
         fingerprint=(last.hash or GENESIS) if last else GENESIS,
@@ -305,12 +300,16 @@ def provenance(source: EntrySource, seq: int, known: dt.datetime | None) -> Prov
 
 
 def compute(
-    engine: Engine, source: EntrySource, start: dt.date, end: dt.date, seq: int, known: dt.datetime | None
+    engine: Engine, source: EntrySource, start: dt.date, end: dt.date, seq: int, known: str | None = None
 ) -> Figures:
-    """The period's figures as known after entry `seq` (the caller fixes `seq` once)."""
+    """The period's figures as known after entry `seq` (the caller fixes `seq` once).
+
+    `known` is the --known-at moment the caller asked for (UTC, as recorded
+    times are written), only to be stated in the provenance.
+    """
     eve = start - dt.timedelta(days=1)
     with engine.connect() as conn:
-        tally = tallies(conn, start, end, (eve, end), Scope(seq)).get(seq, _new_tally())
+        tally = tallies(conn, start, end, (eve, end), Scope(seq)).get(seq, new_tally())
     return Figures(
         start=start,
         end=end,
@@ -355,15 +354,16 @@ def assembly_data(assembly: AssemblyFigures) -> dict[str, Any]:
         "by_proxy": assembly.by_proxy,
         "members_on_date": assembly.members_on_date,
         "participation": participation(assembly),
+        "quorum": assembly.quorum,
         "resolutions": [
             {
-                "resolution": r[0],
-                "title": r[1],
-                "for": r[2],
-                "against": r[3],
-                "abstain": r[4],
-                "majority": r[5],
-                "outcome": r[6],
+                "resolution": r.resolution,
+                "title": r.title,
+                "for": r.for_,
+                "against": r.against,
+                "abstain": r.abstain,
+                "majority": r.majority,
+                "outcome": r.outcome,
             }
             for r in assembly.resolutions
         ],
@@ -401,9 +401,36 @@ def capital_data(c: CapitalFigures) -> dict[str, Any]:
     }
 
 
+def governance_data(assemblies: Iterable[AssemblyFigures], board: BoardFigures) -> dict[str, Any]:
+    """The assemblies, the allocations of the result they decided, and the board."""
+    assemblies = list(assemblies)
+    return {
+        "assemblies": [assembly_data(a) for a in assemblies],
+        "result_allocation": [
+            {
+                "assembly": a.assembly,
+                "date": a.date,
+                "year": a.allocation.year,
+                "reserves": a.allocation.reserves,
+                "dividend_rate": a.allocation.dividend_rate,
+            }
+            for a in assemblies
+            if a.allocation is not None
+        ],
+        "board": {
+            "seats": board.seats,
+            "elected": board.elected,
+            "renewed": board.renewed,
+            "coopted": board.coopted,
+            "members_at_end": board.members_at_end,
+            "vacant_at_end": board.vacant_at_end,
+        },
+    }
+
+
 def to_data(figures: Figures) -> dict[str, Any]:
     """The figures as plain data, keys in a fixed order (CONTRACT.md section 3 and more)."""
-    p, b = figures.provenance, figures.board
+    p = figures.provenance
     return {
         "period": {"from": figures.start, "to": figures.end},
         "provenance": {
@@ -414,38 +441,19 @@ def to_data(figures: Figures) -> dict[str, Any]:
         },
         "members": members_data(figures.members),
         "capital": capital_data(figures.capital),
-        "assemblies": [assembly_data(a) for a in figures.assemblies],
-        "result_allocation": [
-            {
-                "assembly": a.assembly,
-                "date": a.date,
-                "year": a.allocation[0],
-                "reserves": a.allocation[1],
-                "dividend_rate": a.allocation[2],
-            }
-            for a in figures.assemblies
-            if a.allocation is not None
-        ],
-        "board": {
-            "seats": b.seats,
-            "elected": b.elected,
-            "renewed": b.renewed,
-            "coopted": b.coopted,
-            "members_at_end": b.members_at_end,
-            "vacant_at_end": b.vacant_at_end,
-        },
+        **governance_data(figures.assemblies, figures.board),
     }
 
 
-def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(data: Mapping[str, Any], prefix: str = "", header: bool = False) -> dict[str, Any]:
     """Figure paths to values, e.g. `members.by_category_at_end.A`; lists keyed by their id.
 
-    The period and the provenance are left out: they say what was computed,
-    they are not figures.
+    The period and the provenance say what was computed, they are not
+    figures: left out unless `header` is asked for.
     """
     flat: dict[str, Any] = {}
     for key, value in data.items():
-        if not prefix and key in ("period", "provenance"):
+        if not prefix and not header and key in ("period", "provenance"):
             continue
         path = f"{prefix}{key}"
         if isinstance(value, Mapping):
@@ -453,12 +461,8 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         elif isinstance(value, list):
             for item in value:
                 name = item.get("resolution") or item["assembly"]
-                flat.update(
-                    flatten(
-                        {k: v for k, v in item.items() if k not in ("assembly", "resolution")},
-                        f"{path}.{name}.",
-                    )
-                )
+                rest = {k: v for k, v in item.items() if k not in ("assembly", "resolution")}
+                flat.update(flatten(rest, f"{path}.{name}."))
         else:
             flat[path] = value
     return flat
@@ -504,16 +508,17 @@ def restatement(
     source: EntrySource,
     start: dt.date,
     end: dt.date,
-    before: tuple[int, dt.datetime | None],
-    after: tuple[int, dt.datetime | None],
+    before: tuple[int, str | None],
+    after: tuple[int, str | None],
 ) -> Restatement:
     """The figures as known after `before` and after `after`, every difference explained.
 
     Membership and capital differences are sums of row changes, so each is
     attributed exactly to the entries that added or withdrew those rows
     (their effects add up to the difference). Assembly and board differences
-    are attributed to the entries of that assembly or of the board recorded
-    in between.
+    go to the entries of that assembly or of the board recorded in between;
+    any left unexplained (a vote that stopped counting when its member's
+    admission was withdrawn) are found by bisecting the entries in between.
     """
     old = compute(engine, source, start, end, *before)
     new = compute(engine, source, start, end, *after)
@@ -521,7 +526,7 @@ def restatement(
     differences = tuple(
         (path, flat_old.get(path), flat_new.get(path))
         for path in sorted(flat_old.keys() | flat_new.keys())
-        if flat_old.get(path) != flat_new.get(path)
+        if _differ(flat_old.get(path), flat_new.get(path))
     )
     changed = {path for path, _, _ in differences}
     moved: dict[int, set[str]] = defaultdict(set)
@@ -536,11 +541,46 @@ def restatement(
     if governance:
         subjects = [ev.ASSEMBLY + name for name in days] + [ev.BODY + "board"]
         for entry in source.timelines(subjects, after[0]):
-            if (entry.seq or 0) <= before[0]:
-                continue
-            moved[entry.seq or 0] |= _governance_paths(_target(entry, source), governance)
+            if (entry.seq or 0) > before[0]:
+                moved[entry.seq or 0] |= _governance_paths(_target(entry, source), governance)
+    explained = set().union(*moved.values())
+    unexplained = [path for path in governance if path not in explained]
+    if unexplained:
+
+        def at(seq: int) -> dict[str, Any]:
+            figures = governance_data(
+                assemblies_between(engine, start, end, seq), board_figures(engine, start, end, seq)
+            )
+            return flatten(figures)
+
+        _bisect(at, (before[0], at(before[0])), (after[0], at(after[0])), unexplained, moved)
     causes = tuple(_cause(entry, source, moved[entry.seq or 0]) for entry in _entries(source, moved))
     return Restatement(old, new, differences, causes)
+
+
+def _differ(old: Any, new: Any) -> bool:
+    """A real change: a category that merely appears with no one in it is not one."""
+    return old != new and not (old is None and new == 0) and not (new is None and old == 0)
+
+
+def _bisect(
+    at: Any,
+    low: tuple[int, dict[str, Any]],
+    high: tuple[int, dict[str, Any]],
+    paths: list[str],
+    moved: dict[int, set[str]],
+) -> None:
+    """Find the entries in (low, high] at which the given figures change value."""
+    differing = [p for p in paths if low[1].get(p) != high[1].get(p)]
+    if not differing:
+        return
+    if high[0] - low[0] == 1:
+        moved[high[0]] |= set(differing)
+        return
+    middle = (low[0] + high[0]) // 2
+    mid = (middle, at(middle))
+    _bisect(at, low, mid, differing, moved)
+    _bisect(at, mid, high, differing, moved)
 
 
 def _effects(tally: Tally, start: dt.date, end: dt.date, days: Mapping[str, dt.date]) -> dict[str, Any]:
@@ -598,3 +638,87 @@ def _cause(entry: ev.Entry, source: EntrySource, paths: set[str]) -> Cause:
     if subject is None and isinstance(target, ev.AssemblyEntry):
         subject = target.assembly
     return Cause(entry.seq or 0, entry.type, subject, entry.date, tuple(sorted(paths)))
+
+
+# -- over time: the chart's data ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    """Members by category at the end of each month, and admissions and exits per month.
+
+    `days` starts with the eve of the period (the opening position); `months`
+    are the first days of the months the movements are counted in.
+    """
+
+    days: tuple[dt.date, ...]
+    members: dict[str, tuple[int, ...]]
+    months: tuple[dt.date, ...]
+    admitted: tuple[int, ...]
+    exits: dict[str, tuple[int, ...]]
+
+
+def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The eve of `start`, the last day of every month in the period, and `end`."""
+    days = [start - dt.timedelta(days=1)]
+    first = start.replace(day=1)
+    while first <= end:
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        days.append(min(end, following - dt.timedelta(days=1)))
+        first = following
+    return days
+
+
+def series(engine: Engine, start: dt.date, end: dt.date, seq: int) -> Series:
+    """Members over time by category and the movements per month, as known after `seq`.
+
+    Three grouped queries: the opening position, then the spells that begin
+    and end in the period by date, summed up month by month.
+    """
+    days = month_ends(start, end)
+    eve = days[0]
+    known = known_at(spells, seq)
+    member = and_(known, spells.c.status == "member")
+    steps: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    with engine.connect() as conn:
+        opening = tallies(conn, start, start, (eve,), Scope(seq)).get(seq, new_tally()).positions
+        for column, sign in ((spells.c.valid_from, 1), (spells.c.valid_to, -1)):
+            query = (
+                select(spells.c.category, column, func.count())
+                .where(member, column > eve, column <= end)
+                .group_by(spells.c.category, column)
+            )
+            for category, day, count in conn.execute(query):
+                steps[category][day] += sign * count
+        kinds = ("admitted", *EXITS)
+        query = (
+            select(movements.c.kind, movements.c.date, func.count())
+            .where(
+                known_at(movements, seq), movements.c.kind.in_(kinds), movements.c.date.between(start, end)
+            )
+            .group_by(movements.c.kind, movements.c.date)
+        )
+        moved = [(kind, day, count) for kind, day, count in conn.execute(query)]
+    categories = sorted({c for (_, c) in opening} | steps.keys())
+    members = {}
+    for category in categories:
+        level, counts, at = opening.get((eve, category), [0])[0], [], 0
+        changes = sorted(steps[category].items())
+        for day in days:
+            while at < len(changes) and changes[at][0] <= day:
+                level += changes[at][1]
+                at += 1
+            counts.append(level)
+        members[category] = tuple(counts)
+    months = tuple(day.replace(day=1) for day in days[1:])
+    index = {month: i for i, month in enumerate(months)}
+    per_month: dict[str, list[int]] = {kind: [0] * len(months) for kind in kinds}
+    for kind, day, count in moved:
+        per_month[kind][index[day.replace(day=1)]] += count
+    return Series(
+        days=tuple(days),
+        members=members,
+        months=months,
+        admitted=tuple(per_month["admitted"]),
+        exits={kind: tuple(per_month[kind]) for kind in EXITS},
+    )

@@ -1,0 +1,80 @@
+"""The auditor's fresh replay of the year's figures, from entries alone.
+
+Folds every member's timeline as known after one entry (the same
+`member_history` the persisted register uses) and tallies the spells and
+movements in Python; assemblies and the board come from the governance
+replay. The tests hold the SQL of `projections.figures` to these answers
+for random histories.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from ledger import events as ev
+from projections.figures import GENESIS, Figures, Provenance, Tally, capital_of, members_of, new_tally
+from projections.governance_replay import replay_assemblies, replay_board_figures
+from projections.register import Spell, member_history
+from projections.replay import member_timelines
+
+
+def _cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def _in_force(spells: list[Spell], day: dt.date) -> Spell | None:
+    """The member's spell covering `day` (end of day), if any."""
+    return next((s for s in spells if s.valid_from <= day and (s.valid_to is None or s.valid_to > day)), None)
+
+
+def replay_tally(entries: Iterable[ev.Entry], start: dt.date, end: dt.date, seq: int) -> Tally:
+    """The raw sums of `projections.figures.tallies`, by folding every timeline."""
+    tally = new_tally()
+    eve = start - dt.timedelta(days=1)
+    for member, timeline in member_timelines(entries).items():
+        spells, movements = member_history(member, timeline, seq)
+        for day in (eve, end):
+            spell = _in_force(spells, day)
+            if spell is not None and spell.status == "member":
+                totals = tally.positions[(day, spell.category)]
+                totals[0] += 1
+                totals[1] += spell.shares
+                totals[2] += _cents(spell.shares * spell.share_price)
+                totals[3] += _cents(spell.paid_up)
+        for movement in movements:
+            if not start <= movement.date <= end:
+                continue
+            amount = movement.amount
+            if movement.kind in ("admitted", "transferred"):
+                priced = [s for s in spells if s.valid_from <= movement.date]
+                amount = (movement.count or 0) * priced[-1].share_price if priced else None
+            totals = tally.flows[(movement.kind, movement.reason if movement.kind == "left" else None)]
+            totals[0] += 1
+            totals[1] += movement.count or 0
+            totals[2] += _cents(amount) if amount is not None else 0
+    return tally
+
+
+def replay_figures(
+    entries: Iterable[ev.Entry], start: dt.date, end: dt.date, seq: int, known: str | None = None
+) -> Figures:
+    """Every figure of the report for [start, end] as known after entry `seq`, from entries alone."""
+    entries = list(entries)
+    tally = replay_tally(entries, start, end, seq)
+    last = next((e for e in entries if e.seq == seq), None)
+    return Figures(
+        start=start,
+        end=end,
+        provenance=Provenance(
+            known_at=known,
+            last_seq=seq,
+            last_recorded=last.recorded if last else None,
+            fingerprint=(last.hash or GENESIS) if last else GENESIS,
+        ),
+        members=members_of(tally, start, end),
+        capital=capital_of(tally, start, end),
+        assemblies=tuple(replay_assemblies(entries, start, end, seq)),
+        board=replay_board_figures(entries, start, end, seq),
+    )

@@ -1,0 +1,211 @@
+"""The special report as Markdown or HTML: one Jinja2 template per language.
+
+A language template (`report.fr.j2`, ...) writes the sections with their
+sentences, and draws its headings, paragraphs and lists through a small
+macro file per format (`_md.j2`, `_html.j2`), so one template serves both
+formats. Numbers, amounts and dates follow Belgian usage through Babel
+(`Style`); plural forms follow Babel's plural rules, and zero is always
+written out in words by the templates ("aucune demande").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import shlex
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache, cached_property
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent, get_group_symbol
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from projections.figures import Figures, Provenance, Restatement, to_data
+from reports.options import LOCALES, THOUSANDS, ReportOptions
+
+
+@dataclass(frozen=True)
+class Style:
+    """Belgian number, amount and date formats in one language, and its plural rule."""
+
+    lang: str
+    thousands: str = THOUSANDS
+
+    @cached_property
+    def locale(self) -> Locale:
+        return Locale.parse(LOCALES[self.lang])
+
+    def _grouped(self, text: str) -> str:
+        """Put the chosen thousands separator in place of the locale's."""
+        return text.replace(get_group_symbol(self.locale), self.thousands)
+
+    def number(self, value: int | Decimal) -> str:
+        return self._grouped(format_decimal(value, locale=self.locale))
+
+    def money(self, amount: Decimal) -> str:
+        return self._grouped(format_currency(amount, "EUR", locale=self.locale))
+
+    def percent(self, value: Decimal) -> str:
+        """A percentage given in percent (3.53 -> "3,5 %"), one decimal."""
+        pattern = self.locale.percent_formats[None].pattern.replace("#,##0", "#,##0.0")
+        return self._grouped(format_percent(value / 100, format=pattern, locale=self.locale))
+
+    def date(self, day: dt.date) -> str:
+        """A date in words: 31 décembre 2025, 1er janvier 2025."""
+        text = format_date(day, "long", locale=self.locale)
+        return "1er" + text[1:] if self.lang == "fr" and day.day == 1 else text
+
+    def day(self, day: dt.date) -> str:
+        """A date in figures, as Belgian minutes write it: 17/06/2025."""
+        return format_date(day, "dd/MM/yyyy", locale=self.locale)
+
+    def month(self, first: dt.date, months: int) -> str:
+        """A month on a chart axis, shorter as the axis gets longer."""
+        pattern = "MMM" if months <= 12 else "MMM yy" if months <= 36 else "yyyy"
+        return format_date(first, pattern, locale=self.locale)
+
+    def plural(self, count: int, one: str, other: str) -> str:
+        """The form of a word for `count`, by the language's plural rule."""
+        return one if self.locale.plural_form(count) == "one" else other
+
+    def value(self, value: Any) -> str:
+        """Any figure in a table cell: counts, amounts, dates, words."""
+        if value is None:
+            return "—"
+        if isinstance(value, bool | str):
+            return str(value)
+        if isinstance(value, Decimal):
+            return self._grouped(format_decimal(value, "#,##0.00", locale=self.locale))
+        if isinstance(value, dt.date):
+            return self.day(value)
+        return self.number(value)
+
+
+def _oneline(text: str) -> str:
+    """Collapse a template paragraph onto one line, with no plain space before , . ; or :
+
+    (French puts a no-break space before ; and : itself, as its typography wants.)
+    """
+    joined = re.sub(r"[ \t\n]+(\u00a0?[,.;:])", r"\1", re.sub(r"[ \t\n]+", " ", str(text).strip()))
+    return Markup(joined) if isinstance(text, Markup) else joined
+
+
+def _upfirst(text: str) -> str:
+    """Capitalise the first letter only (Jinja's `capitalize` lowers the rest)."""
+    joined = str(text)[:1].upper() + str(text)[1:]
+    return Markup(joined) if isinstance(text, Markup) else joined
+
+
+def _alternatives(items: list[str], word: str) -> str:
+    """a, b or c."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+INLINE = ((re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"), (re.compile(r"\*(.+?)\*"), r"<em>\1</em>"))
+
+
+def html_text(source: str) -> Markup:
+    """The secretary's text (paragraphs, `- ` lists, `#` headings, *emphasis*) as safe HTML."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", source.strip()):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        text = [html.escape(line) for line in lines]
+        for pattern, replacement in INLINE:
+            text = [pattern.sub(replacement, line) for line in text]
+        if all(line.startswith(("- ", "* ")) for line in lines):
+            blocks.append("<ul>" + "".join(f"<li>{line[2:]}</li>" for line in text) + "</ul>")
+        elif lines[0].startswith("#") and len(lines) == 1:
+            level = min(5, 2 + len(lines[0]) - len(lines[0].lstrip("#")))
+            blocks.append(f"<h{level}>{text[0].lstrip('#').strip()}</h{level}>")
+        else:
+            blocks.append(f"<p>{' '.join(text)}</p>")
+    return Markup("\n".join(blocks))
+
+
+@cache
+def environment(fmt: str) -> Environment:
+    """The templates, escaping data for HTML and leaving Markdown as written."""
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=fmt == "html",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.do"],
+    )
+    env.filters.update(oneline=_oneline, upfirst=_upfirst)
+    return env
+
+
+def rerun(options: ReportOptions, provenance: Provenance) -> str:
+    """The command that prints this report again, figure for figure."""
+    period = f"--year {options.year}" if options.year else f"--from {options.start} --to {options.end}"
+    moment = provenance.known_at or provenance.last_recorded
+    parts = ["coopledger report", period]
+    if moment:
+        parts.append(f"--known-at {moment}")
+    if options.compare_known_at:
+        parts.append(
+            f"--compare-known-at {options.compare_known_at.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
+        )
+    parts += [f"--format {options.fmt}", f"--lang {options.lang}"]
+    if options.thousands_separator != THOUSANDS:
+        parts.append(f"--thousands-separator {shlex.quote(options.thousands_separator)}")
+    if options.cooperative:
+        parts.append(f"--cooperative {shlex.quote(options.cooperative)}")
+    parts += [f"--include {shlex.quote(value)}" for value in options.include_files]
+    return " ".join(parts)
+
+
+def restatement_data(restatement: Restatement, style: Style) -> dict[str, Any]:
+    """Differences and causes, with their values written for people."""
+    return {
+        "before": to_data(restatement.before)["provenance"],
+        "differences": [
+            (path, style.value(old), style.value(new)) for path, old, new in restatement.differences
+        ],
+        "causes": [
+            (c.seq, c.type, c.member or "", style.day(c.date), ", ".join(c.moved)) for c in restatement.causes
+        ],
+    }
+
+
+def render(
+    options: ReportOptions, figures: Figures, restatement: Restatement | None = None, chart: str | None = None
+) -> str:
+    """The special report in the options' language and format (md or html)."""
+    style = Style(options.lang, options.thousands_separator)
+    template = environment(options.fmt).get_template(f"report.{options.lang}.j2")
+    data = to_data(figures)
+    sections = {
+        name: html_text(text) if options.fmt == "html" else text.strip()
+        for name, text in options.includes.items()
+    }
+    text = template.render(
+        fmt=options.fmt,
+        o=options,
+        d=data,
+        year=options.calendar_year,
+        eve=figures.start - dt.timedelta(days=1),
+        sections=sections,
+        chart=Markup(chart) if chart else None,
+        restated=restatement_data(restatement, style) if restatement else None,
+        rerun=rerun(options, figures.provenance),
+        n=style.number,
+        eur=style.money,
+        pct=style.percent,
+        date=style.date,
+        day=style.day,
+        plural=style.plural,
+        value=style.value,
+        alternatives=_alternatives,
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).lstrip()
