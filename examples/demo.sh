@@ -12,4 +12,6 @@ run coopledger init
 run coopledger import "$here/demo.jsonl"
 run coopledger register --as-of 2025-12-31
 run coopledger movements --year 2025 --kind admitted --kind resigned --kind left --kind excluded --kind exit_refused --kind refused
+run coopledger board --as-of 2025-12-31
 run coopledger verify
+run coopledger report --year 2025
