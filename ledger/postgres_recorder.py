@@ -144,15 +144,20 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         return set(self._fetch(SQL("SELECT subject, seq FROM {0}").format(self.subjects_table)))
 
 
-def create_schema(env: dict[str, str]) -> None:
-    """Create the ledger's schema if the URL names one (eventsourcing expects it to exist)."""
-    with psycopg.connect(
+def connect(env: dict[str, str], timeout: int = 5) -> psycopg.Connection[Any]:
+    """A plain autocommit connection to the server named by an eventsourcing environment."""
+    return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
         port=env["POSTGRES_PORT"],
         user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"],
-        connect_timeout=5,
+        connect_timeout=timeout,
         autocommit=True,
-    ) as conn:
+    )
+
+
+def create_schema(env: dict[str, str]) -> None:
+    """Create the ledger's schema if the URL names one (eventsourcing expects it to exist)."""
+    with connect(env) as conn:
         conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(env["POSTGRES_SCHEMA"])))

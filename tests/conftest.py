@@ -23,6 +23,7 @@ from ledger.application import Ledger
 from ledger.database import parse_database
 from ledger.errors import Source
 from ledger.events import Entry, decode
+from ledger.postgres_recorder import connect
 from ledger.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,31 +32,15 @@ BACKENDS = ["sqlite-memory", "sqlite-file", "postgres"]
 
 
 def postgres_reachable() -> bool:
-    env = parse_database(POSTGRES).eventsourcing_env
     try:
-        psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=3,
-        ).close()
+        connect(parse_database(POSTGRES).eventsourcing_env, timeout=3).close()
     except psycopg.Error:
         return False
     return True
 
 
 def drop_schema(schema: str) -> None:
-    env = parse_database(POSTGRES).eventsourcing_env
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        autocommit=True,
-    ) as conn:
+    with connect(parse_database(POSTGRES).eventsourcing_env) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
