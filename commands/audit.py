@@ -16,9 +16,10 @@ from ledger.application import GENESIS, chain_hash, content_digest
 from ledger.database import parse_database
 from ledger.events import Entry, EntryRetracted
 from ledger.validate import check
-from projections import projector
+from projections import governance_projector, projector
 from projections.engine import open_engine
 from projections.governance_queries import board_as_of, bodies, cooptations_overdue
+from projections.governance_schema import TABLES as GOVERNANCE_TABLES
 from projections.queries import register_columns
 from projections.schema import movements, spells, tracking
 
@@ -65,6 +66,7 @@ def verify(app: App) -> None:
         index, subjects = app.store.index_rows(), app.store.subject_pairs()
     fresh = open_engine(parse_database("sqlite://"))
     projector.catch_up(fresh, app.store)
+    governance_projector.catch_up(fresh, app.store)
     checks = [
         (f"hash chain ({len(entries)} entries)", chain_problems(entries)),
         ("entry and subject indexes", index_problems(entries, index, subjects)),
@@ -79,7 +81,7 @@ def verify(app: App) -> None:
                 if table_rows(engine, table) == table_rows(fresh, table)
                 else [f"{table.name} differs from a fresh replay of the entries"],
             )
-            for table in (spells, movements)
+            for table in (spells, movements, *GOVERNANCE_TABLES)
         ],
     ]
     for name, problems in checks:
@@ -124,9 +126,10 @@ def rebuild(app: App) -> None:
     """
     started = time.perf_counter()
     with ledger_errors(), app.engine.begin() as conn:
-        for table in (spells, movements, tracking):
+        for table in (spells, movements, *GOVERNANCE_TABLES, tracking):
             conn.execute(delete(table))
     count = projector.catch_up(app.engine, app.store)
+    governance_projector.catch_up(app.engine, app.store)
     click.echo(f"rebuilt the read models from {count} entries in {time.perf_counter() - started:.2f} s")
 
 
