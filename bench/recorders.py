@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -35,13 +34,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from cleanup import cleanup_on_signals
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / "out" / "venv-recorders"
@@ -356,20 +355,6 @@ def facts(places: Places) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- main
-
-
-@contextmanager
-def cleanup_on_signals() -> Iterator[None]:
-    """SIGTERM becomes SystemExit so that `finally` removes the temp dir and schemas."""
-
-    def stop(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def check_postgres(places: Places) -> None:

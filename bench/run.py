@@ -26,20 +26,20 @@ import os
 import platform
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from cleanup import cleanup_on_signals
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -666,20 +666,6 @@ def report(results: list[SizeResult], costs: dict[str, Figure], facts: list[str]
 
 
 # ---------------------------------------------------------------------------- main
-
-
-@contextmanager
-def cleanup_on_signals() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit, so `finally` drops the schemas and temp files."""
-
-    def stop(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def check_postgres(pg: PgInfo, stores: Stores) -> None:

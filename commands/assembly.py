@@ -11,7 +11,15 @@ from typing import IO, Any
 import click
 import msgspec
 
-from commands.context import App, BadInput, ledger_errors, output_options, parse_moment, pass_app, today
+from commands.context import (
+    App,
+    BadInput,
+    known_at_option,
+    ledger_errors,
+    output_options,
+    pass_app,
+    today,
+)
 from commands.entries import entry_options, record_fields
 from commands.render import emit
 from commands.views import period, period_options
@@ -246,7 +254,7 @@ def show_table(figures: AssemblyFigures) -> None:
 
 @assembly.command()
 @click.argument("assembly_id", metavar="ASSEMBLY")
-@click.option("--known-at", callback=parse_moment, help="as the ledger knew it then (UTC)")
+@known_at_option
 @output_options("table", "json", "csv")
 @pass_app
 def show(app: App, assembly_id: str, known_at: dt.datetime | None, fmt: str) -> None:
@@ -274,7 +282,7 @@ def show(app: App, assembly_id: str, known_at: dt.datetime | None, fmt: str) -> 
 
 @click.command()
 @period_options
-@click.option("--known-at", callback=parse_moment, help="as the ledger knew it then (UTC)")
+@known_at_option
 @output_options("table", "json", "csv")
 @pass_app
 def assemblies(

@@ -158,13 +158,18 @@ def date_option(
     return click.option(name, callback=parse_date, help=help)
 
 
-def as_of_options(f: F) -> F:
-    """--as-of DATE (default today) and --known-at MOMENT, shared by every view."""
-    f = click.option(
+def known_at_option(f: F) -> F:
+    """--known-at MOMENT: entries recorded later are ignored."""
+    return click.option(
         "--known-at",
         callback=parse_moment,
         help="as the ledger knew it then: ISO date (end of day) or date-time, UTC",
     )(f)
+
+
+def as_of_options(f: F) -> F:
+    """--as-of DATE (default today) and --known-at MOMENT, shared by every view."""
+    f = known_at_option(f)
     return click.option("--as-of", callback=parse_date, help="effective date, end of day (default today)")(f)
 
 

@@ -12,6 +12,7 @@ import msgspec
 from commands.context import (
     App,
     as_of_options,
+    known_at_option,
     ledger_errors,
     output_options,
     parse_date,
@@ -81,7 +82,7 @@ def register(
 
 @click.command()
 @period_options
-@click.option("--known-at", callback=parse_moment, help="as the ledger knew it then (UTC)")
+@known_at_option
 @click.option("--kind", multiple=True, help="only these kinds, e.g. admitted, resigned, left")
 @output_options("table", "csv", "json")
 @pass_app
@@ -132,7 +133,7 @@ def retractions(entries: list[ev.Entry]) -> dict[str, ev.Entry]:
 
 @click.command()
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--known-at", callback=parse_moment, help="as the ledger knew it then (UTC)")
+@known_at_option
 @output_options("table", "csv", "json")
 @pass_app
 def history(app: App, member_id: str, known_at: dt.datetime | None, fmt: str) -> None:
