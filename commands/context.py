@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -187,7 +186,3 @@ def output_options(*formats: str) -> Callable[[F], F]:
 
 def db_url(value: str | None) -> str:
     return value or os.environ.get("COOPLEDGER_DB") or DEFAULT_URL
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

@@ -29,7 +29,6 @@ class Database:
     eventsourcing_env: dict[str, str]
     sqlalchemy_url: str
     schema: str | None = None
-    sqlite_uri: str | None = None
     connect: Callable[[], sqlite3.Connection] | None = field(default=None, compare=False)
 
 
@@ -66,7 +65,6 @@ def _sqlite(url: str, path: str) -> Database:
             "APPLICATION_RECORDER_TOPIC": "ledger.sqlite_recorder:SQLiteLedgerRecorder",
         },
         sqlalchemy_url="sqlite://",
-        sqlite_uri=uri,
         connect=connect,
     )
 
