@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from ledger.database import parse_database
+from ledger.postgres_recorder import connect
 from tests.conftest import ROOT, run_cli
 
 DEMO = ROOT / "examples" / "demo.jsonl"
@@ -178,13 +181,15 @@ def test_every_command_has_help() -> None:
         assert command.encode() in result.stdout
 
 
-def test_verify_catches_a_tampered_subject_index(tmp_path: Path) -> None:
-    import sqlite3
-
-    url = f"sqlite:///{tmp_path / 'v.db'}"
+def test_verify_catches_a_tampered_subject_index(url: str) -> None:
     run_cli("import", str(DEMO), db=url)
-    with sqlite3.connect(tmp_path / "v.db") as conn:
-        conn.execute("DELETE FROM coop_subjects WHERE seq = 5")
+    database = parse_database(url)
+    if database.backend == "sqlite":
+        with sqlite3.connect(database.eventsourcing_env["SQLITE_DBNAME"], uri=True) as conn:
+            conn.execute("DELETE FROM coop_subjects WHERE seq = 5")
+    else:
+        with connect(database.eventsourcing_env) as conn:
+            conn.execute(f'DELETE FROM "{database.schema}".coop_subjects WHERE seq = 5')
     result = run_cli("verify", db=url)
     assert result.returncode == 1
     assert b"entry and subject indexes: BROKEN" in result.stdout

@@ -26,6 +26,7 @@ from reports.options import ReportOptions
 from reports.text import render
 from tests import test_governance_projection as governance
 from tests import test_register_property as register
+from tests.conftest import make_url
 from tests.test_generate import gen
 
 START = register.START
@@ -226,18 +227,23 @@ def test_a_later_backdated_entry_does_not_change_the_figures_as_known_before(db_
     assert compute(app.engine, app.store, *YEAR, head(app)).members.resigned == 1
 
 
-# -- the reference year (bench/generate.py --shape reference): built once, on SQLite --------
+# -- the reference year (bench/generate.py --shape reference): built once per backend ------
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, Figures]]:
+@pytest.fixture(scope="module", params=["sqlite-file", "postgres"])
+def reference(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, postgres_available: bool
+) -> Iterator[tuple[App, Figures]]:
     path: Path = tmp_path_factory.mktemp("reference") / "ledger.db"
-    app = App(f"sqlite:///{path}", "bench")
+    url_maker = make_url(request.param, path.parent, postgres_available)
+    app = App(next(url_maker), "bench")
     journal = gen.generate(0, 10, shape="reference")
     app.ledger.record(
         [(decode(json.dumps(line)), Source("reference", n)) for n, line in enumerate(journal, 1)]
     )
     yield app, compute(app.read_models(), app.store, *YEAR, head(app))
+    app.store.close()
+    next(url_maker, None)  # drops the PostgreSQL schema
     app.engine.dispose()
     app.store.close()
 
