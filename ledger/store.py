@@ -17,6 +17,8 @@ from typing import TypeVar
 from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
+    InterfaceError,
+    OperationalError,
     PersistenceError,
     StoredEvent,
 )
@@ -46,6 +48,9 @@ class Store:
                 self.factory = InfrastructureFactory.construct(env)
                 recorder = self.factory.application_recorder()
                 break
+            except (OperationalError, InterfaceError, OSError) as e:
+                # The server is unreachable or the file cannot be opened: say so at once.
+                raise StoreError(f"cannot open the store at {database.url}: {e}") from e
             except Exception as e:  # psycopg, sqlite3 and eventsourcing errors alike
                 # Two processes creating the tables at once can clash on PostgreSQL's
                 # catalog; everything is "IF NOT EXISTS", so the second try succeeds.
