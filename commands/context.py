@@ -23,6 +23,7 @@ from ledger.errors import JournalError, Refused, StoreError
 from ledger.events import Entry
 from ledger.store import Store
 from projections import governance_projector, projector
+from projections.tracking import LostRace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,7 +101,7 @@ class App:
                 projector.catch_up(self.engine, self.store, recent)
                 governance_projector.catch_up(self.engine, self.store, recent)
                 break
-            except projector.LostRace:
+            except LostRace:
                 continue
         return self.engine
 

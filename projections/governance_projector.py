@@ -15,23 +15,21 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, Table, bindparam, delete, select, update
 
 from ledger import events as ev
 from projections.governance import MandateSpell, SeatSpell, assembly_row, body_history
 from projections.governance_schema import ASSEMBLY_TABLES, TABLES, mandate_spells, seat_spells
-from projections.projector import LostRace, RowChanges, bulk_insert
-from projections.schema import tracking
+from projections.projector import RowChanges, bulk_insert
 from projections.source import EntrySource, entries_after
+from projections.tracking import advance
+from projections.tracking import position as tracking_position
 
 NAME = "governance"
 
 
 def position(engine: Engine) -> int:
-    with engine.connect() as conn:
-        found = conn.execute(select(tracking.c.position).where(tracking.c.name == NAME)).scalar()
-    return int(found or 0)
+    return tracking_position(engine, NAME)
 
 
 class _AssemblyChanges:
@@ -143,7 +141,7 @@ def _write(
     mandates: RowChanges,
 ) -> None:
     with engine.begin() as conn:
-        _advance(conn, start, end)
+        advance(conn, NAME, start, end)
         if start == 0:
             for table in TABLES:
                 conn.execute(delete(table))
@@ -166,18 +164,3 @@ def _write(
                 bulk_insert(conn, table, changes.inserts)
         for table, rows in assemblies.inserts.items():
             bulk_insert(conn, table, rows)
-
-
-def _advance(conn: Connection, start: int, end: int) -> None:
-    """Move the tracking position from `start` to `end`, or lose the race to whoever moved it."""
-    moved = conn.execute(
-        update(tracking).where(tracking.c.name == NAME, tracking.c.position == start).values(position=end)
-    ).rowcount
-    if moved:
-        return
-    if start:
-        raise LostRace
-    try:
-        conn.execute(insert(tracking).values(name=NAME, position=end))
-    except IntegrityError as e:
-        raise LostRace from e

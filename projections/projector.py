@@ -15,13 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 
 from ledger import events as ev
 from projections.register import Movement, Spell, member_history
-from projections.schema import movements, spells, tracking
+from projections.schema import movements, spells
 from projections.source import EntrySource, entries_after
+from projections.tracking import advance
+from projections.tracking import position as tracking_position
 
 NAME = "register"
 WIDE = 2_000
@@ -61,14 +62,8 @@ class RowChanges:
             open_rows[row] = None
 
 
-class LostRace(Exception):
-    """Another process caught up the register first; read again."""
-
-
 def position(engine: Engine) -> int:
-    with engine.connect() as conn:
-        found = conn.execute(select(tracking.c.position).where(tracking.c.name == NAME)).scalar()
-    return int(found or 0)
+    return tracking_position(engine, NAME)
 
 
 def catch_up(engine: Engine, source: EntrySource, recent: Sequence[ev.Entry] = ()) -> int:
@@ -149,16 +144,7 @@ def _open_rows(
 
 def _write(engine: Engine, start: int, end: int, *changes_by_table: RowChanges) -> None:
     with engine.begin() as conn:
-        moved = conn.execute(
-            update(tracking).where(tracking.c.name == NAME, tracking.c.position == start).values(position=end)
-        ).rowcount
-        if not moved:
-            if start:
-                raise LostRace
-            try:
-                conn.execute(insert(tracking).values(name=NAME, position=end))
-            except IntegrityError as e:
-                raise LostRace from e
+        advance(conn, NAME, start, end)
         for table, changes in zip((spells, movements), changes_by_table, strict=True):
             if changes.closes:
                 conn.execute(
