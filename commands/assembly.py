@@ -95,13 +95,19 @@ def read_voters(stream: IO[str], assembly_id: str, date: dt.date, **common: Any)
             problems.append(f"line {number}: expected {','.join(columns)}, got {','.join(row)!r}")
             continue
         fields = dict(zip(columns, row, strict=False))
-        entry = ev.AssemblyVoted(
-            assembly=assembly_id,
-            member=fields["member"],
-            proxy=fields.get("proxy") or None,
-            date=date,
-            **common,
-        )
+        try:
+            entry = ev.check_input(
+                ev.AssemblyVoted(
+                    assembly=assembly_id,
+                    member=fields["member"],
+                    proxy=fields.get("proxy") or None,
+                    date=date,
+                    **common,
+                )
+            )
+        except msgspec.ValidationError as e:
+            problems.append(f"line {number}: {str(e).replace('at `$.', 'field `')}")
+            continue
         batch.append((entry, Source(name, number)))
     if problems:
         raise BadInput(f"{name}: {len(problems)} unreadable lines\n  " + "\n  ".join(problems))

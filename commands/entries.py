@@ -23,7 +23,7 @@ def build_entry(entry_type: str, fields: dict[str, Any]) -> ev.Entry:
     fields = {k: v for k, v in fields.items() if v is not None}
     fields.setdefault("date", today().isoformat())
     try:
-        return ev.check_amounts(msgspec.convert(fields, type=cls, strict=False))
+        return ev.check_input(msgspec.convert(fields, type=cls, strict=False))
     except msgspec.ValidationError as e:
         message = re.sub(r"at `\$\.(\w+)`", r"at --\1", str(e))
         raise BadInput(f"{entry_type}: {message}") from None

@@ -17,8 +17,13 @@ PROGRESS_FROM = 5_000
 
 
 def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tuple[ev.Entry, Source]]:
-    """Decode every line of a JSON Lines journal; the first bad line stops everything."""
-    lines = stream.read().splitlines()
+    """Decode every line of a JSON Lines journal; the first bad line stops everything.
+
+    Each line is checked on input: every field within its bounds, no field given twice.
+    """
+    content = stream.read()
+    plain = ev.is_plain(content) or None  # plain as a whole: no line needs looking at for it
+    lines = content.splitlines()
     entries: list[tuple[ev.Entry, Source]] = []
     with click.progressbar(
         length=len(lines), label="reading", file=sys.stderr, hidden=not show_progress
@@ -29,7 +34,7 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
             if not line.strip() or line.lstrip().startswith(b"#"):
                 continue
             try:
-                entries.append((ev.decode(line), Source(name, number)))
+                entries.append((ev.decode_input(line, plain=plain), Source(name, number)))
             except (msgspec.ValidationError, msgspec.DecodeError) as e:
                 raise JournalError(str(e).replace("at `$.", "field `"), Source(name, number)) from None
     return entries

@@ -22,7 +22,7 @@ import pytest
 from ledger.application import Ledger
 from ledger.database import parse_database
 from ledger.errors import Source
-from ledger.events import Entry, decode
+from ledger.events import Entry, decode_input
 from ledger.postgres_recorder import connect
 from ledger.store import Store
 
@@ -94,7 +94,7 @@ class Book:
         batch = []
         for number, line in enumerate(lines, start=1):
             data = line if isinstance(line, str) else msgspec.json.encode(line).decode()
-            batch.append((decode(data), Source("test", number)))
+            batch.append((decode_input(data), Source("test", number)))
         return self.ledger.record(batch).added
 
 
