@@ -11,6 +11,7 @@ declaration order), which the hash chain relies on.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -27,23 +28,26 @@ from msgspec import Meta, Struct, field
 # Python dates end in 9999; 1800-2999 leaves every such sum representable.
 FIRST_DATE = dt.date(1800, 1, 1)
 LAST_DATE = dt.date(2999, 12, 31)
-# Shares, counts, seats, votes: a PostgreSQL `integer` column holds up to 2**31 - 1
-# (2,147,483,647; SQLite up to 2**63 - 1). 10**9 leaves room for two of them added up (an
-# admission and a subscription, the three counts of a resolution in Python), and keeps
-# count x share price in cents (10**9 x 10**8) far within a BIGINT sum.
+# Seats and votes: a PostgreSQL `integer` column holds up to 2**31 - 1 (2,147,483,647;
+# SQLite 2**63 - 1); 10**9 leaves room for two of them added up.
 MAX_COUNT = 1_000_000_000
+# Shares (admitted, applied for, subscribed, transferred, redeemed): a register row holds
+# a member's total in an `integer` column, and a subscription's movement row holds count x
+# share price in a Numeric(14, 2): 10**8 x 9,999.99 euros is below 10**12. A member's total
+# is a sum: 21 subscriptions of 10**8 shares would pass 2**31 (see docs/user-guide.md).
+MAX_SHARES = 100_000_000
 # A sequence number (a retraction by number, the provenance `seq`): a BIGINT, and exact
 # as a JSON number in any reader (2**53).
 MAX_SEQ = 2**53
 # Euros: the read models hold amounts as Numeric(14, 2), at most 999,999,999,999.99. One
-# payment, redemption or reserve of at most a billion; a share of at most a million
-# (so a count x share price, 10**15 euros, is still exact in cents in a BIGINT).
+# payment, redemption or reserve of at most a billion; a share of at most 9,999.99 (see
+# MAX_SHARES; the reports sum count x price in cents in a BIGINT, 9.2 x 10**18).
 MAX_AMOUNT = Decimal("1000000000.00")
-MAX_SHARE_PRICE = Decimal("1000000.00")
+MAX_SHARE_PRICE = Decimal("9999.99")
 # A dividend rate is a percentage, Numeric(7, 2) in the read models.
 MAX_RATE = Decimal("100.00")
-# A number in `statutes.amended`: no parameter needs more (the share price in force
-# becomes an admission's `share_price`, so it keeps to MAX_SHARE_PRICE too).
+# A number in `statutes.amended`: no parameter needs more; the share price in force
+# becomes an admission's `share_price`, so `share_price` keeps to MAX_SHARE_PRICE.
 MAX_STATUTE_NUMBER = 1_000_000
 # Text, in characters (code points): ids are String(200) columns; names, addresses,
 # e-mails, titles, references and other single-line text at most 1,000 characters and no
@@ -553,6 +557,19 @@ def _statute_value(value: Any) -> str | None:
     return f"Expected a number from -{MAX_STATUTE_NUMBER} to {MAX_STATUTE_NUMBER}, got {_shown(value)}"
 
 
+def _statute_share_price(entry: Any) -> str | None:
+    """The share price in force becomes admissions' `share_price`: the same bound."""
+    if entry.parameter.partition(".")[0] != "share_price" or isinstance(entry.value, bool):
+        return None
+    try:
+        price = Decimal(str(entry.value).strip()).quantize(CENT)
+    except InvalidOperation:
+        return None  # not a number: refused by rule statutes-parameter
+    if price <= MAX_SHARE_PRICE:
+        return None
+    return f"Expected a share price of at most {MAX_SHARE_PRICE}, got {_shown(entry.value)}"
+
+
 def _entry_ref(value: Any) -> str | None:
     """A retraction names an entry by id (text) or by sequence number."""
     return _id(value) if isinstance(value, str) else _seq(value)
@@ -574,8 +591,8 @@ _RANGES: dict[str, tuple[Any, Any]] = {
     "date": (FIRST_DATE, LAST_DATE),
     "until": (FIRST_DATE, LAST_DATE),
     "seq": (0, MAX_SEQ),
-    "shares": (1, MAX_COUNT),
-    "count": (1, MAX_COUNT),
+    "shares": (1, MAX_SHARES),
+    "count": (1, MAX_SHARES),
     "for_": (0, MAX_COUNT),
     "against": (0, MAX_COUNT),
     "abstain": (0, MAX_COUNT),
@@ -592,6 +609,10 @@ _OTHER_CHECKS: dict[str, Check] = {
 }
 # Fields whose type is all there is to check, which msgspec does when it decodes a line.
 _TYPE_CHECKS: dict[str, Check] = {"founder": _bool}
+# Checks of a field that depend on another one: (the field's JSON name, check of the entry).
+_WHOLE_CHECKS: dict[type[Entry], tuple[tuple[str, Check], ...]] = {
+    StatutesAmended: (("value", _statute_share_price),),
+}
 # Where one type's field differs from the others of that name.
 _RANGE_OVERRIDES: dict[tuple[type[Entry], str], tuple[Any, Any]] = {
     (BodySeats, "count"): (0, MAX_COUNT),
@@ -611,6 +632,7 @@ class _Bounds(NamedTuple):
     amounts: tuple[tuple[str, str, Check], ...]  # euros and percentages
     amount_indices: tuple[int, ...]
     fixed: tuple[tuple[int, Any], ...]  # (index, default) of the fields whose default is not None
+    whole: tuple[tuple[str, Check], ...]  # checks of the entry as a whole: (JSON name, check)
 
 
 def _bounds_of(cls: type[Entry]) -> _Bounds:
@@ -641,7 +663,13 @@ def _bounds_of(cls: type[Entry]) -> _Bounds:
             fixed.append((index, info.default))
     assert {name for name, _, _ in amounts} == set(cls.amounts), cls
     return _Bounds(
-        tuple(every), tuple(ranges), tuple(others), tuple(amounts), tuple(amount_indices), tuple(fixed)
+        tuple(every),
+        tuple(ranges),
+        tuple(others),
+        tuple(amounts),
+        tuple(amount_indices),
+        tuple(fixed),
+        _WHOLE_CHECKS.get(cls, ()),
     )
 
 
@@ -655,6 +683,13 @@ def _out_of_bounds(entry: Entry, fields: tuple[tuple[str, str, Check], ...]) -> 
             error = check(value)
             if error is not None:
                 raise msgspec.ValidationError(f"{error} - at `$.{key}`")
+
+
+def _whole_out_of_bounds(entry: Entry, checks: tuple[tuple[str, Check], ...]) -> None:
+    for key, check in checks:
+        error = check(entry)
+        if error is not None:
+            raise msgspec.ValidationError(f"{error} - at `$.{key}`")
 
 
 def _checked_amounts(entry: Entry, amounts: tuple[tuple[str, str, Check], ...]) -> Entry:
@@ -676,6 +711,7 @@ def check_input(entry: Entry) -> Entry:
     """
     bounds = _BOUNDS[type(entry)]
     _out_of_bounds(entry, bounds.every)
+    _whole_out_of_bounds(entry, bounds.whole)
     return _checked_amounts(entry, bounds.amounts) if bounds.amounts else entry
 
 
@@ -714,6 +750,22 @@ def _refuse_duplicates(line: bytes) -> None:
             seen.add(name)
 
 
+def _unpaired_surrogate(line: bytes) -> msgspec.ValidationError | None:
+    """What msgspec refuses as "malformed" or "truncated" when a string escapes half a surrogate pair."""
+    key = ""
+    for token, colon in _STRING.findall(line):
+        try:
+            text = json.loads(b'"' + token + b'"')
+        except ValueError:
+            return None
+        found = re.search("[\ud800-\udfff]", text)
+        if found is not None and not colon:
+            where = f"U+{ord(found.group()):04X} at character {found.start() + 1}"
+            return msgspec.ValidationError(f"Expected no unpaired surrogates, got {where} - at `$.{key}`")
+        key = text if colon else key
+    return None
+
+
 def decode_input(data: bytes | str, *, plain: bool | None = None) -> Entry:
     """Decode one journal line: every field within its bounds, none given twice.
 
@@ -723,7 +775,14 @@ def decode_input(data: bytes | str, *, plain: bool | None = None) -> Entry:
     """
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")  # a lone surrogate is then invalid UTF-8
-    entry = _decoder.decode(data)
+    try:
+        entry = _decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as refused:
+        _refuse_duplicates(data)  # the root cause if any: msgspec saw the last value only
+        named = _unpaired_surrogate(data) if b"\\u" in data else None
+        if named is None:
+            raise refused from None
+        raise named from None
     bounds = _BOUNDS[type(entry)]
     if plain is None:
         plain = is_plain(data)
@@ -748,6 +807,8 @@ def decode_input(data: bytes | str, *, plain: bool | None = None) -> Entry:
             _out_of_bounds(entry, bounds.every)
     if bounds.others:
         _out_of_bounds(entry, bounds.others)
+    if bounds.whole:
+        _whole_out_of_bounds(entry, bounds.whole)
     for index in bounds.amount_indices:
         if values[index] is not None:
             return _checked_amounts(entry, bounds.amounts)
