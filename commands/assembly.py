@@ -160,7 +160,6 @@ def vote(
     batch = read_voters(voters, assembly_id, day, **{k: v for k, v in common.items() if v is not None})
     with ledger_errors():
         added = app.ledger.record(batch).added
-    app.read_models(added)
     by_proxy = sum(1 for e in added if isinstance(e, ev.AssemblyVoted) and e.proxy)
     click.echo(
         f"{assembly_id}: {len(added)} took part ({len(added) - by_proxy} in person, {by_proxy} by proxy)"

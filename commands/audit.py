@@ -14,9 +14,9 @@ from commands.context import App, as_of_options, ledger_errors, output_options, 
 from commands.render import emit
 from ledger.application import GENESIS, chain_hash, content_digest
 from ledger.database import parse_database
-from ledger.events import Entry, EntryRetracted
+from ledger.events import Entry, EntryRetracted, decode, encode
 from ledger.validate import check
-from projections import governance_projector, projector
+from projections import read_models
 from projections.engine import open_engine
 from projections.governance_queries import board_as_of, bodies, cooptations_overdue
 from projections.governance_schema import TABLES as GOVERNANCE_TABLES
@@ -62,13 +62,18 @@ def verify(app: App) -> None:
     """
     with ledger_errors():
         engine = app.read_models()
-        entries = list(app.store.entries())
+        states = list(app.store.states())
+        entries = [decode(state) for state in states]
         index, subjects = app.store.index_rows(), app.store.subject_pairs()
-    fresh = open_engine(parse_database("sqlite://"))
-    projector.catch_up(fresh, app.store)
-    governance_projector.catch_up(fresh, app.store)
+        fresh = open_engine(parse_database("sqlite://"))
+        read_models.catch_up(fresh, app.store)
+        positions = read_models.positions(engine)
+    head = entries[-1].seq or 0 if entries else 0
     checks = [
-        (f"hash chain ({len(entries)} entries)", chain_problems(entries)),
+        (
+            f"hash chain ({len(entries)} entries)",
+            chain_problems(entries) + encoding_problems(entries, states),
+        ),
         ("entry and subject indexes", index_problems(entries, index, subjects)),
         (
             "rules (every entry re-checked on its effective date)",
@@ -83,6 +88,14 @@ def verify(app: App) -> None:
             )
             for table in (spells, movements, *GOVERNANCE_TABLES)
         ],
+        (
+            "read-model positions",
+            [
+                f"read model {name} is at #{at}, the ledger at #{head}"
+                for name, at in positions.items()
+                if at != head
+            ],
+        ),
     ]
     for name, problems in checks:
         click.echo(f"{name}: {'ok' if not problems else 'BROKEN'}")
@@ -94,13 +107,25 @@ def verify(app: App) -> None:
         raise SystemExit(1)
 
 
+def encoding_problems(entries: list[Entry], states: list[bytes]) -> list[str]:
+    """Each stored entry must be exactly its canonical bytes: an edit that decodes the same
+    (spaces, key order, escapes) would otherwise pass the hash chain unseen."""
+    return [
+        f"entry #{entry.seq}: stored bytes are not its canonical encoding"
+        for entry, state in zip(entries, states, strict=True)
+        if encode(entry) != bytes(state)
+    ]
+
+
 def index_problems(
     entries: list[Entry], index: list[tuple[int, str, str, str, str]], subjects: set[tuple[str, int]]
 ) -> list[str]:
     """The ledger's own indexes must say exactly what the entries say."""
-    expected = [(e.seq, e.id, e.recorded, content_digest(e), e.hash) for e in entries]
+    expected = {(e.seq, e.id, e.recorded, content_digest(e), e.hash) for e in entries}
     problems = [
-        f"coop_entries row for #{row[0]} does not match the entry" for row in index if row not in expected
+        f"coop_entries row for #{row[0]} does not match the entry"
+        for row in index
+        if tuple(row) not in expected
     ]
     if len(index) != len(expected):
         problems.append(f"coop_entries has {len(index)} rows for {len(entries)} entries")
@@ -125,11 +150,11 @@ def rebuild(app: App) -> None:
       coopledger rebuild
     """
     started = time.perf_counter()
-    with ledger_errors(), app.engine.begin() as conn:
+    _ = app.engine  # the tables exist
+    with ledger_errors(), app.store.transaction() as conn:  # all of it, or the old read models
         for table in (spells, movements, *GOVERNANCE_TABLES, tracking):
             conn.execute(delete(table))
-    count = projector.catch_up(app.engine, app.store)
-    governance_projector.catch_up(app.engine, app.store)
+        count = read_models.project(conn, app.store)
     click.echo(f"rebuilt the read models from {count} entries in {time.perf_counter() - started:.2f} s")
 
 

@@ -2,7 +2,8 @@
 
 Library errors become click exceptions only here: a refusal exits 1 with one
 line per broken rule, unreadable input or a store that cannot be opened
-exits 2. `today` and the `--known-at` moment are read here and passed down.
+exits 2, a store that fails while in use exits 3 saying what was written.
+`today` and the `--known-at` moment are read here and passed down.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from sqlalchemy import Engine
 
 from ledger.application import Ledger, format_recorded
 from ledger.database import DEFAULT_URL, parse_database
-from ledger.errors import JournalError, Refused, StoreError
+from ledger.errors import CommitUncertain, JournalError, Refused, StoreError, StoreFailed, WriteFailed
 from ledger.events import Entry
 from ledger.store import Store
-from projections import governance_projector, projector
+from projections import read_models
+from projections.engine import create_tables
 from projections.tracking import LostRace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,6 +53,30 @@ class BadInput(click.ClickException):
         click.echo(f"coopledger: error: {self.message}", err=True)
 
 
+class StoreFailure(click.ClickException):
+    """Exit 3: the store failed while in use; the message says what was written and what to do."""
+
+    exit_code = 3
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"coopledger: failed: {self.message}", err=True)
+
+
+def failure_message(error: StoreFailed) -> str:
+    """What happened to the ledger, in the clerk's words, and how to go on."""
+    if isinstance(error, CommitUncertain):
+        return (
+            f"the store failed while committing ({error}): the entries may or may not be recorded; "
+            "run `coopledger verify`, then the same command again (entries with an id are never added twice)"
+        )
+    if isinstance(error, WriteFailed):
+        return (
+            f"the store failed while writing ({error}): nothing was written, the ledger is as it was; "
+            "fix the cause and run the same command again"
+        )
+    return f"the store failed ({error}): nothing was written; fix the cause and run the command again"
+
+
 @contextmanager
 def ledger_errors() -> Iterator[None]:
     """Translate the ledger's errors into exit codes at the edge."""
@@ -58,6 +84,8 @@ def ledger_errors() -> Iterator[None]:
         yield
     except Refused as e:
         raise RefusedByLedger(e) from e
+    except StoreFailed as e:
+        raise StoreFailure(failure_message(e)) from e
     except (JournalError, StoreError) as e:
         raise BadInput(str(e)) from e
 
@@ -81,29 +109,36 @@ class App:
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.store, user=self.user)
+        """The write side, writing the read models in the same transaction as the entries."""
+        _ = self.engine  # the read-model tables must exist before the first write
+
+        def project(conn: Any, recent: Sequence[Entry]) -> None:
+            read_models.project(conn, self.store, recent)
+
+        return Ledger(self.store, user=self.user, project=project)
 
     @cached_property
     def engine(self) -> Engine:
-        from projections.engine import open_engine
-
-        _ = self.store  # opening the store first checks the URL and creates the schema
         with ledger_errors():
             try:
-                return open_engine(self.database)
+                with self.store.creating():
+                    return create_tables(self.store.engine)
             except Exception as e:  # SQLAlchemy's own errors, e.g. server down
                 raise StoreError(f"cannot open the read models at {self.url}: {e}") from e
 
-    def read_models(self, recent: Sequence[Entry] = ()) -> Engine:
-        """The read models, caught up with every recorded entry (`recent`: just recorded)."""
-        for _ in range(3):
-            try:
-                projector.catch_up(self.engine, self.store, recent)
-                governance_projector.catch_up(self.engine, self.store, recent)
-                break
-            except LostRace:
-                continue
-        return self.engine
+    def read_models(self) -> Engine:
+        """The read models, caught up with every recorded entry (a no-op unless they lag)."""
+        engine = self.engine
+        with ledger_errors():
+            for attempt in range(read_models.ATTEMPTS):
+                try:
+                    with self.store.transaction() as conn:
+                        read_models.project(conn, self.store)
+                    break
+                except LostRace:
+                    if attempt == read_models.ATTEMPTS - 1:
+                        raise
+        return engine
 
     def known_seq(self, known_at: dt.datetime | None) -> int | None:
         """The last sequence number known at a moment (None: everything)."""

@@ -33,7 +33,6 @@ def record_one(app: App, entry: ev.Entry) -> None:
     """Record one entry from the command line and say what was recorded."""
     with ledger_errors():
         result = app.ledger.record([(entry, Source("command line"))])
-    app.read_models(result.added)
     for added in result.added:
         click.echo(f"recorded {describe(added)} id {added.id}")
     for present in result.present:

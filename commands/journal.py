@@ -75,7 +75,6 @@ def import_(app: App, journal: IO[bytes]) -> None:
         if show and len(batch) >= PROGRESS_FROM:
             click.echo(f"checking and recording {len(batch)} entries...", err=True)
         result = app.ledger.record(batch)
-    app.read_models(result.added)
     elapsed = time.perf_counter() - started
     click.echo(
         f"{name}: {len(result.added)} entries added, {len(result.present)} already present ({elapsed:.2f} s)"

@@ -24,7 +24,7 @@ from commands.views import period
 from ledger import events as ev
 from ledger.application import format_recorded
 from ledger.validate import statutes_of
-from projections import governance_projector, projector
+from projections import read_models
 from projections.figures import Figures, Restatement, compute, flatten, restatement, series, to_data
 from reports.options import LANGS, LOCALES, SECTIONS, THOUSANDS, ReportOptions
 
@@ -159,7 +159,7 @@ def _moment(moment: dt.datetime | None) -> str | None:
 
 def last_seq(app: App, engine: Engine, known_at: dt.datetime | None) -> int:
     """The last entry a report includes: fixed once, so every query reads the same ledger."""
-    projected = min(projector.position(engine), governance_projector.position(engine))
+    projected = min(read_models.positions(engine).values())
     known = app.known_seq(known_at)
     return projected if known is None else min(known, projected)
 

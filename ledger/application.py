@@ -4,8 +4,11 @@
 (same id, same content), fills in what the ledger owns (sequence, recorded
 time, id, author, hash chain, the share price in force), loads the timelines
 the entries touch, checks the rules, and appends the batch in one
-transaction. If another writer got there first it starts again from the new
-head, so two clerks admitting the same member at once cannot both succeed.
+transaction, together with the read models (`project`), so that an entry is
+never recorded without its read-model rows. If another writer got there first
+it starts again from the new head, after a short random back-off, so two
+clerks admitting the same member at once cannot both succeed, and a refusal
+is only given against a head that did not move while the batch was checked.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 import msgspec
+from sqlalchemy import Connection
 
 from ledger import events as ev
 from ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
@@ -28,9 +35,12 @@ from ledger.validate import check, statutes_of
 
 GENESIS = "0" * 64
 FULL_LOAD_SUBJECTS = 2_000
-ATTEMPTS = 5
+ATTEMPTS = 30
+BACK_OFF = 0.02  # seconds; doubled each attempt, capped at 1 s, with jitter
 
 Clock = Callable[[], dt.datetime]
+# Writes the read models of just-appended entries, inside the write transaction.
+Projector = Callable[[Connection, Sequence[ev.Entry]], None]
 
 
 def utc_now() -> dt.datetime:
@@ -82,6 +92,7 @@ class Ledger:
     store: Store
     clock: Clock = utc_now
     user: str = ""
+    project: Projector | None = None
 
     def __post_init__(self) -> None:
         if not self.user:
@@ -92,12 +103,12 @@ class Ledger:
 
     def record(self, batch: Sequence[tuple[ev.Entry, Source]]) -> Recorded:
         """Check and record a batch, all or nothing; raises `Refused` with every refusal."""
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
             try:
                 return self._record_once(batch)
             except ConcurrentWrite:
-                continue
-        raise StoreError(f"gave up after {ATTEMPTS} attempts: other writers keep appending")
+                time.sleep(random.uniform(0, min(1.0, BACK_OFF * 2**attempt)))
+        raise StoreError(f"gave up after {ATTEMPTS} attempts: other writers keep appending; nothing written")
 
     def _record_once(self, batch: Sequence[tuple[ev.Entry, Source]]) -> Recorded:
         head = self.store.head() or HeadRow(0, "", GENESIS)
@@ -106,13 +117,13 @@ class Ledger:
         normalised = [(self._normalise(entry, statutes, batch_ids), source) for entry, source in batch]
         fresh, present, refusals = self._drop_present(normalised)
         if refusals:
-            raise Refused(refusals)
+            self._refuse(refusals, head)
         stamped = self._stamp(fresh, head)
         targets = self._targets(stamped)
         subjects = self._subjects(stamped, targets)
         refusals += self._check_retractions(stamped, targets)
         if refusals:
-            raise Refused(refusals)
+            self._refuse(refusals, head)
         new = [entry for entry, _ in stamped]
         wide = len(subjects) > FULL_LOAD_SUBJECTS or any(type(e) in NEEDS_EVERYTHING for e in new)
         touched = {s for subject_list in subjects.values() for s in subject_list}
@@ -128,18 +139,31 @@ class Ledger:
             None if wide else frozenset(touched),
         )
         if refusals:
-            raise Refused(refusals)
+            self._refuse(refusals, head)
         chained = self._chain(new, head.hash)
         digests = [digest for _, _, digest in fresh]
-        self.store.append(
-            chained,
-            [
-                IndexRow(seq, e.id or "", e.recorded or "", digest, e.hash or "", subjects[seq])
-                for e, digest in zip(chained, digests, strict=True)
-                if (seq := e.seq or 0)
-            ],
-        )
+        index = [
+            IndexRow(seq, e.id or "", e.recorded or "", digest, e.hash or "", subjects[seq])
+            for e, digest in zip(chained, digests, strict=True)
+            if (seq := e.seq or 0)
+        ]
+        if chained:
+            with self.store.transaction() as conn:
+                self.store.append(conn, chained, index)
+                if self.project is not None:
+                    self.project(conn, chained)
         return Recorded(chained, present)
+
+    def _refuse(self, refusals: list[Refusal], head: HeadRow) -> NoReturn:
+        """Refuse, unless another writer committed while the batch was read and checked.
+
+        The head, the known ids and the timelines are read one after another; an entry
+        committed in between (the same file imported at once elsewhere) could make a
+        batch look refused when it is merely already recorded: then check it again.
+        """
+        if (self.store.head() or HeadRow(0, "", GENESIS)) != head:
+            raise ConcurrentWrite("the ledger moved while the batch was checked")
+        raise Refused(refusals)
 
     def _normalise(self, entry: ev.Entry, statutes: Statutes, batch_ids: set[str]) -> ev.Entry:
         """Drop the provenance the input may carry; fill in the share price in force."""

@@ -88,3 +88,19 @@ class StoreError(LedgerError):
 
 class ConcurrentWrite(StoreError):
     """Another writer appended first; the caller reloads and tries again."""
+
+
+class UnstorableValue(StoreError):
+    """A value of the batch does not fit the database; the transaction rolled back."""
+
+
+class StoreFailed(StoreError):
+    """The opened store failed (disk full, connection lost, I/O error) while in use."""
+
+
+class WriteFailed(StoreFailed):
+    """The store failed inside the write transaction; it rolled back, nothing was written."""
+
+
+class CommitUncertain(StoreFailed):
+    """The store failed while committing: the batch may or may not have been recorded."""

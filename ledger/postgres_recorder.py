@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from ledger.recorders import LEDGER_STREAM, HeadRow, IndexRow, KnownEntry, LedgerRecorder
+from ledger.recorders import LEDGER_STREAM, TRANSACTION, HeadRow, IndexRow, KnownEntry, LedgerRecorder
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
     """PostgreSQL application recorder with the ledger's index tables."""
+
+    driver_errors = (psycopg.Error,)
+    data_errors = (psycopg.DataError,)
 
     def __init__(self, datastore: Any, **kwargs: Any):
         super().__init__(datastore, **kwargs)
@@ -40,25 +44,39 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         )
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        """Append a batch in one transaction, streamed with COPY.
+        """Append a batch in a transaction of its own (the ledger itself uses `write`)."""
+        with self.datastore.get_connection() as conn, conn.transaction():
+            self.write(conn, stored_events, kwargs.get("index", []))
+        return None
+
+    def write(
+        self,
+        connection: psycopg.Connection[Any],
+        stored_events: Sequence[StoredEvent],
+        index: Sequence[IndexRow],
+    ) -> None:
+        """Append a batch inside the connection's transaction, streamed with COPY.
 
         eventsourcing's own path sends a batch as one array of composite values
         inside a psycopg pipeline; for a whole journal (tens of thousands of
         events) client and server were seen waiting on each other, and adapting
         the composites costs seconds. We keep its table, its lock (so notification
-        ids follow commit order) and its NOTIFY, and stream the rows with COPY.
+        ids follow commit order; held until the transaction ends) and its NOTIFY,
+        and stream the rows with COPY.
         """
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._lock_table(curs)
-            self._notify_channel(curs)
-            self._copy(
-                curs,
-                self.events_table,
-                "originator_id, originator_version, topic, state",
-                ((s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events),
-            )
-            self._insert_events(curs, stored_events, **kwargs)
-        return None
+        with connection.cursor() as curs:
+            try:
+                self._lock_table(curs)  # type: ignore[arg-type]
+                self._notify_channel(curs)  # type: ignore[arg-type]
+                self._copy(
+                    curs,
+                    self.events_table,
+                    "originator_id, originator_version, topic, state",
+                    ((s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events),
+                )
+                self._insert_events(curs, stored_events, index=index)
+            except psycopg.IntegrityError as e:
+                raise IntegrityError(e) from e
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         """The ledger's index rows, in the same transaction as the events."""
@@ -83,6 +101,11 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                 copy.write_row(row)
 
     def _fetch(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
+        connection = TRANSACTION.get()
+        if connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in cursor]
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(statement, params)
             return [tuple(row.values()) for row in curs.fetchall()]
@@ -161,3 +184,23 @@ def create_schema(env: dict[str, str]) -> None:
     """Create the ledger's schema if the URL names one (eventsourcing expects it to exist)."""
     with connect(env) as conn:
         conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(env["POSTGRES_SCHEMA"])))
+
+
+CREATION_LOCK = 0x636F6F70  # "coop": the advisory lock key held while creating tables
+
+
+@contextmanager
+def creation_lock(env: dict[str, str]) -> Iterator[None]:
+    """Serialise creating the schema and tables across processes on one server.
+
+    Concurrent `CREATE ... IF NOT EXISTS` can still clash on PostgreSQL's catalog
+    ("tuple concurrently updated"); under this lock the second process finds the
+    tables there. An unreachable server is eventsourcing's `OperationalError`.
+    """
+    try:
+        conn = connect(env)
+    except psycopg.OperationalError as e:
+        raise OperationalError(e) from e
+    with conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (CREATION_LOCK,))
+        yield

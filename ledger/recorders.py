@@ -16,10 +16,18 @@ recorders for tracking records), we write two small tables:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from contextvars import ContextVar
+from typing import Any, NamedTuple
 from uuid import NAMESPACE_URL, uuid5
 
+from eventsourcing.persistence import StoredEvent
+
 LEDGER_STREAM = uuid5(NAMESPACE_URL, "https://coopledger/ledger")
+
+# The driver connection of the write transaction in progress (see `Store.transaction`):
+# while it is set, the recorders read through it, so the read models written in that
+# transaction see the entries it has just appended, and nothing else does until commit.
+TRANSACTION: ContextVar[Any] = ContextVar("coopledger_transaction", default=None)
 
 
 class IndexRow(NamedTuple):
@@ -49,7 +57,19 @@ class KnownEntry(NamedTuple):
 
 
 class LedgerRecorder:
-    """The read queries the ledger adds to an application recorder."""
+    """The write and read queries the ledger adds to an application recorder."""
+
+    # The driver's own exceptions, which reads and writes through `TRANSACTION` raise.
+    driver_errors: tuple[type[Exception], ...] = ()
+    # Those of them that mean "this value does not fit", not "the store failed".
+    data_errors: tuple[type[Exception], ...] = ()
+
+    def write(self, connection: Any, stored_events: Sequence[StoredEvent], index: Sequence[IndexRow]) -> None:
+        """Append events and their index rows on a driver connection, inside its transaction.
+
+        Raises eventsourcing's `IntegrityError` when another writer took a sequence number.
+        """
+        raise NotImplementedError
 
     def head(self) -> HeadRow | None:
         raise NotImplementedError

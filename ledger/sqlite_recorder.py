@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from ledger.recorders import LEDGER_STREAM, HeadRow, IndexRow, KnownEntry, LedgerRecorder, chunks
+from ledger.recorders import (
+    LEDGER_STREAM,
+    TRANSACTION,
+    HeadRow,
+    IndexRow,
+    KnownEntry,
+    LedgerRecorder,
+    chunks,
+)
 
 
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
     """SQLite application recorder with the ledger's index tables."""
+
+    driver_errors = (sqlite3.Error,)
+    data_errors = (sqlite3.DataError,)
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -43,7 +55,21 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
         )
         return None
 
+    def write(
+        self, connection: sqlite3.Connection, stored_events: Sequence[StoredEvent], index: Sequence[IndexRow]
+    ) -> None:
+        cursor = connection.cursor()
+        try:
+            self._insert_events(cursor, stored_events, index=index)  # type: ignore[arg-type]
+        except sqlite3.IntegrityError as e:
+            raise IntegrityError(e) from e
+        finally:
+            cursor.close()
+
     def _fetch(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        connection = TRANSACTION.get()
+        if connection is not None:
+            return list(connection.execute(statement, params).fetchall())
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return list(c.fetchall())

@@ -2,16 +2,19 @@
 
 Every entry is one stored event (topic: its journal type; state: its canonical
 msgspec bytes) in a single stream whose version is the entry's sequence
-number. `append` writes a whole batch in one transaction, so a file is
-recorded all or nothing; a clash with another writer surfaces as
-`ConcurrentWrite`, and the caller re-validates against the new head.
+number. `transaction` opens the one write transaction: `append` writes a
+batch in it, the caller writes the read models in it too, and everything
+commits together or not at all, so an entry is never recorded without its
+read-model rows. A clash with another writer surfaces as `ConcurrentWrite`,
+and the caller re-validates against the new head.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import cached_property, partial
 from typing import TypeVar
 
 from eventsourcing.persistence import (
@@ -23,11 +26,21 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.utils import Environment
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
 from ledger.database import Database
-from ledger.errors import ConcurrentWrite, StoreError
+from ledger.engine import engine_for
+from ledger.errors import (
+    CommitUncertain,
+    ConcurrentWrite,
+    StoreError,
+    StoreFailed,
+    UnstorableValue,
+    WriteFailed,
+)
 from ledger.events import Entry, decode, encode
-from ledger.recorders import LEDGER_STREAM, HeadRow, IndexRow, KnownEntry, LedgerRecorder
+from ledger.recorders import LEDGER_STREAM, TRANSACTION, HeadRow, IndexRow, KnownEntry, LedgerRecorder
 
 PAGE = 20_000
 T = TypeVar("T")
@@ -41,12 +54,13 @@ class Store:
         env = Environment(name="coopledger", env=database.eventsourcing_env)
         for attempt in range(3):
             try:
-                if database.schema:
-                    from ledger.postgres_recorder import create_schema
+                with self.creating():
+                    if database.schema:
+                        from ledger.postgres_recorder import create_schema
 
-                    create_schema(database.eventsourcing_env)
-                self.factory = InfrastructureFactory.construct(env)
-                recorder = self.factory.application_recorder()
+                        create_schema(database.eventsourcing_env)
+                    self.factory = InfrastructureFactory.construct(env)
+                    recorder = self.factory.application_recorder()
                 break
             except (OperationalError, InterfaceError, OSError) as e:
                 # The server is unreachable or the file cannot be opened: say so at once.
@@ -60,8 +74,56 @@ class Store:
         assert isinstance(recorder, LedgerRecorder)
         self.recorder = recorder
 
+    def creating(self) -> AbstractContextManager[None]:
+        """Hold while creating tables: one process at a time on a PostgreSQL server."""
+        if self.database.backend != "postgresql":
+            return nullcontext()
+        from ledger.postgres_recorder import creation_lock
+
+        return creation_lock(self.database.eventsourcing_env)
+
     def close(self) -> None:
         self.factory.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine of the write transaction and the read models."""
+        return engine_for(self.database)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction for entries and read models: all of it commits, or none of it.
+
+        Store reads inside go through it (they see what it has written so far). A fault
+        of a value or of the infrastructure rolls everything back and is raised as
+        `UnstorableValue` or `WriteFailed`; a failed commit as `CommitUncertain`.
+        """
+        errors: tuple[type[BaseException], ...] = (
+            DBAPIError,
+            StatementError,
+            OverflowError,
+            *self.recorder.driver_errors,
+        )
+        with self.engine.connect() as conn:
+            try:
+                conn.begin()
+                token = TRANSACTION.set(conn.connection.driver_connection)
+                try:
+                    yield conn
+                finally:
+                    TRANSACTION.reset(token)
+            except errors as e:
+                conn.rollback()
+                cause = getattr(e, "orig", None) or e
+                if isinstance(cause, (DataError, OverflowError, *self.recorder.data_errors)):
+                    raise UnstorableValue(f"a value does not fit the database ({_first_line(e)})") from e
+                raise WriteFailed(_first_line(e)) from e
+            try:
+                conn.commit()
+            except errors as e:
+                raise CommitUncertain(_first_line(e)) from e
 
     def head(self) -> HeadRow | None:
         """The last recorded entry's sequence, recorded time and hash."""
@@ -84,10 +146,14 @@ class Store:
 
     def entries(self, after: int = 0, upto: int | None = None) -> Iterator[Entry]:
         """Every entry after a sequence number, in sequence order, page by page."""
+        return (decode(state) for state in self.states(after, upto))
+
+    def states(self, after: int = 0, upto: int | None = None) -> Iterator[bytes]:
+        """The stored bytes of every entry after a sequence number, exactly as stored."""
         while True:
             stop = after + PAGE if upto is None else min(after + PAGE, upto)
             states = self._guard(partial(self.recorder.states_between, after, stop))
-            yield from (decode(state) for state in states)
+            yield from states
             if not states or (upto is not None and stop >= upto):
                 return
             after = stop
@@ -109,8 +175,8 @@ class Store:
         seq = self.seq_of(entry_id)
         return self.entry(seq) if seq is not None else None
 
-    def append(self, entries: Sequence[Entry], index: Sequence[IndexRow]) -> None:
-        """Record a batch in one transaction; `ConcurrentWrite` if the head moved."""
+    def append(self, conn: Connection, entries: Sequence[Entry], index: Sequence[IndexRow]) -> None:
+        """Write a batch in the transaction `conn`; `ConcurrentWrite` if the head moved."""
         stored = [
             StoredEvent(
                 originator_id=LEDGER_STREAM,
@@ -121,14 +187,18 @@ class Store:
             for entry in entries
         ]
         try:
-            self.recorder.insert_events(stored, index=index)
+            self.recorder.write(conn.connection.driver_connection, stored, index)
         except IntegrityError as e:
             raise ConcurrentWrite(str(e)) from e
-        except PersistenceError as e:
-            raise StoreError(f"the store failed: {e}") from e
 
     def _guard(self, read: Callable[[], T]) -> T:
         try:
             return read()
-        except PersistenceError as e:
-            raise StoreError(f"the store failed: {e}") from e
+        except (PersistenceError, *self.recorder.driver_errors) as e:  # type: ignore[misc]
+            raise StoreFailed(_first_line(e)) from e
+
+
+def _first_line(error: BaseException) -> str:
+    """A driver's message without SQLAlchemy's statement dump and background link."""
+    cause = getattr(error, "orig", None) or error
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]

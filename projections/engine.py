@@ -1,36 +1,19 @@
-"""The SQLAlchemy engine for the read models, on the ledger's own database."""
+"""The read models' tables, created on the ledger's engine."""
 
 from __future__ import annotations
 
-import datetime as dt
-import sqlite3
 import time
-from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from ledger.database import Database
+from ledger.engine import engine_for
 from projections.schema import metadata
 
-# sqlite3 stores dates as ISO text and decimals as numbers, as SQLAlchemy reads them back;
-# registered once so that bulk inserts can hand rows to the driver untouched.
-sqlite3.register_adapter(dt.date, dt.date.isoformat)
-sqlite3.register_adapter(Decimal, str)
 
-
-def open_engine(database: Database) -> Engine:
-    """An engine on the same database as the store, with the read-model tables created."""
-    if database.backend == "sqlite":
-        engine = create_engine("sqlite://", creator=database.connect)
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(connection: Any, _record: Any) -> None:
-            connection.execute("PRAGMA synchronous=NORMAL")
-    else:
-        options = {"options": f"-csearch_path={database.schema}"} if database.schema else {}
-        engine = create_engine(database.sqlalchemy_url, connect_args=options, pool_pre_ping=True)
+def create_tables(engine: Engine) -> Engine:
+    """Create the read-model tables if missing; returns the engine."""
     for attempt in range(3):
         try:
             metadata.create_all(engine)
@@ -42,3 +25,8 @@ def open_engine(database: Database) -> Engine:
                 raise
             time.sleep(0.2 * (attempt + 1))
     return engine
+
+
+def open_engine(database: Database) -> Engine:
+    """An engine on the database, with the read-model tables created (e.g. a fresh replay)."""
+    return create_tables(engine_for(database))

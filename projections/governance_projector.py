@@ -3,10 +3,10 @@
 An assembly or statutes entry inserts its row, known from its own sequence number; its
 retraction closes that row. A body is refolded at each sequence number that touched it
 and only the difference is written, as the register does for a member. Rows and the
-tracking position are written in one transaction; a catch-up that lost the race to
-another process rolls back (`LostRace`). Position 0 means nothing is projected: a
-catch-up from there clears the tables first, so `rebuild` resetting the tracking table
-is enough to rebuild these too.
+tracking position are written on the caller's connection, in its transaction; a
+catch-up that lost the race to another process rolls back (`LostRace`). Position 0
+means nothing is projected: a catch-up from there clears the tables first, so
+`rebuild` resetting the tracking table is enough to rebuild these too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, update
 
 from ledger import events as ev
 from projections.governance import MandateSpell, SeatSpell, assembly_row, body_history
@@ -28,8 +28,8 @@ from projections.tracking import position as tracking_position
 NAME = "governance"
 
 
-def position(engine: Engine) -> int:
-    return tracking_position(engine, NAME)
+def position(db: Engine | Connection) -> int:
+    return tracking_position(db, NAME)
 
 
 class _AssemblyChanges:
@@ -57,12 +57,12 @@ class _AssemblyChanges:
             self.closes[ASSEMBLY_TABLES[type(row)]].append({"b_entry": target.seq or 0, "b_known_to": seq})
 
 
-def catch_up(engine: Engine, source: EntrySource, recent: Sequence[ev.Entry] = ()) -> int:
+def catch_up(conn: Connection, source: EntrySource, recent: Sequence[ev.Entry] = ()) -> int:
     """Project every entry recorded since the last catch-up; returns how many.
 
     `recent` are entries the caller has just recorded, to spare reading them back.
     """
-    start = position(engine)
+    start = position(conn)
     new = entries_after(source, start, recent)
     if not new:
         return 0
@@ -83,8 +83,8 @@ def catch_up(engine: Engine, source: EntrySource, recent: Sequence[ev.Entry] = (
             assemblies.add(entry)
         for body in _bodies(target):
             touched[body].append(seq)
-    seats, mandates = _bodies_changes(engine, source, touched, new if start == 0 else None, targets)
-    _write(engine, start, new[-1].seq or 0, assemblies, seats, mandates)
+    seats, mandates = _bodies_changes(conn, source, touched, new if start == 0 else None, targets)
+    _write(conn, start, new[-1].seq or 0, assemblies, seats, mandates)
     return len(new)
 
 
@@ -93,7 +93,7 @@ def _bodies(entry: ev.Entry) -> list[str]:
 
 
 def _bodies_changes(
-    engine: Engine,
+    conn: Connection,
     source: EntrySource,
     touched: dict[str, list[int]],
     everything: list[ev.Entry] | None,
@@ -101,8 +101,8 @@ def _bodies_changes(
 ) -> tuple[RowChanges, RowChanges]:
     """Refold each touched body at each sequence number that touched it; keep the differences."""
     incremental = everything is None
-    seats = RowChanges(_open_rows(engine, seat_spells, touched, SeatSpell._fields, incremental))
-    mandates = RowChanges(_open_rows(engine, mandate_spells, touched, MandateSpell._fields, incremental))
+    seats = RowChanges(_open_rows(conn, seat_spells, touched, SeatSpell._fields, incremental))
+    mandates = RowChanges(_open_rows(conn, mandate_spells, touched, MandateSpell._fields, incremental))
     timelines: dict[str, list[ev.Entry]] = defaultdict(list)
     if everything is not None:  # the first catch-up: one pass over the entries already read
         for entry in everything:
@@ -118,7 +118,7 @@ def _bodies_changes(
 
 
 def _open_rows(
-    engine: Engine, table: Table, touched: Iterable[str], fields: tuple[str, ...], incremental: bool
+    conn: Connection, table: Table, touched: Iterable[str], fields: tuple[str, ...], incremental: bool
 ) -> dict[str, dict[tuple[Any, ...], int | None]]:
     """The rows currently known for each touched body (none before the first catch-up)."""
     found: dict[str, dict[tuple[Any, ...], int | None]] = defaultdict(dict)
@@ -126,41 +126,39 @@ def _open_rows(
         return found
     columns = [table.c[name] for name in fields]
     query = select(table.c.id, *columns).where(table.c.known_to.is_(None), table.c.body.in_(list(touched)))
-    with engine.connect() as conn:
-        for row in conn.execute(query):
-            found[row[1]][tuple(row[1:])] = row[0]
+    for row in conn.execute(query):
+        found[row[1]][tuple(row[1:])] = row[0]
     return found
 
 
 def _write(
-    engine: Engine,
+    conn: Connection,
     start: int,
     end: int,
     assemblies: _AssemblyChanges,
     seats: RowChanges,
     mandates: RowChanges,
 ) -> None:
-    with engine.begin() as conn:
-        advance(conn, NAME, start, end)
-        if start == 0:
-            for table in TABLES:
-                conn.execute(delete(table))
-        for table, closes in assemblies.closes.items():
+    advance(conn, NAME, start, end)
+    if start == 0:
+        for table in TABLES:
+            conn.execute(delete(table))
+    for table, closes in assemblies.closes.items():
+        conn.execute(
+            update(table)
+            .where(table.c.known_from == bindparam("b_entry"), table.c.known_to.is_(None))
+            .values(known_to=bindparam("b_known_to")),
+            closes,
+        )
+    for table, changes in ((seat_spells, seats), (mandate_spells, mandates)):
+        if changes.closes:
             conn.execute(
                 update(table)
-                .where(table.c.known_from == bindparam("b_entry"), table.c.known_to.is_(None))
+                .where(table.c.id == bindparam("b_row"))
                 .values(known_to=bindparam("b_known_to")),
-                closes,
+                changes.closes,
             )
-        for table, changes in ((seat_spells, seats), (mandate_spells, mandates)):
-            if changes.closes:
-                conn.execute(
-                    update(table)
-                    .where(table.c.id == bindparam("b_row"))
-                    .values(known_to=bindparam("b_known_to")),
-                    changes.closes,
-                )
-            if changes.inserts:
-                bulk_insert(conn, table, changes.inserts)
-        for table, rows in assemblies.inserts.items():
-            bulk_insert(conn, table, rows)
+        if changes.inserts:
+            bulk_insert(conn, table, changes.inserts)
+    for table, rows in assemblies.inserts.items():
+        bulk_insert(conn, table, rows)

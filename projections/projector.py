@@ -4,8 +4,10 @@
 the timeline of every member they touch at each sequence number that touched
 them, and writes only the difference: rows that stopped being true get
 `known_to`, new rows get `known_from`. Rows and the new tracking position are
-written in one transaction; a concurrent catch-up that lost the race rolls
-back, so the read model never holds the same knowledge twice.
+written on the caller's connection, in its transaction (the write transaction
+of the entries themselves, or a catch-up of its own); a concurrent catch-up
+that lost the race rolls back, so the read model never holds the same
+knowledge twice.
 """
 
 from __future__ import annotations
@@ -62,16 +64,16 @@ class RowChanges:
             open_rows[row] = None
 
 
-def position(engine: Engine) -> int:
-    return tracking_position(engine, NAME)
+def position(db: Engine | Connection) -> int:
+    return tracking_position(db, NAME)
 
 
-def catch_up(engine: Engine, source: EntrySource, recent: Sequence[ev.Entry] = ()) -> int:
+def catch_up(conn: Connection, source: EntrySource, recent: Sequence[ev.Entry] = ()) -> int:
     """Project every entry recorded since the last catch-up; returns how many.
 
     `recent` are entries the caller has just recorded, to spare reading them back.
     """
-    start = position(engine)
+    start = position(conn)
     new = entries_after(source, start, recent)
     if not new:
         return 0
@@ -80,15 +82,15 @@ def catch_up(engine: Engine, source: EntrySource, recent: Sequence[ev.Entry] = (
     # entries, independent of the store's subject index; so does a catch-up touching many.
     wide = start == 0 or len(touched) > WIDE
     timelines = _timelines(touched, new if start == 0 else source.entries(), source) if wide else None
-    spell_changes = RowChanges(_open_rows(engine, spells, touched, wide, Spell._fields))
-    movement_changes = RowChanges(_open_rows(engine, movements, touched, wide, Movement._fields))
+    spell_changes = RowChanges(_open_rows(conn, spells, touched, wide, Spell._fields))
+    movement_changes = RowChanges(_open_rows(conn, movements, touched, wide, Movement._fields))
     for member, seqs in touched.items():
         timeline = timelines[member] if timelines is not None else source.timelines([ev.MEMBER + member])
         for seq in seqs:
             member_spells, member_movements = member_history(member, timeline, seq)
             spell_changes.move_to(member, member_spells, seq)
             movement_changes.move_to(member, member_movements, seq)
-    _write(engine, start, new[-1].seq or 0, spell_changes, movement_changes)
+    _write(conn, start, new[-1].seq or 0, spell_changes, movement_changes)
     return len(new)
 
 
@@ -125,36 +127,34 @@ def _timelines(
 
 
 def _open_rows(
-    engine: Engine, table: Any, touched: dict[str, list[int]], wide: bool, fields: Sequence[str]
+    conn: Connection, table: Any, touched: dict[str, list[int]], wide: bool, fields: Sequence[str]
 ) -> dict[str, dict[tuple[Any, ...], int | None]]:
     """The rows currently known for each touched member, keyed by their values."""
     columns = [table.c[name] for name in fields]
     query = select(table.c.id, *columns).where(table.c.known_to.is_(None))
     found: dict[str, dict[tuple[Any, ...], int | None]] = defaultdict(dict)
     members = sorted(touched)
-    with engine.connect() as conn:
-        batches = [None] if wide else [members[i : i + CHUNK] for i in range(0, len(members), CHUNK)]
-        for batch in batches:
-            chunk_query = query if batch is None else query.where(table.c.member.in_(batch))
-            for row in conn.execute(chunk_query):
-                if row[1] in touched:
-                    found[row[1]][tuple(row[1:])] = row[0]
+    batches = [None] if wide else [members[i : i + CHUNK] for i in range(0, len(members), CHUNK)]
+    for batch in batches:
+        chunk_query = query if batch is None else query.where(table.c.member.in_(batch))
+        for row in conn.execute(chunk_query):
+            if row[1] in touched:
+                found[row[1]][tuple(row[1:])] = row[0]
     return found
 
 
-def _write(engine: Engine, start: int, end: int, *changes_by_table: RowChanges) -> None:
-    with engine.begin() as conn:
-        advance(conn, NAME, start, end)
-        for table, changes in zip((spells, movements), changes_by_table, strict=True):
-            if changes.closes:
-                conn.execute(
-                    update(table)
-                    .where(table.c.id == bindparam("b_row"))
-                    .values(known_to=bindparam("b_known_to")),
-                    changes.closes,
-                )
-            if changes.inserts:
-                bulk_insert(conn, table, changes.inserts)
+def _write(conn: Connection, start: int, end: int, *changes_by_table: RowChanges) -> None:
+    advance(conn, NAME, start, end)
+    for table, changes in zip((spells, movements), changes_by_table, strict=True):
+        if changes.closes:
+            conn.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_row"))
+                .values(known_to=bindparam("b_known_to")),
+                changes.closes,
+            )
+        if changes.inserts:
+            bulk_insert(conn, table, changes.inserts)
 
 
 def bulk_insert(conn: Connection, table: Table, rows: list[list[Any]]) -> None:

@@ -41,7 +41,7 @@ spells = Table(
     Column("member", String(200), nullable=False),
     Column("name", Text, nullable=False),
     Column("category", String(200), nullable=False),
-    Column("shares", Integer, nullable=False),
+    Column("shares", BigInteger, nullable=False),  # a member's total: a sum of bounded counts
     Column("paid_up", Money, nullable=False),
     Column("share_price", Money, nullable=False),
     Column("address", Text),
@@ -67,7 +67,7 @@ movements = Table(
     Column("date", Date, nullable=False),
     Column("kind", String(30), nullable=False),
     Column("category", String(200)),
-    Column("count", Integer),
+    Column("count", BigInteger),
     Column("amount", Money),
     Column("reason", Text),
     *_knowledge(),

@@ -10,18 +10,21 @@ from __future__ import annotations
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ledger.errors import ConcurrentWrite
 from projections.schema import tracking
 
 
-class LostRace(Exception):
-    """Another process caught up the projection first; read again."""
+class LostRace(ConcurrentWrite):
+    """Another process caught up the projection first; read again (a writer starts over)."""
 
 
-def position(engine: Engine, name: str) -> int:
+def position(db: Engine | Connection, name: str) -> int:
     """The last sequence number the projection `name` has taken in (0: none)."""
-    with engine.connect() as conn:
-        found = conn.execute(select(tracking.c.position).where(tracking.c.name == name)).scalar()
-    return int(found or 0)
+    query = select(tracking.c.position).where(tracking.c.name == name)
+    if isinstance(db, Connection):
+        return int(db.execute(query).scalar() or 0)
+    with db.connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
 
 
 def advance(conn: Connection, name: str, start: int, end: int) -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from ledger.errors import Refused
 from projections.engine import open_engine
-from projections.projector import catch_up
 from projections.queries import register_as_of
+from projections.read_models import catch_up
 from tests.conftest import Book
 from tests.test_membership_rules import admit
 

@@ -20,7 +20,6 @@ from ledger.database import parse_database
 from ledger.errors import Refused, Source
 from ledger.events import decode
 from ledger.store import Store
-from projections import governance_projector, projector
 from projections.engine import open_engine
 from projections.governance import AllocationFigures, BoardFigures, ResolutionFigures
 from projections.governance_queries import (
@@ -32,6 +31,7 @@ from projections.governance_queries import (
 )
 from projections.governance_replay import replay_assemblies, replay_board, replay_board_figures
 from projections.governance_schema import participations
+from projections.read_models import catch_up as catch_up_all
 from projections.schema import tracking
 from tests.conftest import Book
 from tests.test_governance_rules import AG, amend, convene, cooperative, decide, elect, mandate, vote
@@ -43,8 +43,7 @@ YEAR = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 
 def read_models(book: Book) -> Engine:
     engine = open_engine(book.store.database)
-    projector.catch_up(engine, book.store)
-    governance_projector.catch_up(engine, book.store)
+    catch_up_all(engine, book.store)
     return engine
 
 
@@ -319,10 +318,8 @@ def test_persisted_governance_equals_a_fresh_replay(
             with contextlib.suppress(Refused):  # the ledger refuses what breaks a rule
                 ledger.record(batch)
             if catch:
-                projector.catch_up(engine, store)
-                governance_projector.catch_up(engine, store)
-        projector.catch_up(engine, store)
-        governance_projector.catch_up(engine, store)
+                catch_up_all(engine, store)
+        catch_up_all(engine, store)
         entries = list(store.entries())
         head = entries[-1].seq or 0 if entries else 0
         event(f"accepted entries: {min(head, 40) // 10 * 10}+")

@@ -28,8 +28,8 @@ from ledger.events import decode
 from ledger.store import Store
 from ledger.validate import check
 from projections.engine import open_engine
-from projections.projector import catch_up
 from projections.queries import movements_between, register_as_of
+from projections.read_models import catch_up
 from projections.replay import replay_movements, replay_register
 from tests.conftest import POSTGRES, drop_schema
 

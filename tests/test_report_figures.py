@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from commands.context import App
 from ledger.errors import Refused, Source
 from ledger.events import decode
-from projections import governance_projector, projector
+from projections import read_models
 from projections.figures import Figures, compute, flatten, restatement, to_data
 from projections.figures_replay import replay_figures
 from reports.options import ReportOptions
@@ -42,7 +42,7 @@ def record(app: App, *lines: dict[str, Any]) -> None:
 
 def head(app: App) -> int:
     engine = app.read_models()
-    return min(projector.position(engine), governance_projector.position(engine))
+    return min(read_models.positions(engine).values())
 
 
 # Entries the other property tests leave out: applications, refusals, exit requests.
