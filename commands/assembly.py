@@ -14,9 +14,13 @@ import msgspec
 from commands.context import (
     App,
     BadInput,
+    Choice,
+    Count,
+    Year,
     known_at_option,
     ledger_errors,
     output_options,
+    parse_text,
     pass_app,
     today,
 )
@@ -58,9 +62,7 @@ def assembly() -> None:
 
 @assembly.command()
 @click.argument("assembly_id", metavar="ASSEMBLY")
-@click.option(
-    "--kind", type=click.Choice(["ordinary", "extraordinary"]), default="ordinary", show_default=True
-)
+@click.option("--kind", type=Choice(["ordinary", "extraordinary"]), default="ordinary", show_default=True)
 @entry_options
 @pass_app
 def convene(app: App, assembly_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
@@ -170,12 +172,12 @@ def vote(
 @click.argument("assembly_id", metavar="ASSEMBLY")
 @click.argument("resolution")
 @click.option("--title", required=True)
-@click.option("--for", "votes_for", type=int, required=True, help="votes for")
-@click.option("--against", type=int, required=True)
-@click.option("--abstain", type=int, default=0, show_default=True)
+@click.option("--for", "votes_for", type=Count(), required=True, help="votes for")
+@click.option("--against", type=Count(), required=True)
+@click.option("--abstain", type=Count(), default=0, show_default=True)
 @click.option(
     "--majority",
-    type=click.Choice(["simple", "two_thirds", "three_quarters", "four_fifths"]),
+    type=Choice(["simple", "two_thirds", "three_quarters", "four_fifths"]),
     default="simple",
     show_default=True,
     help="the majority the resolution needs (abstentions are not counted)",
@@ -197,7 +199,7 @@ def decide(
 
 @assembly.command()
 @click.argument("assembly_id", metavar="ASSEMBLY")
-@click.option("--year", type=int, required=True, help="the fiscal year whose result is allocated")
+@click.option("--year", type=Year(), required=True, help="the fiscal year whose result is allocated")
 @click.option("--reserves", help="amount put in the reserves, in euros")
 @click.option("--dividend-rate", help="dividend in % of the paid-up capital (at most the statutes' cap)")
 @entry_options
@@ -258,7 +260,7 @@ def show_table(figures: AssemblyFigures) -> None:
 
 
 @assembly.command()
-@click.argument("assembly_id", metavar="ASSEMBLY")
+@click.argument("assembly_id", metavar="ASSEMBLY", callback=parse_text)
 @known_at_option
 @output_options("table", "json", "csv")
 @pass_app

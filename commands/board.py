@@ -9,7 +9,7 @@ from typing import Any
 import click
 import msgspec
 
-from commands.context import App, as_of_options, ledger_errors, output_options, pass_app, today
+from commands.context import App, as_of_options, ledger_errors, output_options, parse_text, pass_app, today
 from commands.render import emit
 from ledger.application import format_recorded
 from projections.governance import Board, Holder
@@ -67,7 +67,9 @@ def show_table(board: Board, known: str) -> None:
 
 
 @click.command()
-@click.option("--body", default="board", show_default=True, help="the body, e.g. ethics_committee")
+@click.option(
+    "--body", default="board", show_default=True, callback=parse_text, help="the body, e.g. ethics_committee"
+)
 @as_of_options
 @output_options("table", "json", "csv")
 @pass_app

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
@@ -21,7 +25,7 @@ from sqlalchemy import Engine
 from ledger.application import Ledger, format_recorded
 from ledger.database import DEFAULT_URL, parse_database
 from ledger.errors import CommitUncertain, JournalError, Refused, StoreError, StoreFailed, WriteFailed
-from ledger.events import Entry
+from ledger.events import FIRST_DATE, LAST_DATE, Entry
 from ledger.store import Store
 from projections import read_models
 from projections.engine import create_tables
@@ -150,30 +154,76 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
-def parse_date(_ctx: Any, param: click.Parameter, value: str | None) -> dt.date | None:
+class BadOption(click.BadParameter):
+    """Exit 2 on one line: an option's value the ledger cannot use (never a traceback)."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"coopledger: error: {self.format_message()}", err=True)
+
+
+class OptionConflict(click.UsageError):
+    """Exit 2 on one line: options that do not go together."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"coopledger: error: {self.format_message()}", err=True)
+
+
+DATES = f"the ledger's dates run from {FIRST_DATE} to {LAST_DATE}"
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YEAR = re.compile(r"[0-9]{4}")
+# Control characters and unpaired surrogates (from undecodable bytes on the command line).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+TEXT_LENGTH = 1000
+
+
+def shown(value: str) -> str:
+    """A value as an error shows it: quoted, escaped, on one line, at most about 40 characters."""
+    text = repr(value[:40])
+    return text if len(value) <= 40 else f"{text[:-1]}...{text[-1]} ({len(value)} characters)"
+
+
+def in_range(day: dt.date, what: str) -> dt.date:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise BadOption(f"{what} is out of range: {DATES}")
+    return day
+
+
+def parse_date(_ctx: Any, param: click.Parameter | None, value: str | None) -> dt.date | None:
+    """A date YYYY-MM-DD within the ledger's dates."""
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        if not _DATE.fullmatch(value):
+            raise ValueError(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param=param) from None
+        raise BadOption(f"{shown(value)} is not a date (YYYY-MM-DD)", param=param) from None
+    return in_range(day, value)
 
 
-def parse_moment(_ctx: Any, param: click.Parameter, value: str | None) -> dt.datetime | None:
-    """An ISO date (end of that day) or date-time, read as UTC when it has no zone."""
+def parse_moment(_ctx: Any, param: click.Parameter | None, value: str | None) -> dt.datetime | None:
+    """An ISO date (end of that day) or date-time, read as UTC when it has no zone; in UTC, it
+    must fall within the ledger's dates."""
     if value is None:
         return None
     try:
+        if not (value.isascii() and _DATE.match(value)) or (len(value) > 10 and value[10] not in "T "):
+            raise ValueError(value)
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+        else:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date or date-time", param=param) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        raise BadOption(f"{shown(value)} is not an ISO date or date-time", param=param) from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    in_range(moment.date(), value)  # first, so that the conversion to UTC cannot overflow
+    utc = moment.astimezone(dt.UTC)
+    in_range(utc.date(), value if utc.date() == moment.date() else f"{value} ({format_recorded(utc)})")
+    return moment
 
 
-def parse_since(ctx: Any, param: click.Parameter, value: str | None) -> dt.datetime | None:
+def parse_since(ctx: Any, param: click.Parameter | None, value: str | None) -> dt.datetime | None:
     """Like `parse_moment`, but a bare date means the start of that day."""
     moment = parse_moment(ctx, param, value)
     if moment is not None and value is not None and len(value) == 10:
@@ -181,10 +231,122 @@ def parse_since(ctx: Any, param: click.Parameter, value: str | None) -> dt.datet
     return moment
 
 
+def parse_text(_ctx: Any, param: click.Parameter | None, value: str | None) -> str | None:
+    """A one-line text (an id, a name, a type): no control character, at most 1,000 characters."""
+    if value is None:
+        return None
+    if len(value) > TEXT_LENGTH:
+        raise BadOption(f"{shown(value)} is longer than {TEXT_LENGTH} characters", param=param)
+    found = _CONTROL.search(value)
+    if found is not None:
+        what = "an undecodable byte" if "\ud800" <= found.group() <= "\udfff" else "a control character"
+        raise BadOption(f"{shown(value)} holds {what} at character {found.start() + 1}", param=param)
+    return value
+
+
+def parse_texts(ctx: Any, param: click.Parameter | None, values: tuple[str, ...]) -> tuple[str, ...]:
+    """`parse_text` for an option given several times."""
+    return tuple(str(parse_text(ctx, param, value)) for value in values)
+
+
+class Year(click.ParamType):
+    """A year of four digits within the ledger's dates."""
+
+    name = "year"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value)
+        if not (text.isascii() and _YEAR.fullmatch(text)):
+            raise BadOption(f"{shown(text)} is not a year (four digits, e.g. 2025)", ctx=ctx, param=param)
+        if not FIRST_DATE.year <= int(text) <= LAST_DATE.year:
+            raise BadOption(f"{text} is out of range: {DATES}", ctx=ctx, param=param)
+        return int(text)
+
+
+class Count(click.ParamType):
+    """A whole number of digits (bounds are the entry's own)."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value)
+        if not (text.isascii() and text.isdigit()):
+            raise BadOption(f"{shown(text)} is not a whole number", ctx=ctx, param=param)
+        if len(text) > 18:
+            raise BadOption(f"{shown(text)} is too large", ctx=ctx, param=param)
+        return int(text)
+
+
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """click's Choice, with a one-line error."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            choices = ", ".join(map(str, self.choices))
+            raise BadOption(f"{shown(str(value))} is not one of {choices}", ctx=ctx, param=param) from None
+
+
+class InputFile(click.File):
+    """click's File for reading, with a one-line error."""
+
+    def __init__(self) -> None:
+        super().__init__("rb")
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as e:
+            raise BadOption(e.message, ctx=ctx, param=param) from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def written(name: str) -> Iterator[IO[bytes]]:
+    """A file written whole or not at all: into a temporary file beside it, renamed over it
+    only when everything is written; '-' is standard output."""
+    if name == "-":
+        yield sys.stdout.buffer
+        return
+    target = Path(name)
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(0, "it is a folder")
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in the `with` below)
+            "wb", dir=target.absolute().parent, prefix=f".{target.name}.", delete=False
+        )
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the name
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise BadInput(f"cannot write {shown(name)}: {reason}") from None
+    try:
+        with handle:
+            yield handle
+        os.chmod(handle.name, 0o666 & ~_umask())  # as `open` would have made it
+        os.replace(handle.name, target)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+
+
 def today() -> dt.date:
     """Today's date, read once at the edge (COOPLEDGER_TODAY overrides it for reproducible runs)."""
     forced = os.environ.get("COOPLEDGER_TODAY")
-    return dt.date.fromisoformat(forced) if forced else dt.date.today()
+    if not forced:
+        return dt.date.today()
+    try:
+        return parse_date(None, None, forced)  # type: ignore[return-value]
+    except click.BadParameter as e:
+        raise BadInput(f"COOPLEDGER_TODAY: {e.message}") from None
 
 
 def date_option(
@@ -213,7 +375,7 @@ def output_options(*formats: str) -> Callable[[F], F]:
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(formats),
+        type=Choice(formats),
         default=formats[0],
         show_default=True,
         help="output format",
@@ -221,4 +383,12 @@ def output_options(*formats: str) -> Callable[[F], F]:
 
 
 def db_url(value: str | None) -> str:
-    return value or os.environ.get("COOPLEDGER_DB") or DEFAULT_URL
+    """The store URL (--db, else COOPLEDGER_DB, else the default), checked before anything opens it."""
+    if value == "":
+        raise BadInput("--db is empty: give a store URL or an SQLite path")
+    if value is None and os.environ.get("COOPLEDGER_DB") == "":
+        raise BadInput("COOPLEDGER_DB is empty: give a store URL or an SQLite path, or unset it")
+    url = value or DEFAULT_URL
+    with ledger_errors():
+        parse_database(url)
+    return url

@@ -10,7 +10,16 @@ from typing import Any
 import click
 import msgspec
 
-from commands.context import App, BadInput, date_option, ledger_errors, pass_app, today
+from commands.context import (
+    App,
+    BadInput,
+    Choice,
+    Count,
+    date_option,
+    ledger_errors,
+    pass_app,
+    today,
+)
 from ledger import events as ev
 from ledger.errors import Source, describe
 
@@ -98,7 +107,7 @@ def record_fields(
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--name", required=True)
 @click.option("--category", required=True)
-@click.option("--shares", type=int, required=True)
+@click.option("--shares", type=Count(), required=True)
 @click.option("--founder", is_flag=True, help="a founder of the cooperative")
 @click.option("--address")
 @click.option("--email")
@@ -131,9 +140,7 @@ def resign(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER")
-@click.option(
-    "--reason", required=True, type=click.Choice(["death", "end_of_employment", "bankruptcy", "other"])
-)
+@click.option("--reason", required=True, type=Choice(["death", "end_of_employment", "bankruptcy", "other"]))
 @entry_options
 @pass_app
 def leave(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:

@@ -9,7 +9,7 @@ from typing import IO
 import click
 import msgspec
 
-from commands.context import App, ledger_errors, pass_app
+from commands.context import App, InputFile, ledger_errors, parse_text, pass_app, written
 from ledger import events as ev
 from ledger.errors import JournalError, Source
 
@@ -54,7 +54,7 @@ def init(app: App) -> None:
 
 
 @click.command(name="import")
-@click.argument("journal", type=click.File("rb"))
+@click.argument("journal", type=InputFile())
 @pass_app
 def import_(app: App, journal: IO[bytes]) -> None:
     """Load a journal file (JSON Lines; - for stdin), all or nothing.
@@ -82,17 +82,18 @@ def import_(app: App, journal: IO[bytes]) -> None:
 
 
 @click.command()
-@click.argument("output", type=click.File("wb"), default="-")
+@click.argument("output", default="-", callback=parse_text)
 @pass_app
-def export(app: App, output: IO[bytes]) -> None:
+def export(app: App, output: str) -> None:
     """Write the whole journal as JSON Lines, with sequence, recorded time, id and hash.
 
-    The output imports into an empty ledger and reproduces the same register.
+    The output imports into an empty ledger and reproduces the same register. A
+    file is written whole or not at all (it replaces FILE only once complete).
 
     \b
     Example:
       coopledger export backup.jsonl
     """
-    with ledger_errors():
+    with ledger_errors(), written(output) as stream:
         for entry in app.store.entries():
-            output.write(ev.encode(entry) + b"\n")
+            stream.write(ev.encode(entry) + b"\n")

@@ -7,14 +7,14 @@ import gc
 import click
 
 from commands import assembly, audit, board, entries, journal, mandate, report, views
-from commands.context import App, db_url
+from commands.context import App, db_url, parse_text
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db", envvar="COOPLEDGER_DB", help="store URL or SQLite path (default sqlite:///coopledger.db)"
 )
-@click.option("--by", "user", help="who enters the entries (default: the OS user)")
+@click.option("--by", "user", callback=parse_text, help="who enters the entries (default: the OS user)")
 @click.version_option(package_name="coopledger")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, user: str | None) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from commands.assembly import record_at
-from commands.context import App, pass_app
+from commands.context import App, parse_date, pass_app
 from commands.entries import entry_options, record_fields
 
 
@@ -27,9 +27,12 @@ def _person(f: Any) -> Any:
 
 
 def _until(f: Any) -> Any:
-    return click.option("--until", required=True, help="the day the mandate ends (no longer held that day)")(
-        f
-    )
+    return click.option(
+        "--until",
+        required=True,
+        callback=parse_date,
+        help="the day the mandate ends (no longer held that day)",
+    )(f)
 
 
 def _by_assembly(f: Any) -> Any:
@@ -72,7 +75,7 @@ def renew(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> No
 @mandate.command()
 @_person
 @click.option("--replaces", help="the person whose seat is filled: the cooptation ends when their term would")
-@click.option("--until", help="the day the mandate ends, if it replaces nobody")
+@click.option("--until", callback=parse_date, help="the day the mandate ends, if it replaces nobody")
 @click.option("--name", help="the person's name (default: the register's)")
 @entry_options
 @pass_app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,22 @@ import click
 import msgspec
 from sqlalchemy import Engine
 
-from commands.context import App, ledger_errors, output_options, parse_date, parse_moment, pass_app, today
+from commands.context import (
+    App,
+    BadOption,
+    Choice,
+    OptionConflict,
+    Year,
+    ledger_errors,
+    output_options,
+    parse_date,
+    parse_moment,
+    parse_text,
+    pass_app,
+    shown,
+    today,
+    written,
+)
 from commands.render import emit
 from commands.views import period
 from ledger import events as ev
@@ -41,21 +57,35 @@ def fiscal_period(app: App, year: int | None, known_at: dt.datetime | None) -> t
     return first, first.replace(year=year + 1) - dt.timedelta(days=1), year
 
 
+INCLUDE_SIZE = 1_000_000  # characters of the secretary's text for one section
+
+
 def _includes(values: tuple[str, ...]) -> dict[str, str]:
     """--include SECTION=FILE, read now: a missing file or unknown section is bad usage."""
     texts = {}
     for value in values:
         section, _, name = value.partition("=")
         if section not in SECTIONS or not name:
-            raise click.BadParameter(
-                f"{value!r}: expected SECTION=FILE, SECTION one of {', '.join(SECTIONS)}",
+            raise BadOption(
+                f"{shown(value)}: expected SECTION=FILE, SECTION one of {', '.join(SECTIONS)}",
                 param_hint="--include",
             )
         try:
-            texts[section] = Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise click.BadParameter(f"cannot read {name}: {e}", param_hint="--include") from None
+            with open(name, encoding="utf-8") as file:
+                text = file.read(INCLUDE_SIZE + 1)
+        except (OSError, ValueError) as e:  # ValueError: a NUL in the name, or not UTF-8
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise BadOption(f"cannot read {shown(name)}: {reason}", param_hint="--include") from None
+        if len(text) > INCLUDE_SIZE:
+            raise BadOption(
+                f"{shown(name)} is longer than {INCLUDE_SIZE:,} characters", param_hint="--include"
+            )
+        texts[section] = text
     return texts
+
+
+# Digits, control characters, undecodable bytes, and what Markdown or HTML would read as markup.
+_NOT_SEPARATOR = re.compile(r"[\d\x00-\x1f\x7f-\x9f\ud800-\udfff<>&`*_\[\]|~\\]")
 
 
 def _separator(value: str, lang: str) -> str:
@@ -64,9 +94,10 @@ def _separator(value: str, lang: str) -> str:
         return value
     from babel.numbers import get_decimal_symbol
 
-    if len(value) > 3 or value == get_decimal_symbol(LOCALES[lang]):
-        raise click.BadParameter(
-            f"{value!r} cannot separate thousands (at most 3 characters, not the decimal sign)",
+    if len(value) > 3 or value == get_decimal_symbol(LOCALES[lang]) or _NOT_SEPARATOR.search(value):
+        raise BadOption(
+            f"{shown(value)} cannot separate thousands (at most 3 characters, not the decimal sign, "
+            "no digit, control character or any of <>&`*_[]|~\\)",
             param_hint="--thousands-separator",
         )
     return value
@@ -92,7 +123,7 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
             **rest: Any,
         ) -> Any:
             if year is not None and (start or end):
-                raise click.UsageError("give either --year or --from/--to, not both")
+                raise OptionConflict("give either --year or --from/--to, not both")
             if start is None and end is None:
                 app = click.get_current_context().find_object(App)
                 with ledger_errors():
@@ -100,7 +131,7 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
             else:
                 start, end = period(None, start, end)
             if compare_known_at and known_at and compare_known_at >= known_at:
-                raise click.UsageError("--compare-known-at must be before --known-at")
+                raise OptionConflict("--compare-known-at must be before --known-at")
             options = ReportOptions(
                 start=start,
                 end=end,
@@ -117,7 +148,9 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
             return f(options, **rest)
 
         if document:
-            wrapper = click.option("--cooperative", help="the cooperative's name, for the title")(wrapper)
+            wrapper = click.option(
+                "--cooperative", callback=parse_text, help="the cooperative's name, for the title"
+            )(wrapper)
             wrapper = click.option(
                 "--include",
                 multiple=True,
@@ -137,7 +170,7 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
             show_default=True,
             help="between groups of thousands in md, html and charts",
         )(wrapper)
-        wrapper = click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True)(wrapper)
+        wrapper = click.option("--lang", type=Choice(LANGS), default="fr", show_default=True)(wrapper)
         wrapper = click.option(
             "--known-at",
             callback=parse_moment,
@@ -148,7 +181,7 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
             wrapper
         )
         year = "a fiscal year, e.g. 2025 (calendar unless the statutes say otherwise)"
-        return click.option("--year", type=int, help=year)(wrapper)  # type: ignore[return-value]
+        return click.option("--year", type=Year(), help=year)(wrapper)  # type: ignore[return-value]
 
     return decorate
 
@@ -257,9 +290,9 @@ def report(app: App, options: ReportOptions) -> None:
 
 
 @click.command()
-@click.argument("subject", type=click.Choice(["members"]))
+@click.argument("subject", type=Choice(["members"]))
 @report_options()
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="FILE.svg or FILE.png")
+@click.option("-o", "--output", required=True, callback=parse_text, help="FILE.svg or FILE.png")
 @pass_app
 def chart(app: App, options: ReportOptions, subject: str, output: str) -> None:
     """Draw a chart alone: members over time by category, with admissions and exits by month.
@@ -271,12 +304,18 @@ def chart(app: App, options: ReportOptions, subject: str, output: str) -> None:
     """
     fmt = Path(output).suffix.lower().lstrip(".")
     if fmt not in ("svg", "png"):
-        raise click.BadParameter("the file name must end in .svg or .png", param_hint="--output")
+        raise BadOption("the file name must end in .svg or .png", param_hint="--output")
+    if Path(output).is_dir():
+        raise BadOption(f"{shown(output)} is a folder", param_hint="--output")
+    if not Path(output).absolute().parent.is_dir():
+        raise BadOption(f"cannot write {shown(output)}: no such folder", param_hint="--output")
     with ledger_errors():
         engine = app.read_models()
         data = series(engine, options.start, options.end, last_seq(app, engine, options.known_at))
     from reports.charts import members_chart
     from reports.text import Style
 
-    Path(output).write_bytes(members_chart(data, Style(options.lang, options.thousands_separator), fmt))
+    drawn = members_chart(data, Style(options.lang, options.thousands_separator), fmt)
+    with written(output) as stream:
+        stream.write(drawn)
     click.echo(f"wrote {output}")

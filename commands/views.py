@@ -11,6 +11,8 @@ import msgspec
 
 from commands.context import (
     App,
+    OptionConflict,
+    Year,
     as_of_options,
     known_at_option,
     ledger_errors,
@@ -18,6 +20,8 @@ from commands.context import (
     parse_date,
     parse_moment,
     parse_since,
+    parse_text,
+    parse_texts,
     pass_app,
     today,
 )
@@ -36,22 +40,22 @@ ENTRY_COLUMNS = ["seq", "date", "type", "details", "id", "recorded", "by", "ref"
 def period(year: int | None, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     """The period of a view: a calendar year, or --from/--to (default: this year)."""
     if year is not None and (start or end):
-        raise click.UsageError("give either --year or --from/--to, not both")
+        raise OptionConflict("give either --year or --from/--to, not both")
     if year is None and start is None and end is None:
         year = today().year
     if year is not None:
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
     if start is None or end is None:
-        raise click.UsageError("--from and --to go together")
+        raise OptionConflict("--from and --to go together")
     if start > end:
-        raise click.UsageError(f"--from {start} is after --to {end}")
+        raise OptionConflict(f"--from {start} is after --to {end}")
     return start, end
 
 
 def period_options(f: Any) -> Any:
     f = click.option("--to", "end", callback=parse_date, help="last day of the period")(f)
     f = click.option("--from", "start", callback=parse_date, help="first day of the period")(f)
-    return click.option("--year", type=int, help="a calendar year, e.g. 2025")(f)
+    return click.option("--year", type=Year(), help="a calendar year, e.g. 2025")(f)
 
 
 @click.command()
@@ -83,7 +87,9 @@ def register(
 @click.command()
 @period_options
 @known_at_option
-@click.option("--kind", multiple=True, help="only these kinds, e.g. admitted, resigned, left")
+@click.option(
+    "--kind", multiple=True, callback=parse_texts, help="only these kinds, e.g. admitted, resigned, left"
+)
 @output_options("table", "csv", "json")
 @pass_app
 def movements(
@@ -132,7 +138,7 @@ def retractions(entries: list[ev.Entry]) -> dict[str, ev.Entry]:
 
 
 @click.command()
-@click.argument("member_id", metavar="MEMBER")
+@click.argument("member_id", metavar="MEMBER", callback=parse_text)
 @known_at_option
 @output_options("table", "csv", "json")
 @pass_app
@@ -156,7 +162,9 @@ def history(app: App, member_id: str, known_at: dt.datetime | None, fmt: str) ->
 
 
 @click.command()
-@click.option("--type", "types", multiple=True, help="only this type, or a prefix such as member.")
+@click.option(
+    "--type", "types", multiple=True, callback=parse_texts, help="only this type, or a prefix such as member."
+)
 @click.option("--since", callback=parse_since, help="recorded at or after (ISO date or date-time, UTC)")
 @click.option("--until", callback=parse_moment, help="recorded at or before (ISO date: end of that day)")
 @output_options("table", "csv", "json")

@@ -79,11 +79,16 @@ def members_chart(series: Series, style: Style, fmt: str = "svg") -> bytes:
         top.set_title(labels["members"], loc="left", fontweight="bold")
         top.set_ylim(bottom=0)
         centres = [i + 0.5 for i in range(len(series.months))]
-        bottom.bar(centres, series.admitted, width=0.8, color=ADMITTED_COLOUR, label=labels["admitted"])
+        # Only the months with a movement get a bar: one patch per month and kind would take
+        # minutes over centuries of months, for bars of no height.
+        up = [(c, v) for c, v in zip(centres, series.admitted, strict=True) if v]
+        bottom.bar(*_columns(up, 2), width=0.8, color=ADMITTED_COLOUR, label=labels["admitted"])
         below = [0] * len(series.months)
         for kind in EXITS:
             values = [-v for v in series.exits[kind]]
-            bottom.bar(centres, values, width=0.8, bottom=below, color=EXIT_COLOURS[kind], label=labels[kind])
+            down = [(c, v, b) for c, v, b in zip(centres, values, below, strict=True) if v]
+            x, height, base = _columns(down, 3)
+            bottom.bar(x, height, width=0.8, bottom=base, color=EXIT_COLOURS[kind], label=labels[kind])
             below = [b + v for b, v in zip(below, values, strict=True)]
         bottom.axhline(0, color="#555555", linewidth=0.8)
         bottom.set_title(labels["movements"], loc="left", fontweight="bold")
@@ -101,6 +106,11 @@ def members_chart(series: Series, style: Style, fmt: str = "svg") -> bytes:
         out = io.BytesIO()
         figure.savefig(out, format=fmt, metadata=METADATA[fmt], dpi=150)
     return out.getvalue()
+
+
+def _columns(rows: list[Any], width: int) -> list[list[Any]]:
+    """Rows of (x, height, ...) as columns, `width` empty columns if there are none."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
 def _ticks(months: tuple[dt.date, ...]) -> list[int]:

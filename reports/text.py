@@ -14,7 +14,7 @@ import datetime as dt
 import html
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache, cached_property
 from typing import Any
@@ -129,6 +129,24 @@ def html_text(source: str) -> Markup:
     return Markup("\n".join(blocks))
 
 
+_MARKUP = re.compile(r"[&<>|]")
+
+
+def md_escaped(value: Any) -> Any:
+    """Data made inert in Markdown: `&`, `<`, `>` as entities, so no raw HTML from the ledger
+    reaches a renderer, and `|` escaped, so a value cannot split a table cell. Keys are escaped
+    too (categories are data); the report's own keys hold none of these characters."""
+    if isinstance(value, str):
+        return _MARKUP.sub(
+            lambda m: html.escape(m.group()) if m.group() in "&<>" else f"\\{m.group()}", value
+        )
+    if isinstance(value, dict):
+        return {md_escaped(k): md_escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(md_escaped(item) for item in value)
+    return value
+
+
 @cache
 def environment(fmt: str) -> Environment:
     """The templates, escaping data for HTML and leaving Markdown as written."""
@@ -185,19 +203,24 @@ def render(
     style = Style(options.lang, options.thousands_separator)
     template = environment(options.fmt).get_template(f"report.{options.lang}.j2")
     data = to_data(figures)
+    restated = restatement_data(restatement, style) if restatement else None
+    shown = options
+    if options.fmt == "md":
+        data, restated = md_escaped(data), md_escaped(restated)
+        shown = replace(options, cooperative=md_escaped(options.cooperative))
     sections = {
         name: html_text(text) if options.fmt == "html" else text.strip()
         for name, text in options.includes.items()
     }
     text = template.render(
         fmt=options.fmt,
-        o=options,
+        o=shown,
         d=data,
         year=options.calendar_year,
         eve=figures.start - dt.timedelta(days=1),
         sections=sections,
         chart=Markup(chart) if chart else None,
-        restated=restatement_data(restatement, style) if restatement else None,
+        restated=restated,
         rerun=rerun(options, figures.provenance),
         n=style.number,
         eur=style.money,

