@@ -95,6 +95,23 @@ def _oneline(text: str) -> str:
     return Markup(joined) if isinstance(text, Markup) else joined
 
 
+# What French spacing must not touch: markup, embedded stylesheets and charts, code spans.
+_NOT_PROSE = re.compile(
+    r"(<style.*?</style>|<svg.*?</svg>|<code>.*?</code>|<[^>]*>|&#?\w+;|`[^`\n]*`)", re.DOTALL
+)
+# A colon, semicolon, question or exclamation mark that ends a word (not 16:47 or https://).
+_HIGH_PUNCTUATION = re.compile(r"(?<=\S)[ \u00a0\u202f]?([:;?!])(?=[\s<»)]|$)", re.MULTILINE)
+
+
+def french_spacing(text: str) -> str:
+    """French typography: a no-break space before `:`, `;`, `?` and `!`, so that the sign never
+    starts a line; markup, entities and code are left as they are."""
+    parts = _NOT_PROSE.split(text)
+    return "".join(
+        part if index % 2 else _HIGH_PUNCTUATION.sub("\u00a0\\1", part) for index, part in enumerate(parts)
+    )
+
+
 def _upfirst(text: str) -> str:
     """Capitalise the first letter only (Jinja's `capitalize` lowers the rest)."""
     joined = str(text)[:1].upper() + str(text)[1:]
@@ -231,4 +248,5 @@ def render(
         value=style.value,
         alternatives=_alternatives,
     )
-    return re.sub(r"\n{3,}", "\n\n", text).lstrip()
+    text = re.sub(r"\n{3,}", "\n\n", text).lstrip()
+    return french_spacing(text) if options.lang == "fr" else text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import re
 from decimal import Decimal
 from typing import Any
@@ -290,3 +291,24 @@ def test_month_ends_start_on_the_eve_and_end_on_the_last_day() -> None:
         dt.date(2025, 2, 28),
         dt.date(2025, 3, 10),
     ]
+
+
+def test_french_puts_a_no_break_space_before_high_punctuation() -> None:
+    """Issue 9.13: "résolutions :" and "comme suit:" were both written; French wants a no-break
+    space before `:`, `;`, `?` and `!`, in headings, lists and sentences alike."""
+    resolution = ResolutionFigures("R1", "Budget: 2025?", 7, 0, 1, "simple", "adopted")
+    f = figures(
+        members(admitted=3, total_at_end=5, by_category_at_end={"A": 3, "B": 2}),
+        assemblies=(assembly(8, 7, 13, resolution, resolution),),
+    )
+    for fmt in ("md", "html"):
+        report = html.unescape(text(f, fmt=fmt)) if fmt == "html" else text(f, fmt=fmt)
+        prose = re.sub(r"<style.*?</style>|<code>.*?</code>|<[^>]*>|`[^`]*`", "", report, flags=re.DOTALL)
+        assert not re.findall(r"(?:^|[^\u00a0\u202f])[:;?!](?=\s|$)", prose, re.MULTILINE), fmt
+        assert "l'ACI\u00a0: Adhésion" in report
+        assert "répartis comme suit\u00a0:" in report
+        assert "«\u00a0Budget\u00a0: 2025\u00a0?\u00a0»" in report
+        assert "T10:00:00.000000Z" in report  # times are not punctuation
+    assert "--include introduction=FICHIER`" in text(f)  # code is left as typed
+    english = text(f, lang="en")
+    assert "Budget: 2025?" in english and "\u00a0:" not in english
