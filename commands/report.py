@@ -88,9 +88,9 @@ def _includes(values: tuple[str, ...]) -> dict[str, str]:
 _NOT_SEPARATOR = re.compile(r"[\d\x00-\x1f\x7f-\x9f\ud800-\udfff<>&`*_\[\]|~\\]")
 
 
-def _separator(value: str, lang: str) -> str:
-    """A thousands separator that cannot be mistaken for the decimal comma."""
-    if value == THOUSANDS:
+def _separator(value: str | None, lang: str) -> str | None:
+    """A thousands separator that cannot be mistaken for the decimal sign."""
+    if value is None:
         return value
     from babel.numbers import get_decimal_symbol
 
@@ -115,7 +115,7 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
             end: dt.date | None,
             known_at: dt.datetime | None,
             lang: str,
-            thousands_separator: str,
+            thousands_separator: str | None,
             fmt: str = "table",
             compare_known_at: dt.datetime | None = None,
             include: tuple[str, ...] = (),
@@ -166,9 +166,8 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
             wrapper = output_options(*formats)(wrapper)
         wrapper = click.option(
             "--thousands-separator",
-            default=THOUSANDS,
-            show_default=True,
-            help="between groups of thousands in md, html and charts",
+            help="between groups of thousands in md, html and charts "
+            f"(default: {' '.join(f'{k} {v!r}' for k, v in THOUSANDS.items())})",
         )(wrapper)
         wrapper = click.option("--lang", type=Choice(LANGS), default="fr", show_default=True)(wrapper)
         wrapper = click.option(

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 LANGS = ("fr", "nl", "en")
-LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_BE"}  # Belgian formats in every language
+# Belgian formats in French and Dutch; English writes numbers and amounts as English does.
+LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_GB"}
 # Sections of the special report, in order. Those with figures are written from the
 # ledger, followed by the secretary's text; the others are the secretary's text alone.
 SECTIONS = (
@@ -21,8 +22,9 @@ SECTIONS = (
     "principle6",
     "principle7",
 )
-# Belgian usage in every language, as the reference writes it: 45.598 and 1.250,00 €.
-THOUSANDS = "."
+# Between groups of thousands by default: Belgian usage in French and Dutch, as the
+# reference writes it (45.598 and 1.250,00 €), English usage in English (45,598, €1,250.00).
+THOUSANDS = {"fr": ".", "nl": ".", "en": ","}
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class ReportOptions:
     compare_known_at: dt.datetime | None = None
     fmt: str = "table"
     lang: str = "fr"
-    thousands_separator: str = THOUSANDS
+    thousands_separator: str | None = None  # None: the language's own (THOUSANDS)
     cooperative: str | None = None
     includes: Mapping[str, str] = field(default_factory=dict)
     include_files: tuple[str, ...] = ()

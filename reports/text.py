@@ -34,7 +34,11 @@ class Style:
     """Belgian number, amount and date formats in one language, and its plural rule."""
 
     lang: str
-    thousands: str = THOUSANDS
+    separator: str | None = None  # None: the language's own
+
+    @property
+    def thousands(self) -> str:
+        return self.separator or THOUSANDS[self.lang]
 
     @cached_property
     def locale(self) -> Locale:
@@ -192,7 +196,7 @@ def rerun(options: ReportOptions, provenance: Provenance) -> str:
             f"--compare-known-at {options.compare_known_at.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
         )
     parts += [f"--format {options.fmt}", f"--lang {options.lang}"]
-    if options.thousands_separator != THOUSANDS:
+    if options.thousands_separator not in (None, THOUSANDS[options.lang]):
         parts.append(f"--thousands-separator {shlex.quote(options.thousands_separator)}")
     if options.cooperative:
         parts.append(f"--cooperative {shlex.quote(options.cooperative)}")

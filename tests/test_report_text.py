@@ -154,7 +154,7 @@ def test_dutch_and_english_read_the_same_figures() -> None:
     assert "Op 31 december 2025 telde de coöperatieve vennootschap 45.598 vennoten, als volgt" in dutch
     assert "- 101 vennoten van categorie B;" in dutch
     english = text(f, "en")
-    assert "In 2025, 4.104 members voluntarily joined the cooperative." in english
+    assert "In 2025, 4,104 members voluntarily joined the cooperative." in english  # English numbers
     assert "the departure by right (end of employment contract or death) of 6 members." in english
     assert "No request to leave was refused and 3 members were excluded" in english
     assert "- 24 members in category C." in english
@@ -214,10 +214,14 @@ def test_a_period_other_than_a_calendar_year_is_named_by_its_dates() -> None:
         ("fr", ".", "45.598", "1.250,50\u00a0€", "1er janvier 2025"),
         ("fr", " ", "45 598", "1 250,50\u00a0€", "1er janvier 2025"),
         ("nl", ".", "45.598", "€\u00a01.250,50", "1 januari 2025"),
-        ("en", ".", "45.598", "1.250,50\u00a0€", "1 January 2025"),
+        ("en", ",", "45,598", "€1,250.50", "1 January 2025"),
+        ("en", None, "45,598", "€1,250.50", "1 January 2025"),
+        ("fr", None, "45.598", "1.250,50\u00a0€", "1er janvier 2025"),
     ],
 )
-def test_belgian_numbers_and_dates(lang: str, separator: str, number: str, money: str, day: str) -> None:
+def test_belgian_numbers_and_dates(
+    lang: str, separator: str | None, number: str, money: str, day: str
+) -> None:
     style = Style(lang, separator)
     assert style.number(45598) == number
     assert style.money(Decimal("1250.50")) == money
@@ -225,6 +229,7 @@ def test_belgian_numbers_and_dates(lang: str, separator: str, number: str, money
     assert style.day(dt.date(2025, 6, 17)) == "17/06/2025"
     assert style.plural(1, "part", "parts") == "part"
     assert style.plural(2, "part", "parts") == "parts"
+    assert style.percent(Decimal("61.5")) == {"fr": "61,5\u00a0%", "nl": "61,5%", "en": "61.5%"}[lang]
 
 
 def test_the_secretary_fills_in_the_other_sections() -> None:
