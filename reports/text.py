@@ -26,6 +26,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from projections.figures import Figures, Provenance, Restatement, to_data
+from reports.labels import entry_label, figure_label
 from reports.options import LOCALES, THOUSANDS, ReportOptions
 
 
@@ -67,6 +68,11 @@ class Style:
     def day(self, day: dt.date) -> str:
         """A date in figures, as Belgian minutes write it: 17/06/2025."""
         return format_date(day, "dd/MM/yyyy", locale=self.locale)
+
+    def moment(self, iso: str) -> str:
+        """A recorded moment in words, to the minute: 2 décembre 2026, 16:55 UTC."""
+        moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(dt.UTC)
+        return f"{self.date(moment.date())}, {moment:%H:%M} UTC"
 
     def month(self, first: dt.date, months: int) -> str:
         """A month on a chart axis, shorter as the axis gets longer."""
@@ -204,15 +210,34 @@ def rerun(options: ReportOptions, provenance: Provenance) -> str:
     return " ".join(parts)
 
 
-def restatement_data(restatement: Restatement, style: Style) -> dict[str, Any]:
-    """Differences and causes, with their values written for people."""
+MOVED_SHOWN = 3  # figures named per entry in the annex; the JSON report names them all
+
+
+def restatement_data(restatement: Restatement, style: Style, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Differences and causes in the report's words: figures and entry types by name, moments
+    and values written for people, a figure that did not exist then shown as zero."""
+
+    def label(path: str) -> str:
+        return figure_label(path, style.lang, start, end, style.day)
+
+    def then(old: Any, new: Any) -> Any:
+        return type(new)(0) if old is None and isinstance(new, int | Decimal) else old
+
+    def moved(paths: tuple[str, ...]) -> str:
+        names = [label(path) for path in paths[:MOVED_SHOWN]]
+        more = len(paths) - MOVED_SHOWN
+        return "; ".join(names) + (f" (+{style.number(more)})" if more > 0 else "")
+
+    before = to_data(restatement.before)["provenance"]
     return {
-        "before": to_data(restatement.before)["provenance"],
+        "before": {**before, "known_at": style.moment(before["known_at"])},
         "differences": [
-            (path, style.value(old), style.value(new)) for path, old, new in restatement.differences
+            (label(path), style.value(then(old, new)), style.value(new))
+            for path, old, new in restatement.differences
         ],
         "causes": [
-            (c.seq, c.type, c.member or "", style.day(c.date), ", ".join(c.moved)) for c in restatement.causes
+            (c.seq, entry_label(c.type, style.lang), c.member or "", style.day(c.date), moved(c.moved))
+            for c in restatement.causes
         ],
     }
 
@@ -224,7 +249,7 @@ def render(
     style = Style(options.lang, options.thousands_separator)
     template = environment(options.fmt).get_template(f"report.{options.lang}.j2")
     data = to_data(figures)
-    restated = restatement_data(restatement, style) if restatement else None
+    restated = restatement_data(restatement, style, figures.start, figures.end) if restatement else None
     shown = options
     if options.fmt == "md":
         data, restated = md_escaped(data), md_escaped(restated)

@@ -17,6 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from projections.figures import (
+    Cause,
+    Restatement,
     GENESIS,
     Capital,
     CapitalFigures,
@@ -317,3 +319,67 @@ def test_french_puts_a_no_break_space_before_high_punctuation() -> None:
     assert "--include introduction=FICHIER`" in text(f)  # code is left as typed
     english = text(f, lang="en")
     assert "Budget: 2025?" in english and "\u00a0:" not in english
+
+
+def test_the_restatement_annex_speaks_the_report_s_words() -> None:
+    """Issue 9.13: no raw key (`capital.at_end.paid_up`, `member.admitted`) nor ISO timestamp."""
+    before, after = figures(members(admitted=2)), figures(members(admitted=3))
+    paths = (
+        "members.admitted",
+        "members.by_category_at_end.B",
+        "capital.at_end.paid_up",
+        "members.left_by_right_by_reason.end_of_employment",
+        "assemblies.AG2025.resolutions.R1.for",
+    )
+    restated = Restatement(
+        dataclasses.replace(before, provenance=Provenance("2026-01-15T09:30:00.000000Z", 10, None, GENESIS)),
+        after,
+        ((paths[0], 2, 3), (paths[1], None, 4), (paths[2], Decimal("10.00"), Decimal("35.00"))),
+        (Cause(11, "member.admitted", "S9", dt.date(2025, 3, 3), paths),),
+    )
+    words = {
+        "fr": [
+            "| Admissions | 2 | 3 |",
+            "| Sociétaires de catégorie B au 31/12/2025 | 0 | 4 |",
+            "Capital libéré au 31/12/2025",
+            "| Admission | S9 |",
+            "15 janvier 2026, 09:30 UTC",
+            "(+2)",
+        ],
+        "nl": [
+            "| Toetredingen | 2 | 3 |",
+            "Volgestort kapitaal op 31/12/2025",
+            "| Toetreding | S9 |",
+            "15 januari 2026, 09:30 UTC",
+        ],
+        "en": [
+            "| Admissions | 2 | 3 |",
+            "| Members in category B on 31/12/2025 | 0 | 4 |",
+            "Paid-up capital on 31/12/2025 | 10.00 | 35.00 |",
+            "| Admission | S9 |",
+            "15 January 2026, 09:30 UTC",
+        ],
+    }
+    for lang, expected in words.items():
+        report = render(
+            ReportOptions(after.start, after.end, year=2025, fmt="md", lang=lang), after, restated
+        )
+        annex = report[report.index("\n## ", report.index("|---|")) :]  # from the restatement annex on
+        for text_ in expected:
+            assert text_ in annex, (lang, text_)
+        for raw in (*paths, "member.admitted", "2026-01-15T09:30"):
+            assert raw not in annex.split("coopledger report")[0], (lang, raw)
+
+
+def test_shares_by_category_sit_under_shares_in_the_capital_annex() -> None:
+    """Issue 9.13: the category rows were printed under "Capital libéré"."""
+    at = Capital(5, Decimal("125.00"), Decimal("100.00"), {"A": 3, "B": 2})
+    none = Flow(0, Decimal("0.00"))
+    capital = CapitalFigures(at, at, none, Decimal("0.00"), none, none, none)
+    for lang, (shares, category, subscribed) in {
+        "fr": ("| Parts |", "| — parts de catégorie B |", "| Capital souscrit |"),
+        "nl": ("| Aandelen |", "| — aandelen van categorie B |", "| Geplaatst kapitaal |"),
+        "en": ("| Shares |", "| — shares in category B |", "| Subscribed capital |"),
+    }.items():
+        report = text(figures(capital=capital), lang=lang)
+        assert report.index(shares) < report.index(category) < report.index(subscribed), lang
