@@ -17,15 +17,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from projections.figures import (
-    Cause,
-    Restatement,
     GENESIS,
     Capital,
     CapitalFigures,
+    Cause,
     Figures,
     Flow,
     Members,
     Provenance,
+    Restatement,
     Series,
     month_ends,
 )
