@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import hashlib
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -27,13 +26,15 @@ from sqlalchemy import Connection
 
 from ledger import events as ev
 from ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
+from ledger.provenance import GENESIS, chain_hash, content_digest, format_recorded, parse_recorded
 from ledger.recorders import HeadRow, IndexRow
 from ledger.rules import NEEDS_EVERYTHING
+from ledger.rules.batch import entry_id_unique, retraction_target
 from ledger.statutes import Statutes
 from ledger.store import Store
-from ledger.validate import check, statutes_of
+from ledger.timeline import joins, retracted_ids, statutes_of
+from ledger.validate import check
 
-GENESIS = "0" * 64
 FULL_LOAD_SUBJECTS = 2_000
 ATTEMPTS = 30
 BACK_OFF = 0.02  # seconds; doubled each attempt, capped at 1 s, with jitter
@@ -45,28 +46,6 @@ Projector = Callable[[Connection, Sequence[ev.Entry]], None]
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def format_recorded(moment: dt.datetime) -> str:
-    """Recorded times are fixed-width UTC strings, so they sort as they compare."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_recorded(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
-
-
-def content_digest(entry: ev.Entry) -> str:
-    """What makes two entries with one id 'the same': everything but the id and provenance."""
-    if any(value is not None for value in (entry.id, entry.seq, entry.recorded, entry.hash, entry.by)):
-        entry = msgspec.structs.replace(entry, id=None, seq=None, recorded=None, hash=None, by=None)
-    return hashlib.sha256(ev.encode(entry)).hexdigest()
-
-
-def chain_hash(previous: str, entry: ev.Entry) -> str:
-    """The entry's link in the hash chain: its bytes (hash left out) after the previous hash."""
-    unhashed = msgspec.structs.replace(entry, hash=None)
-    return hashlib.sha256(previous.encode() + ev.encode(unhashed)).hexdigest()
 
 
 def _generated_id(seq: int, taken: set[str]) -> str:
@@ -193,14 +172,14 @@ class Ledger:
                 fresh.append((entry, source, digest))
                 continue
             earlier = known[entry.id].digest if entry.id in known else seen.get(entry.id)
-            if earlier is None:
+            reason = entry_id_unique.check(entry, digest, earlier)
+            if reason:
+                refusals.append(Refusal(entry_id_unique.name, entry, reason, source))
+            elif earlier is None:
                 seen[entry.id] = digest
                 fresh.append((entry, source, digest))
-            elif earlier == digest:
-                present.append(entry)
             else:
-                reason = f"id {entry.id!r} is already used by a different entry"
-                refusals.append(Refusal("entry-id-unique", entry, reason, source))
+                present.append(entry)
         return fresh, present, refusals
 
     def _stamp(
@@ -235,25 +214,20 @@ class Ledger:
         in_batch = {e.id for e, _, _ in batch if e.id and e.id.startswith("@")}
         return in_batch | set(self.store.known_ids(generated)) if generated else in_batch
 
-    def _targets(self, stamped: list[tuple[ev.Entry, Source]]) -> dict[int, ev.Entry | None]:
-        """What each retraction withdraws: an entry of this batch (by id), else a recorded one."""
+    def _targets(self, stamped: list[tuple[ev.Entry, Source]]) -> dict[str, ev.Entry | None]:
+        """What each retraction withdraws, by the name it gives: an entry of this batch, else a recorded one."""
         by_id = {entry.id: entry for entry, _ in stamped}
         return {
-            entry.seq or 0: by_id.get(str(entry.entry)) or self._stored_target(entry)
+            str(entry.entry): by_id.get(str(entry.entry)) or self._stored_target(entry)
             for entry, _ in stamped
             if isinstance(entry, ev.EntryRetracted)
         }
 
     def _subjects(
-        self, stamped: list[tuple[ev.Entry, Source]], targets: dict[int, ev.Entry | None]
+        self, stamped: list[tuple[ev.Entry, Source]], targets: dict[str, ev.Entry | None]
     ) -> dict[int, tuple[str, ...]]:
-        """The timelines each new entry joins; a retraction joins its target's."""
-        subjects: dict[int, tuple[str, ...]] = {}
-        for entry, _ in stamped:
-            seq = entry.seq or 0
-            target = targets.get(seq, entry) if isinstance(entry, ev.EntryRetracted) else entry
-            subjects[seq] = target.subjects() if target else ()
-        return subjects
+        """The timelines each new entry joins."""
+        return {entry.seq or 0: joins(entry, targets.get) for entry, _ in stamped}
 
     def _stored_target(self, retraction: ev.EntryRetracted) -> ev.Entry | None:
         """The recorded entry a retraction withdraws, by id or by sequence number."""
@@ -263,27 +237,24 @@ class Ledger:
         return self.store.entry(seq) if seq else None
 
     def _check_retractions(
-        self, stamped: list[tuple[ev.Entry, Source]], targets: dict[int, ev.Entry | None]
+        self, stamped: list[tuple[ev.Entry, Source]], targets: dict[str, ev.Entry | None]
     ) -> list[Refusal]:
-        """A retraction names an existing, live entry that is not itself a retraction."""
+        """Each retraction's target, checked against the store and the batch's earlier retractions."""
         refusals = []
         withdrawn: set[str] = set()
+
+        def retracted(target: ev.Entry) -> bool:
+            if target.id in withdrawn:
+                return True
+            return target.id in retracted_ids(self.store.timelines(target.subjects() or ("",)))
+
         for entry, source in stamped:
             if not isinstance(entry, ev.EntryRetracted):
                 continue
-            target = targets[entry.seq or 0]
-            reason = None
-            if target is None:
-                reason = f"no recorded entry {entry.entry!r}"
-            elif isinstance(target, ev.EntryRetracted):
-                reason = f"{entry.entry!r} is a retraction; record the entry again instead"
-            elif target.id in withdrawn or any(
-                isinstance(e, ev.EntryRetracted) and e.entry == target.id
-                for e in self.store.timelines(target.subjects() or ("",))
-            ):
-                reason = f"{entry.entry!r} is already retracted"
+            target = targets[str(entry.entry)]
+            reason = retraction_target.check(entry, target, retracted)
             if reason:
-                refusals.append(Refusal("retraction-target", entry, reason, source))
+                refusals.append(Refusal(retraction_target.name, entry, reason, source))
             elif target is not None:
                 withdrawn.add(target.id or "")
         return refusals

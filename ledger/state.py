@@ -16,6 +16,7 @@ from typing import Literal
 
 from ledger import events as ev
 from ledger.statutes import Statutes
+from ledger.timeline import coopted_until, redeemed_amount
 
 Status = Literal["none", "applicant", "member", "former"]
 
@@ -57,14 +58,6 @@ class Term:
     start: dt.date
     until: dt.date
     pending: bool = False  # a cooptation the assembly has not confirmed yet
-
-
-def years_later(day: dt.date, years: int) -> dt.date:
-    """The same day `years` later (28 February for 29 February): how mandate lengths count."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 @dataclass
@@ -191,15 +184,8 @@ def _(entry: ev.SharesTransferred, state: LedgerState) -> None:
 def _(entry: ev.SharesRedeemed, state: LedgerState) -> None:
     member = state.member(entry.member)
     if member is not None:
-        member.paid -= redeemed_amount(entry, member)
+        member.paid -= redeemed_amount(entry, member.paid, member.share_price)
         member.shares -= entry.count
-
-
-def redeemed_amount(entry: ev.SharesRedeemed, member: MemberState) -> Decimal:
-    """What a redemption pays back: the stated amount, else the shares' paid-up value."""
-    if entry.amount is not None:
-        return entry.amount
-    return min(member.paid, entry.count * member.share_price)
 
 
 @apply.register
@@ -282,17 +268,12 @@ def _(entry: ev.MandateCoopted, state: LedgerState) -> None:
     body = state.body(entry.body)
     if body is None:
         return
-    until = coopted_until(entry, body)
+    replaced = body.vacated.get(entry.replaces) if entry.replaces is not None else None
+    until = coopted_until(entry, replaced.until if replaced is not None else None)
     if until is not None:
         body.terms[entry.person] = Term(entry.date, until, pending=True)
     if entry.replaces is not None:
         body.filled.add(entry.replaces)
-
-
-def coopted_until(entry: ev.MandateCoopted, body: BodyState) -> dt.date | None:
-    """A cooptation ends when the replaced mandate would have, else on its own `until`."""
-    replaced = body.vacated.get(entry.replaces) if entry.replaces is not None else None
-    return replaced.until if replaced is not None else entry.until
 
 
 @apply.register

@@ -9,14 +9,14 @@ entry that a new one would break is reported too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from ledger import events as ev
 from ledger.errors import Refusal, Source
 from ledger.rules import Rule, rules_for
 from ledger.state import LedgerState, apply
-from ledger.statutes import Statutes
+from ledger.timeline import live_entries, statutes_of
 
 
 @cache
@@ -30,23 +30,6 @@ def _mutator(entry_type: type[ev.Entry]) -> Callable[[ev.Entry, LedgerState], No
     return apply.dispatch(entry_type)
 
 
-def statutes_of(entries: Iterable[ev.Entry]) -> Statutes:
-    """The statutes built from the valid amendments among the entries."""
-    statutes = Statutes()
-    for entry in entries:
-        if isinstance(entry, ev.StatutesAmended):
-            try:
-                statutes.amend(entry.parameter, entry.value, entry.date, entry.seq or 0)
-            except ValueError:
-                continue  # refused by rule statutes-parameter
-    return statutes
-
-
-def retracted_ids(entries: Iterable[ev.Entry]) -> set[str]:
-    """Ids of the entries withdrawn by the retractions among the entries."""
-    return {str(e.entry) for e in entries if isinstance(e, ev.EntryRetracted)}
-
-
 def check(
     timeline: Sequence[ev.Entry],
     new_seqs: set[int],
@@ -54,12 +37,11 @@ def check(
     known: frozenset[str] | None,
 ) -> list[Refusal]:
     """Fold the timeline (recorded and new entries) and return every refusal."""
-    withdrawn = retracted_ids(timeline)
-    live = [e for e in timeline if e.id not in withdrawn and not isinstance(e, ev.EntryRetracted)]
+    live = live_entries(timeline)
     state = LedgerState(statutes=statutes_of(live), known=known)
     refusals: list[Refusal] = []
     new = [e for e in timeline if (e.seq or 0) in new_seqs]
-    for entry in sorted(live, key=ev.effective_order):
+    for entry in live:
         seq = entry.seq or 0
         broken = next(((r, reason) for r in _rules(type(entry)) if (reason := r.check(entry, state))), None)
         if broken is None:

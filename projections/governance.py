@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from ledger import events as ev
-from ledger.state import years_later
 from ledger.statutes import Statutes
+from ledger.timeline import years_later
 from projections.register import live_entries
 
 

@@ -9,10 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 import msgspec
 
 from commands.audit import chain_problems
-from ledger.application import Ledger, chain_hash, utc_now
+from ledger.application import Ledger, utc_now
 from ledger.database import parse_database
 from ledger.errors import Refused, Source
 from ledger.events import decode
+from ledger.provenance import chain_hash
 from ledger.store import Store
 from tests.conftest import Book, run_cli
 from tests.test_membership_rules import admit

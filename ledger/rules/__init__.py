@@ -1,17 +1,19 @@
-"""The cooperative's rules, one small function each, in one explicit registry.
+"""The cooperative's rules, one small function each, in explicit registries.
 
 A rule is `check(entry, state) -> reason | None`: it reads the state as of the
 entry's effective date (the fold has applied everything dated before it) and
 returns why the entry breaks it. `RULES` maps each entry type to its rules in
-the order they are tried; the first broken rule refuses the entry. A newcomer
+the order they are tried; the first broken rule refuses the entry. The two
+rules on a batch as a whole (`batch.py`) are in `BATCH_RULES`. A newcomer
 finds any rule here by its name.
 """
 
 from __future__ import annotations
 
+from ledger.rules import batch as _batch  # noqa: F401  (registers rules)
 from ledger.rules import corrections as _corrections  # noqa: F401  (registers rules)
 from ledger.rules import governance as _governance  # noqa: F401  (registers rules)
 from ledger.rules import membership as _membership  # noqa: F401  (registers rules)
-from ledger.rules.registry import NEEDS_EVERYTHING, RULES, Rule, rules_for
+from ledger.rules.registry import BATCH_RULES, NEEDS_EVERYTHING, RULES, Rule, rules_for
 
-__all__ = ["NEEDS_EVERYTHING", "RULES", "Rule", "rules_for"]
+__all__ = ["BATCH_RULES", "NEEDS_EVERYTHING", "RULES", "Rule", "rules_for"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ledger import events as ev
 from ledger.rules.registry import NEEDS_EVERYTHING, rule
 from ledger.state import LedgerState
@@ -12,8 +10,8 @@ from ledger.statutes import parse_amendment
 NEEDS_EVERYTHING.add(ev.StatutesAmended)
 
 
-@rule("statutes-parameter", ev.StatutesAmended)
-def statutes_parameter(entry: Any, state: LedgerState) -> str | None:
+@rule("statutes-parameter")
+def statutes_parameter(entry: ev.StatutesAmended, state: LedgerState) -> str | None:
     """An amendment names a known parameter and a value of the right kind."""
     try:
         parse_amendment(entry.parameter, entry.value)

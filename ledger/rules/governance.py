@@ -9,11 +9,12 @@ the ledger records; only impossible counts are refused.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TypeAlias
 
 from ledger import events as ev
 from ledger.rules.registry import NEEDS_EVERYTHING, rule
-from ledger.state import AssemblyState, BodyState, LedgerState, years_later
+from ledger.state import AssemblyState, BodyState, LedgerState
+from ledger.timeline import years_later
 
 # A resolution's counts may need every voter's shares (one share one vote), and a mandate
 # entry names an assembly whose timeline it does not belong to: both read the whole ledger.
@@ -28,15 +29,16 @@ NEEDS_EVERYTHING.update(
     }
 )
 
-BY_AN_ASSEMBLY = (
-    ev.AssemblyVoted,
-    ev.ResolutionDecided,
-    ev.ResultAllocated,
-    ev.MandateElected,
-    ev.MandateRenewed,
-    ev.MandateConfirmed,
-    ev.MandateRejected,
-    ev.MandateRevoked,
+# The entries an assembly decides, dated the day it meets.
+ByAnAssembly: TypeAlias = (
+    ev.AssemblyVoted
+    | ev.ResolutionDecided
+    | ev.ResultAllocated
+    | ev.MandateElected
+    | ev.MandateRenewed
+    | ev.MandateConfirmed
+    | ev.MandateRejected
+    | ev.MandateRevoked
 )
 
 
@@ -54,8 +56,8 @@ def votes_present(assembly: AssemblyState, voting: str, cap: Decimal) -> Decimal
     return sum((min(Decimal(w), ceiling) for w in weights), Decimal(0))
 
 
-@rule("assembly-once", ev.AssemblyConvened)
-def assembly_once(entry: Any, state: LedgerState) -> str | None:
+@rule("assembly-once")
+def assembly_once(entry: ev.AssemblyConvened, state: LedgerState) -> str | None:
     """An assembly id names one meeting."""
     assembly = state.assembly(entry.assembly)
     if assembly is None or assembly.date is None:
@@ -63,8 +65,8 @@ def assembly_once(entry: Any, state: LedgerState) -> str | None:
     return f"assembly {entry.assembly} was already convened on {assembly.date}"
 
 
-@rule("assembly-convened", *BY_AN_ASSEMBLY)
-def assembly_convened(entry: Any, state: LedgerState) -> str | None:
+@rule("assembly-convened")
+def assembly_convened(entry: ByAnAssembly, state: LedgerState) -> str | None:
     """Votes, resolutions, allocations and elections refer to an assembly convened on their date."""
     assembly = state.assembly(entry.assembly)
     if assembly is None or assembly.date == entry.date:
@@ -74,8 +76,8 @@ def assembly_convened(entry: Any, state: LedgerState) -> str | None:
     return f"assembly {entry.assembly} met on {assembly.date}, not on {entry.date}"
 
 
-@rule("voter-is-member", ev.AssemblyVoted)
-def voter_is_member(entry: Any, state: LedgerState) -> str | None:
+@rule("voter-is-member")
+def voter_is_member(entry: ev.AssemblyVoted, state: LedgerState) -> str | None:
     """Only members on the assembly date take part."""
     member = state.member(entry.member)
     if member is None or member.is_member:
@@ -83,8 +85,8 @@ def voter_is_member(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.member} is not a member on {entry.date}"
 
 
-@rule("votes-once", ev.AssemblyVoted)
-def votes_once(entry: Any, state: LedgerState) -> str | None:
+@rule("votes-once")
+def votes_once(entry: ev.AssemblyVoted, state: LedgerState) -> str | None:
     """A member takes part once per assembly, in person or by proxy."""
     assembly = state.assembly(entry.assembly)
     if assembly is None or entry.member not in assembly.voters:
@@ -94,8 +96,8 @@ def votes_once(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.member} already took part in assembly {entry.assembly} ({how})"
 
 
-@rule("proxy-holder", ev.AssemblyVoted)
-def proxy_holder(entry: Any, state: LedgerState) -> str | None:
+@rule("proxy-holder")
+def proxy_holder(entry: ev.AssemblyVoted, state: LedgerState) -> str | None:
     """A proxy holder is another member who takes part in the same assembly in person."""
     if entry.proxy is None:
         return None
@@ -114,8 +116,8 @@ def proxy_holder(entry: Any, state: LedgerState) -> str | None:
     return None
 
 
-@rule("proxy-limit", ev.AssemblyVoted)
-def proxy_limit(entry: Any, state: LedgerState) -> str | None:
+@rule("proxy-limit")
+def proxy_limit(entry: ev.AssemblyVoted, state: LedgerState) -> str | None:
     """A member holds at most `proxy_limit` proxies at one assembly (default 1)."""
     assembly = state.assembly(entry.assembly)
     if entry.proxy is None or assembly is None:
@@ -128,8 +130,8 @@ def proxy_limit(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.proxy} already holds {held} {proxies}, the statutes allow {limit}"
 
 
-@rule("resolution-once", ev.ResolutionDecided)
-def resolution_once(entry: Any, state: LedgerState) -> str | None:
+@rule("resolution-once")
+def resolution_once(entry: ev.ResolutionDecided, state: LedgerState) -> str | None:
     """A resolution id is decided once per assembly."""
     assembly = state.assembly(entry.assembly)
     if assembly is None or entry.resolution not in assembly.resolutions:
@@ -137,8 +139,8 @@ def resolution_once(entry: Any, state: LedgerState) -> str | None:
     return f"resolution {entry.resolution} of assembly {entry.assembly} is already recorded"
 
 
-@rule("votes-present", ev.ResolutionDecided)
-def votes_within_present(entry: Any, state: LedgerState) -> str | None:
+@rule("votes-present")
+def votes_within_present(entry: ev.ResolutionDecided, state: LedgerState) -> str | None:
     """The counts of a resolution cannot exceed the votes present or represented (`voting`)."""
     assembly = state.assembly(entry.assembly)
     if assembly is None or assembly.date is None:
@@ -152,8 +154,8 @@ def votes_within_present(entry: Any, state: LedgerState) -> str | None:
     return f"{counted} votes counted, but only {present.normalize():f} {unit} present or represented"
 
 
-@rule("allocation-once", ev.ResultAllocated)
-def allocation_once(entry: Any, state: LedgerState) -> str | None:
+@rule("allocation-once")
+def allocation_once(entry: ev.ResultAllocated, state: LedgerState) -> str | None:
     """An assembly allocates one fiscal year's result."""
     assembly = state.assembly(entry.assembly)
     if assembly is None or assembly.allocated is None:
@@ -161,8 +163,8 @@ def allocation_once(entry: Any, state: LedgerState) -> str | None:
     return f"assembly {entry.assembly} already allocated the {assembly.allocated} result"
 
 
-@rule("dividend-cap", ev.ResultAllocated)
-def dividend_cap(entry: Any, state: LedgerState) -> str | None:
+@rule("dividend-cap")
+def dividend_cap(entry: ev.ResultAllocated, state: LedgerState) -> str | None:
     """The dividend rate does not exceed the statutory cap (`dividend_cap`, default 6 %)."""
     cap = state.statutes.get("dividend_cap", entry.date)
     if entry.dividend_rate is None or entry.dividend_rate <= cap:
@@ -170,8 +172,8 @@ def dividend_cap(entry: Any, state: LedgerState) -> str | None:
     return f"dividend rate {entry.dividend_rate} % is above the statutory cap of {cap} %"
 
 
-@rule("body-seats-held", ev.BodySeats)
-def body_seats_held(entry: Any, state: LedgerState) -> str | None:
+@rule("body-seats-held")
+def body_seats_held(entry: ev.BodySeats, state: LedgerState) -> str | None:
     """A body never has fewer seats than people holding one."""
     body = state.body(entry.body)
     if body is None:
@@ -182,13 +184,13 @@ def body_seats_held(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.body} would have {entry.count} seats, but {held} people hold one on {entry.date}"
 
 
-def _takes_a_seat(entry: Any, body: BodyState) -> bool:
+def _takes_a_seat(entry: ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted, body: BodyState) -> bool:
     """Elections and cooptations take a seat; a renewal does only once the mandate has run out."""
     return not isinstance(entry, ev.MandateRenewed) or body.holding(entry.person, entry.date) is None
 
 
-@rule("seats-available", ev.MandateElected, ev.MandateRenewed, ev.MandateCoopted)
-def seats_available(entry: Any, state: LedgerState) -> str | None:
+@rule("seats-available")
+def seats_available(entry: ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted, state: LedgerState) -> str | None:
     """No body holds more people than its statutory seats (`body.seats`)."""
     body = state.body(entry.body)
     if body is None or not _takes_a_seat(entry, body):
@@ -201,8 +203,8 @@ def seats_available(entry: Any, state: LedgerState) -> str | None:
     return f"all {body.seats} seats of {entry.body} are held on {entry.date}: {', '.join(sorted(held))}"
 
 
-@rule("one-seat-each", ev.MandateElected, ev.MandateCoopted)
-def one_seat_each(entry: Any, state: LedgerState) -> str | None:
+@rule("one-seat-each")
+def one_seat_each(entry: ev.MandateElected | ev.MandateCoopted, state: LedgerState) -> str | None:
     """Nobody holds two seats of one body at once."""
     body = state.body(entry.body)
     term = body.holding(entry.person, entry.date) if body is not None else None
@@ -211,8 +213,8 @@ def one_seat_each(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.person} already holds a seat of {entry.body} until {term.until} (renew it instead)"
 
 
-@rule("mandate-term", ev.MandateElected, ev.MandateRenewed, ev.MandateCoopted)
-def mandate_term(entry: Any, state: LedgerState) -> str | None:
+@rule("mandate-term")
+def mandate_term(entry: ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted, state: LedgerState) -> str | None:
     """A mandate ends after its date and at most `mandate_max_years` (default 4) years later."""
     if entry.until is None:
         return None
@@ -225,8 +227,8 @@ def mandate_term(entry: Any, state: LedgerState) -> str | None:
     return f"the mandate would end on {entry.until}, after {latest} ({years} years at most)"
 
 
-@rule("holder-is-member", ev.MandateElected, ev.MandateRenewed, ev.MandateCoopted)
-def holder_is_member(entry: Any, state: LedgerState) -> str | None:
+@rule("holder-is-member")
+def holder_is_member(entry: ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted, state: LedgerState) -> str | None:
     """Mandates go to members, unless the statutes allow outsiders (`outsiders_allowed`)."""
     person = state.member(entry.person)
     if person is None or person.is_member or state.statutes.get("outsiders_allowed", entry.date):
@@ -234,8 +236,8 @@ def holder_is_member(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.person} is not a member on {entry.date} and the statutes allow no outsiders"
 
 
-@rule("renewal-of-current", ev.MandateRenewed)
-def renewal_of_current(entry: Any, state: LedgerState) -> str | None:
+@rule("renewal-of-current")
+def renewal_of_current(entry: ev.MandateRenewed, state: LedgerState) -> str | None:
     """Only a running mandate is renewed, at the latest on the day it ends."""
     body = state.body(entry.body)
     if body is None:
@@ -248,8 +250,8 @@ def renewal_of_current(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.person} holds no mandate in {entry.body} on {entry.date}"
 
 
-@rule("cooptation-vacancy", ev.MandateCoopted)
-def cooptation_vacancy(entry: Any, state: LedgerState) -> str | None:
+@rule("cooptation-vacancy")
+def cooptation_vacancy(entry: ev.MandateCoopted, state: LedgerState) -> str | None:
     """A cooptation fills a seat left early, for the rest of that term (`replaces`), once."""
     body = state.body(entry.body)
     if body is None:
@@ -268,8 +270,8 @@ def cooptation_vacancy(entry: Any, state: LedgerState) -> str | None:
     return None
 
 
-@rule("cooptation-pending", ev.MandateConfirmed, ev.MandateRejected)
-def cooptation_pending(entry: Any, state: LedgerState) -> str | None:
+@rule("cooptation-pending")
+def cooptation_pending(entry: ev.MandateConfirmed | ev.MandateRejected, state: LedgerState) -> str | None:
     """An assembly confirms or rejects a cooptation still awaiting it."""
     body = state.body(entry.body)
     if body is None:
@@ -280,8 +282,8 @@ def cooptation_pending(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.person} holds no cooptation of {entry.body} awaiting confirmation on {entry.date}"
 
 
-@rule("mandate-held", ev.MandateResigned, ev.MandateRevoked)
-def mandate_held(entry: Any, state: LedgerState) -> str | None:
+@rule("mandate-held")
+def mandate_held(entry: ev.MandateResigned | ev.MandateRevoked, state: LedgerState) -> str | None:
     """Only someone holding a seat can resign from it or be revoked."""
     body = state.body(entry.body)
     if body is None or body.holding(entry.person, entry.date) is not None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ledger import events as ev
 from ledger.rules.registry import rule
-from ledger.state import LedgerState, redeemed_amount
+from ledger.state import LedgerState
+from ledger.timeline import redeemed_amount
 
 NOT_ABOUT_A_MEMBER = (ev.MemberApplied, ev.MemberRefused, ev.MemberAdmitted)
 
 
-@rule("member-id-once", ev.MemberApplied, ev.MemberAdmitted)
-def member_id_once(entry: Any, state: LedgerState) -> str | None:
+@rule("member-id-once")
+def member_id_once(entry: ev.MemberApplied | ev.MemberAdmitted, state: LedgerState) -> str | None:
     """A member id is admitted once and never reused, even after the member left."""
     member = state.member(entry.member)
     if member is None or member.status in ("none", "applicant"):
@@ -22,8 +21,8 @@ def member_id_once(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.member} was a member before; a member id is never reused"
 
 
-@rule("refusal-of-applicant", ev.MemberRefused)
-def refusal_of_applicant(entry: Any, state: LedgerState) -> str | None:
+@rule("refusal-of-applicant")
+def refusal_of_applicant(entry: ev.MemberRefused, state: LedgerState) -> str | None:
     """Only someone who is not a member can have an application refused."""
     member = state.member(entry.member)
     if member is not None and member.status in ("member", "former"):
@@ -31,8 +30,8 @@ def refusal_of_applicant(entry: Any, state: LedgerState) -> str | None:
     return None
 
 
-@rule("must-be-member", ev.MemberEntry)
-def must_be_member(entry: Any, state: LedgerState) -> str | None:
+@rule("must-be-member")
+def must_be_member(entry: ev.MemberEntry, state: LedgerState) -> str | None:
     """Share movements, updates, exit requests and exits concern members on that date."""
     if isinstance(entry, NOT_ABOUT_A_MEMBER):
         return None
@@ -42,8 +41,8 @@ def must_be_member(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.member} is not a member on {entry.date}"
 
 
-@rule("category-allowed", ev.MemberApplied, ev.MemberAdmitted, ev.MemberCategoryChanged, ev.SharesSubscribed)
-def category_allowed(entry: Any, state: LedgerState) -> str | None:
+@rule("category-allowed")
+def category_allowed(entry: ev.MemberApplied | ev.MemberAdmitted | ev.MemberCategoryChanged | ev.SharesSubscribed, state: LedgerState) -> str | None:
     """The category exists in the statutes (parameter `categories`; empty allows any)."""
     allowed = state.statutes.get("categories", entry.date)
     if entry.category is None or not allowed or entry.category in allowed.split(","):
@@ -51,8 +50,8 @@ def category_allowed(entry: Any, state: LedgerState) -> str | None:
     return f"category {entry.category!r} is not one of the statutes' categories ({allowed})"
 
 
-@rule("share-category", ev.SharesSubscribed)
-def share_category(entry: Any, state: LedgerState) -> str | None:
+@rule("share-category")
+def share_category(entry: ev.SharesSubscribed, state: LedgerState) -> str | None:
     """New shares are of the member's own category (change the category first)."""
     member = state.member(entry.member)
     if member is None or entry.category is None or entry.category == member.category:
@@ -60,8 +59,8 @@ def share_category(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.member} holds category {member.category} shares, not {entry.category}"
 
 
-@rule("minimum-shares", ev.MemberAdmitted, ev.MemberCategoryChanged)
-def minimum_shares(entry: Any, state: LedgerState) -> str | None:
+@rule("minimum-shares")
+def minimum_shares(entry: ev.MemberAdmitted | ev.MemberCategoryChanged, state: LedgerState) -> str | None:
     """A member holds at least the category's minimum number of shares (`min_shares`)."""
     member = state.member(entry.member)
     shares = entry.shares if isinstance(entry, ev.MemberAdmitted) else (member.shares if member else 0)
@@ -73,8 +72,8 @@ def minimum_shares(entry: Any, state: LedgerState) -> str | None:
     return f"category {entry.category} needs at least {least} shares, {entry.member} would hold {shares}"
 
 
-@rule("enough-shares", ev.SharesTransferred, ev.SharesRedeemed)
-def enough_shares(entry: Any, state: LedgerState) -> str | None:
+@rule("enough-shares")
+def enough_shares(entry: ev.SharesTransferred | ev.SharesRedeemed, state: LedgerState) -> str | None:
     """Nobody gives or redeems more shares than they hold; a member keeps the minimum."""
     member = state.member(entry.member)
     if member is None:
@@ -90,8 +89,8 @@ def enough_shares(entry: Any, state: LedgerState) -> str | None:
     return None
 
 
-@rule("transfer-to-member", ev.SharesTransferred)
-def transfer_to_member(entry: Any, state: LedgerState) -> str | None:
+@rule("transfer-to-member")
+def transfer_to_member(entry: ev.SharesTransferred, state: LedgerState) -> str | None:
     """Shares are transferred only to another member on that date."""
     if entry.to == entry.member:
         return f"{entry.member} cannot transfer shares to themself"
@@ -101,8 +100,8 @@ def transfer_to_member(entry: Any, state: LedgerState) -> str | None:
     return f"recipient {entry.to} is not a member on {entry.date}"
 
 
-@rule("paid-up-within-subscribed", ev.SharesPaid)
-def paid_up_within_subscribed(entry: Any, state: LedgerState) -> str | None:
+@rule("paid-up-within-subscribed")
+def paid_up_within_subscribed(entry: ev.SharesPaid, state: LedgerState) -> str | None:
     """Payments never bring the paid-up capital above the subscribed shares' price."""
     member = state.member(entry.member)
     if member is None or not member.is_member:
@@ -113,20 +112,20 @@ def paid_up_within_subscribed(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.member} would have paid {member.paid + entry.amount} for {subscribed} subscribed"
 
 
-@rule("redemption-within-paid-up", ev.SharesRedeemed)
-def redemption_within_paid_up(entry: Any, state: LedgerState) -> str | None:
+@rule("redemption-within-paid-up")
+def redemption_within_paid_up(entry: ev.SharesRedeemed, state: LedgerState) -> str | None:
     """A redemption pays back at most what the member has paid up."""
     member = state.member(entry.member)
     if member is None or not member.is_member:
         return None
-    amount = redeemed_amount(entry, member)
+    amount = redeemed_amount(entry, member.paid, member.share_price)
     if amount <= member.paid:
         return None
     return f"{entry.member} has paid up {member.paid}, less than the {amount} redeemed"
 
 
-@rule("exit-request-pending", ev.ExitRefused)
-def exit_request_pending(entry: Any, state: LedgerState) -> str | None:
+@rule("exit-request-pending")
+def exit_request_pending(entry: ev.ExitRefused, state: LedgerState) -> str | None:
     """An exit can be refused only after the member asked to leave."""
     member = state.member(entry.member)
     if member is None or not member.is_member or member.exit_requested:
@@ -134,8 +133,8 @@ def exit_request_pending(entry: Any, state: LedgerState) -> str | None:
     return f"{entry.member} has no pending request to leave"
 
 
-@rule("resignation-window", ev.MemberResigned)
-def resignation_window(entry: Any, state: LedgerState) -> str | None:
+@rule("resignation-window")
+def resignation_window(entry: ev.MemberResigned, state: LedgerState) -> str | None:
     """Members resign only in the first months of the fiscal year (`resignation_months`)."""
     months = state.statutes.get("resignation_months", entry.date)
     start, _ = state.statutes.fiscal_year(entry.date)
@@ -147,8 +146,8 @@ def resignation_window(entry: Any, state: LedgerState) -> str | None:
     return f"a member may resign only in the first {months} months of the fiscal year starting {start}"
 
 
-@rule("founder-lock", ev.MemberResigned)
-def founder_lock(entry: Any, state: LedgerState) -> str | None:
+@rule("founder-lock")
+def founder_lock(entry: ev.MemberResigned, state: LedgerState) -> str | None:
     """Founders may not resign before their third fiscal year (`founder_first_resignation_year`)."""
     member = state.member(entry.member)
     if member is None or not member.founder or member.admitted is None:

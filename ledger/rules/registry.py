@@ -1,13 +1,23 @@
-"""The registry the rule modules add to: entry type -> rules, in order."""
+"""The registries the rule modules add to.
+
+`RULES` maps an entry type to the rules checked on the effective timeline, in
+the order they are tried. A rule applies to the entry types of its `entry`
+parameter (a union names several), so what it is registered for and what
+mypy checks its body against are one and the same. `BATCH_RULES` holds the
+rules on a batch as a whole, which the ledger checks before the fold.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast, get_args, get_type_hints
 
 from ledger.events import Entry
 from ledger.state import LedgerState
 
+E = TypeVar("E", bound=Entry)
+F = TypeVar("F", bound=Callable[..., str | None])
 Check = Callable[[Entry, LedgerState], str | None]
 
 
@@ -20,24 +30,51 @@ class Rule:
     doc: str
 
 
+@dataclass(frozen=True)
+class BatchRule(Generic[F]):
+    """A named rule on the batch being recorded (its ids, its retractions' targets)."""
+
+    name: str
+    check: F
+    doc: str
+
+
 RULES: dict[type[Entry], list[Rule]] = {}
+BATCH_RULES: dict[str, BatchRule[Any]] = {}
 
 # Entry types whose rules read more than the timelines the entry belongs to
 # (a statutes amendment can change any check): the ledger loads everything.
 NEEDS_EVERYTHING: set[type[Entry]] = set()
 
 
-def rule(name: str, *types: type[Entry]) -> Callable[[Check], Check]:
-    """Register `check` as rule `name` for each entry type (and its subclasses)."""
+def rule(name: str) -> Callable[[Callable[[E, LedgerState], str | None]], Callable[[E, LedgerState], str | None]]:
+    """Register `check` as rule `name` for each entry type its `entry` parameter takes."""
 
-    def register(check: Check) -> Check:
-        for entry_type in types:
-            RULES.setdefault(entry_type, []).append(Rule(name, check, (check.__doc__ or "").strip()))
+    def register(check: Callable[[E, LedgerState], str | None]) -> Callable[[E, LedgerState], str | None]:
+        registered = Rule(name, cast(Check, check), (check.__doc__ or "").strip())
+        for entry_type in entry_types(check):
+            RULES.setdefault(entry_type, []).append(registered)
         return check
+
+    return register
+
+
+def entry_types(check: Callable[..., object]) -> tuple[type[Entry], ...]:
+    """The classes a check's first parameter is annotated with: one class, or a union of them."""
+    hint = next(iter(get_type_hints(check).values()))
+    return get_args(hint) or (hint,)
+
+
+def batch_rule(name: str) -> Callable[[F], BatchRule[F]]:
+    """Register `check` as batch rule `name`; the ledger calls it through the returned rule."""
+
+    def register(check: F) -> BatchRule[F]:
+        registered = BATCH_RULES[name] = BatchRule(name, check, (check.__doc__ or "").strip())
+        return registered
 
     return register
 
 
 def rules_for(entry_type: type[Entry]) -> list[Rule]:
     """The rules of a type, including those registered for its base classes."""
-    return [r for base in reversed(entry_type.__mro__) for r in RULES.get(base, [])]  # type: ignore[call-overload]
+    return [r for base in reversed(entry_type.__mro__) for r in RULES.get(base, [])]

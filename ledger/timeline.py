@@ -1,0 +1,135 @@
+"""What a timeline holds: the one definition of retractions, live entries and subjects.
+
+The rules (`ledger`) and the read models (`projections`) both fold timelines;
+every question they share is answered here once, so the two sides cannot
+drift apart: what a retraction withdraws, which entries are live at a
+knowledge point, which timelines an entry joins, and the formulas both folds
+compute (a redemption's amount, the end of a cooptation, the statutes in
+force, a mandate's length in years).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Container, Iterable
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from ledger import events as ev
+from ledger.statutes import Statutes
+
+# Looks an entry up by id: a dict's `get` over the entries at hand, or the store's `entry_by_id`.
+Find = Callable[[str], ev.Entry | None]
+
+
+def retracted_ids(entries: Iterable[ev.Entry]) -> set[str]:
+    """Ids of the entries withdrawn by the retractions among `entries`.
+
+    A recorded retraction names its target by id (the ledger rewrites a
+    sequence number to the id when it records it).
+    """
+    return {str(e.entry) for e in entries if isinstance(e, ev.EntryRetracted)}
+
+
+def live_entries(timeline: Iterable[ev.Entry], known_seq: int | None = None) -> list[ev.Entry]:
+    """Entries known at `known_seq` (all if None), not retracted by then, in effective order.
+
+    Retractions themselves are never live: they only take their target out.
+    """
+    known = [e for e in timeline if known_seq is None or (e.seq or 0) <= known_seq]
+    retractions = [e for e in known if isinstance(e, ev.EntryRetracted)]
+    if retractions:
+        withdrawn = retracted_ids(retractions)
+        known = [e for e in known if e.id not in withdrawn and not isinstance(e, ev.EntryRetracted)]
+    if len(known) > 1:
+        known.sort(key=ev.effective_order)
+    return known
+
+
+def stands_for(entry: ev.Entry, find: Find) -> ev.Entry | None:
+    """A retraction stands for the entry it withdraws (None if not found); any other entry for itself."""
+    if isinstance(entry, ev.EntryRetracted):
+        return find(str(entry.entry))
+    return entry
+
+
+def joins(entry: ev.Entry, find: Find) -> tuple[str, ...]:
+    """The timelines an entry joins: its subjects; a retraction joins its target's."""
+    target = stands_for(entry, find)
+    return target.subjects() if target is not None else ()
+
+
+def member_timelines(entries: Iterable[ev.Entry], only: Container[str] | None = None) -> dict[str, list[ev.Entry]]:
+    """Each member's timeline (of the members in `only`, if given), in the order of `entries`."""
+    entries = list(entries)
+    by_id = {e.id: e for e in entries}
+    timelines: dict[str, list[ev.Entry]] = defaultdict(list)
+    for entry in entries:
+        target = stands_for(entry, by_id.get) or entry
+        for member in target.members():
+            if only is None or member in only:
+                timelines[member].append(entry)
+    return timelines
+
+
+def subject_timelines(entries: Iterable[ev.Entry], prefix: str) -> dict[str, list[ev.Entry]]:
+    """The timelines of every subject of one kind (`ev.BODY`, `ev.ASSEMBLY`), keyed by its id."""
+    entries = list(entries)
+    by_id = {e.id: e for e in entries}
+    timelines: dict[str, list[ev.Entry]] = defaultdict(list)
+    for entry in entries:
+        for subject in joins(entry, by_id.get):
+            if subject.startswith(prefix):
+                timelines[subject[len(prefix) :]].append(entry)
+    return timelines
+
+
+# -- formulas both folds compute ---------------------------------------------------------
+
+
+def redeemed_amount(entry: ev.SharesRedeemed, paid_up: Decimal, share_price: Decimal) -> Decimal:
+    """What a redemption pays back: the stated amount, else the shares' paid-up value."""
+    if entry.amount is not None:
+        return entry.amount
+    return min(paid_up, entry.count * share_price)
+
+
+def coopted_until(entry: ev.MandateCoopted, replaced_until: dt.date | None) -> dt.date | None:
+    """A cooptation ends when the mandate it replaces would have (if that is known), else on its `until`."""
+    return replaced_until if replaced_until is not None else entry.until
+
+
+def years_later(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (28 February for 29 February): how mandate lengths count."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class Amendment(NamedTuple):
+    """A statutes amendment as the statutes take it (the value as recorded, or as text)."""
+
+    parameter: str
+    value: Any
+    date: dt.date
+    seq: int
+
+
+def statutes_from(amendments: Iterable[Amendment]) -> Statutes:
+    """The statutes in force over time, from amendments in any order."""
+    statutes = Statutes()
+    for amendment in amendments:
+        try:
+            statutes.amend(amendment.parameter, amendment.value, amendment.date, amendment.seq)
+        except ValueError:
+            continue  # never recorded: refused by rule statutes-parameter
+    return statutes
+
+
+def statutes_of(entries: Iterable[ev.Entry]) -> Statutes:
+    """The statutes built from the amendments among `entries`."""
+    return statutes_from(
+        Amendment(e.parameter, e.value, e.date, e.seq or 0) for e in entries if isinstance(e, ev.StatutesAmended)
+    )
