@@ -215,7 +215,7 @@ class Ledger:
         return in_batch | set(self.store.known_ids(generated)) if generated else in_batch
 
     def _targets(self, stamped: list[tuple[ev.Entry, Source]]) -> dict[str, ev.Entry | None]:
-        """What each retraction withdraws, by the name it gives: an entry of this batch, else a recorded one."""
+        """What each retraction withdraws, by the name it gives: a batch entry, else a recorded one."""
         by_id = {entry.id: entry for entry, _ in stamped}
         return {
             str(entry.entry): by_id.get(str(entry.entry)) or self._stored_target(entry)

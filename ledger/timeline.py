@@ -60,7 +60,9 @@ def joins(entry: ev.Entry, find: Find) -> tuple[str, ...]:
     return target.subjects() if target is not None else ()
 
 
-def member_timelines(entries: Iterable[ev.Entry], only: Container[str] | None = None) -> dict[str, list[ev.Entry]]:
+def member_timelines(
+    entries: Iterable[ev.Entry], only: Container[str] | None = None
+) -> dict[str, list[ev.Entry]]:
     """Each member's timeline (of the members in `only`, if given), in the order of `entries`."""
     entries = list(entries)
     by_id = {e.id: e for e in entries}
@@ -131,5 +133,7 @@ def statutes_from(amendments: Iterable[Amendment]) -> Statutes:
 def statutes_of(entries: Iterable[ev.Entry]) -> Statutes:
     """The statutes built from the amendments among `entries`."""
     return statutes_from(
-        Amendment(e.parameter, e.value, e.date, e.seq or 0) for e in entries if isinstance(e, ev.StatutesAmended)
+        Amendment(e.parameter, e.value, e.date, e.seq or 0)
+        for e in entries
+        if isinstance(e, ev.StatutesAmended)
     )

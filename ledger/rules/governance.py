@@ -29,6 +29,8 @@ NEEDS_EVERYTHING.update(
     }
 )
 
+# The entries that give a person a mandate until a date.
+TakesASeat: TypeAlias = ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted
 # The entries an assembly decides, dated the day it meets.
 ByAnAssembly: TypeAlias = (
     ev.AssemblyVoted
@@ -184,13 +186,13 @@ def body_seats_held(entry: ev.BodySeats, state: LedgerState) -> str | None:
     return f"{entry.body} would have {entry.count} seats, but {held} people hold one on {entry.date}"
 
 
-def _takes_a_seat(entry: ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted, body: BodyState) -> bool:
+def _takes_a_seat(entry: TakesASeat, body: BodyState) -> bool:
     """Elections and cooptations take a seat; a renewal does only once the mandate has run out."""
     return not isinstance(entry, ev.MandateRenewed) or body.holding(entry.person, entry.date) is None
 
 
 @rule("seats-available")
-def seats_available(entry: ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted, state: LedgerState) -> str | None:
+def seats_available(entry: TakesASeat, state: LedgerState) -> str | None:
     """No body holds more people than its statutory seats (`body.seats`)."""
     body = state.body(entry.body)
     if body is None or not _takes_a_seat(entry, body):
@@ -214,7 +216,7 @@ def one_seat_each(entry: ev.MandateElected | ev.MandateCoopted, state: LedgerSta
 
 
 @rule("mandate-term")
-def mandate_term(entry: ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted, state: LedgerState) -> str | None:
+def mandate_term(entry: TakesASeat, state: LedgerState) -> str | None:
     """A mandate ends after its date and at most `mandate_max_years` (default 4) years later."""
     if entry.until is None:
         return None
@@ -228,7 +230,7 @@ def mandate_term(entry: ev.MandateElected | ev.MandateRenewed | ev.MandateCoopte
 
 
 @rule("holder-is-member")
-def holder_is_member(entry: ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted, state: LedgerState) -> str | None:
+def holder_is_member(entry: TakesASeat, state: LedgerState) -> str | None:
     """Mandates go to members, unless the statutes allow outsiders (`outsiders_allowed`)."""
     person = state.member(entry.person)
     if person is None or person.is_member or state.statutes.get("outsiders_allowed", entry.date):

@@ -42,7 +42,10 @@ def must_be_member(entry: ev.MemberEntry, state: LedgerState) -> str | None:
 
 
 @rule("category-allowed")
-def category_allowed(entry: ev.MemberApplied | ev.MemberAdmitted | ev.MemberCategoryChanged | ev.SharesSubscribed, state: LedgerState) -> str | None:
+def category_allowed(
+    entry: ev.MemberApplied | ev.MemberAdmitted | ev.MemberCategoryChanged | ev.SharesSubscribed,
+    state: LedgerState,
+) -> str | None:
     """The category exists in the statutes (parameter `categories`; empty allows any)."""
     allowed = state.statutes.get("categories", entry.date)
     if entry.category is None or not allowed or entry.category in allowed.split(","):

@@ -19,6 +19,7 @@ from ledger.state import LedgerState
 E = TypeVar("E", bound=Entry)
 F = TypeVar("F", bound=Callable[..., str | None])
 Check = Callable[[Entry, LedgerState], str | None]
+TypedCheck = Callable[[E, LedgerState], str | None]
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,10 @@ BATCH_RULES: dict[str, BatchRule[Any]] = {}
 NEEDS_EVERYTHING: set[type[Entry]] = set()
 
 
-def rule(name: str) -> Callable[[Callable[[E, LedgerState], str | None]], Callable[[E, LedgerState], str | None]]:
+def rule(name: str) -> Callable[[TypedCheck[E]], TypedCheck[E]]:
     """Register `check` as rule `name` for each entry type its `entry` parameter takes."""
 
-    def register(check: Callable[[E, LedgerState], str | None]) -> Callable[[E, LedgerState], str | None]:
+    def register(check: TypedCheck[E]) -> TypedCheck[E]:
         registered = Rule(name, cast(Check, check), (check.__doc__ or "").strip())
         for entry_type in entry_types(check):
             RULES.setdefault(entry_type, []).append(registered)
