@@ -16,6 +16,7 @@ from typing import Any
 
 from matplotlib import rc_context
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from projections.figures import EXITS, Series
@@ -26,31 +27,40 @@ EXIT_COLOURS = {"resigned": "#c8553d", "left": "#8d6a9f", "excluded": "#3d3d3d"}
 ADMITTED_COLOUR = "#4f8a5b"
 LABELS = {
     "fr": {
-        "members": "Sociétaires par catégorie",
+        "members": "Sociétaires par catégorie en fin de mois",
         "movements": "Admissions et sorties par mois",
-        "category": "catégorie {category} ({count})",
+        "category": "catégorie {category}\u00a0: {first} → {last}",
         "admitted": "admissions",
         "resigned": "démissions",
         "left": "départs de plein droit",
         "excluded": "exclusions",
+        "axis": "↑ admissions   ↓ sorties",
+        "no_members": "aucun sociétaire sur la période",
+        "no_movements": "aucune admission ni sortie sur la période",
     },
     "nl": {
-        "members": "Vennoten per categorie",
+        "members": "Vennoten per categorie op het einde van de maand",
         "movements": "Toetredingen en uittredingen per maand",
-        "category": "categorie {category} ({count})",
+        "category": "categorie {category}: {first} → {last}",
         "admitted": "toetredingen",
         "resigned": "ontslagen",
         "left": "uittredingen van rechtswege",
         "excluded": "uitsluitingen",
+        "axis": "↑ toetredingen   ↓ uittredingen",
+        "no_members": "geen vennoten in de periode",
+        "no_movements": "geen toetredingen of uittredingen in de periode",
     },
     "en": {
-        "members": "Members by category",
+        "members": "Members by category at the end of each month",
         "movements": "Admissions and exits by month",
-        "category": "category {category} ({count})",
+        "category": "category {category}: {first} → {last}",
         "admitted": "admissions",
         "resigned": "resignations",
         "left": "departures by right",
         "excluded": "exclusions",
+        "axis": "↑ admissions   ↓ exits",
+        "no_members": "no members in the period",
+        "no_movements": "no admissions or exits in the period",
     },
 }
 # Fixed salt and no date: the same series always gives the same SVG bytes.
@@ -59,53 +69,92 @@ METADATA = {"svg": {"Date": None, "Creator": None}, "png": {"Software": None}}
 
 
 def members_chart(series: Series, style: Style, fmt: str = "svg") -> bytes:
-    """Members over time by category (stacked), above the month's admissions and exits.
+    """Members over time, one small panel a category, above the month's admissions and exits.
 
-    Both panels share one axis: point i is the end of month i (0 the
-    opening position), so month i's bar stands between points i-1 and i.
+    Each category has a panel and a y axis of its own, not starting at zero: at 45,000
+    members a category of 24 would vanish in a stacked area from zero, and a growth of 10 %
+    would look flat. Counts change at dates, so they are drawn as steps, not slopes. All
+    panels share one axis: point i is the end of month i (0 the opening position), so month
+    i's bar stands between points i-1 and i.
     """
     labels = LABELS[style.lang]
+    categories = list(series.members.items())
     with rc_context(RC):  # type: ignore[arg-type]  # matplotlib types the keys as literals
-        figure = Figure(figsize=(8, 5.6), layout="constrained")
-        top, bottom = figure.subplots(2, 1, height_ratios=(3, 2), sharex=True)
-        points = range(len(series.days))
-        names = [
-            labels["category"].format(category=category, count=style.number(counts[-1]))
-            for category, counts in series.members.items()
-        ]
-        if names:
-            top.stackplot(points, *series.members.values(), labels=names, colors=COLOURS * 4, alpha=0.9)
-            top.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=3, frameon=False, fontsize=8)
-        top.set_title(labels["members"], loc="left", fontweight="bold")
-        top.set_ylim(bottom=0)
-        centres = [i + 0.5 for i in range(len(series.months))]
-        # Only the months with a movement get a bar: one patch per month and kind would take
-        # minutes over centuries of months, for bars of no height.
-        up = [(c, v) for c, v in zip(centres, series.admitted, strict=True) if v]
-        bottom.bar(*_columns(up, 2), width=0.8, color=ADMITTED_COLOUR, label=labels["admitted"])
-        below = [0] * len(series.months)
-        for kind in EXITS:
-            values = [-v for v in series.exits[kind]]
-            down = [(c, v, b) for c, v, b in zip(centres, values, below, strict=True) if v]
-            x, height, base = _columns(down, 3)
-            bottom.bar(x, height, width=0.8, bottom=base, color=EXIT_COLOURS[kind], label=labels[kind])
-            below = [b + v for b, v in zip(below, values, strict=True)]
-        bottom.axhline(0, color="#555555", linewidth=0.8)
-        bottom.set_title(labels["movements"], loc="left", fontweight="bold")
-        bottom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=4, frameon=False, fontsize=8)
+        rows = max(1, len(categories))
+        figure = Figure(figsize=(8, 2.6 + 1.25 * rows), layout="constrained")
+        axes = figure.subplots(rows + 1, 1, height_ratios=(*[1.0] * rows, 2.2), sharex=True, squeeze=False)
+        panels, bottom = [row[0] for row in axes[:-1]], axes[-1][0]
+        points = list(range(len(series.days)))
+        panels[0].set_title(labels["members"], loc="left", fontweight="bold")
+        blank = set()
+        if not categories:
+            blank.add(_note(panels[0], labels["no_members"]))
+        for index, ((category, counts), panel) in enumerate(zip(categories, panels, strict=False)):
+            colour = COLOURS[index % len(COLOURS)]
+            panel.step(points, counts, where="post", color=colour, linewidth=1.6)
+            panel.fill_between(points, counts, min(counts), step="post", color=colour, alpha=0.12)
+            name = labels["category"].format(
+                category=category, first=style.number(counts[0]), last=style.number(counts[-1])
+            )
+            panel.text(0.005, 0.97, name, transform=panel.transAxes, va="top", fontsize=8, color=colour)
+            low, high = min(counts), max(counts)
+            margin = max(1, (high - low) // 8)
+            panel.set_ylim(max(0, low - margin), high + margin)
+        if not _movements(bottom, series, labels):
+            blank.add(_note(bottom, labels["no_movements"]))
         ticks = _ticks(series.months)
+        centres = [i + 0.5 for i in range(len(series.months))]
         labelled = [style.month(series.months[i], len(series.months)) for i in ticks]
         bottom.set_xticks([centres[i] for i in ticks], labelled)
         bottom.set_xlim(0, max(1, len(series.months)))
-        for axes in (top, bottom):
-            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-            axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: style.number(int(abs(value)))))
-            axes.spines[["top", "right"]].set_visible(False)
-            axes.grid(axis="y", color="#dddddd", linewidth=0.6)
-            axes.set_axisbelow(True)
+        for panel in (*panels, bottom):
+            panel.yaxis.set_major_locator(MaxNLocator(nbins=4 if panel is not bottom else 6, integer=True))
+            if panel in blank:
+                panel.set_yticks([])
+            panel.yaxis.set_major_formatter(FuncFormatter(lambda value, _: style.number(int(abs(value)))))
+            panel.spines[["top", "right"]].set_visible(False)
+            panel.grid(axis="y", color="#dddddd", linewidth=0.6)
+            panel.set_axisbelow(True)
         out = io.BytesIO()
         figure.savefig(out, format=fmt, metadata=METADATA[fmt], dpi=150)
     return out.getvalue()
+
+
+def _movements(axes: Any, series: Series, labels: dict[str, str]) -> bool:
+    """Admissions up, exits down, stacked by kind, with a legend of the kinds that occur;
+    False if there was no movement to draw."""
+    axes.set_title(labels["movements"], loc="left", fontweight="bold")
+    axes.set_ylabel(labels["axis"], fontsize=8)
+    centres = [i + 0.5 for i in range(len(series.months))]
+    handles = []
+    # Only the months with a movement get a bar: one patch per month and kind would take
+    # minutes over centuries of months, for bars of no height.
+    up = [(c, v) for c, v in zip(centres, series.admitted, strict=True) if v]
+    if up:
+        axes.bar(*_columns(up, 2), width=0.8, color=ADMITTED_COLOUR)
+        handles.append(Patch(color=ADMITTED_COLOUR, label=labels["admitted"]))
+    below = [0] * len(series.months)
+    for kind in EXITS:
+        values = [-v for v in series.exits[kind]]
+        down = [(c, v, b) for c, v, b in zip(centres, values, below, strict=True) if v]
+        if down:
+            x, height, base = _columns(down, 3)
+            axes.bar(x, height, width=0.8, bottom=base, color=EXIT_COLOURS[kind])
+            handles.append(Patch(color=EXIT_COLOURS[kind], label=labels[kind]))
+        below = [b + v for b, v in zip(below, values, strict=True)]
+    if not handles:
+        return False
+    axes.axhline(0, color="#555555", linewidth=0.8)
+    axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=4, frameon=False)
+    low, high = min(below), max((v for _, v in up), default=0)
+    axes.set_ylim(min(low, -1) * 1.1, max(high, 1) * 1.1)
+    return True
+
+
+def _note(axes: Any, text: str) -> Any:
+    """A panel with nothing to draw says so, instead of showing an empty axis."""
+    axes.text(0.5, 0.5, text, transform=axes.transAxes, ha="center", va="center", color="#777777")
+    return axes
 
 
 def _columns(rows: list[Any], width: int) -> list[list[Any]]:

@@ -284,11 +284,45 @@ def test_charts_are_the_same_bytes_for_the_same_data() -> None:
     style = Style("fr")
     svg = members_chart(series(), style, "svg")
     assert svg == members_chart(series(), style, "svg")
-    assert "catégorie A (112)".encode() in svg and b"admissions" in svg
+    assert "catégorie A\u00a0: 100 → 112".encode() in svg and b"admissions" in svg
     assert inline_svg(svg).startswith("<svg")
     assert members_chart(series(), Style("nl"), "png").startswith(b"\x89PNG")
     page = render(ReportOptions(*YEAR, year=2025, fmt="html"), figures(), chart=inline_svg(svg))
     assert '<figure class="chart">\n<svg' in page
+
+
+def chart_numbers(svg: bytes) -> list[int]:
+    """The whole numbers a chart writes as text (tick labels), in order of appearance."""
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg.decode())
+    return [int(t.replace(".", "")) for t in texts if re.fullmatch(r"[0-9.]+", t)]
+
+
+def test_a_small_category_beside_a_large_one_has_an_axis_of_its_own() -> None:
+    """Issue 9.13: at 45,000 members, categories of 101 and 24 vanished in a stacked area
+    from zero, and growth looked flat; each category now has a panel and a range of its own."""
+    days = month_ends(*YEAR)
+    big = tuple(40_000 + 400 * i for i in range(13))
+    small = tuple(24 + i // 3 for i in range(13))
+    data = dataclasses.replace(series(), members={"A": big, "C": small})
+    numbers = chart_numbers(members_chart(data, Style("fr"), "svg"))
+    assert any(38_000 <= n <= 46_000 for n in numbers), numbers  # A's axis shows the change
+    assert not any(n < 38_000 for n in numbers[: numbers.index(max(numbers)) + 1]), numbers
+    assert any(20 <= n <= 30 for n in numbers), numbers  # C is readable on its own axis
+    assert len(days) == len(big)
+
+
+def test_a_chart_with_nothing_to_draw_says_so() -> None:
+    """Issue 9.13: a year with no movement drew an empty axis labelled 0, 0, 0."""
+    empty = dataclasses.replace(
+        series(),
+        members={},
+        admitted=(0,) * 12,
+        exits={k: (0,) * 12 for k in ("resigned", "left", "excluded")},
+    )
+    svg = members_chart(empty, Style("fr"), "svg")
+    assert "aucune admission ni sortie sur la période".encode() in svg
+    assert "aucun sociétaire sur la période".encode() in svg
+    assert chart_numbers(svg) == []
 
 
 def test_month_ends_start_on_the_eve_and_end_on_the_last_day() -> None:
