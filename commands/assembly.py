@@ -17,38 +17,22 @@ from commands.context import (
     Choice,
     Count,
     Year,
-    known_at_option,
     ledger_errors,
-    output_options,
     parse_text,
     pass_app,
     today,
 )
-from commands.entries import entry_options, record_fields
+from commands.entering import assembly_date, choices, entry_options, record_at, record_fields
 from commands.render import emit
-from commands.views import period, period_options
+from commands.view import View, view_options
 from ledger import events as ev
-from ledger.application import format_recorded
 from ledger.errors import Source
 from projections.governance import AssemblyFigures, quorum_met
 from projections.governance_queries import assemblies_between, find_assembly
-from projections.register import live_entries
 
 RESOLUTION = ["resolution", "title", "for", "against", "abstain", "majority", "outcome"]
 PARTICIPATION = ["assembly", "date", "kind", "voters", "in_person", "by_proxy", "members_on_date"]
 _json = msgspec.json.Encoder(decimal_format="string")
-
-
-def assembly_date(app: App, assembly_id: str) -> dt.date | None:
-    """The day the assembly met, if convened: entries it decides default to that date."""
-    with ledger_errors():
-        timeline = app.store.timelines([ev.ASSEMBLY + assembly_id])
-    return next((e.date for e in live_entries(timeline) if isinstance(e, ev.AssemblyConvened)), None)
-
-
-def record_at(app: App, assembly_id: str, entry_type: str, date: dt.date | None, **fields: Any) -> None:
-    """Record an entry an assembly decided, dated (unless told otherwise) on the day it met."""
-    record_fields(app, entry_type, date or assembly_date(app, assembly_id), assembly=assembly_id, **fields)
 
 
 @click.group()
@@ -62,7 +46,9 @@ def assembly() -> None:
 
 @assembly.command()
 @click.argument("assembly_id", metavar="ASSEMBLY")
-@click.option("--kind", type=Choice(["ordinary", "extraordinary"]), default="ordinary", show_default=True)
+@click.option(
+    "--kind", type=Choice(choices(ev.AssemblyConvened, "kind")), default="ordinary", show_default=True
+)
 @entry_options
 @pass_app
 def convene(app: App, assembly_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
@@ -177,7 +163,7 @@ def vote(
 @click.option("--abstain", type=Count(), default=0, show_default=True)
 @click.option(
     "--majority",
-    type=Choice(["simple", "two_thirds", "three_quarters", "four_fifths"]),
+    type=Choice(choices(ev.ResolutionDecided, "majority")),
     default="simple",
     show_default=True,
     help="the majority the resolution needs (abstentions are not counted)",
@@ -199,7 +185,12 @@ def decide(
 
 @assembly.command()
 @click.argument("assembly_id", metavar="ASSEMBLY")
-@click.option("--year", type=Year(), required=True, help="the fiscal year whose result is allocated")
+@click.option(
+    "--year",
+    type=Year(),
+    required=True,
+    help="the fiscal year whose result is allocated, as `--year` of `report` counts it",
+)
 @click.option("--reserves", help="amount put in the reserves, in euros")
 @click.option("--dividend-rate", help="dividend in % of the paid-up capital (at most the statutes' cap)")
 @entry_options
@@ -261,10 +252,9 @@ def show_table(figures: AssemblyFigures) -> None:
 
 @assembly.command()
 @click.argument("assembly_id", metavar="ASSEMBLY", callback=parse_text)
-@known_at_option
-@output_options("table", "json", "csv")
+@view_options("table", "json", "csv")
 @pass_app
-def show(app: App, assembly_id: str, known_at: dt.datetime | None, fmt: str) -> None:
+def show(app: App, view: View, assembly_id: str) -> None:
     """One assembly: date, kind, participation, resolutions with their counts and outcome.
 
     \b
@@ -273,13 +263,13 @@ def show(app: App, assembly_id: str, known_at: dt.datetime | None, fmt: str) -> 
       coopledger assembly show AG2025 --known-at 2025-07-01 --format json
     """
     with ledger_errors():
-        figures = find_assembly(app.read_models(), assembly_id, app.known_seq(known_at))
+        figures = find_assembly(app.read_models(), assembly_id, view.known_seq)
     if figures is None:
-        known = f" as known at {format_recorded(known_at)}" if known_at else ""
+        known = f" as known at {view.known_text}" if view.known_at else ""
         raise click.ClickException(f"no assembly {assembly_id!r} was convened{known}")
-    if fmt == "json":
+    if view.fmt == "json":
         sys.stdout.write(_json.encode(assembly_data(figures)).decode() + "\n")
-    elif fmt == "csv":
+    elif view.fmt == "csv":
         base = {c: getattr(figures, c) for c in PARTICIPATION}
         rows = [{**base, **row} for row in resolution_rows(figures)] or [base]
         emit(rows, PARTICIPATION + RESOLUTION, "csv")
@@ -288,18 +278,9 @@ def show(app: App, assembly_id: str, known_at: dt.datetime | None, fmt: str) -> 
 
 
 @click.command()
-@period_options
-@known_at_option
-@output_options("table", "json", "csv")
+@view_options("table", "json", "csv", period=True)
 @pass_app
-def assemblies(
-    app: App,
-    year: int | None,
-    start: dt.date | None,
-    end: dt.date | None,
-    known_at: dt.datetime | None,
-    fmt: str,
-) -> None:
+def assemblies(app: App, view: View) -> None:
     """The assemblies held in a period, with participation and how many resolutions passed.
 
     \b
@@ -307,9 +288,9 @@ def assemblies(
       coopledger assemblies --year 2025
       coopledger assemblies --from 2020-01-01 --to 2025-12-31 --format csv
     """
-    first, last = period(year, start, end)
+    first, last = view.period
     with ledger_errors():
-        found = assemblies_between(app.read_models(), first, last, app.known_seq(known_at))
+        found = assemblies_between(app.read_models(), first, last, view.known_seq)
     rows = [
         {
             **{c: getattr(f, c) for c in PARTICIPATION},
@@ -320,4 +301,4 @@ def assemblies(
         for f in found
     ]
     columns = [*PARTICIPATION, "participation_pct", "resolutions", "adopted"]
-    emit(rows, columns, fmt, f"Assemblies from {first} to {last}")
+    emit(rows, columns, view.fmt, f"Assemblies from {first} to {last}")

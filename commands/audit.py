@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections import Counter
 from typing import Any
@@ -10,11 +9,12 @@ from typing import Any
 import click
 from sqlalchemy import Engine, delete, select
 
-from commands.context import App, as_of_options, ledger_errors, output_options, pass_app, today
+from commands.context import App, ledger_errors, pass_app
 from commands.render import emit
-from ledger.application import GENESIS, chain_hash, content_digest
+from commands.view import View, view_options
 from ledger.database import parse_database
 from ledger.events import Entry, EntryRetracted, decode, encode
+from ledger.provenance import GENESIS, chain_hash, content_digest
 from ledger.validate import check
 from projections import read_models
 from projections.engine import open_engine
@@ -159,13 +159,10 @@ def rebuild(app: App) -> None:
 
 
 @click.command(name="check")
-@as_of_options
 @click.option("--strict", is_flag=True, help="exit 1 when anything is flagged")
-@output_options("table", "csv", "json")
+@view_options("table", "csv", "json", as_of=True)
 @pass_app
-def check_flags(
-    app: App, as_of: dt.date | None, known_at: dt.datetime | None, strict: bool, fmt: str
-) -> None:
+def check_flags(app: App, view: View, strict: bool) -> None:
     """Flag what needs the secretary's attention on a date (the entries themselves are valid).
 
     Flags a cooptation still unconfirmed after the assembly that should have
@@ -176,10 +173,9 @@ def check_flags(
       coopledger check --as-of 2025-12-31
       coopledger check --strict --format json
     """
-    day = as_of or today()
+    day, known = view.day, view.known_seq
     with ledger_errors():
         engine = app.read_models()
-        known = app.known_seq(known_at)
         members = {row[0] for row in register_columns(engine, ["member"], day, known)}
         rows = [
             {
@@ -201,6 +197,6 @@ def check_flags(
             for holder in board_as_of(engine, day, known, body).holders
             if holder.person not in members
         ]
-    emit(rows, ["flag", "body", "person", "detail"], fmt, f"Flags as of {day}: {len(rows)}")
+    emit(rows, ["flag", "body", "person", "detail"], view.fmt, f"Flags as of {day}: {len(rows)}")
     if strict and rows:
         raise SystemExit(1)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import Any
 
 import click
 import msgspec
 
-from commands.context import App, as_of_options, ledger_errors, output_options, parse_text, pass_app, today
+from commands.context import App, ledger_errors, parse_text, pass_app
 from commands.render import emit
-from ledger.application import format_recorded
+from commands.view import View, view_options
 from projections.governance import Board, Holder
 from projections.governance_queries import board_as_of
 
@@ -70,10 +69,9 @@ def show_table(board: Board, known: str) -> None:
 @click.option(
     "--body", default="board", show_default=True, callback=parse_text, help="the body, e.g. ethics_committee"
 )
-@as_of_options
-@output_options("table", "json", "csv")
+@view_options("table", "json", "csv", as_of=True)
 @pass_app
-def board(app: App, body: str, as_of: dt.date | None, known_at: dt.datetime | None, fmt: str) -> None:
+def board(app: App, view: View, body: str) -> None:
     """A body's composition on a date: seats, holders and how they got the seat, vacancies.
 
     Lists mandates ending within 12 months, and flags cooptations still not
@@ -87,11 +85,11 @@ def board(app: App, body: str, as_of: dt.date | None, known_at: dt.datetime | No
       coopledger board --as-of 2025-12-31 --known-at 2026-03-01 --format csv
     """
     with ledger_errors():
-        found = board_as_of(app.read_models(), as_of or today(), app.known_seq(known_at), body)
-    if fmt == "json":
+        found = board_as_of(app.read_models(), view.day, view.known_seq, body)
+    if view.fmt == "json":
         sys.stdout.write(_json.encode(board_data(found)).decode() + "\n")
-    elif fmt == "csv":
+    elif view.fmt == "csv":
         vacant = [{"how": "vacant"}] * found.vacant
         emit([holder_row(h) for h in found.holders] + vacant, COLUMNS, "csv")
     else:
-        show_table(found, f", as known at {format_recorded(known_at)}" if known_at else "")
+        show_table(found, view.known_suffix)

@@ -3,7 +3,7 @@
 Library errors become click exceptions only here: a refusal exits 1 with one
 line per broken rule, unreadable input or a store that cannot be opened
 exits 2, a store that fails while in use exits 3 saying what was written.
-`today` and the `--known-at` moment are read here and passed down.
+`today` is read here; the view options that use it are in `commands/view.py`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from typing import IO, Any, TypeVar
 import click
 from sqlalchemy import Engine
 
-from ledger.application import Ledger, format_recorded
+from ledger.application import Ledger
 from ledger.database import DEFAULT_URL, parse_database
 from ledger.errors import CommitUncertain, JournalError, Refused, StoreError, StoreFailed, WriteFailed
 from ledger.events import FIRST_DATE, LAST_DATE, Entry
+from ledger.provenance import format_recorded
 from ledger.store import Store
 from projections import read_models
 from projections.engine import create_tables
@@ -353,33 +354,6 @@ def date_option(
     name: str = "--date", help: str = "effective date (YYYY-MM-DD; default today)"
 ) -> Callable[[F], F]:
     return click.option(name, callback=parse_date, help=help)
-
-
-def known_at_option(f: F) -> F:
-    """--known-at MOMENT: entries recorded later are ignored."""
-    return click.option(
-        "--known-at",
-        callback=parse_moment,
-        help="as the ledger knew it then: ISO date (end of day) or date-time, UTC",
-    )(f)
-
-
-def as_of_options(f: F) -> F:
-    """--as-of DATE (default today) and --known-at MOMENT, shared by every view."""
-    f = known_at_option(f)
-    return click.option("--as-of", callback=parse_date, help="effective date, end of day (default today)")(f)
-
-
-def output_options(*formats: str) -> Callable[[F], F]:
-    """--format with the given choices, table first (for people)."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=Choice(formats),
-        default=formats[0],
-        show_default=True,
-        help="output format",
-    )
 
 
 def db_url(value: str | None) -> str:

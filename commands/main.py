@@ -6,7 +6,7 @@ import gc
 
 import click
 
-from commands import assembly, audit, board, entries, journal, mandate, report, views
+from commands import assembly, audit, board, journal, mandate, member, report
 from commands.context import App, db_url, parse_text
 
 
@@ -32,25 +32,15 @@ def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     ctx.obj = App(db_url(db), user)
 
 
-for command in (
-    journal.init,
-    journal.import_,
-    journal.export,
-    entries.record,
-    entries.member,
-    entries.retract,
-    views.register,
-    views.movements,
-    views.history,
-    views.log,
-    assembly.assembly,
-    assembly.assemblies,
+# Every command, one line per module: a command's name gives its file.
+COMMANDS = (
+    *(journal.init, journal.import_, journal.export, journal.record, journal.retract, journal.log),
+    *(member.member, member.register, member.movements, member.history),
+    *(assembly.assembly, assembly.assemblies),
     mandate.mandate,
     board.board,
-    audit.verify,
-    audit.check_flags,
-    audit.rebuild,
-    report.report,
-    report.chart,
-):
+    *(audit.verify, audit.check_flags, audit.rebuild),
+    *(report.report, report.chart),
+)
+for command in COMMANDS:
     cli.add_command(command)

@@ -7,9 +7,8 @@ from typing import Any
 
 import click
 
-from commands.assembly import record_at
 from commands.context import App, parse_date, pass_app
-from commands.entries import entry_options, record_fields
+from commands.entering import entry_options, record_at, record_fields
 
 
 @click.group()

@@ -1,4 +1,4 @@
-"""Rendering rows for people (aligned table) and machines (CSV, JSON), to stdout."""
+"""Rendering rows for people (aligned table) and machines (CSV, JSON), to stdout; entries as rows."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ from typing import Any
 import click
 import msgspec
 
+from ledger import events as ev
+
 _json = msgspec.json.Encoder(decimal_format="string")
 YES_NO = {True: "yes", False: "no", None: ""}
+COMMON = {"date", "id", "ref", "note", "by", "seq", "recorded", "hash", "type"}
+ENTRY_COLUMNS = ["seq", "date", "type", "details", "id", "recorded", "by", "ref", "note", "retracted"]
 
 
 def cell(value: Any) -> str:
@@ -65,3 +69,21 @@ def emit_values(
         if title:
             click.echo(title)
         click.echo(table([dict(zip(columns, row, strict=True)) for row in rows], columns))
+
+
+def entry_row(entry: ev.Entry, retracted_by: dict[str, ev.Entry]) -> dict[str, Any]:
+    """One entry as a row: common fields, its own fields as details, and its retraction."""
+    data = msgspec.to_builtins(entry)
+    details = " ".join(f"{k}={v}" for k, v in data.items() if k not in COMMON)
+    retraction = retracted_by.get(entry.id or "")
+    return {
+        **{k: data.get(k) for k in ("seq", "date", "id", "recorded", "by", "ref", "note")},
+        "type": entry.type,
+        "details": details,
+        "retracted": f"by #{retraction.seq}" if retraction else None,
+    }
+
+
+def retractions(entries: list[ev.Entry]) -> dict[str, ev.Entry]:
+    """The retraction of each retracted entry, by the retracted entry's id."""
+    return {str(e.entry): e for e in entries if isinstance(e, ev.EntryRetracted)}

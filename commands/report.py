@@ -1,8 +1,8 @@
 """The year's report: `report` (figures, special report, restatement) and `chart`.
 
-Every flag is read once into a `ReportOptions` by `report_options`, with
-today's date and the cooperative's fiscal year taken here, at the edge;
-then one library call computes the figures and a renderer writes them.
+Every flag is read once into a `ReportOptions` by `report_options`, on top of
+the view record (today, the fiscal year, the entry known at --known-at, taken
+at the edge); then one library call computes the figures and a renderer writes them.
 """
 
 from __future__ import annotations
@@ -24,37 +24,22 @@ from commands.context import (
     BadOption,
     Choice,
     OptionConflict,
-    Year,
     ledger_errors,
-    output_options,
-    parse_date,
     parse_moment,
     parse_text,
     pass_app,
     shown,
-    today,
     written,
 )
 from commands.render import emit
-from commands.views import period
-from ledger import events as ev
-from ledger.application import format_recorded
-from ledger.validate import statutes_of
+from commands.view import View, view_options
+from ledger.provenance import format_recorded
 from projections import read_models
 from projections.figures import Figures, Restatement, compute, flatten, restatement, series, to_data
-from reports.options import LANGS, LOCALES, SECTIONS, THOUSANDS, ReportOptions
+from reports.options import LOCALES, SECTIONS, THOUSANDS, ReportOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 _json = msgspec.json.Encoder(decimal_format="string")
-
-
-def fiscal_period(app: App, year: int | None, known_at: dt.datetime | None) -> tuple[dt.date, dt.date, int]:
-    """A fiscal year by the statutes in force (calendar by default); this one if none is given."""
-    statutes = statutes_of(app.store.timelines([ev.STATUTES], app.known_seq(known_at)))
-    if year is None:
-        year = statutes.fiscal_year(today())[1]
-    first = dt.date.fromisoformat(f"{year}-{statutes.get('fiscal_year_start', dt.date(year, 12, 31))}")
-    return first, first.replace(year=year + 1) - dt.timedelta(days=1), year
 
 
 INCLUDE_SIZE = 1_000_000  # characters of the secretary's text for one section
@@ -104,48 +89,36 @@ def _separator(value: str | None, lang: str) -> str | None:
 
 
 def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
-    """The period, --known-at, --lang, --thousands-separator (and --format, and for the
+    """The view (period, --known-at, --lang, --format) and --thousands-separator (and for the
     report document --compare-known-at, --include, --cooperative) as one `options`."""
 
     def decorate(f: F) -> F:
         @functools.wraps(f)
         def wrapper(
-            year: int | None,
-            start: dt.date | None,
-            end: dt.date | None,
-            known_at: dt.datetime | None,
-            lang: str,
+            view: View,
             thousands_separator: str | None,
-            fmt: str = "table",
             compare_known_at: dt.datetime | None = None,
             include: tuple[str, ...] = (),
             cooperative: str | None = None,
             **rest: Any,
         ) -> Any:
-            if year is not None and (start or end):
-                raise OptionConflict("give either --year or --from/--to, not both")
-            if start is None and end is None:
-                app = click.get_current_context().find_object(App)
-                with ledger_errors():
-                    start, end, year = fiscal_period(app, year, known_at)  # type: ignore[arg-type]
-            else:
-                start, end = period(None, start, end)
-            if compare_known_at and known_at and compare_known_at >= known_at:
+            if compare_known_at and view.known_at and compare_known_at >= view.known_at:
                 raise OptionConflict("--compare-known-at must be before --known-at")
+            start, end = view.period
             options = ReportOptions(
                 start=start,
                 end=end,
-                year=year,
-                known_at=known_at,
+                year=view.year,
+                known_at=view.known_at,
                 compare_known_at=compare_known_at,
-                fmt=fmt,
-                lang=lang,
-                thousands_separator=_separator(thousands_separator, lang),
+                fmt=view.fmt,
+                lang=view.lang,
+                thousands_separator=_separator(thousands_separator, view.lang),
                 cooperative=cooperative,
                 includes=_includes(include),
                 include_files=include,
             )
-            return f(options, **rest)
+            return f(view=view, options=options, **rest)
 
         if document:
             wrapper = click.option(
@@ -162,38 +135,20 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
                 callback=parse_moment,
                 help="also the figures as known then, every difference explained by the entries since",
             )(wrapper)
-        if formats:
-            wrapper = output_options(*formats)(wrapper)
         wrapper = click.option(
             "--thousands-separator",
             help="between groups of thousands in md, html and charts "
             f"(default: {' '.join(f'{k} {v!r}' for k, v in THOUSANDS.items())})",
         )(wrapper)
-        wrapper = click.option("--lang", type=Choice(LANGS), default="fr", show_default=True)(wrapper)
-        wrapper = click.option(
-            "--known-at",
-            callback=parse_moment,
-            help="as the ledger knew it then: ISO date (end of day) or date-time, UTC",
-        )(wrapper)
-        wrapper = click.option("--to", "end", callback=parse_date, help="last day of the period")(wrapper)
-        wrapper = click.option("--from", "start", callback=parse_date, help="first day of the period")(
-            wrapper
-        )
-        year = "a fiscal year, e.g. 2025 (calendar unless the statutes say otherwise)"
-        return click.option("--year", type=Year(), help=year)(wrapper)  # type: ignore[return-value]
+        return view_options(*formats, period=True, lang=True)(wrapper)  # type: ignore[return-value]
 
     return decorate
 
 
-def _moment(moment: dt.datetime | None) -> str | None:
-    return format_recorded(moment) if moment else None
-
-
-def last_seq(app: App, engine: Engine, known_at: dt.datetime | None) -> int:
+def last_seq(engine: Engine, known_seq: int | None) -> int:
     """The last entry a report includes: fixed once, so every query reads the same ledger."""
     projected = min(read_models.positions(engine).values())
-    known = app.known_seq(known_at)
-    return projected if known is None else min(known, projected)
+    return projected if known_seq is None else min(known_seq, projected)
 
 
 def restatement_data(restated: Restatement) -> dict[str, Any]:
@@ -236,7 +191,7 @@ def _people(figures: Figures, restated: Restatement | None) -> None:
 @click.command()
 @report_options("table", "json", "csv", "md", "html", document=True)
 @pass_app
-def report(app: App, options: ReportOptions) -> None:
+def report(app: App, view: View, options: ReportOptions) -> None:
     """The year's figures and the special report of an accredited cooperative.
 
     The figures (CONTRACT.md section 3: members, capital, assemblies, board)
@@ -256,14 +211,15 @@ def report(app: App, options: ReportOptions) -> None:
     restated = None
     with ledger_errors():
         engine = app.read_models()
-        seq = last_seq(app, engine, options.known_at)
+        seq = last_seq(engine, view.known_seq)
         if options.compare_known_at:
-            earlier = (last_seq(app, engine, options.compare_known_at), _moment(options.compare_known_at))
-            later = (seq, _moment(options.known_at))
+            compared = last_seq(engine, app.known_seq(options.compare_known_at))
+            earlier = (compared, format_recorded(options.compare_known_at))
+            later = (seq, view.known_text)
             restated = restatement(engine, app.store, options.start, options.end, earlier, later)
             figures = restated.after
         else:
-            figures = compute(engine, app.store, options.start, options.end, seq, _moment(options.known_at))
+            figures = compute(engine, app.store, options.start, options.end, seq, view.known_text)
         chart = series(engine, options.start, options.end, seq) if options.fmt == "html" else None
     if options.fmt == "json":
         data = restatement_data(restated) if restated else to_data(figures)
@@ -293,7 +249,7 @@ def report(app: App, options: ReportOptions) -> None:
 @report_options()
 @click.option("-o", "--output", required=True, callback=parse_text, help="FILE.svg or FILE.png")
 @pass_app
-def chart(app: App, options: ReportOptions, subject: str, output: str) -> None:
+def chart(app: App, view: View, options: ReportOptions, subject: str, output: str) -> None:
     """Draw a chart alone: members over time by category, with admissions and exits by month.
 
     \b
@@ -310,7 +266,7 @@ def chart(app: App, options: ReportOptions, subject: str, output: str) -> None:
         raise BadOption(f"cannot write {shown(output)}: no such folder", param_hint="--output")
     with ledger_errors():
         engine = app.read_models()
-        data = series(engine, options.start, options.end, last_seq(app, engine, options.known_at))
+        data = series(engine, options.start, options.end, last_seq(engine, view.known_seq))
     from reports.charts import members_chart
     from reports.text import Style
 

@@ -21,10 +21,10 @@ import pytest
 
 from commands.assembly import read_voters
 from commands.context import BadInput
-from commands.entries import build_entry
+from commands.entering import build_entry
 from ledger import events as ev
-from ledger.state import years_later
 from ledger.statutes import Statutes
+from ledger.timeline import years_later
 from tests.conftest import ROOT, Book, run_cli
 
 FIRST, LAST = ev.FIRST_DATE.isoformat(), ev.LAST_DATE.isoformat()

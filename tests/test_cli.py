@@ -241,3 +241,27 @@ def test_check_flags_overdue_cooptations_and_seats_held_by_former_members(url: s
     }
     assert run_cli("check", "--as-of", "2024-12-31", "--strict", db=url).returncode == 0
     assert run_cli("check", "--as-of", "2025-12-31", "--strict", db=url).returncode == 1
+
+
+def test_year_is_the_fiscal_year_of_the_statutes_in_every_command(url: str) -> None:
+    """With `fiscal_year_start` 07-01, `--year 2025` is 2025-07-01 to 2026-06-30 for
+    `movements`, `assemblies` and `report` alike (calendar years only by default)."""
+    amend = ["record", "statutes.amended", "--parameter", "fiscal_year_start", "--value", "07-01"]
+    assert run_cli(*amend, "--date", "2024-01-01", db=url).returncode == 0
+    for member, day in (("S1", "2025-03-02"), ("S2", "2025-08-01"), ("S3", "2026-06-30")):
+        admit = ["member", "admit", member, "--name", member, "--category", "A", "--shares", "1"]
+        assert run_cli(*admit, "--date", day, db=url).returncode == 0
+    moved = json.loads(run_cli("movements", "--year", "2025", "--format", "json", db=url).stdout)
+    assert [(m["member"], m["date"]) for m in moved] == [("S2", "2025-08-01"), ("S3", "2026-06-30")]
+    assert b"Movements from 2025-07-01 to 2026-06-30" in run_cli("movements", "--year", "2025", db=url).stdout
+    assert (
+        b"Assemblies from 2025-07-01 to 2026-06-30" in run_cli("assemblies", "--year", "2025", db=url).stdout
+    )
+    report = json.loads(run_cli("report", "--year", "2025", "--format", "json", db=url).stdout)
+    assert report["period"] == {"from": "2025-07-01", "to": "2026-06-30"}
+    this_year = {"COOPLEDGER_TODAY": "2025-03-02"}  # in the fiscal year 2024
+    default = run_cli("movements", "--format", "json", db=url, env=this_year)
+    assert [m["member"] for m in json.loads(default.stdout)] == ["S1"]
+    for command in ("movements", "assemblies", "report", "chart"):
+        help_text = " ".join(run_cli(command, "--help").stdout.decode().split())
+        assert "fiscal year that starts in YEAR on the statutes' fiscal_year_start" in help_text

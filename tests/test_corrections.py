@@ -11,7 +11,7 @@ from projections.engine import open_engine
 from projections.queries import register_as_of
 from projections.read_models import catch_up
 from tests.conftest import Book
-from tests.test_membership_rules import admit
+from tests.journal import admit
 
 
 def test_a_retraction_withdraws_the_entry_from_its_recorded_time_on(book: Book) -> None:

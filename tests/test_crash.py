@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -11,15 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+from bench.generate import generate
 from tests.conftest import ROOT, run_cli
 
 
 def write_journal(path: Path, members: int) -> int:
-    spec = importlib.util.spec_from_file_location("generate", ROOT / "bench" / "generate.py")
-    assert spec and spec.loader
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
-    lines = [json.dumps(entry) for entry in generate.generate(members=members, years=3, seed=7)]
+    lines = [json.dumps(entry) for entry in generate(members=members, years=3, seed=7)]
     path.write_text("\n".join(lines) + "\n")
     return len(lines)
 

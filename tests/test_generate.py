@@ -8,7 +8,6 @@ small checker written here, independently of the generator's own bookkeeping.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import io
 import json
 from collections import Counter, defaultdict
@@ -16,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+
+from bench import generate as gen
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo.jsonl"
@@ -53,17 +53,6 @@ GOVERNANCE_TYPES = {
     "mandate.coopted",
     "mandate.confirmed",
 }
-
-
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
 
 
 def _phase(kind: str) -> int:

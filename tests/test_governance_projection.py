@@ -34,9 +34,26 @@ from projections.governance_schema import participations
 from projections.read_models import catch_up as catch_up_all
 from projections.schema import tracking
 from tests.conftest import Book
-from tests.test_governance_rules import AG, amend, convene, cooperative, decide, elect, mandate, vote
-from tests.test_membership_rules import admit
-from tests.test_register_property import fresh_ledger
+from tests.journal import (
+    AG,
+    MEETINGS,
+    OPENING,
+    START,
+    amend,
+    at,
+    convene,
+    cooperative,
+    days,
+    decide,
+    elect,
+    fresh_ledger,
+    governance_founding,
+    governance_operation,
+    mandate,
+    on,
+    person,
+    vote,
+)
 
 YEAR = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 
@@ -163,110 +180,6 @@ def test_catching_up_from_position_zero_rebuilds_without_duplicates(book: Book) 
 
 # -- property: the read models equal a fresh replay ----------------------------------------
 
-START = dt.date(2024, 1, 1)
-PEOPLE = [f"S{i}" for i in range(6)]
-MEETINGS = {"A0": 100, "A1": 300, "A2": 500}  # assembly -> day of its meeting
-
-person = st.sampled_from(PEOPLE)
-meeting = st.sampled_from(sorted(MEETINGS))
-days = st.integers(0, 729)
-
-
-def on(day: int) -> str:
-    return (START + dt.timedelta(days=day)).isoformat()
-
-
-def at(assembly: str, **fields: Any) -> dict[str, Any]:
-    """An entry of an assembly's day (mostly), naming it."""
-    return {"date": on(MEETINGS[assembly]), "assembly": assembly, **fields}
-
-
-# simplest first: hypothesis shrinks towards the first strategies, so they should mostly be accepted
-operation = st.one_of(
-    st.builds(lambda a, m: {"type": "assembly.voted", **at(a), "member": m}, meeting, person),
-    st.builds(
-        lambda a, m, p: {"type": "assembly.voted", **at(a), "member": m, "proxy": p}, meeting, person, person
-    ),
-    st.builds(
-        lambda a, r, f, g, b, q: {
-            "type": "resolution.decided",
-            **at(a),
-            "resolution": r,
-            "title": r,
-            "for": f,
-            "against": g,
-            "abstain": b,
-            "majority": q,
-        },
-        meeting,
-        st.sampled_from(["R1", "R2"]),
-        st.integers(0, 2),
-        st.integers(0, 1),
-        st.integers(0, 1),
-        st.sampled_from(["simple", "two_thirds"]),
-    ),
-    st.builds(
-        lambda a, y, r: {"type": "result.allocated", **at(a), "year": y, "dividend_rate": r},
-        meeting,
-        st.integers(2023, 2025),
-        st.sampled_from(["0", "2.5", "7"]),
-    ),
-    st.builds(
-        lambda d, n: {"type": "body.seats", "date": on(d), "count": n}, st.integers(0, 400), st.integers(0, 3)
-    ),
-    st.builds(
-        lambda a, p, y: {"type": "mandate.elected", **at(a), "person": p, "until": on(MEETINGS[a] + y)},
-        meeting,
-        person,
-        st.sampled_from([200, 400, 1400, 1600]),
-    ),
-    st.builds(
-        lambda a, p, y: {"type": "mandate.renewed", **at(a), "person": p, "until": on(MEETINGS[a] + y)},
-        meeting,
-        person,
-        st.sampled_from([200, 400, 1400]),
-    ),
-    st.builds(
-        lambda d, p, r: {"type": "mandate.coopted", "date": on(d), "person": p, "replaces": r},
-        days,
-        person,
-        person,
-    ),
-    st.builds(lambda a, p: {"type": "mandate.confirmed", **at(a), "person": p}, meeting, person),
-    st.builds(lambda a, p: {"type": "mandate.rejected", **at(a), "person": p}, meeting, person),
-    st.builds(lambda a, p: {"type": "mandate.revoked", **at(a), "person": p}, meeting, person),
-    st.builds(lambda d, p: {"type": "mandate.resigned", "date": on(d), "person": p}, days, person),
-    st.builds(
-        lambda d, m: {"type": "member.left", "date": on(d), "member": m, "reason": "death"}, days, person
-    ),
-    st.builds(
-        lambda d, k, v: {"type": "statutes.amended", "date": on(d), "parameter": k, "value": v},
-        days,
-        st.sampled_from(["quorum", "proxy_limit"]),
-        st.integers(0, 60),
-    ),
-    st.builds(
-        lambda k, d: {"type": "entry.retracted", "date": on(d), "entry": k, "reason": "mistake"},
-        st.integers(6, 16),
-        days,
-    ),
-    st.builds(
-        lambda a, k: {"type": "assembly.convened", **at(a), "kind": k},
-        meeting,
-        st.sampled_from(["ordinary", "extraordinary"]),
-    ),
-)
-
-founding = st.lists(
-    st.builds(lambda m, d: admit(m, on(d), shares=2), person, st.integers(0, 90)),
-    min_size=4,
-    max_size=6,
-    unique_by=lambda entry: entry["member"],
-)
-OPENING = [
-    {"type": "body.seats", "date": on(0), "count": 3},
-    *({"type": "assembly.convened", **at(a), "kind": "ordinary"} for a in sorted(MEETINGS)),
-]
 # a history: small batches (one bad entry refuses its batch), each followed or not by a catch-up
 # a director elected at A0 leaves early; the board coopts someone, whom a later assembly confirms or not
 cooptation = st.builds(
@@ -284,7 +197,7 @@ cooptation = st.builds(
     st.sampled_from(["A1", "A2"]),
 )
 history = st.lists(
-    st.tuples(st.one_of(st.lists(operation, min_size=1, max_size=2), cooptation), st.booleans()),
+    st.tuples(st.one_of(st.lists(governance_operation, min_size=1, max_size=2), cooptation), st.booleans()),
     min_size=10,
     max_size=40,
 )
@@ -293,7 +206,7 @@ history = st.lists(
 @pytest.mark.parametrize("backend", ["sqlite-memory", "sqlite-file", "postgres"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    founding=founding,
+    founding=governance_founding,
     batches=history,
     as_of_days=st.lists(days, min_size=2, max_size=4),
     known_points=st.lists(st.integers(0, 60), max_size=4),

@@ -2,61 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.conftest import Book
-from tests.test_membership_rules import admit, refused
-
-AG = "2025-06-17"
-
-
-def convene(assembly: str = "AG2025", date: str = AG, kind: str = "ordinary") -> dict[str, Any]:
-    return {"type": "assembly.convened", "date": date, "assembly": assembly, "kind": kind}
-
-
-def vote(member: str, proxy: str | None = None, date: str = AG, assembly: str = "AG2025") -> dict[str, Any]:
-    entry = {"type": "assembly.voted", "date": date, "assembly": assembly, "member": member}
-    return {**entry, "proxy": proxy} if proxy else entry
-
-
-def decide(
-    resolution: str, votes_for: int, against: int = 0, abstain: int = 0, **extra: Any
-) -> dict[str, Any]:
-    return {
-        "type": "resolution.decided",
-        "date": AG,
-        "assembly": "AG2025",
-        "resolution": resolution,
-        "title": f"Resolution {resolution}",
-        "for": votes_for,
-        "against": against,
-        "abstain": abstain,
-        **extra,
-    }
-
-
-def amend(parameter: str, value: object, date: str = "2024-01-01") -> dict[str, Any]:
-    return {"type": "statutes.amended", "date": date, "parameter": parameter, "value": value}
-
-
-def seats(count: int, date: str = "2024-01-10", body: str = "board") -> dict[str, Any]:
-    return {"type": "body.seats", "date": date, "count": count, "body": body}
-
-
-def mandate(kind: str, person: str, date: str = AG, **fields: Any) -> dict[str, Any]:
-    return {"type": f"mandate.{kind}", "date": date, "person": person, **fields}
-
-
-def elect(person: str, until: str = "2029-06-17", date: str = AG, **fields: Any) -> dict[str, Any]:
-    return mandate("elected", person, date, until=until, assembly=fields.pop("assembly", "AG2025"), **fields)
-
-
-def cooperative(book: Book, members: int = 6, board: int = 3) -> None:
-    """Members S1..Sn admitted in January 2024, a board of `board` seats, the 2025 assembly convened."""
-    book.record(
-        seats(board), *(admit(f"S{i}", "2024-01-10", shares=i) for i in range(1, members + 1)), convene()
-    )
-
+from tests.journal import AG, admit, amend, convene, cooperative, decide, elect, mandate, refused, seats, vote
 
 # -- assemblies and votes -------------------------------------------------------------
 

@@ -6,27 +6,7 @@ import pytest
 
 from ledger.errors import Refused
 from tests.conftest import Book
-
-
-def admit(member: str, date: str, shares: int = 1, category: str = "A", **extra: object) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "type": "member.admitted",
-        "date": date,
-        "member": member,
-        "name": member,
-        "category": category,
-        "shares": shares,
-    }
-    return {**entry, **extra}
-
-
-def refused(book: Book, *lines: dict[str, object]) -> str:
-    """Record lines that must be refused; check nothing was written; return the first refusal."""
-    before = book.store.head()
-    with pytest.raises(Refused) as caught:
-        book.record(*lines)
-    assert book.store.head() == before
-    return str(caught.value.refusals[0])
+from tests.journal import admit, refused
 
 
 def test_a_member_id_is_admitted_once_and_never_reused(book: Book) -> None:

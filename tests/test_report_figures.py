@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from bench import generate as gen
 from commands.context import App
 from ledger.errors import Refused, Source
 from ledger.events import decode
@@ -24,12 +25,10 @@ from projections.figures import Figures, compute, flatten, restatement, to_data
 from projections.figures_replay import replay_figures
 from reports.options import ReportOptions
 from reports.text import render
-from tests import test_governance_projection as governance
-from tests import test_register_property as register
+from tests import journal
 from tests.conftest import make_url
-from tests.test_generate import gen
 
-START = register.START
+START = journal.START
 YEAR = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 
 
@@ -51,50 +50,52 @@ extra = st.one_of(
         lambda m, d: {
             "type": "member.applied",
             "member": m,
-            "date": register.on(d),
+            "date": journal.on(d),
             "name": m,
             "category": "A",
             "shares": 1,
         },
         st.sampled_from(["S7", "S8"]),
-        register.days,
+        journal.days,
     ),
     st.builds(
-        lambda m, d: {"type": "member.refused", "member": m, "date": register.on(d), "reason": "no"},
+        lambda m, d: {"type": "member.refused", "member": m, "date": journal.on(d), "reason": "no"},
         st.sampled_from(["S7", "S8"]),
-        register.days,
+        journal.days,
     ),
     st.builds(
-        lambda m, d: {"type": "member.exit_requested", "member": m, "date": register.on(d)},
-        register.member,
-        register.days,
+        lambda m, d: {"type": "member.exit_requested", "member": m, "date": journal.on(d)},
+        journal.member_id,
+        journal.days,
     ),
     st.builds(
-        lambda m, d: {"type": "member.exit_refused", "member": m, "date": register.on(d), "reason": "no"},
-        register.member,
-        register.days,
+        lambda m, d: {"type": "member.exit_refused", "member": m, "date": journal.on(d), "reason": "no"},
+        journal.member_id,
+        journal.days,
     ),
 )
 # everyone the governance operations name is admitted early, so that most votes and mandates count
 founding = st.lists(
-    st.tuples(register.days.map(lambda d: d % 90), st.sampled_from("AB"), st.integers(1, 4)),
-    min_size=len(governance.PEOPLE),
-    max_size=len(governance.PEOPLE),
+    st.tuples(journal.days.map(lambda d: d % 90), st.sampled_from("AB"), st.integers(1, 4)),
+    min_size=len(journal.PEOPLE),
+    max_size=len(journal.PEOPLE),
 ).map(
     lambda drawn: [
         {
             "type": "member.admitted",
             "member": m,
-            "date": register.on(d),
+            "date": journal.on(d),
             "name": m,
             "category": c,
             "shares": n,
         }
-        for m, (d, c, n) in zip(governance.PEOPLE, drawn, strict=True)
+        for m, (d, c, n) in zip(journal.PEOPLE, drawn, strict=True)
     ]
 )
-history = st.lists(st.one_of(register.operation, governance.operation, extra), min_size=3, max_size=24)
-periods = st.lists(st.tuples(register.days, st.integers(0, 400)), min_size=1, max_size=3)
+history = st.lists(
+    st.one_of(journal.member_operation, journal.governance_operation, extra), min_size=3, max_size=24
+)
+periods = st.lists(st.tuples(journal.days, st.integers(0, 400)), min_size=1, max_size=3)
 
 
 @pytest.mark.parametrize("backend", ["sqlite-memory", "sqlite-file", "postgres"])
@@ -115,9 +116,9 @@ def test_figures_from_the_read_models_equal_a_fresh_replay(
 ) -> None:
     if backend == "postgres" and not postgres_available:
         pytest.skip("no PostgreSQL server reachable (outside CI)")
-    with register.fresh_ledger(backend) as url:
+    with journal.fresh_ledger(backend) as url:
         app = App(url, "prop")
-        record(app, *founding, *governance.OPENING)
+        record(app, *founding, *journal.OPENING)
         for operation in operations:  # one by one: the ledger refuses what breaks a rule
             record(app, operation)
         last = head(app)

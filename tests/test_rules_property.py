@@ -21,12 +21,12 @@ from ledger.errors import Refused, Source
 from ledger.events import decode
 from ledger.store import Store
 from projections.replay import replay_register
-from tests.test_register_property import START, founding, fresh_ledger, operation
+from tests.journal import START, fresh_ledger, member_founding, member_operation
 
 
 @pytest.mark.parametrize("backend", ["sqlite-memory", "postgres"])
 @settings(max_examples=25, deadline=None)
-@given(first=founding, operations=st.lists(operation, max_size=25), seed=st.integers(0, 2**32))
+@given(first=member_founding, operations=st.lists(member_operation, max_size=25), seed=st.integers(0, 2**32))
 def test_one_shuffled_batch_accepts_what_was_accepted_in_date_order(
     backend: str,
     postgres_available: bool,

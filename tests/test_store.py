@@ -16,7 +16,7 @@ from ledger.events import decode
 from ledger.provenance import chain_hash
 from ledger.store import Store
 from tests.conftest import Book, run_cli
-from tests.test_membership_rules import admit
+from tests.journal import admit
 
 
 def test_entries_get_sequence_recorded_time_author_and_a_hash_chain(book: Book) -> None:
