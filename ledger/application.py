@@ -32,7 +32,7 @@ from ledger.rules import NEEDS_EVERYTHING
 from ledger.rules.batch import entry_id_unique, retraction_target
 from ledger.statutes import Statutes
 from ledger.store import Store
-from ledger.timeline import joins, retracted_ids, statutes_of
+from ledger.timeline import joins, retractions, statutes_of
 from ledger.validate import check
 
 FULL_LOAD_SUBJECTS = 2_000
@@ -246,7 +246,7 @@ class Ledger:
         def retracted(target: ev.Entry) -> bool:
             if target.id in withdrawn:
                 return True
-            return target.id in retracted_ids(self.store.timelines(target.subjects() or ("",)))
+            return target.id in retractions(self.store.timelines(target.subjects() or ("",)))
 
         for entry, source in stamped:
             if not isinstance(entry, ev.EntryRetracted):

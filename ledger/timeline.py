@@ -23,13 +23,13 @@ from ledger.statutes import Statutes
 Find = Callable[[str], ev.Entry | None]
 
 
-def retracted_ids(entries: Iterable[ev.Entry]) -> set[str]:
-    """Ids of the entries withdrawn by the retractions among `entries`.
+def retractions(entries: Iterable[ev.Entry]) -> dict[str, ev.EntryRetracted]:
+    """The retraction of each entry withdrawn among `entries`, by the withdrawn entry's id.
 
     A recorded retraction names its target by id (the ledger rewrites a
     sequence number to the id when it records it).
     """
-    return {str(e.entry) for e in entries if isinstance(e, ev.EntryRetracted)}
+    return {str(e.entry): e for e in entries if isinstance(e, ev.EntryRetracted)}
 
 
 def live_entries(timeline: Iterable[ev.Entry], known_seq: int | None = None) -> list[ev.Entry]:
@@ -38,9 +38,8 @@ def live_entries(timeline: Iterable[ev.Entry], known_seq: int | None = None) -> 
     Retractions themselves are never live: they only take their target out.
     """
     known = [e for e in timeline if known_seq is None or (e.seq or 0) <= known_seq]
-    retractions = [e for e in known if isinstance(e, ev.EntryRetracted)]
-    if retractions:
-        withdrawn = retracted_ids(retractions)
+    withdrawn = retractions(known)
+    if withdrawn:
         known = [e for e in known if e.id not in withdrawn and not isinstance(e, ev.EntryRetracted)]
     if len(known) > 1:
         known.sort(key=ev.effective_order)

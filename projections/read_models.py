@@ -1,4 +1,4 @@
-"""The persisted read models, declared once, and how they are kept up to date.
+"""The persisted read models, declared once: their tables, how they are kept up to date and checked.
 
 Every read model is caught up on the caller's connection: inside the write
 transaction of new entries (`project`), so an entry is never committed
@@ -9,21 +9,51 @@ earlier version.
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Table, delete, select
+from sqlalchemy.exc import DBAPIError
 
+from ledger.audit import Finding
+from ledger.database import Database, parse_database
+from ledger.engine import engine_for
 from ledger.events import Entry
-from projections import governance_projector, projector
+from projections.governance.projector import GovernanceProjector
+from projections.projector import LostRace, Projector
+from projections.register.projector import RegisterProjector
 from projections.source import EntrySource
-from projections.tracking import LostRace
+from projections.tables import metadata, tracking
 
-PROJECTORS = (projector, governance_projector)
+PROJECTORS: tuple[Projector[Any], ...] = (RegisterProjector(), GovernanceProjector())
+TABLES: tuple[Table, ...] = tuple(table for p in PROJECTORS for table in p.tables)
 ATTEMPTS = 3
 
 
+def create_tables(engine: Engine) -> Engine:
+    """Create the read-model tables if missing; returns the engine."""
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine)
+            break
+        except DBAPIError:
+            # Two processes creating the tables at once can clash on the catalog;
+            # create_all checks first, so another try finds them there.
+            if attempt == 2:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    return engine
+
+
+def open_engine(database: Database) -> Engine:
+    """An engine on the database, with the read-model tables created (e.g. a fresh replay)."""
+    return create_tables(engine_for(database))
+
+
 def project(conn: Connection, source: EntrySource, recent: Sequence[Entry] = ()) -> int:
-    """Catch every read model up on `conn`; returns how many entries the register took in."""
+    """Catch every read model up on `conn`; returns how many entries the first (the register) took in."""
     counts = [p.catch_up(conn, source, recent) for p in PROJECTORS]
     return counts[0]
 
@@ -40,6 +70,43 @@ def catch_up(engine: Engine, source: EntrySource, recent: Sequence[Entry] = ()) 
     return 0
 
 
+def rebuild(conn: Connection, source: EntrySource) -> int:
+    """Throw every read model's rows away and project the whole ledger again, on `conn`."""
+    for table in (*TABLES, tracking):
+        conn.execute(delete(table))
+    return project(conn, source)
+
+
 def positions(db: Engine | Connection) -> dict[str, int]:
     """Where each read model has got to in the ledger's sequence."""
-    return {p.NAME: p.position(db) for p in PROJECTORS}
+    return {p.name: p.position(db) for p in PROJECTORS}
+
+
+def audit(engine: Engine, source: EntrySource, head: int) -> list[Finding]:
+    """Each persisted table against a fresh replay into memory, then each read model's position.
+
+    Rows are compared as multisets of every column but the surrogate `id`
+    (knowledge intervals included): many small catch-ups must equal one big one.
+    """
+    fresh = open_engine(parse_database("sqlite://"))
+    catch_up(fresh, source)
+    at = positions(engine)
+    tables = [
+        Finding(
+            f"read model {table.name}",
+            []
+            if _rows(engine, table) == _rows(fresh, table)
+            else [f"{table.name} differs from a fresh replay of the entries"],
+        )
+        for table in TABLES
+    ]
+    behind = [
+        f"read model {name} is at #{seq}, the ledger at #{head}" for name, seq in at.items() if seq != head
+    ]
+    return [*tables, Finding("read-model positions", behind)]
+
+
+def _rows(engine: Engine, table: Table) -> Counter[tuple[Any, ...]]:
+    columns = [c for c in table.c if c.name != "id"]
+    with engine.connect() as conn:
+        return Counter(tuple(row) for row in conn.execute(select(*columns)))

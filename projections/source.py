@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from ledger.events import Entry
+from ledger.timeline import Find
 
 
 class EntrySource(Protocol):
@@ -24,3 +25,9 @@ def entries_after(source: EntrySource, start: int, recent: Sequence[Entry] = ())
     if recent and recent[0].seq == start + 1:
         return [*recent, *source.entries(after=recent[-1].seq or 0)]
     return list(source.entries(after=start))
+
+
+def find_in(recent: Sequence[Entry], source: EntrySource) -> Find:
+    """Look an entry up by id among `recent` first (just read), then in the store."""
+    by_id = {e.id: e for e in recent}
+    return lambda entry_id: by_id.get(entry_id) or source.entry_by_id(entry_id)

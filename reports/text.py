@@ -25,7 +25,9 @@ from babel.numbers import format_currency, format_decimal, format_percent, get_g
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from projections.figures import Figures, Provenance, Restatement, to_data
+from projections.figures.compute import Figures, Provenance
+from projections.figures.data import to_data
+from projections.figures.restatement import Restatement
 from reports.labels import entry_label, figure_label
 from reports.options import LOCALES, THOUSANDS, ReportOptions
 

@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 
 from ledger.errors import Refused
-from projections.engine import open_engine
-from projections.queries import register_as_of
-from projections.read_models import catch_up
+from projections.read_models import catch_up, open_engine
+from projections.register.queries import register_as_of
 from tests.conftest import Book
 from tests.journal import admit
 

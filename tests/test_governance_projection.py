@@ -20,19 +20,19 @@ from ledger.database import parse_database
 from ledger.errors import Refused, Source
 from ledger.events import decode
 from ledger.store import Store
-from projections.engine import open_engine
-from projections.governance import AllocationFigures, BoardFigures, ResolutionFigures
-from projections.governance_queries import (
+from projections.governance.queries import (
     assemblies_between,
     board_as_of,
     board_figures,
     cooptations_overdue,
     find_assembly,
 )
-from projections.governance_replay import replay_assemblies, replay_board, replay_board_figures
-from projections.governance_schema import participations
+from projections.governance.replay import replay_assemblies, replay_board, replay_board_figures
+from projections.governance.schema import participations
+from projections.governance.summary import AllocationFigures, BoardFigures, ResolutionFigures
 from projections.read_models import catch_up as catch_up_all
-from projections.schema import tracking
+from projections.read_models import open_engine
+from projections.tables import tracking
 from tests.conftest import Book
 from tests.journal import (
     AG,

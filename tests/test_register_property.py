@@ -22,10 +22,9 @@ from ledger.errors import Refused, Source
 from ledger.events import decode
 from ledger.store import Store
 from ledger.validate import check
-from projections.engine import open_engine
-from projections.queries import movements_between, register_as_of
-from projections.read_models import catch_up
-from projections.replay import replay_movements, replay_register
+from projections.read_models import catch_up, open_engine
+from projections.register.queries import movements_between, register_as_of
+from projections.register.replay import replay_movements, replay_register
 from tests.journal import START, days, fresh_ledger, member_founding, member_operation
 
 # a history: batches of operations, each followed (or not) by a catch-up of the read models

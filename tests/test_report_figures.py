@@ -21,8 +21,10 @@ from commands.context import App
 from ledger.errors import Refused, Source
 from ledger.events import decode
 from projections import read_models
-from projections.figures import Figures, compute, flatten, restatement, to_data
-from projections.figures_replay import replay_figures
+from projections.figures.compute import Figures, compute
+from projections.figures.data import flatten, to_data
+from projections.figures.replay import replay_figures
+from projections.figures.restatement import restatement
 from reports.options import ReportOptions
 from reports.text import render
 from tests import journal

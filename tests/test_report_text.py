@@ -16,20 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.figures import (
-    GENESIS,
-    Capital,
-    CapitalFigures,
-    Cause,
-    Figures,
-    Flow,
-    Members,
-    Provenance,
-    Restatement,
-    Series,
-    month_ends,
-)
-from projections.governance import AllocationFigures, AssemblyFigures, BoardFigures, ResolutionFigures
+from ledger.provenance import GENESIS
+from projections.figures.compute import Capital, CapitalFigures, Figures, Flow, Members, Provenance
+from projections.figures.restatement import Cause, Restatement
+from projections.figures.series import Series, month_ends
+from projections.governance.summary import AllocationFigures, AssemblyFigures, BoardFigures, ResolutionFigures
 from reports.charts import inline_svg, members_chart
 from reports.options import ReportOptions
 from reports.text import Style, html_text, render

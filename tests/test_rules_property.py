@@ -20,7 +20,7 @@ from ledger.database import parse_database
 from ledger.errors import Refused, Source
 from ledger.events import decode
 from ledger.store import Store
-from projections.replay import replay_register
+from projections.register.replay import replay_register
 from tests.journal import START, fresh_ledger, member_founding, member_operation
 
 

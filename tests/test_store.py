@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import msgspec
 
-from commands.audit import chain_problems
 from ledger.application import Ledger, utc_now
+from ledger.audit import chain_problems
 from ledger.database import parse_database
 from ledger.errors import Refused, Source
 from ledger.events import decode

@@ -1,4 +1,4 @@
-"""The governance read models' tables, on the register's `metadata` (one database, one create_all).
+"""The governance read models' tables, on the shared `metadata` (one database, one create_all).
 
 Assembly rows stand for one entry each: `known_from` is that entry's sequence number and
 `known_to` its retraction's. Seats and mandates are intervals of effective dates
@@ -9,28 +9,18 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Date, Index, Integer, Numeric, String, Table, Text
 
-from projections.governance import Allocation, Amendment, Convened, Decision, Participation
-from projections.schema import Money, metadata
-
-
-def _knowledge() -> list[Column[int]]:
-    return [Column("known_from", BigInteger, nullable=False), Column("known_to", BigInteger)]
-
-
-def _key() -> Column[int]:
-    return Column("id", Integer, primary_key=True, autoincrement=True)
-
-
-Id = String(200)
+from ledger.timeline import Amendment
+from projections.governance.fold import Allocation, Convened, Decision, Participation
+from projections.tables import Id, Money, key, knowledge, metadata
 
 convened = Table(
     "governance_assemblies",
     metadata,
-    _key(),
+    key(),
     Column("assembly", Id, nullable=False),
     Column("date", Date, nullable=False),
     Column("kind", String(20), nullable=False),
-    *_knowledge(),
+    *knowledge(),
     Index("governance_assemblies_date", "date"),
     Index("governance_assemblies_assembly", "assembly"),
 )
@@ -38,12 +28,12 @@ convened = Table(
 participations = Table(
     "governance_votes",
     metadata,
-    _key(),
+    key(),
     Column("assembly", Id, nullable=False),
     Column("member", Id, nullable=False),
     Column("proxy", Id),
     Column("date", Date, nullable=False),
-    *_knowledge(),
+    *knowledge(),
     Index("governance_votes_assembly", "assembly"),
     Index("governance_votes_known", "known_from"),
 )
@@ -51,7 +41,7 @@ participations = Table(
 decisions = Table(
     "governance_resolutions",
     metadata,
-    _key(),
+    key(),
     Column("assembly", Id, nullable=False),
     Column("resolution", Id, nullable=False),
     Column("title", Text, nullable=False),
@@ -60,50 +50,50 @@ decisions = Table(
     Column("abstain", Integer, nullable=False),
     Column("majority", String(20), nullable=False),
     Column("date", Date, nullable=False),
-    *_knowledge(),
+    *knowledge(),
     Index("governance_resolutions_assembly", "assembly"),
 )
 
 allocations = Table(
     "governance_allocations",
     metadata,
-    _key(),
+    key(),
     Column("assembly", Id, nullable=False),
     Column("year", Integer, nullable=False),
     Column("reserves", Money),
     Column("dividend_rate", Numeric(7, 2)),  # percent, at most two decimals like amounts
     Column("date", Date, nullable=False),
-    *_knowledge(),
+    *knowledge(),
     Index("governance_allocations_assembly", "assembly"),
 )
 
 amendments = Table(
     "governance_statutes",
     metadata,
-    _key(),
+    key(),
     Column("parameter", Id, nullable=False),
     Column("value", Text, nullable=False),
     Column("date", Date, nullable=False),
     Column("seq", BigInteger, nullable=False),
-    *_knowledge(),
+    *knowledge(),
 )
 
 seat_spells = Table(
     "governance_seats",
     metadata,
-    _key(),
+    key(),
     Column("body", Id, nullable=False),
     Column("seats", Integer, nullable=False),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date),
-    *_knowledge(),
+    *knowledge(),
     Index("governance_seats_body", "body", "known_to"),
 )
 
 mandate_spells = Table(
     "governance_mandates",
     metadata,
-    _key(),
+    key(),
     Column("body", Id, nullable=False),
     Column("person", Id, nullable=False),
     Column("name", Text),
@@ -115,7 +105,7 @@ mandate_spells = Table(
     Column("cooptation", String(20)),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date, nullable=False),
-    *_knowledge(),
+    *knowledge(),
     Index("governance_mandates_body", "body", "known_to"),
 )
 

@@ -11,12 +11,13 @@ and the auditor's fresh replay.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
 from ledger import events as ev
+from ledger.timeline import live_entries, redeemed_amount
 
 ZERO = Decimal("0.00")
 
@@ -53,18 +54,6 @@ class Movement(NamedTuple):
     count: int | None  # type: ignore[assignment]  # shares moved (the name shadows tuple.count)
     amount: Decimal | None
     reason: str | None
-
-
-def live_entries(timeline: Iterable[ev.Entry], known_seq: int | None = None) -> list[ev.Entry]:
-    """Entries known at `known_seq` (all if None) and not retracted by then, in effective order."""
-    known = [e for e in timeline if known_seq is None or (e.seq or 0) <= known_seq]
-    retractions = [e for e in known if e.type == "entry.retracted"]
-    if retractions:
-        withdrawn = {str(e.entry) for e in retractions}  # type: ignore[attr-defined]
-        known = [e for e in known if e.id not in withdrawn and e.type != "entry.retracted"]
-    if len(known) > 1:
-        known.sort(key=ev.effective_order)
-    return known
 
 
 @dataclass(slots=True)
@@ -180,11 +169,7 @@ def _apply(member: str, entry: ev.Entry, line: _Line | None) -> tuple[_Line | No
         case ev.SharesTransferred():
             line.shares += entry.count
         case ev.SharesRedeemed():
-            amount = (
-                entry.amount
-                if entry.amount is not None
-                else min(line.paid_up, entry.count * line.share_price)
-            )
+            amount = redeemed_amount(entry, line.paid_up, line.share_price)
             line.shares -= entry.count
             line.paid_up -= amount
             return line, moved("redeemed", count=entry.count, amount=amount)

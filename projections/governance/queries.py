@@ -2,7 +2,7 @@
 
 `known_seq` None means everything known now; otherwise only what the ledger knew after
 entry `known_seq`. The figures are built by the same pure functions as the auditor's
-replay (projections/governance_replay.py), from rows read with a few indexed SELECTs.
+replay (`replay.py`), from rows read with a few indexed SELECTs.
 """
 
 from __future__ import annotations
@@ -12,26 +12,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import Connection, Engine, Table, select
 
-from projections.governance import (
-    Allocation,
-    Amendment,
-    AssemblyFigures,
-    Board,
-    BoardFigures,
-    Convened,
-    Decision,
-    Holder,
-    MandateSpell,
-    Participation,
-    SeatSpell,
-    assembly_figures,
-    board_figures_of,
-    board_of,
-    statutes_from,
-)
-from projections.governance_schema import (
+from ledger.timeline import Amendment, statutes_from
+from projections.governance.fold import Allocation, Convened, Decision, MandateSpell, Participation, SeatSpell
+from projections.governance.schema import (
     allocations,
     amendments,
     convened,
@@ -40,40 +25,25 @@ from projections.governance_schema import (
     participations,
     seat_spells,
 )
-from projections.queries import known_at
-from projections.schema import spells
-
-__all__ = [
-    "AssemblyFigures",
-    "Board",
-    "BoardFigures",
-    "assemblies_between",
-    "board_as_of",
-    "board_figures",
-    "bodies",
-    "cooptations_overdue",
-    "find_assembly",
-]
-
+from projections.governance.summary import (
+    AssemblyFigures,
+    Board,
+    BoardFigures,
+    Holder,
+    assembly_figures,
+    board_figures_of,
+    board_of,
+)
+from projections.register.queries import members_on, names_of
+from projections.tables import known_at
 
 PER_ASSEMBLY = ((participations, Participation), (decisions, Decision), (allocations, Allocation))
 
 
-def _rows(conn: Connection, table: Any, row_type: Any, known_seq: int | None, *where: Any) -> list[Any]:
+def _rows(conn: Connection, table: Table, row_type: Any, known_seq: int | None, *where: Any) -> list[Any]:
     columns = [table.c[name] for name in row_type._fields]
     query = select(*columns).where(known_at(table, known_seq), *where).order_by(table.c.known_from)
     return [row_type(*row) for row in conn.execute(query)]
-
-
-def members_on(conn: Connection, day: dt.date, known_seq: int | None) -> int:
-    """How many members the register holds on `day`."""
-    query = select(func.count()).where(
-        known_at(spells, known_seq),
-        spells.c.status == "member",
-        spells.c.valid_from <= day,
-        or_(spells.c.valid_to.is_(None), spells.c.valid_to > day),
-    )
-    return int(conn.execute(query).scalar() or 0)
 
 
 def _figures(conn: Connection, meetings: Sequence[Convened], known_seq: int | None) -> list[AssemblyFigures]:
@@ -138,19 +108,8 @@ def board_as_of(engine: Engine, as_of: dt.date, known_seq: int | None = None, bo
         seats, mandates = _spells(conn, body, known_seq)
         meetings = _rows(conn, convened, Convened, known_seq, convened.c.date <= as_of)
         unnamed = {m.person for m in mandates if m.name is None}
-        names = _names(conn, unnamed, as_of, known_seq) if unnamed else {}
+        names = names_of(conn, unnamed, as_of, known_seq) if unnamed else {}
     return board_of(body, seats, mandates, meetings, names, as_of)
-
-
-def _names(conn: Connection, persons: set[str], as_of: dt.date, known_seq: int | None) -> dict[str, str]:
-    """Each person's name in the register on `as_of`, or when they were last a member before it."""
-    query = (
-        select(spells.c.member, spells.c.name)
-        .where(known_at(spells, known_seq), spells.c.valid_from <= as_of)
-        .where(spells.c.member.in_(sorted(persons)))
-        .order_by(spells.c.valid_from)
-    )
-    return {member: name for member, name in conn.execute(query)}
 
 
 def bodies(engine: Engine, known_seq: int | None = None) -> list[str]:

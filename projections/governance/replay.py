@@ -7,25 +7,26 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from ledger import events as ev
-from projections.governance import (
+from ledger.timeline import Amendment, statutes_from, subject_timelines
+from projections.governance.fold import (
     Allocation,
-    Amendment,
-    AssemblyFigures,
-    Board,
-    BoardFigures,
     Convened,
     Decision,
     MandateSpell,
     Participation,
     SeatSpell,
-    assembly_figures,
     assembly_rows,
+    body_history,
+)
+from projections.governance.summary import (
+    AssemblyFigures,
+    Board,
+    BoardFigures,
+    assembly_figures,
     board_figures_of,
     board_of,
-    body_history,
-    statutes_from,
 )
-from projections.replay import replay_register
+from projections.register.replay import replay_register
 
 
 def replay_assemblies(
@@ -56,15 +57,8 @@ def replay_assemblies(
 def _body(
     entries: list[ev.Entry], body: str, known_seq: int | None
 ) -> tuple[list[SeatSpell], list[MandateSpell]]:
-    """Fold the body's timeline (a retraction joins its target's)."""
-    by_id = {e.id: e for e in entries}
-    subject = ev.BODY + body
-    timeline = [
-        e
-        for e in entries
-        if subject in (by_id.get(str(e.entry), e) if isinstance(e, ev.EntryRetracted) else e).subjects()
-    ]
-    return body_history(body, timeline, known_seq)
+    """Fold the body's timeline."""
+    return body_history(body, subject_timelines(entries, ev.BODY).get(body, []), known_seq)
 
 
 def replay_board_figures(

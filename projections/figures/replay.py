@@ -3,7 +3,7 @@
 Folds every member's timeline as known after one entry (the same
 `member_history` the persisted register uses) and tallies the spells and
 movements in Python; assemblies and the board come from the governance
-replay. The tests hold the SQL of `projections.figures` to these answers
+replay. The tests hold the SQL of `compute.py` to these answers
 for random histories.
 """
 
@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from ledger import events as ev
-from projections.figures import GENESIS, Figures, Provenance, Tally, capital_of, members_of, new_tally
-from projections.governance_replay import replay_assemblies, replay_board_figures
-from projections.register import Spell, member_history
-from projections.replay import member_timelines
+from ledger.timeline import member_timelines
+from projections.figures.compute import Figures, Tally, capital_of, members_of, new_tally, provenance_of
+from projections.governance.replay import replay_assemblies, replay_board_figures
+from projections.register.fold import Spell, member_history
 
 
-def _cents(amount: Decimal) -> int:
+def in_cents(amount: Decimal) -> int:
+    """An amount in euros as whole cents (amounts have at most two decimals)."""
     return int(amount * 100)
 
 
@@ -30,7 +31,7 @@ def _in_force(spells: list[Spell], day: dt.date) -> Spell | None:
 
 
 def replay_tally(entries: Iterable[ev.Entry], start: dt.date, end: dt.date, seq: int) -> Tally:
-    """The raw sums of `projections.figures.tallies`, by folding every timeline."""
+    """The raw sums of `compute.tallies`, by folding every timeline."""
     tally = new_tally()
     eve = start - dt.timedelta(days=1)
     for member, timeline in member_timelines(entries).items():
@@ -41,8 +42,8 @@ def replay_tally(entries: Iterable[ev.Entry], start: dt.date, end: dt.date, seq:
                 totals = tally.positions[(day, spell.category)]
                 totals[0] += 1
                 totals[1] += spell.shares
-                totals[2] += _cents(spell.shares * spell.share_price)
-                totals[3] += _cents(spell.paid_up)
+                totals[2] += in_cents(spell.shares * spell.share_price)
+                totals[3] += in_cents(spell.paid_up)
         for movement in movements:
             if not start <= movement.date <= end:
                 continue
@@ -53,7 +54,7 @@ def replay_tally(entries: Iterable[ev.Entry], start: dt.date, end: dt.date, seq:
             totals = tally.flows[(movement.kind, movement.reason if movement.kind == "left" else None)]
             totals[0] += 1
             totals[1] += movement.count or 0
-            totals[2] += _cents(amount) if amount is not None else 0
+            totals[2] += in_cents(amount) if amount is not None else 0
     return tally
 
 
@@ -67,12 +68,7 @@ def replay_figures(
     return Figures(
         start=start,
         end=end,
-        provenance=Provenance(
-            known_at=known,
-            last_seq=seq,
-            last_recorded=last.recorded if last else None,
-            fingerprint=(last.hash or GENESIS) if last else GENESIS,
-        ),
+        provenance=provenance_of(last, seq, known),
         members=members_of(tally, start, end),
         capital=capital_of(tally, start, end),
         assemblies=tuple(replay_assemblies(entries, start, end, seq)),

@@ -1,25 +1,13 @@
-"""The auditor's fresh replay: the same answers as the persisted projection, from entries alone."""
+"""The auditor's fresh replay: the same answers as the persisted register, from entries alone."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 
 from ledger import events as ev
-from projections.register import Movement, Spell, member_history
-
-
-def member_timelines(entries: Iterable[ev.Entry]) -> dict[str, list[ev.Entry]]:
-    """Group entries by the members they concern (a retraction joins its target's members)."""
-    entries = list(entries)
-    by_id = {e.id: e for e in entries}
-    timelines: dict[str, list[ev.Entry]] = defaultdict(list)
-    for entry in entries:
-        target = by_id.get(str(entry.entry), entry) if isinstance(entry, ev.EntryRetracted) else entry
-        for member in target.members():
-            timelines[member].append(entry)
-    return timelines
+from ledger.timeline import member_timelines
+from projections.register.fold import Movement, Spell, member_history
 
 
 def replay_register(

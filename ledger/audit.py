@@ -1,0 +1,100 @@
+"""The auditor's checks of the ledger itself, returning what they find as data.
+
+`audit` re-reads every stored entry and checks the hash chain, the stored
+bytes, the ledger's own indexes and every rule over the whole history.
+Each check gives a `Finding`: its name and its problems (none: ok). The
+read models are checked beside these (`projections.read_models.audit`);
+`coopledger verify` only renders the findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ledger.events import Entry, decode, encode
+from ledger.provenance import GENESIS, chain_hash, content_digest
+from ledger.store import Store
+from ledger.timeline import joins
+from ledger.validate import check
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check found: nothing (ok), or one line per problem."""
+
+    name: str
+    problems: Sequence[str]
+
+
+@dataclass(frozen=True)
+class LedgerAudit:
+    """Every entry as stored, and what the ledger's checks found in them."""
+
+    entries: list[Entry]
+    findings: list[Finding]
+
+
+def audit(store: Store) -> LedgerAudit:
+    """Read every entry and index row once, and run every check of the ledger on them."""
+    states = list(store.states())
+    entries = [decode(state) for state in states]
+    index, subjects = store.index_rows(), store.subject_pairs()
+    return LedgerAudit(
+        entries,
+        [
+            Finding(
+                f"hash chain ({len(entries)} entries)",
+                chain_problems(entries) + encoding_problems(entries, states),
+            ),
+            Finding("entry and subject indexes", index_problems(entries, index, subjects)),
+            Finding(
+                "rules (every entry re-checked on its effective date)",
+                [str(r) for r in check(entries, set(), {}, None)],
+            ),
+        ],
+    )
+
+
+def chain_problems(entries: list[Entry]) -> list[str]:
+    """Breaks in the sequence, the recorded clock or the hash chain."""
+    problems = []
+    previous_hash, previous_recorded = GENESIS, ""
+    for expected, entry in enumerate(entries, start=1):
+        if entry.seq != expected:
+            problems.append(f"entry {entry.id}: sequence {entry.seq}, expected {expected}")
+        if (entry.recorded or "") <= previous_recorded:
+            problems.append(f"entry #{entry.seq}: recorded {entry.recorded} not after {previous_recorded}")
+        if chain_hash(previous_hash, entry) != entry.hash:
+            problems.append(f"entry #{entry.seq}: hash does not match its content and the previous hash")
+        previous_hash, previous_recorded = entry.hash or "", entry.recorded or ""
+    return problems
+
+
+def encoding_problems(entries: list[Entry], states: list[bytes]) -> list[str]:
+    """Each stored entry must be exactly its canonical bytes: an edit that decodes the same
+    (spaces, key order, escapes) would otherwise pass the hash chain unseen."""
+    return [
+        f"entry #{entry.seq}: stored bytes are not its canonical encoding"
+        for entry, state in zip(entries, states, strict=True)
+        if encode(entry) != bytes(state)
+    ]
+
+
+def index_problems(
+    entries: list[Entry], index: list[tuple[int, str, str, str, str]], subjects: set[tuple[str, int]]
+) -> list[str]:
+    """The ledger's own indexes must say exactly what the entries say."""
+    expected = {(e.seq, e.id, e.recorded, content_digest(e), e.hash) for e in entries}
+    problems = [
+        f"coop_entries row for #{row[0]} does not match the entry"
+        for row in index
+        if tuple(row) not in expected
+    ]
+    if len(index) != len(expected):
+        problems.append(f"coop_entries has {len(index)} rows for {len(entries)} entries")
+    by_id = {e.id: e for e in entries}
+    wanted = {(subject, e.seq or 0) for e in entries for subject in joins(e, by_id.get)}
+    problems += [f"coop_subjects lacks ({s}, #{seq})" for s, seq in sorted(wanted - subjects)]
+    problems += [f"coop_subjects has a stray ({s}, #{seq})" for s, seq in sorted(subjects - wanted)]
+    return problems

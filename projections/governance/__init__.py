@@ -1,0 +1,1 @@
+"""Governance: assemblies (participation, resolutions, allocations, statutes) and bodies (seats, mandates)."""

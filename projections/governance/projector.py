@@ -1,0 +1,121 @@
+"""Keep the persisted assemblies and bodies up to date from the store's sequence.
+
+An assembly or statutes entry inserts its row, known from its own sequence number; its
+retraction closes that row. A body is refolded at each sequence number that touched it
+and only the difference is written, as the register does for a member. Position 0
+means nothing is projected: a catch-up from there clears the tables first, so
+`rebuild` resetting the tracking table is enough to rebuild these too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Table, bindparam, delete, update
+
+from ledger import events as ev
+from ledger.timeline import stands_for, subject_timelines
+from projections.governance.fold import MandateSpell, SeatSpell, assembly_row, body_history
+from projections.governance.schema import ASSEMBLY_TABLES, TABLES, mandate_spells, seat_spells
+from projections.projector import Projector
+from projections.source import EntrySource, find_in
+from projections.tables import RowChanges, bulk_insert, open_rows, write_changes
+
+
+@dataclass
+class AssemblyChanges:
+    """Rows of assembly and statutes entries to insert, and rows their retractions close."""
+
+    inserts: dict[Table, list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
+    closes: dict[Table, list[dict[str, int]]] = field(default_factory=lambda: defaultdict(list))
+    pending: dict[int, list[Any]] = field(default_factory=dict)  # seq -> a row inserted by this catch-up
+
+    def add(self, entry: ev.Entry) -> None:
+        row = assembly_row(entry)
+        if row is not None:
+            record = [*row, entry.seq, None]
+            self.inserts[ASSEMBLY_TABLES[type(row)]].append(record)
+            self.pending[entry.seq or 0] = record
+
+    def withdraw(self, target: ev.Entry, seq: int) -> None:
+        row = assembly_row(target)
+        if row is None:
+            return
+        if (target.seq or 0) in self.pending:
+            self.pending[target.seq or 0][-1] = seq
+        else:
+            self.closes[ASSEMBLY_TABLES[type(row)]].append({"b_entry": target.seq or 0, "b_known_to": seq})
+
+
+@dataclass
+class GovernanceChanges:
+    assemblies: AssemblyChanges
+    seats: RowChanges
+    mandates: RowChanges
+
+
+class GovernanceProjector(Projector[GovernanceChanges]):
+    """Assemblies (one row per entry) and bodies (seats and mandates folded over time)."""
+
+    name: ClassVar[str] = "governance"
+    follows: ClassVar[tuple[type[ev.Entry], ...]] = (ev.AssemblyEntry, ev.StatutesAmended, ev.BodyEntry)
+    tables: ClassVar[tuple[Table, ...]] = TABLES
+
+    def changes(
+        self, conn: Connection, source: EntrySource, start: int, new: list[ev.Entry]
+    ) -> GovernanceChanges:
+        find = find_in(new, source)
+        assemblies = AssemblyChanges()
+        touched: dict[str, list[int]] = defaultdict(list)  # body -> seqs that touched it
+        for entry in new:
+            target = stands_for(entry, find)
+            if not isinstance(target, self.follows):
+                continue
+            if isinstance(entry, ev.EntryRetracted):
+                assemblies.withdraw(target, entry.seq or 0)
+            else:
+                assemblies.add(entry)
+            if isinstance(target, ev.BodyEntry):
+                touched[target.body].append(entry.seq or 0)
+        seats, mandates = self.bodies_changes(conn, source, touched, new if start == 0 else None)
+        return GovernanceChanges(assemblies, seats, mandates)
+
+    def bodies_changes(
+        self,
+        conn: Connection,
+        source: EntrySource,
+        touched: dict[str, list[int]],
+        everything: list[ev.Entry] | None,
+    ) -> tuple[RowChanges, RowChanges]:
+        """Refold each touched body at each sequence number that touched it; keep the differences."""
+        # The first catch-up: nothing is open yet, and one pass over the entries already read.
+        timelines = subject_timelines(everything, ev.BODY) if everything is not None else None
+        seats, mandates = RowChanges(), RowChanges()
+        if timelines is None:
+            seats = RowChanges(open_rows(conn, seat_spells, touched, SeatSpell._fields, scan=False))
+            mandates = RowChanges(open_rows(conn, mandate_spells, touched, MandateSpell._fields, scan=False))
+        for body, seqs in touched.items():
+            timeline = timelines[body] if timelines is not None else source.timelines([ev.BODY + body])
+            for seq in seqs:
+                body_seats, body_mandates = body_history(body, timeline, seq)
+                seats.move_to(body, body_seats, seq)
+                mandates.move_to(body, body_mandates, seq)
+        return seats, mandates
+
+    def write(self, conn: Connection, start: int, changes: GovernanceChanges) -> None:
+        if start == 0:
+            for table in TABLES:
+                conn.execute(delete(table))
+        for table, closes in changes.assemblies.closes.items():
+            conn.execute(
+                update(table)
+                .where(table.c.known_from == bindparam("b_entry"), table.c.known_to.is_(None))
+                .values(known_to=bindparam("b_known_to")),
+                closes,
+            )
+        write_changes(conn, seat_spells, changes.seats)
+        write_changes(conn, mandate_spells, changes.mandates)
+        for table, rows in changes.assemblies.inserts.items():
+            bulk_insert(conn, table, rows)
