@@ -19,6 +19,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import NoReturn
 
 import msgspec
@@ -32,7 +33,7 @@ from ledger.rules import NEEDS_EVERYTHING
 from ledger.rules.batch import entry_id_unique, retraction_target
 from ledger.statutes import Statutes
 from ledger.store import Store
-from ledger.timeline import joins, retractions, statutes_of
+from ledger.timeline import Find, joins, retractions, stands_for, statutes_of
 from ledger.validate import check
 
 FULL_LOAD_SUBJECTS = 2_000
@@ -98,9 +99,9 @@ class Ledger:
         if refusals:
             self._refuse(refusals, head)
         stamped = self._stamp(fresh, head)
-        targets = self._targets(stamped)
-        subjects = self._subjects(stamped, targets)
-        refusals += self._check_retractions(stamped, targets)
+        find = self._finder(stamped)
+        subjects = {entry.seq or 0: joins(entry, find) for entry, _ in stamped}  # a retraction: its target's
+        refusals += self._check_retractions(stamped, find)
         if refusals:
             self._refuse(refusals, head)
         new = [entry for entry, _ in stamped]
@@ -152,9 +153,9 @@ class Ledger:
         if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
             price = statutes.get("share_price", entry.date, entry.category)
             entry = msgspec.structs.replace(entry, share_price=price)
-        if isinstance(entry, ev.EntryRetracted) and str(entry.entry) not in batch_ids:
-            # Name the target by its id, so the retraction survives export and import.
-            target = self._stored_target(entry)
+        if isinstance(entry, ev.EntryRetracted):
+            # Name a recorded target by its id, so the retraction survives export and import.
+            target = stands_for(entry, lambda name: None if name in batch_ids else self._stored(name))
             if target is not None:
                 entry = msgspec.structs.replace(entry, entry=target.id)
         return entry
@@ -214,31 +215,24 @@ class Ledger:
         in_batch = {e.id for e, _, _ in batch if e.id and e.id.startswith("@")}
         return in_batch | set(self.store.known_ids(generated)) if generated else in_batch
 
-    def _targets(self, stamped: list[tuple[ev.Entry, Source]]) -> dict[str, ev.Entry | None]:
-        """What each retraction withdraws, by the name it gives: a batch entry, else a recorded one."""
+    def _finder(self, stamped: list[tuple[ev.Entry, Source]]) -> Find:
+        """Finds what a retraction names: an entry of this batch (by id), else a recorded one."""
         by_id = {entry.id: entry for entry, _ in stamped}
-        return {
-            str(entry.entry): by_id.get(str(entry.entry)) or self._stored_target(entry)
-            for entry, _ in stamped
-            if isinstance(entry, ev.EntryRetracted)
-        }
 
-    def _subjects(
-        self, stamped: list[tuple[ev.Entry, Source]], targets: dict[str, ev.Entry | None]
-    ) -> dict[int, tuple[str, ...]]:
-        """The timelines each new entry joins."""
-        return {entry.seq or 0: joins(entry, targets.get) for entry, _ in stamped}
+        @cache
+        def find(name: str) -> ev.Entry | None:
+            return by_id.get(name) or self._stored(name)
 
-    def _stored_target(self, retraction: ev.EntryRetracted) -> ev.Entry | None:
-        """The recorded entry a retraction withdraws, by id or by sequence number."""
-        seq = self.store.seq_of(str(retraction.entry))
-        if seq is None and str(retraction.entry).lstrip("#").isdigit():
-            seq = int(str(retraction.entry).lstrip("#"))
+        return find
+
+    def _stored(self, name: str) -> ev.Entry | None:
+        """The recorded entry a retraction names, by id or by sequence number."""
+        seq = self.store.seq_of(name)
+        if seq is None and name.lstrip("#").isdigit():
+            seq = int(name.lstrip("#"))
         return self.store.entry(seq) if seq else None
 
-    def _check_retractions(
-        self, stamped: list[tuple[ev.Entry, Source]], targets: dict[str, ev.Entry | None]
-    ) -> list[Refusal]:
+    def _check_retractions(self, stamped: list[tuple[ev.Entry, Source]], find: Find) -> list[Refusal]:
         """Each retraction's target, checked against the store and the batch's earlier retractions."""
         refusals = []
         withdrawn: set[str] = set()
@@ -251,7 +245,7 @@ class Ledger:
         for entry, source in stamped:
             if not isinstance(entry, ev.EntryRetracted):
                 continue
-            target = targets[str(entry.entry)]
+            target = stands_for(entry, find)
             reason = retraction_target.check(entry, target, retracted)
             if reason:
                 refusals.append(Refusal(retraction_target.name, entry, reason, source))

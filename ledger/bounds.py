@@ -1,0 +1,403 @@
+"""The bounds of every field, checked on input: journal lines, the command line, participation lists.
+
+`decode_input` decodes one journal line and checks it; `check_input` checks an
+entry built another way. The bounds themselves are declared with the
+vocabulary (`ledger/events.py`); a field with no bound is an error when this
+module loads. Stored entries are not checked again (`events.decode`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+import msgspec
+
+from ledger.events import (
+    CENT,
+    EVENT_TYPES,
+    FIRST_DATE,
+    FREE_TEXT_LENGTH,
+    ID_LENGTH,
+    LAST_DATE,
+    MAX_AMOUNT,
+    MAX_COUNT,
+    MAX_RATE,
+    MAX_SEQ,
+    MAX_SHARE_PRICE,
+    MAX_SHARES,
+    MAX_STATUTE_NUMBER,
+    TEXT_LENGTH,
+    BodySeats,
+    Entry,
+    StatutesAmended,
+    decode,
+)
+
+# A field's check: None when the value is within bounds, else what is wrong with it.
+Check = Callable[[Any], "str | None"]
+
+# Control characters (C0, DEL, C1) and unpaired surrogates (which neither UTF-8 nor
+# PostgreSQL can hold); free text may hold tabs and newlines.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_IN_FREE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
+def _text(limit: int, control: re.Pattern[str], minimum: int = 0) -> Check:
+    allowed = " other than tab and newline" if control is _CONTROL_IN_FREE_TEXT else ""
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return f"Expected `str`, got `{type(value).__name__}`"
+        if len(value) > limit:
+            return f"Expected a text of at most {limit} characters, got {len(value)}"
+        if len(value) < minimum:
+            return f"Expected a text of at least {minimum} character"
+        found = control.search(value)
+        if found is None:
+            return None
+        char = found.group()
+        what = "an unpaired surrogate" if "\ud800" <= char <= "\udfff" else "control character"
+        where = f"U+{ord(char):04X} at character {found.start() + 1}"
+        return f"Expected no control characters{allowed}, got {what} {where}"
+
+    return check
+
+
+def _int(low: int, high: int) -> Check:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"Expected `int`, got `{type(value).__name__}`"
+        if value > high:
+            return f"Expected at most {high}, got {_shown(value)}"
+        if value < low:
+            return f"Expected at least {low}, got {_shown(value)}"
+        return None
+
+    return check
+
+
+def _date(value: Any) -> str | None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        return f"Expected a date, got `{type(value).__name__}`"
+    if FIRST_DATE <= value <= LAST_DATE:
+        return None
+    return f"Expected a date from {FIRST_DATE} to {LAST_DATE}, got {value}"
+
+
+def _decimal(high: Decimal, what: str) -> Check:
+    """Finite, non-negative, whole cents (or hundredths of a percent), at most `high`."""
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, Decimal):
+            return f"Expected a decimal number, got `{type(value).__name__}`"
+        wrong = f"Expected a non-negative {what} with at most 2 decimals, got {_shown(value)}"
+        if not value.is_finite() or value < 0:
+            return wrong
+        if value > high:
+            return f"Expected at most {high} ({what}), got {_shown(value)}"
+        if value != value.quantize(CENT):
+            return wrong
+        return None
+
+    return check
+
+
+def _bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"Expected `bool`, got `{type(value).__name__}`"
+
+
+_id = _text(ID_LENGTH, _CONTROL, minimum=1)
+_line = _text(TEXT_LENGTH, _CONTROL)
+_free = _text(FREE_TEXT_LENGTH, _CONTROL_IN_FREE_TEXT)
+_seq = _int(1, MAX_SEQ)
+
+
+def _statute_value(value: Any) -> str | None:
+    """Text as single-line text; a number (or a text that reads as one) finite and within bounds."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        error = _line(value)
+        if error is not None:
+            return error
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None  # words, e.g. a list of categories
+    elif isinstance(value, int | float):
+        number = Decimal(value)
+    else:
+        return f"Expected a text, a number or true/false, got `{type(value).__name__}`"
+    if not number.is_finite():
+        return f"Expected a finite number, got {_shown(value)}"
+    if abs(number) <= MAX_STATUTE_NUMBER:
+        return None
+    return f"Expected a number from -{MAX_STATUTE_NUMBER} to {MAX_STATUTE_NUMBER}, got {_shown(value)}"
+
+
+def _statute_share_price(entry: Any) -> str | None:
+    """The share price in force becomes admissions' `share_price`: the same bound."""
+    if entry.parameter.partition(".")[0] != "share_price" or isinstance(entry.value, bool):
+        return None
+    try:
+        price = Decimal(str(entry.value).strip()).quantize(CENT)
+    except InvalidOperation:
+        return None  # not a number: refused by rule statutes-parameter
+    if price <= MAX_SHARE_PRICE:
+        return None
+    return f"Expected a share price of at most {MAX_SHARE_PRICE}, got {_shown(entry.value)}"
+
+
+def _entry_ref(value: Any) -> str | None:
+    """A retraction names an entry by id (text) or by sequence number."""
+    return _id(value) if isinstance(value, str) else _seq(value)
+
+
+# Text fields, by name: ids (checked for length by msgspec too), single-line text, free text.
+_TEXT_CHECKS: dict[str, Check] = {
+    **dict.fromkeys(
+        ("id", "member", "category", "to", "assembly", "proxy", "resolution", "body", "person"),
+        _id,
+    ),
+    **dict.fromkeys(("replaces", "parameter", "kind", "majority"), _id),
+    **dict.fromkeys(("name", "address", "email", "title", "ref", "by", "recorded", "hash"), _line),
+    **dict.fromkeys(("note", "reason"), _free),
+}
+FIRST_YEAR, LAST_YEAR = FIRST_DATE.year, LAST_DATE.year
+# Dates and whole numbers, by name: (lowest, highest).
+_RANGES: dict[str, tuple[Any, Any]] = {
+    "date": (FIRST_DATE, LAST_DATE),
+    "until": (FIRST_DATE, LAST_DATE),
+    "seq": (0, MAX_SEQ),
+    "shares": (1, MAX_SHARES),
+    "count": (1, MAX_SHARES),
+    "for_": (0, MAX_COUNT),
+    "against": (0, MAX_COUNT),
+    "abstain": (0, MAX_COUNT),
+    "year": (FIRST_YEAR, LAST_YEAR),
+}
+# Every other field, by name.
+_OTHER_CHECKS: dict[str, Check] = {
+    "share_price": _decimal(MAX_SHARE_PRICE, "amount in euros"),
+    "amount": _decimal(MAX_AMOUNT, "amount in euros"),
+    "reserves": _decimal(MAX_AMOUNT, "amount in euros"),
+    "dividend_rate": _decimal(MAX_RATE, "percentage"),
+    "value": _statute_value,
+    "entry": _entry_ref,
+}
+# Fields whose type is all there is to check, which msgspec does when it decodes a line.
+_TYPE_CHECKS: dict[str, Check] = {"founder": _bool}
+# Checks of a field that depend on another one: (the field's JSON name, check of the entry).
+_WHOLE_CHECKS: dict[type[Entry], tuple[tuple[str, Check], ...]] = {
+    StatutesAmended: (("value", _statute_share_price),),
+}
+# Where one type's field differs from the others of that name.
+_RANGE_OVERRIDES: dict[tuple[type[Entry], str], tuple[Any, Any]] = {
+    (BodySeats, "count"): (0, MAX_COUNT),
+}
+
+
+def _range_check(low: Any, high: Any) -> Check:
+    return _date if isinstance(low, dt.date) else _int(low, high)
+
+
+class _Bounds(NamedTuple):
+    """How one entry type's fields are checked."""
+
+    every: tuple[tuple[str, str, Check], ...]  # every field: (name, JSON name, check)
+    ranges: tuple[tuple[int, Any, Any], ...]  # dates and numbers: (index, lowest, highest)
+    others: tuple[tuple[str, str, Check], ...]  # statute values, retraction targets
+    amounts: tuple[tuple[str, str, Check], ...]  # euros and percentages
+    amount_indices: tuple[int, ...]
+    fixed: tuple[tuple[int, Any], ...]  # (index, default) of the fields whose default is not None
+    whole: tuple[tuple[str, Check], ...]  # checks of the entry as a whole: (JSON name, check)
+
+
+def _bounds_of(cls: type[Entry]) -> _Bounds:
+    """The checks of every field of an entry type; a field with no bound is an error."""
+    every: list[tuple[str, str, Check]] = []
+    others: list[tuple[str, str, Check]] = []
+    amounts: list[tuple[str, str, Check]] = []
+    ranges: list[tuple[int, Any, Any]] = []
+    fixed: list[tuple[int, Any]] = []
+    amount_indices: list[int] = []
+    for index, info in enumerate(msgspec.structs.fields(cls)):
+        name, key = info.name, info.encode_name
+        bounds = _RANGE_OVERRIDES.get((cls, name)) or _RANGES.get(name)
+        if bounds is not None:
+            check = _range_check(*bounds)
+            ranges.append((index, *bounds))
+        elif name in _OTHER_CHECKS:
+            check = _OTHER_CHECKS[name]
+            (amounts if name in cls.amounts else others).append((name, key, check))
+            if name in cls.amounts:
+                amount_indices.append(index)
+        elif name in _TEXT_CHECKS or name in _TYPE_CHECKS:
+            check = _TEXT_CHECKS.get(name) or _TYPE_CHECKS[name]
+        else:
+            raise TypeError(f"field `{key}` of {cls.type} has no bounds")
+        every.append((name, key, check))
+        if not info.required and info.default is not None:
+            fixed.append((index, info.default))
+    assert {name for name, _, _ in amounts} == set(cls.amounts), cls
+    return _Bounds(
+        tuple(every),
+        tuple(ranges),
+        tuple(others),
+        tuple(amounts),
+        tuple(amount_indices),
+        tuple(fixed),
+        _WHOLE_CHECKS.get(cls, ()),
+    )
+
+
+_BOUNDS: dict[type[Entry], _Bounds] = {cls: _bounds_of(cls) for cls in EVENT_TYPES.values()}
+
+
+def _out_of_bounds(entry: Entry, fields: tuple[tuple[str, str, Check], ...]) -> None:
+    for name, key, check in fields:
+        value = getattr(entry, name)
+        if value is not None:
+            error = check(value)
+            if error is not None:
+                raise msgspec.ValidationError(f"{error} - at `$.{key}`")
+
+
+def _whole_out_of_bounds(entry: Entry, checks: tuple[tuple[str, Check], ...]) -> None:
+    for key, check in checks:
+        error = check(entry)
+        if error is not None:
+            raise msgspec.ValidationError(f"{error} - at `$.{key}`")
+
+
+def _checked_amounts(entry: Entry, amounts: tuple[tuple[str, str, Check], ...]) -> Entry:
+    """The entry with its amounts checked, and -0.00 written 0.00 (one spelling per amount)."""
+    _out_of_bounds(entry, amounts)
+    changes = {}
+    for name, _, _ in amounts:
+        amount = getattr(entry, name)
+        if amount is not None and amount.is_zero() and amount.is_signed():
+            changes[name] = amount.copy_abs()
+    return msgspec.structs.replace(entry, **changes) if changes else entry
+
+
+def check_input(entry: Entry) -> Entry:
+    """An entry from the input (command line, participation list) within every bound.
+
+    Raises msgspec.ValidationError naming the field (`... - at `$.shares``); returns the
+    entry, its amounts of -0.00 written 0.00.
+    """
+    bounds = _BOUNDS[type(entry)]
+    _out_of_bounds(entry, bounds.every)
+    _whole_out_of_bounds(entry, bounds.whole)
+    return _checked_amounts(entry, bounds.amounts) if bounds.amounts else entry
+
+
+_C1 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def is_plain(data: bytes) -> bool:
+    """Whether `data` (a journal line, or a whole journal) is plain JSON text.
+
+    Plain: no backslash, DEL or C1 control byte, and no quote followed by a space or tab.
+    A string in a plain line then holds no quote and no control character (JSON strings
+    hold no raw C0: those come escaped, after a backslash), and each key is followed by
+    its colon at once. Checking a whole journal once spares a check per line.
+    """
+    return (
+        b"\\" not in data
+        and b"\x7f" not in data
+        and b'" ' not in data
+        and b'"\t' not in data
+        and (b"\xc2" not in data or not _C1.search(data))
+    )
+
+
+# Every string token of a line in turn; keys are those followed by a colon.
+_STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:)?')
+
+
+def _refuse_duplicates(line: bytes) -> None:
+    """Raise if the line gives a key twice (msgspec keeps the last value silently)."""
+    seen: set[str] = set()
+    for key, colon in _STRING.findall(line):
+        if colon:
+            name = msgspec.json.decode(b'"' + key + b'"') if b"\\" in key else key.decode()
+            if name in seen:
+                raise msgspec.ValidationError(f"duplicate field `{name}`")
+            seen.add(name)
+
+
+def _unpaired_surrogate(line: bytes) -> msgspec.ValidationError | None:
+    """What msgspec refuses as "malformed" or "truncated" when a string escapes half a surrogate pair."""
+    key = ""
+    for token, colon in _STRING.findall(line):
+        try:
+            text = json.loads(b'"' + token + b'"')
+        except ValueError:
+            return None
+        found = re.search("[\ud800-\udfff]", text)
+        if found is not None and not colon:
+            where = f"U+{ord(found.group()):04X} at character {found.start() + 1}"
+            return msgspec.ValidationError(f"Expected no unpaired surrogates, got {where} - at `$.{key}`")
+        key = text if colon else key
+    return None
+
+
+def decode_input(data: bytes | str, *, plain: bool | None = None) -> Entry:
+    """Decode one journal line: every field within its bounds, none given twice.
+
+    `plain=True` says the caller found the line plain (`is_plain`, e.g. of the whole
+    journal); by default the line is looked at. Raises msgspec.ValidationError (naming
+    the field) or DecodeError.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")  # a lone surrogate is then invalid UTF-8
+    try:
+        entry = decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as refused:
+        _refuse_duplicates(data)  # the root cause if any: msgspec saw the last value only
+        named = _unpaired_surrogate(data) if b"\\u" in data else None
+        if named is None:
+            raise refused from None
+        raise named from None
+    bounds = _BOUNDS[type(entry)]
+    if plain is None:
+        plain = is_plain(data)
+    if not plain or len(data) > TEXT_LENGTH:
+        _refuse_duplicates(data)
+        return check_input(entry)
+    # A plain line: `":` marks each key in it, and nothing else. Each field whose value is
+    # not its default is in the line, and so is `type`: a line with exactly that many keys
+    # gives each once. Any other line has its keys looked at one by one.
+    values = msgspec.structs.astuple(entry)
+    least = 1 + len(values) - values.count(None)
+    for index, default in bounds.fixed:
+        if values[index] == default:
+            least -= 1
+    if data.count(b'":') != least:
+        _refuse_duplicates(data)
+    # Plain and short: no text in it is beyond its bounds (ids are checked for length by
+    # msgspec), so the dates and numbers take a comparison each, and the rest their checks.
+    for index, low, high in bounds.ranges:
+        value = values[index]
+        if value is not None and not low <= value <= high:
+            _out_of_bounds(entry, bounds.every)
+    if bounds.others:
+        _out_of_bounds(entry, bounds.others)
+    if bounds.whole:
+        _whole_out_of_bounds(entry, bounds.whole)
+    for index in bounds.amount_indices:
+        if values[index] is not None:
+            return _checked_amounts(entry, bounds.amounts)
+    return entry
