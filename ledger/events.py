@@ -399,7 +399,7 @@ Event = Union[  # noqa: UP007  (a runtime union value for msgspec)
 ]
 
 EVENT_TYPES: dict[str, type[Entry]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    cls.__struct_config__.tag: cls
     for cls in Event.__args__  # type: ignore[attr-defined]
 }
 

@@ -66,8 +66,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         """
         with connection.cursor() as curs:
             try:
-                self._lock_table(curs)  # type: ignore[arg-type]
-                self._notify_channel(curs)  # type: ignore[arg-type]
+                self._lock_table(curs)
+                self._notify_channel(curs)
                 self._copy(
                     curs,
                     self.events_table,

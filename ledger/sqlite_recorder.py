@@ -125,7 +125,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
         ]
 
     def index_rows(self) -> list[tuple[int, str, str, str, str]]:
-        return [tuple(row) for row in self._fetch("SELECT * FROM coop_entries ORDER BY seq")]  # type: ignore[misc]
+        return [tuple(row) for row in self._fetch("SELECT * FROM coop_entries ORDER BY seq")]
 
     def subject_pairs(self) -> set[tuple[str, int]]:
         return {(row[0], row[1]) for row in self._fetch("SELECT subject, seq FROM coop_subjects")}

@@ -25,6 +25,7 @@ from babel.numbers import format_currency, format_decimal, format_percent, get_g
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from ledger.provenance import format_recorded
 from projections.figures.compute import Figures, Provenance
 from projections.figures.data import to_data
 from projections.figures.restatement import Restatement
@@ -200,9 +201,7 @@ def rerun(options: ReportOptions, provenance: Provenance) -> str:
     if moment:
         parts.append(f"--known-at {moment}")
     if options.compare_known_at:
-        parts.append(
-            f"--compare-known-at {options.compare_known_at.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
-        )
+        parts.append(f"--compare-known-at {format_recorded(options.compare_known_at)}")
     parts += [f"--format {options.fmt}", f"--lang {options.lang}"]
     if options.thousands_separator not in (None, THOUSANDS[options.lang]):
         parts.append(f"--thousands-separator {shlex.quote(options.thousands_separator)}")
