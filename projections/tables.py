@@ -10,7 +10,7 @@ close, rows to insert) and writes them with `write_changes`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,8 @@ from sqlalchemy import (
     select,
     update,
 )
+
+from ledger.events import Entry
 
 metadata = MetaData()
 
@@ -100,6 +102,28 @@ class RowChanges:
             self.inserts.append(record)
             self.pending[row] = record
             open_rows[row] = None
+
+
+Rows = Sequence[tuple[Any, ...]]
+
+
+def refold(
+    touched: Mapping[str, list[int]],
+    timeline: Callable[[str], Sequence[Entry]],
+    fold: Callable[[str, Sequence[Entry], int], tuple[Rows, Rows]],
+    changes: tuple[RowChanges, RowChanges],
+) -> None:
+    """Refold each touched subject's timeline at each sequence number that touched it.
+
+    `fold` gives the rows of two tables (spells and movements, seats and
+    mandates) as known at that sequence number; only the differences are kept.
+    """
+    for subject, seqs in touched.items():
+        entries = timeline(subject)
+        for seq in seqs:
+            first, second = fold(subject, entries, seq)
+            changes[0].move_to(subject, first, seq)
+            changes[1].move_to(subject, second, seq)
 
 
 def open_rows(

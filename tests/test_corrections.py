@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from ledger.errors import Refused
+from ledger.rules import BATCH_RULES
 from projections.read_models import catch_up, open_engine
 from projections.register.queries import register_as_of
-from tests.conftest import Book
+from tests.conftest import ROOT, Book
 from tests.journal import admit
 
 
@@ -46,3 +47,9 @@ def test_a_retraction_names_a_live_entry_by_id_or_sequence(book: Book) -> None:
         with pytest.raises(Refused) as caught:
             book.record({"type": "entry.retracted", "date": "2024-03-01", "entry": target, "reason": "x"})
         assert "retraction-target" in str(caught.value) and why in str(caught.value)
+
+
+def test_every_batch_rule_is_in_the_user_guide() -> None:
+    guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    missing = [name for name in BATCH_RULES if f"`{name}`" not in guide]
+    assert not missing, f"batch rules missing from docs/user-guide.md: {missing}"

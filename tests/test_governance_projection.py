@@ -20,6 +20,7 @@ from ledger.database import parse_database
 from ledger.errors import Refused, Source
 from ledger.events import decode
 from ledger.store import Store
+from projections.governance.flags import FLAGS
 from projections.governance.queries import (
     assemblies_between,
     board_as_of,
@@ -33,7 +34,7 @@ from projections.governance.summary import AllocationFigures, BoardFigures, Reso
 from projections.read_models import catch_up as catch_up_all
 from projections.read_models import open_engine
 from projections.tables import tracking
-from tests.conftest import Book
+from tests.conftest import ROOT, Book
 from tests.journal import (
     AG,
     MEETINGS,
@@ -248,3 +249,9 @@ def test_persisted_governance_equals_a_fresh_replay(
                 assert board_figures(engine, *year, known) == replay_board_figures(entries, *year, known)
         engine.dispose()
         store.close()
+
+
+def test_every_flag_is_in_the_governance_guide() -> None:
+    guide = (ROOT / "docs" / "governance.md").read_text(encoding="utf-8")
+    missing = [name for name in FLAGS if f"`{name}`" not in guide]
+    assert not missing, f"flags missing from docs/governance.md: {missing}"

@@ -315,12 +315,18 @@ def compute(
     eve = start - dt.timedelta(days=1)
     with engine.connect() as conn:
         tally = tallies(conn, start, end, (eve, end), Scope(seq)).get(seq, new_tally())
-    return Figures(
-        start=start,
-        end=end,
-        provenance=provenance(source, seq, known),
-        members=members_of(tally, start, end),
-        capital=capital_of(tally, start, end),
-        assemblies=tuple(assemblies_between(engine, start, end, seq)),
-        board=board_figures(engine, start, end, seq),
-    )
+    assemblies, board = assemblies_between(engine, start, end, seq), board_figures(engine, start, end, seq)
+    return figures_of(start, end, provenance(source, seq, known), tally, assemblies, board)
+
+
+def figures_of(
+    start: dt.date,
+    end: dt.date,
+    provenance: Provenance,
+    tally: Tally,
+    assemblies: Iterable[AssemblyFigures],
+    board: BoardFigures,
+) -> Figures:
+    """The report's figures from the raw sums and the governance figures (SQL and replay alike)."""
+    members, capital = members_of(tally, start, end), capital_of(tally, start, end)
+    return Figures(start, end, provenance, members, capital, tuple(assemblies), board)

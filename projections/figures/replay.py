@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from ledger import events as ev
 from ledger.timeline import member_timelines
-from projections.figures.compute import Figures, Tally, capital_of, members_of, new_tally, provenance_of
+from projections.figures.compute import Figures, Tally, figures_of, new_tally, provenance_of
 from projections.governance.replay import replay_assemblies, replay_board_figures
 from projections.register.fold import Spell, member_history
 
@@ -65,12 +65,6 @@ def replay_figures(
     entries = list(entries)
     tally = replay_tally(entries, start, end, seq)
     last = next((e for e in entries if e.seq == seq), None)
-    return Figures(
-        start=start,
-        end=end,
-        provenance=provenance_of(last, seq, known),
-        members=members_of(tally, start, end),
-        capital=capital_of(tally, start, end),
-        assemblies=tuple(replay_assemblies(entries, start, end, seq)),
-        board=replay_board_figures(entries, start, end, seq),
-    )
+    assemblies = replay_assemblies(entries, start, end, seq)
+    board = replay_board_figures(entries, start, end, seq)
+    return figures_of(start, end, provenance_of(last, seq, known), tally, assemblies, board)

@@ -21,7 +21,7 @@ from projections.governance.fold import MandateSpell, SeatSpell, assembly_row, b
 from projections.governance.schema import ASSEMBLY_TABLES, TABLES, mandate_spells, seat_spells
 from projections.projector import Projector
 from projections.source import EntrySource, find_in
-from projections.tables import RowChanges, bulk_insert, open_rows, write_changes
+from projections.tables import RowChanges, bulk_insert, open_rows, refold, write_changes
 
 
 @dataclass
@@ -96,12 +96,10 @@ class GovernanceProjector(Projector[GovernanceChanges]):
         if timelines is None:
             seats = RowChanges(open_rows(conn, seat_spells, touched, SeatSpell._fields, scan=False))
             mandates = RowChanges(open_rows(conn, mandate_spells, touched, MandateSpell._fields, scan=False))
-        for body, seqs in touched.items():
-            timeline = timelines[body] if timelines is not None else source.timelines([ev.BODY + body])
-            for seq in seqs:
-                body_seats, body_mandates = body_history(body, timeline, seq)
-                seats.move_to(body, body_seats, seq)
-                mandates.move_to(body, body_mandates, seq)
+        if timelines is not None:
+            refold(touched, timelines.__getitem__, body_history, (seats, mandates))
+        else:
+            refold(touched, lambda body: source.timelines([ev.BODY + body]), body_history, (seats, mandates))
         return seats, mandates
 
     def write(self, conn: Connection, start: int, changes: GovernanceChanges) -> None:

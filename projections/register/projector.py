@@ -19,7 +19,7 @@ from projections.projector import Projector
 from projections.register.fold import Movement, Spell, member_history
 from projections.register.schema import movements, spells
 from projections.source import EntrySource, find_in
-from projections.tables import RowChanges, open_rows, write_changes
+from projections.tables import RowChanges, open_rows, refold, write_changes
 
 WIDE = 2_000  # touched members beyond which timelines come from one scan of the ledger
 
@@ -42,13 +42,12 @@ class RegisterProjector(Projector[tuple[RowChanges, RowChanges]]):
         timelines = member_timelines(new if start == 0 else source.entries(), touched) if wide else None
         spell_changes = RowChanges(open_rows(conn, spells, touched, Spell._fields, wide))
         movement_changes = RowChanges(open_rows(conn, movements, touched, Movement._fields, wide))
-        for member, seqs in touched.items():
-            timeline = timelines[member] if timelines is not None else source.timelines([ev.MEMBER + member])
-            for seq in seqs:
-                member_spells, member_movements = member_history(member, timeline, seq)
-                spell_changes.move_to(member, member_spells, seq)
-                movement_changes.move_to(member, member_movements, seq)
-        return spell_changes, movement_changes
+        changes = (spell_changes, movement_changes)
+        if timelines is not None:
+            refold(touched, timelines.__getitem__, member_history, changes)
+        else:
+            refold(touched, lambda member: source.timelines([ev.MEMBER + member]), member_history, changes)
+        return changes
 
     def members_touched(self, new: list[ev.Entry], source: EntrySource) -> dict[str, list[int]]:
         """Member id -> the new sequence numbers that change their register line, ascending.
