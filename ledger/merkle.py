@@ -123,9 +123,6 @@ class Frontier:
     def root(self) -> bytes:
         return _fold(self.hashes) if self.hashes else EMPTY_ROOT
 
-    def copy(self) -> Frontier:
-        return Frontier(self.size, self.hashes)
-
 
 class MemoryTree:
     """Every perfect subtree hash of a tree held in memory: a :data:`SubtreeHash` for tests."""

@@ -300,6 +300,9 @@ def test_key_files(tmp_path: Path) -> None:
     assert base64.b64decode(encoded) == b"\x01" + key.seed
     assert public.read_text() == key.public_key().vkey() + "\n"
     assert cp.read_private_key(private) == key and cp.read_public_key(public) == key.public_key()
+    note = tmp_path / "checkpoint.txt"
+    note.write_text(cp.sign(_checkpoint(), key).format(), encoding="utf-8")
+    assert cp.verify(cp.read_note(note), [cp.read_public_key(public)]) == (key.name,)
     assert script.parse_vkey(public.read_text()) == (key.name, key.public_key().public)
     with pytest.raises(cp.CheckpointError, match="not overwritten"):
         cp.write_key_pair(tmp_path / "keys", key)
