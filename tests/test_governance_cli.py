@@ -85,7 +85,7 @@ def test_an_assembly_recorded_with_the_friendly_commands(url: str, tmp_path: Pat
     ]
     assert data["allocation"] == {"year": 2024, "reserves": "900.00", "dividend_rate": "1.50"}
     table = ok("assembly", "show", "AG2025", db=url)
-    assert "Participation: 5 of 6 members (83.3 %): 4 in person, 1 by proxy" in table
+    assert "Participation: 5 of 6 members (83.33 %): 4 in person, 1 by proxy" in table
     rows = list(csv.DictReader(io.StringIO(ok("assemblies", "--year", "2025", "--format", "csv", db=url))))
     assert [(r["assembly"], r["voters"], r["resolutions"], r["adopted"]) for r in rows] == [
         ("AG2025", "5", "2", "2")

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from typing import Any
 
-from projections.figures.compute import Capital, CapitalFigures, Figures, Flow, Members
+from projections.figures.compute import CapitalFigures, Figures, Members
 from projections.governance.summary import AssemblyFigures, BoardFigures, participation
-
-
-def _capital_data(capital: Capital) -> dict[str, Any]:
-    return {
-        "shares": capital.shares,
-        "subscribed": capital.subscribed,
-        "paid_up": capital.paid_up,
-        "shares_by_category": capital.shares_by_category,
-    }
-
-
-def _flow_data(flow: Flow) -> dict[str, Any]:
-    return {"shares": flow.shares, "amount": flow.amount}
 
 
 def assembly_data(assembly: AssemblyFigures) -> dict[str, Any]:
@@ -48,35 +36,14 @@ def assembly_data(assembly: AssemblyFigures) -> dict[str, Any]:
     }
 
 
-def members_data(m: Members) -> dict[str, Any]:
-    return {
-        "at_start": m.at_start,
-        "by_category_at_start": m.by_category_at_start,
-        "applied": m.applied,
-        "admitted": m.admitted,
-        "admission_refused": m.admission_refused,
-        "resigned": m.resigned,
-        "left_by_right": m.left_by_right,
-        "left_by_right_by_reason": m.left_by_right_by_reason,
-        "excluded": m.excluded,
-        "exit_requested": m.exit_requested,
-        "exit_refused": m.exit_refused,
-        "category_changes": m.category_changes,
-        "total_at_end": m.total_at_end,
-        "by_category_at_end": m.by_category_at_end,
-    }
+def members_data(members: Members) -> dict[str, Any]:
+    """The member figures by name, in the order the report states them (the fields' order)."""
+    return asdict(members)
 
 
-def capital_data(c: CapitalFigures) -> dict[str, Any]:
-    return {
-        "at_start": _capital_data(c.at_start),
-        "at_end": _capital_data(c.at_end),
-        "subscribed": _flow_data(c.subscribed),
-        "paid": c.paid,
-        "transferred": _flow_data(c.transferred),
-        "redeemed": _flow_data(c.redeemed),
-        "withdrawn": _flow_data(c.withdrawn),
-    }
+def capital_data(capital: CapitalFigures) -> dict[str, Any]:
+    """The capital figures by name, positions and flows as nested dicts, in the fields' order."""
+    return asdict(capital)
 
 
 def governance_data(assemblies: Iterable[AssemblyFigures], board: BoardFigures) -> dict[str, Any]:
