@@ -274,7 +274,8 @@ def test_the_reference_year_gives_the_reference_figures(reference: tuple[App, Fi
 def test_the_reference_year_reads_like_the_reference_report(reference: tuple[App, Figures]) -> None:
     _, figures = reference
     text = render(ReportOptions(*YEAR, year=2025, fmt="md", lang="fr"), figures)
-    principle1 = text.split("## Principe 1 de l'ACI\u00a0: Adhésion volontaire et ouverte\n\n")[1].split("\n## ")[0]
+    heading = "## Principe 1 de l'ACI\u00a0: Adhésion volontaire et ouverte\n\n"
+    principle1 = text.split(heading)[1].split("\n## ")[0]
     assert principle1.startswith(
         "En 2025, 4.104 sociétaires ont rejoint volontairement la coopérative.\n\n"
         "La société n'a refusé aucune demande d'adhésion, a constaté la démission de 213 sociétaires "
@@ -284,7 +285,8 @@ def test_the_reference_year_reads_like_the_reference_report(reference: tuple[App
     )
     principle2 = text.split("## Principe 2 de l'ACI\u00a0: Contrôle démocratique par les membres\n\n")[1]
     assert principle2.startswith(
-        "Au 31 décembre 2025, la société coopérative comptait 45.598 sociétaires répartis comme suit\u00a0:\n\n"
+        "Au 31 décembre 2025, la société coopérative comptait 45.598 sociétaires "
+        "répartis comme suit\u00a0:\n\n"
         "- 45.473 sociétaires de catégorie A\u00a0;\n"
         "- 101 sociétaires de catégorie B\u00a0;\n"
         "- 24 sociétaires de catégorie C.\n\n"
