@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 from ledger.database import parse_database
-from projections.engine import open_engine
-from projections.queries import register_as_of
+from projections.read_models import open_engine
+from projections.register.queries import register_as_of
 
 ROOT = Path(__file__).resolve().parent.parent
 

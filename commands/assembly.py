@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import sys
-from decimal import Decimal
 from typing import IO, Any
 
 import click
@@ -25,10 +24,11 @@ from commands.context import (
 from commands.entering import assembly_date, choices, entry_options, record_at, record_fields
 from commands.render import emit
 from commands.view import View, view_options
+from ledger import bounds
 from ledger import events as ev
 from ledger.errors import Source
-from projections.governance import AssemblyFigures, quorum_met
-from projections.governance_queries import assemblies_between, find_assembly
+from projections.governance.queries import assemblies_between, find_assembly
+from projections.governance.summary import AssemblyFigures, participation, quorum_met
 
 RESOLUTION = ["resolution", "title", "for", "against", "abstain", "majority", "outcome"]
 PARTICIPATION = ["assembly", "date", "kind", "voters", "in_person", "by_proxy", "members_on_date"]
@@ -84,7 +84,7 @@ def read_voters(stream: IO[str], assembly_id: str, date: dt.date, **common: Any)
             continue
         fields = dict(zip(columns, row, strict=False))
         try:
-            entry = ev.check_input(
+            entry = bounds.check_input(
                 ev.AssemblyVoted(
                     assembly=assembly_id,
                     member=fields["member"],
@@ -207,13 +207,6 @@ def allocate(app: App, assembly_id: str, date: dt.date | None, entry_id: str | N
 
 def resolution_rows(figures: AssemblyFigures) -> list[dict[str, Any]]:
     return [{**r._asdict(), "for": r.for_} for r in figures.resolutions]
-
-
-def participation(figures: AssemblyFigures) -> Decimal | None:
-    """Voters as a percentage of the members on the assembly date, one decimal."""
-    if not figures.members_on_date:
-        return None
-    return (Decimal(100 * figures.voters) / figures.members_on_date).quantize(Decimal("0.1"))
 
 
 def assembly_data(figures: AssemblyFigures) -> dict[str, Any]:

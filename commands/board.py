@@ -11,8 +11,8 @@ import msgspec
 from commands.context import App, ledger_errors, parse_text, pass_app
 from commands.render import emit
 from commands.view import View, view_options
-from projections.governance import Board, Holder
-from projections.governance_queries import board_as_of
+from projections.governance.queries import board_as_of
+from projections.governance.summary import Board, Holder
 
 COLUMNS = ["person", "name", "how", "since", "until", "assembly", "replaces", "flag"]
 _json = msgspec.json.Encoder(decimal_format="string")

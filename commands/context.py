@@ -29,8 +29,8 @@ from ledger.events import FIRST_DATE, LAST_DATE, Entry
 from ledger.provenance import format_recorded
 from ledger.store import Store
 from projections import read_models
-from projections.engine import create_tables
-from projections.tracking import LostRace
+from projections.projector import LostRace
+from projections.read_models import create_tables
 
 F = TypeVar("F", bound=Callable[..., Any])
 

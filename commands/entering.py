@@ -15,9 +15,10 @@ import click
 import msgspec
 
 from commands.context import App, BadInput, date_option, ledger_errors, today
+from ledger import bounds
 from ledger import events as ev
 from ledger.errors import Source, describe
-from projections.register import live_entries
+from ledger.timeline import live_entries
 
 
 def choices(entry_type: type[ev.Entry], field: str) -> tuple[str, ...]:
@@ -33,7 +34,7 @@ def build_entry(entry_type: str, fields: dict[str, Any]) -> ev.Entry:
     fields = {k: v for k, v in fields.items() if v is not None}
     fields.setdefault("date", today().isoformat())
     try:
-        return ev.check_input(msgspec.convert(fields, type=cls, strict=False))
+        return bounds.check_input(msgspec.convert(fields, type=cls, strict=False))
     except msgspec.ValidationError as e:
         message = re.sub(r"at `\$\.(\w+)`", r"at --\1", str(e))
         raise BadInput(f"{entry_type}: {message}") from None

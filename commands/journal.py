@@ -24,11 +24,13 @@ from commands.context import (
     written,
 )
 from commands.entering import build_entry, entry_options, record_fields, record_one
-from commands.render import ENTRY_COLUMNS, emit, entry_row, retractions
+from commands.render import ENTRY_COLUMNS, emit, entry_row
 from commands.view import View, view_options
+from ledger import bounds
 from ledger import events as ev
 from ledger.errors import JournalError, Source
 from ledger.provenance import format_recorded
+from ledger.timeline import retractions
 
 PROGRESS_FROM = 5_000
 
@@ -39,7 +41,7 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
     Each line is checked on input: every field within its bounds, no field given twice.
     """
     content = stream.read()
-    plain = ev.is_plain(content) or None  # plain as a whole: no line needs looking at for it
+    plain = bounds.is_plain(content) or None  # plain as a whole: no line needs looking at for it
     lines = content.splitlines()
     entries: list[tuple[ev.Entry, Source]] = []
     with click.progressbar(
@@ -51,7 +53,7 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
             if not line.strip() or line.lstrip().startswith(b"#"):
                 continue
             try:
-                entries.append((ev.decode_input(line, plain=plain), Source(name, number)))
+                entries.append((bounds.decode_input(line, plain=plain), Source(name, number)))
             except (msgspec.ValidationError, msgspec.DecodeError) as e:
                 raise JournalError(str(e).replace("at `$.", "field `"), Source(name, number)) from None
     return entries

@@ -10,11 +10,11 @@ import click
 
 from commands.context import App, Choice, Count, ledger_errors, parse_text, parse_texts, pass_app
 from commands.entering import choices, entry_options, record_fields
-from commands.render import ENTRY_COLUMNS, emit, emit_values, entry_row, retractions
+from commands.render import ENTRY_COLUMNS, emit, emit_values, entry_row
 from commands.view import View, view_options
 from ledger import events as ev
-from projections.queries import movements_between, register_columns
-from projections.register import live_entries
+from ledger.timeline import live_entries, retractions
+from projections.register.queries import movements_between, register_columns
 
 REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
 FORMER = ["status", "exit_date", "exit_kind", "exit_reason"]

@@ -82,8 +82,3 @@ def entry_row(entry: ev.Entry, retracted_by: dict[str, ev.Entry]) -> dict[str, A
         "details": details,
         "retracted": f"by #{retraction.seq}" if retraction else None,
     }
-
-
-def retractions(entries: list[ev.Entry]) -> dict[str, ev.Entry]:
-    """The retraction of each retracted entry, by the retracted entry's id."""
-    return {str(e.entry): e for e in entries if isinstance(e, ev.EntryRetracted)}

@@ -35,7 +35,10 @@ from commands.render import emit
 from commands.view import View, view_options
 from ledger.provenance import format_recorded
 from projections import read_models
-from projections.figures import Figures, Restatement, compute, flatten, restatement, series, to_data
+from projections.figures.compute import Figures, compute
+from projections.figures.data import flatten, to_data
+from projections.figures.restatement import Restatement, restatement
+from projections.figures.series import series
 from reports.options import LOCALES, SECTIONS, THOUSANDS, ReportOptions
 
 F = TypeVar("F", bound=Callable[..., Any])

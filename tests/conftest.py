@@ -20,9 +20,10 @@ import psycopg
 import pytest
 
 from ledger.application import Ledger
+from ledger.bounds import decode_input
 from ledger.database import parse_database
 from ledger.errors import Source
-from ledger.events import Entry, decode_input
+from ledger.events import Entry
 from ledger.postgres_recorder import connect
 from ledger.store import Store
 

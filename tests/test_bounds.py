@@ -22,6 +22,7 @@ import pytest
 from commands.assembly import read_voters
 from commands.context import BadInput
 from commands.entering import build_entry
+from ledger import bounds
 from ledger import events as ev
 from ledger.statutes import Statutes
 from ledger.timeline import years_later
@@ -254,9 +255,9 @@ def test_every_field_of_every_type_has_cases() -> None:
 
 def decode_both_ways(line: bytes) -> ev.Entry:
     """decode_input looking at the line itself, and told it is plain when it is: the same answer."""
-    entry = ev.decode_input(line)
-    if ev.is_plain(line):
-        assert ev.decode_input(line, plain=True) == entry
+    entry = bounds.decode_input(line)
+    if bounds.is_plain(line):
+        assert bounds.decode_input(line, plain=True) == entry
     return entry
 
 
@@ -265,24 +266,24 @@ def test_bounds_of_every_field(entry_type: str, key: str, value: Any, accepted: 
     line = line_of(base_line(entry_type, **{key: value}))
     if accepted:
         entry = decode_both_ways(line)
-        assert ev.check_input(entry) == entry
+        assert bounds.check_input(entry) == entry
         assert ev.decode(ev.encode(entry)) == entry  # stored as accepted
-        assert ev.decode_input(ev.encode(entry)) == entry  # an export imports again
+        assert bounds.decode_input(ev.encode(entry)) == entry  # an export imports again
         assert b'"-0.00"' not in ev.encode(entry)
         return
     with pytest.raises((msgspec.ValidationError, msgspec.DecodeError)) as refused:
         decode_both_ways(line)
     if isinstance(refused.value, msgspec.ValidationError):
         assert str(refused.value).endswith(f"- at `$.{key}`"), str(refused.value)
-    if ev.is_plain(line):
+    if bounds.is_plain(line):
         with pytest.raises((msgspec.ValidationError, msgspec.DecodeError)):
-            ev.decode_input(line, plain=True)
+            bounds.decode_input(line, plain=True)
 
 
 def test_messages_say_what_the_bound_is() -> None:
     def refusal(entry_type: str, **fields: Any) -> str:
         with pytest.raises(msgspec.ValidationError) as refused:
-            ev.decode_input(line_of(base_line(entry_type, **fields)))
+            bounds.decode_input(line_of(base_line(entry_type, **fields)))
         return str(refused.value)
 
     assert refusal("member.admitted", shares=2**63) == (
@@ -318,7 +319,7 @@ def test_messages_say_what_the_bound_is() -> None:
 
 def test_a_statutes_share_price_keeps_to_the_share_price_bound() -> None:
     def amended(parameter: str, value: Any) -> ev.Entry:
-        return ev.decode_input(line_of(base_line("statutes.amended", parameter=parameter, value=value)))
+        return bounds.decode_input(line_of(base_line("statutes.amended", parameter=parameter, value=value)))
 
     for value in ("9999.99", 9999.99, 25, "25"):
         assert amended("share_price", value).value == value  # type: ignore[attr-defined]
@@ -340,7 +341,7 @@ def test_minus_zero_is_read_as_zero() -> None:
         ("result.allocated", "reserves"),
         ("result.allocated", "dividend_rate"),
     ]:
-        for read in (ev.decode_input, lambda line: ev.check_input(ev.decode(line))):
+        for read in (bounds.decode_input, lambda line: bounds.check_input(ev.decode(line))):
             entry = read(line_of(base_line(entry_type, **{key: "-0.00"})))
             amount = getattr(entry, key)
             assert amount == 0 and not amount.is_signed(), (entry_type, key)
@@ -392,10 +393,10 @@ def duplicate_cases() -> Iterator[Any]:
 def test_duplicate_keys_are_refused(line: str, key: str, same_value: bool) -> None:
     data = line.encode()
     with pytest.raises(msgspec.ValidationError, match=f"^duplicate field `{key}`$"):
-        ev.decode_input(data)
-    if ev.is_plain(data):
+        bounds.decode_input(data)
+    if bounds.is_plain(data):
         with pytest.raises(msgspec.ValidationError, match=f"^duplicate field `{key}`$"):
-            ev.decode_input(data, plain=True)
+            bounds.decode_input(data, plain=True)
     if same_value:
         ev.decode(data)  # the stored path reads it (the last value wins)
 
@@ -439,7 +440,7 @@ def test_the_stored_path_stays_lenient() -> None:
     for fields in cases:
         line = line_of(base_line("member.admitted", **fields))
         with pytest.raises(msgspec.ValidationError):
-            ev.decode_input(line)
+            bounds.decode_input(line)
         assert ev.decode(line)
 
 
