@@ -9,6 +9,7 @@ ledger work as before once the cause is gone.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import text
 
 from ledger.database import parse_database
 from ledger.engine import engine_for
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, make_url, run_cli
 
 DEMO = str(ROOT / "examples" / "demo.jsonl")
 POISON = {"type": "member.admitted", "date": "2025-03-03", "member": "POISON", "name": "x", "category": "A"}
@@ -87,11 +88,16 @@ def test_a_failed_read_model_write_records_nothing(shared_db_url: str, tmp_path:
     assert run_cli("verify", db=shared_db_url).returncode == 0
 
 
+@pytest.fixture
+def postgres_url(tmp_path: Path, postgres_available: bool) -> Iterator[str]:
+    """PostgreSQL alone: SQLite cannot raise a data exception of a chosen class from a trigger."""
+    yield from make_url("postgres", tmp_path, postgres_available)
+
+
 def test_a_value_the_database_refuses_is_bad_input_and_records_nothing(
-    shared_db_url: str, tmp_path: Path
+    postgres_url: str, tmp_path: Path
 ) -> None:
-    if shared_db_url.startswith("sqlite"):
-        pytest.skip("SQLite cannot raise a data exception of a chosen class from a trigger")
+    shared_db_url = postgres_url
     assert run_cli("import", DEMO, db=shared_db_url).returncode == 0
     before = run_cli("export", db=shared_db_url).stdout
     poison_register(shared_db_url, errcode="22003")  # numeric_value_out_of_range
