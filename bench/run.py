@@ -51,6 +51,44 @@ SEED = 1
 LAST_YEAR = 2025  # bench/generate.py's default --last-year
 
 Row = tuple[int, str, str, str, str]  # (seq, id, type, date, json text)
+EVE = f"{LAST_YEAR}-12-31"
+# Every other command a user runs on a ledger, on the ledger of the last import: a label, its
+# arguments, and the floor it is measured against ("select": the floor table read in order,
+# beside the fixed cost of starting the CLI; "read_all": the ledger's own events read back;
+# "write": one row inserted and committed by a plain script, process start included).
+COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("register", ("register", "--as-of", EVE, "--format", "csv"), "select"),
+    ("movements", ("movements", "--year", str(LAST_YEAR), "--format", "csv"), "select"),
+    ("history", ("history", "M000001", "--format", "csv"), "select"),
+    ("board", ("board", "--as-of", EVE, "--format", "csv"), "select"),
+    ("assemblies", ("assemblies", "--year", str(LAST_YEAR), "--format", "csv"), "select"),
+    ("check", ("check", "--as-of", EVE, "--format", "json"), "select"),
+    ("report", ("report", "--year", str(LAST_YEAR), "--format", "json"), "select"),
+    ("log", ("log", "--format", "csv"), "read_all"),
+    ("export", ("export",), "read_all"),
+    ("verify", ("verify",), "read_all"),
+    (
+        "member admit",
+        ("member", "admit", "{id}", "--name", "Bench", "--category", "A", "--shares", "1"),
+        "write",
+    ),
+)
+WRITE_SQLITE = """\
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM floor").fetchone()[0]
+conn.execute("INSERT INTO floor VALUES (?, ?, 'member.admitted', '2025-12-31', '{}')", (seq, str(seq)))
+conn.execute("COMMIT")
+"""
+WRITE_PG = """\
+import sys, psycopg
+with psycopg.connect(sys.argv[1]) as conn:
+    table = sys.argv[2]
+    seq = conn.execute(f"SELECT coalesce(max(seq), 0) + 1 FROM {table}").fetchone()[0]
+    row = (seq, str(seq))
+    conn.execute(f"INSERT INTO {table} VALUES (%s, %s, 'member.admitted', '2025-12-31', '{{}}')", row)
+"""
 
 
 class BenchError(Exception):
@@ -336,7 +374,7 @@ class Backend:
     url_of: Callable[[], tuple[str, Any]]  # fresh ledger URL, and its handle for discarding
     discard: Callable[[Any], None]
     imports: Figure = field(default_factory=Figure)
-    registers: Figure = field(default_factory=Figure)
+    commands: dict[str, Figure] = field(default_factory=lambda: {label: Figure() for label, *_ in COMMANDS})
     rebuilds: Figure = field(default_factory=Figure)
     rebuild_own: Figure = field(default_factory=Figure)
     url: str = ""
@@ -351,6 +389,7 @@ class Floors:
     count: Figure = field(default_factory=Figure)
     select: Figure = field(default_factory=Figure)
     read_all: Figure = field(default_factory=Figure)
+    write: Figure = field(default_factory=Figure)
 
 
 @dataclass
@@ -379,13 +418,16 @@ def import_once(backend: Backend, journal: Path, entries: int, timeout: float) -
     return elapsed
 
 
-def register_once(backend: Backend, members: int, timeout: float) -> float:
-    """The register as of the journal's last day, as CSV; checks it is not empty."""
-    argv = [coopledger_bin(), "--db", backend.url, "register", "--as-of", f"{LAST_YEAR}-12-31"]
-    elapsed, out = run_process([*argv, "--format", "csv"], timeout)
-    rows = out.count("\n") - 1
-    if rows < members * 0.9:
-        raise BenchError(f"{backend.name} register has {rows} rows, expected about {members}")
+def command_once(
+    backend: Backend, label: str, arguments: tuple[str, ...], members: int, timeout: float
+) -> float:
+    """One command on the ledger of the last import; the register must not be empty."""
+    argv = [a.format(id=f"BENCH{time.monotonic_ns()}") for a in arguments]
+    elapsed, out = run_process([coopledger_bin(), "--db", backend.url, *argv], timeout)
+    if label == "register" and out.count("\n") - 1 < members * 0.9:
+        raise BenchError(
+            f"{backend.name} register has {out.count(chr(10)) - 1} rows, expected about {members}"
+        )
     return elapsed
 
 
@@ -412,11 +454,15 @@ def measure_size(members: int, runs: int, stores: Stores, timeout: float) -> Siz
             backend.imports.add(lambda b=backend: import_once(b, journal, len(rows), timeout))
         insert_floors(stores, rows, floors, kept)
     for run in range(1, runs + 1):
-        print(f"  run {run}/{runs}: register and read floors", file=sys.stderr)
+        print(f"  run {run}/{runs}: every command and the read floors", file=sys.stderr)
         for backend in backends:
             if backend.url:
-                backend.registers.add(lambda b=backend: register_once(b, members, timeout))
+                for label, arguments, _ in COMMANDS:
+                    backend.commands[label].add(
+                        lambda b=backend, c=label, a=arguments: command_once(b, c, a, members, timeout)
+                    )
         read_floors(stores, floors, kept)
+        write_floors(stores, floors, kept, timeout)
     for run in range(1, runs + 1):
         print(f"  run {run}/{runs}: rebuild", file=sys.stderr)
         for backend in backends:
@@ -425,9 +471,9 @@ def measure_size(members: int, runs: int, stores: Stores, timeout: float) -> Siz
                 floors[backend.name].read_all.add(lambda b=backend: read_all_floor(stores, b))
     for backend in backends:
         backend.discard(backend.handle)
-        for name in ("imports", "registers", "rebuilds"):
-            if not backend.url and not getattr(backend, name).failure:
-                getattr(backend, name).failure = "no ledger: the import failed"
+        for figure in (backend.imports, backend.rebuilds, *backend.commands.values()):
+            if not backend.url and not figure.failure:
+                figure.failure = "no ledger: the import failed"
     stores.discard_sqlite(kept.get("sqlite"))
     stores.drop_schema(kept.get("pg_executemany"))
     stores.drop_schema(kept.get("pg_copy"))
@@ -490,6 +536,21 @@ def read_floors(stores: Stores, floors: dict[str, Floors], kept: dict[str, Any])
         pg = floors["PostgreSQL"]
         pg.count.add(lambda: pg_query_floor(stores, SQL("SELECT count(*) FROM {0}").format(table)))
         pg.select.add(lambda: pg_query_floor(stores, SQL("SELECT * FROM {0} ORDER BY seq").format(table)))
+
+
+def write_floors(stores: Stores, floors: dict[str, Floors], kept: dict[str, Any], timeout: float) -> None:
+    """One row inserted and committed by a plain script in a process of its own, as a clerk's
+    one-entry command must (the floor of `member admit`)."""
+    if "sqlite" in kept:
+        script = [sys.executable, "-c", WRITE_SQLITE, str(kept["sqlite"])]
+        floors["SQLite"].write.add(lambda: run_process(script, timeout)[0])
+    if "PostgreSQL" in floors and "pg_copy" in kept:
+        from psycopg.conninfo import make_conninfo
+
+        assert stores.pg is not None
+        conninfo = make_conninfo(**{k: str(v) for k, v in stores.pg.conninfo.items()})
+        script = [sys.executable, "-c", WRITE_PG, conninfo, f'"{kept["pg_copy"]}".floor']
+        floors["PostgreSQL"].write.add(lambda: run_process(script, timeout)[0])
 
 
 def read_all_floor(stores: Stores, backend: Backend) -> float:
@@ -577,7 +638,6 @@ def size_table(result: SizeResult, costs: dict[str, Figure]) -> list[str]:
             ]
             lines.append("| " + " | ".join(cells) + " |")
 
-    register = f"`register --as-of {LAST_YEAR}-12-31 --format csv`"
     for backend in result.backends:
         floors = result.floors[backend.name]
         inserts = [(f"{name}, 1 transaction", figure) for name, figure in floors.insert.items()]
@@ -586,7 +646,14 @@ def size_table(result: SizeResult, costs: dict[str, Figure]) -> list[str]:
             ("SELECT count(*) (floor table)", floors.count),
             ("SELECT * ORDER BY seq (floor table)", floors.select),
         ]
-        group(register, backend.name, backend.registers, False, reads + list(costs.items()))
+        kinds = {
+            "select": reads + list(costs.items()),
+            "read_all": [(READ_FLOOR, floors.read_all), *costs.items()],
+            "write": [("one row by a plain script, process included", floors.write), *costs.items()],
+        }
+        for label, arguments, kind in COMMANDS:
+            shown_argv = " ".join(a.replace("{id}", "ID") for a in arguments)
+            group(f"`{shown_argv}`", backend.name, backend.commands[label], False, kinds[kind])
         group("`rebuild` (wall)", backend.name, backend.rebuilds, True, [(READ_FLOOR, floors.read_all)])
         group(
             "`rebuild` (its own timer)",
@@ -602,8 +669,8 @@ def failures(results: list[SizeResult]) -> list[str]:
     notes = []
     for result in results:
         for backend in result.backends:
-            for name in ("imports", "registers", "rebuilds"):
-                figure: Figure = getattr(backend, name)
+            named = {"import": backend.imports, "rebuild": backend.rebuilds, **backend.commands}
+            for name, figure in named.items():
                 if figure.failure:
                     notes.append(f"- {result.members:,} members, {backend.name} {name}: {figure.failure}")
     return notes
