@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -17,6 +18,9 @@ from ledger import events as ev
 _json = msgspec.json.Encoder(decimal_format="string")
 YES_NO = {True: "yes", False: "no", None: ""}
 COMMON = {"date", "id", "ref", "note", "by", "seq", "recorded", "hash", "type"}
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@")
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 ENTRY_COLUMNS = ["seq", "date", "type", "details", "id", "recorded", "by", "ref", "note", "retracted"]
 
 
@@ -29,6 +33,14 @@ def cell(value: Any) -> str:
     if isinstance(value, dt.date | Decimal):
         return str(value)
     return str(value)
+
+
+def neutral(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs: text starting with =, +, - or @ gets a leading '
+    (a number such as -5.00 stays as it is)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -61,9 +73,12 @@ def emit_values(
         sys.stdout.write(_json.encode([dict(zip(columns, row, strict=True)) for row in rows]).decode() + "\n")
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
         for i in [i for i in range(len(columns)) if rows and isinstance(rows[0][i], bool)]:
             rows = [(*row[:i], YES_NO[row[i]], *row[i + 1 :]) for row in rows]  # one column at a time
+        for i in range(len(columns)):
+            if any(isinstance(v := row[i], str) and v.startswith(FORMULA_STARTS) for row in rows):
+                rows = [(*row[:i], neutral(row[i]), *row[i + 1 :]) for row in rows]
+        writer.writerow([neutral(c) for c in columns])
         writer.writerows(rows)
     else:
         if title:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import random
+import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import NoReturn
 
@@ -27,10 +28,12 @@ from sqlalchemy import Connection
 
 from ledger import events as ev
 from ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
+from ledger.identity import SALT_BYTES, IdentityRecord, carries_identity, same_identity, sealed, values_of
 from ledger.provenance import GENESIS, chain_hash, content_digest, format_recorded, parse_recorded
 from ledger.recorders import HeadRow, IndexRow
 from ledger.rules import NEEDS_EVERYTHING
 from ledger.rules.batch import entry_id_unique, retraction_target
+from ledger.rules.identity import erasure_date
 from ledger.statutes import Statutes
 from ledger.store import Store
 from ledger.timeline import Find, joins, retractions, stands_for, statutes_of
@@ -49,6 +52,13 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _identity_key(entry: ev.Entry) -> object:
+    """What two lines of one batch with one id must share besides their digest."""
+    if not isinstance(entry, ev.Identified):
+        return None
+    return (entry.identity, tuple(sorted(values_of(entry).items())))
+
+
 def _generated_id(seq: int, taken: set[str]) -> str:
     """`@SEQ`, or `@SEQ.K` if a clerk already gave an entry that id."""
     candidate, suffix = f"@{seq}", 1
@@ -59,10 +69,15 @@ def _generated_id(seq: int, taken: set[str]) -> str:
 
 @dataclass(frozen=True)
 class Recorded:
-    """The outcome of a write: entries added, and entries that were already there."""
+    """The outcome of a write: entries added, and entries that were already there.
+
+    `withheld`: entries already there whose identity is no longer held (erased, or recorded
+    without personal data), given again with personal data that was not restored.
+    """
 
     added: list[ev.Entry]
     present: list[ev.Entry]
+    withheld: list[ev.Entry] = field(default_factory=list)
 
 
 @dataclass
@@ -73,6 +88,8 @@ class Ledger:
     clock: Clock = utc_now
     user: str = ""
     project: Projector | None = None
+    # Today's date, for the erasures (which act now): the clock's unless the edge says.
+    today: Callable[[], dt.date] | None = None
 
     def __post_init__(self) -> None:
         if not self.user:
@@ -95,7 +112,13 @@ class Ledger:
         statutes = statutes_of(self.store.timelines([ev.STATUTES]))
         batch_ids = {entry.id for entry, _ in batch if entry.id}
         normalised = [(self._normalise(entry, statutes, batch_ids), source) for entry, source in batch]
-        fresh, present, refusals = self._drop_present(normalised)
+        fresh, present, withheld, refusals = self._drop_present(normalised)
+        today = self.today() if self.today is not None else self.clock().date()
+        refusals += [
+            Refusal(erasure_date.name, entry, reason, source)
+            for entry, source, _ in fresh
+            if isinstance(entry, ev.IdentityErased) and (reason := erasure_date.check(entry, today))
+        ]
         if refusals:
             self._refuse(refusals, head)
         stamped = self._stamp(fresh, head)
@@ -120,6 +143,7 @@ class Ledger:
         )
         if refusals:
             self._refuse(refusals, head)
+        new, identities, erasures = self._seal(new)
         chained = self._chain(new, head.hash)
         digests = [digest for _, _, digest in fresh]
         index = [
@@ -129,10 +153,35 @@ class Ledger:
         ]
         if chained:
             with self.store.transaction() as conn:
-                self.store.append(conn, chained, index)
+                self.store.append(conn, chained, index, identities, erasures)
                 if self.project is not None:
                     self.project(conn, chained)
-        return Recorded(chained, present)
+            if erasures:
+                self.store.checkpoint()
+        return Recorded(chained, present, withheld)
+
+    @staticmethod
+    def _seal(
+        entries: list[ev.Entry],
+    ) -> tuple[list[ev.Entry], list[IdentityRecord], list[tuple[str, int]]]:
+        """The chained form of each entry, the identity records to write, and the erasures.
+
+        Personal data leaves the entries for identity records; a record the batch itself
+        erases later (an import holding both) is never written.
+        """
+        salts = secrets.token_bytes(SALT_BYTES * len(entries))
+        chained, records = [], []
+        for offset, entry in enumerate(entries):
+            if isinstance(entry, ev.Identified) and carries_identity(entry):
+                entry, record = sealed(entry, salts[offset * SALT_BYTES : (offset + 1) * SALT_BYTES])
+                if record is not None:
+                    records.append(record)
+            chained.append(entry)
+        erasures = [(e.member, e.seq or 0) for e in chained if isinstance(e, ev.IdentityErased)]
+        if erasures:
+            last = {subject: seq for subject, seq in erasures}
+            records = [r for r in records if r.seq > last.get(r.subject, 0)]
+        return chained, records, erasures
 
     def _refuse(self, refusals: list[Refusal], head: HeadRow) -> NoReturn:
         """Refuse, unless another writer committed while the batch was read and checked.
@@ -162,26 +211,65 @@ class Ledger:
 
     def _drop_present(
         self, batch: list[tuple[ev.Entry, Source]]
-    ) -> tuple[list[tuple[ev.Entry, Source, str]], list[ev.Entry], list[Refusal]]:
-        """Split off entries whose id is already recorded (or repeated) with the same content."""
+    ) -> tuple[list[tuple[ev.Entry, Source, str]], list[ev.Entry], list[ev.Entry], list[Refusal]]:
+        """Split off entries whose id is already recorded (or repeated) with the same content.
+
+        The content digest leaves the identity out; a recorded entry's identity is compared
+        through its commitment, recomputed with the recorded salt. When the recorded identity
+        is no longer held, the entry is present and its personal data `withheld`: an erasure
+        wins over an old export.
+        """
         known = self.store.known_ids([e.id for e, _ in batch if e.id])
-        seen: dict[str, str] = {}
-        fresh, present, refusals = [], [], []
+        records = self.store.identities_at(
+            [known[e.id].seq for e, _ in batch if e.id in known and carries_identity(e)]
+        )
+        seen: dict[str, tuple[str, ev.Entry]] = {}
+        fresh, present, withheld, refusals = [], [], [], []
         for entry, source in batch:
             digest = content_digest(entry)
             if entry.id is None:
                 fresh.append((entry, source, digest))
                 continue
-            earlier = known[entry.id].digest if entry.id in known else seen.get(entry.id)
-            reason = entry_id_unique.check(entry, digest, earlier)
+            same: bool | None = True
+            if entry.id in known:
+                earlier: str | None = known[entry.id].digest
+                if earlier == digest:
+                    same = self._same_identity(entry, known[entry.id].seq, records)
+            elif entry.id in seen:
+                earlier, first = seen[entry.id]
+                same = _identity_key(entry) == _identity_key(first)
+            else:
+                earlier = None
+            reason = entry_id_unique.check(entry, digest, earlier, same is not False)
             if reason:
                 refusals.append(Refusal(entry_id_unique.name, entry, reason, source))
             elif earlier is None:
-                seen[entry.id] = digest
+                seen[entry.id] = (digest, entry)
                 fresh.append((entry, source, digest))
             else:
                 present.append(entry)
-        return fresh, present, refusals
+                if same is None:
+                    withheld.append(entry)
+        return fresh, present, withheld, refusals
+
+    def _same_identity(self, entry: ev.Entry, seq: int, records: dict[int, IdentityRecord]) -> bool | None:
+        """Whether a re-imported entry's identity is the recorded one (None: no longer held)."""
+        if not carries_identity(entry):
+            record = None
+            stored = self.store.entry(seq) if isinstance(entry, ev.Identified) else None
+            return stored is None or not carries_identity(stored)
+        record = records.get(seq)
+        commitment = record.commitment if record is not None else None
+        if record is None:
+            stored = self.store.entry(seq)
+            commitment = stored.identity if isinstance(stored, ev.Identified) else None
+            if commitment is None:
+                return False
+            if isinstance(entry, ev.Identified) and entry.identity is None:
+                return None  # values given, identity erased: the erasure wins
+            if isinstance(entry, ev.Identified) and entry.identity == commitment and entry.personal:
+                return None  # a full export's line: same commitment, data not restored
+        return same_identity(entry, record, commitment)
 
     def _stamp(
         self, batch: list[tuple[ev.Entry, Source, str]], head: HeadRow

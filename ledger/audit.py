@@ -9,10 +9,12 @@ read models are checked beside these (`projections.read_models.audit`);
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ledger.events import Entry, decode, encode
+from ledger.events import Entry, Identified, IdentityErased, decode, encode
+from ledger.identity import IdentityRecord, opens, subject_of
 from ledger.provenance import GENESIS, chain_hash, content_digest
 from ledger.store import Store
 from ledger.timeline import joins
@@ -40,6 +42,7 @@ def audit(store: Store) -> LedgerAudit:
     states = list(store.states())
     entries = [decode(state) for state in states]
     index, subjects = store.index_rows(), store.subject_pairs()
+    records = store.identities()
     return LedgerAudit(
         entries,
         [
@@ -48,12 +51,57 @@ def audit(store: Store) -> LedgerAudit:
                 chain_problems(entries) + encoding_problems(entries, states),
             ),
             Finding("entry and subject indexes", index_problems(entries, index, subjects)),
+            Finding(identity_summary(entries, records), identity_problems(entries, records)),
             Finding(
                 "rules (every entry re-checked on its effective date)",
                 [str(r) for r in check(entries, set(), {}, None)],
             ),
         ],
     )
+
+
+def _erased_before(entries: list[Entry]) -> dict[str, int]:
+    """Subject -> the sequence number of its last erasure: its identities before it are gone."""
+    return {e.member: e.seq or 0 for e in entries if isinstance(e, IdentityErased)}
+
+
+def identity_summary(entries: list[Entry], records: dict[str, IdentityRecord]) -> str:
+    """How many identities the store holds, how many were erased, how many it never held."""
+    erased_before = _erased_before(entries)
+    held = erased = absent = 0
+    for e in entries:
+        if isinstance(e, Identified) and e.identity is not None:
+            if e.identity in records:
+                held += 1
+            elif (e.seq or 0) < erased_before.get(subject_of(e), 0):
+                erased += 1
+            else:
+                absent += 1
+    persons = len(erased_before)
+    summary = (
+        f"identity store ({held} held, {erased} erased of {persons} {'person' if persons == 1 else 'people'}"
+    )
+    return summary + (f", {absent} imported without personal data)" if absent else ")")
+
+
+def identity_problems(entries: list[Entry], records: dict[str, IdentityRecord]) -> list[str]:
+    """Each identity record opens the commitment of its entry; none outlives its erasure."""
+    by_seq = {e.seq: e for e in entries}
+    erased_before = _erased_before(entries)
+    problems = []
+    for record in sorted(records.values(), key=lambda r: r.seq):
+        entry = by_seq.get(record.seq)
+        if not isinstance(entry, Identified) or entry.identity != record.commitment:
+            problems.append(f"identity record of #{record.seq} is not the commitment of that entry")
+        elif subject_of(entry) != record.subject:
+            problems.append(f"identity record of #{record.seq} names another subject")
+        elif not opens(record):
+            problems.append(f"identity record of #{record.seq} does not open its commitment")
+        elif sorted(json.loads(record.fields)) != list(entry.identity_fields):
+            problems.append(f"identity record of #{record.seq} holds other fields than the entry commits to")
+        if record.seq < erased_before.get(record.subject, 0):
+            problems.append(f"identity record of #{record.seq} outlived the erasure of {record.subject}")
+    return problems
 
 
 def chain_problems(entries: list[Entry]) -> list[str]:

@@ -34,9 +34,13 @@ from ledger.events import (
     TEXT_LENGTH,
     BodySeats,
     Entry,
+    Identified,
+    MemberAdmitted,
+    MemberApplied,
     StatutesAmended,
     decode,
 )
+from ledger.statutes import UnknownParameter, parse_amendment
 
 # A field's check: None when the value is within bounds, else what is wrong with it.
 Check = Callable[[Any], "str | None"]
@@ -158,9 +162,108 @@ def _statute_share_price(entry: Any) -> str | None:
     return f"Expected a share price of at most {MAX_SHARE_PRICE}, got {_shown(entry.value)}"
 
 
+def _statute_parameter(entry: Any) -> str | None:
+    """A known parameter, with "did you mean" for a typo: bad input, not a refusal."""
+    try:
+        parse_amendment(entry.parameter, None)
+    except UnknownParameter as e:
+        return str(e)
+    except ValueError:
+        return None  # the value's fault: `_statute_parsed`
+    return None
+
+
+def _statute_parsed(entry: Any) -> str | None:
+    """A value the parameter admits, within its range (a quorum of 150 % is a typo)."""
+    try:
+        parse_amendment(entry.parameter, entry.value)
+    except UnknownParameter:
+        return None
+    except ValueError as e:
+        return f"{entry.parameter}: {e}, got {_shown(entry.value)}"
+    return None
+
+
 def _entry_ref(value: Any) -> str | None:
     """A retraction names an entry by id (text) or by sequence number."""
     return _id(value) if isinstance(value, str) else _seq(value)
+
+
+_HEX = re.compile("[0-9a-f]*")
+
+
+def _hex(length: int) -> Check:
+    def check(value: Any) -> str | None:
+        if isinstance(value, str) and len(value) == length and _HEX.fullmatch(value):
+            return None
+        return f"Expected {length} lowercase hexadecimal digits, got {_shown(value)}"
+
+    return check
+
+
+def _personal(value: Any) -> str | None:
+    """The personal data of a full export's line: a salt of 16 bytes, fields as names are."""
+    for name in ("salt", "name", "address", "email"):
+        field_value = getattr(value, name)
+        error = _hex(32)(field_value) if name == "salt" else (field_value and _line(field_value))
+        if error:
+            return f"{error} (personal.{name})"
+    return None
+
+
+def _values_or_commitment(entry: Any) -> str | None:
+    """Personal data in clear, or a commitment to it (`identity` with its `identity_fields`)."""
+    if entry.identity is None:
+        return None
+    given = next((name for name in entry.identity_names if getattr(entry, name) is not None), None)
+    if given is not None:
+        return f"Expected either the identity fields or `identity`, not both (got `{given}`)"
+    if not entry.identity_fields:
+        return "Expected `identity_fields` with `identity`"
+    return None
+
+
+def _committed_fields(entry: Any) -> str | None:
+    """The names of the fields committed to: sorted, once each, this type's identity fields."""
+    fields = entry.identity_fields
+    if not fields:
+        return None
+    if entry.identity is None:
+        return "Expected `identity_fields` only with `identity`"
+    if list(fields) != sorted(set(fields)) or not set(fields) <= set(entry.identity_names):
+        return f"Expected names sorted, without repeats, among {', '.join(entry.identity_names)}"
+    return None
+
+
+def _personal_opens(entry: Any) -> str | None:
+    """A full export's personal data: the committed fields, opening the commitment."""
+    from ledger.identity import canonical, commit  # (identity imports events only)
+
+    personal = entry.personal
+    if personal is None:
+        return None
+    if entry.identity is None:
+        return "Expected `personal` only with `identity`"
+    given = {k: v for k in entry.identity_names if (v := getattr(personal, k)) is not None}
+    if sorted(given) != list(entry.identity_fields):
+        return "Expected exactly the fields of `identity_fields`"
+    if commit(bytes.fromhex(personal.salt), canonical(given)) != entry.identity:
+        return "Expected the personal data of the commitment `identity`: they do not match"
+    return None
+
+
+_IDENTITY_CHECKS: tuple[tuple[str, Check], ...] = (
+    ("identity", _values_or_commitment),
+    ("identity_fields", _committed_fields),
+    ("personal", _personal_opens),
+)
+
+
+def _name_given(entry: Any) -> str | None:
+    """An application or admission names the person: in clear, or committed to."""
+    if entry.name is not None or "name" in entry.identity_fields:
+        return None
+    return "Object missing required field"
 
 
 # Text fields, by name: ids (checked for length by msgspec too), single-line text, free text.
@@ -197,9 +300,23 @@ _OTHER_CHECKS: dict[str, Check] = {
 }
 # Fields whose type is all there is to check, which msgspec does when it decodes a line.
 _TYPE_CHECKS: dict[str, Check] = {"founder": _bool}
+_OTHER_CHECKS.update(
+    {
+        "identity": _hex(64),
+        "identity_fields": lambda value: None,  # checked with the entry (_identity_consistent)
+        "personal": _personal,
+    }
+)
 # Checks of a field that depend on another one: (the field's JSON name, check of the entry).
 _WHOLE_CHECKS: dict[type[Entry], tuple[tuple[str, Check], ...]] = {
-    StatutesAmended: (("value", _statute_share_price),),
+    StatutesAmended: (
+        ("parameter", _statute_parameter),
+        ("value", _statute_parsed),
+        ("value", _statute_share_price),
+    ),
+    **{cls: _IDENTITY_CHECKS for cls in Identified.__args__},
+    MemberApplied: (("name", _name_given), *_IDENTITY_CHECKS),
+    MemberAdmitted: (("name", _name_given), *_IDENTITY_CHECKS),
 }
 # Where one type's field differs from the others of that name.
 _RANGE_OVERRIDES: dict[tuple[type[Entry], str], tuple[Any, Any]] = {
@@ -327,15 +444,23 @@ def is_plain(data: bytes) -> bool:
 _STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:)?')
 
 
+# The same, and the braces of objects (a full export's `personal` is one, inside the line).
+_STRING_OR_BRACE = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:)?|([{}])')
+
+
 def _refuse_duplicates(line: bytes) -> None:
-    """Raise if the line gives a key twice (msgspec keeps the last value silently)."""
-    seen: set[str] = set()
-    for key, colon in _STRING.findall(line):
-        if colon:
+    """Raise if an object of the line gives a key twice (msgspec keeps the last value silently)."""
+    seen: list[set[str]] = [set()]
+    for key, colon, brace in _STRING_OR_BRACE.findall(line):
+        if brace == b"{":
+            seen.append(set())
+        elif brace == b"}":
+            seen.pop() if len(seen) > 1 else None
+        elif colon:
             name = msgspec.json.decode(b'"' + key + b'"') if b"\\" in key else key.decode()
-            if name in seen:
+            if name in seen[-1]:
                 raise msgspec.ValidationError(f"duplicate field `{name}`")
-            seen.add(name)
+            seen[-1].add(name)
 
 
 def _unpaired_surrogate(line: bytes) -> msgspec.ValidationError | None:

@@ -29,6 +29,7 @@ def engine_for(database: Database) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:
             connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA secure_delete=ON")  # erased identities leave no bytes
 
         return engine
     options = {"options": f"-csearch_path={database.schema}"} if database.schema else {}

@@ -58,6 +58,10 @@ Count = Annotated[int, Meta(ge=1)]
 SeatCount = Annotated[int, Meta(ge=0)]
 Votes = Annotated[int, Meta(ge=0)]
 
+# The identity fields (personal data) an entry may carry: kept out of the chained entry,
+# which holds a salted commitment to them instead (`ledger/identity.py`).
+IDENTITY_FIELDS = ("name", "address", "email")
+
 MEMBER = "member:"
 ASSEMBLY = "assembly:"
 BODY = "body:"
@@ -91,6 +95,8 @@ class Entry(
     type: ClassVar[str] = ""
     # Fields holding euro amounts, checked on input (see `ledger/bounds.py`).
     amounts: ClassVar[tuple[str, ...]] = ()
+    # Personal data this type may carry (committed to, never chained; `ledger/identity.py`).
+    identity_names: ClassVar[tuple[str, ...]] = ()
 
     def subjects(self) -> tuple[str, ...]:
         """The timelines this entry belongs to (a member, an assembly, a body)."""
@@ -99,6 +105,19 @@ class Entry(
     def members(self) -> tuple[str, ...]:
         """The member ids this entry is about."""
         return tuple(s[len(MEMBER) :] for s in self.subjects() if s.startswith(MEMBER))
+
+
+class Personal(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """The personal data of an exported entry and the salt of its commitment (hex).
+
+    Only in full exports and their re-import: the last member of the line, so that the
+    line without it is the entry as chained (see docs/auditor-guide.md).
+    """
+
+    salt: str
+    name: str | None = None
+    address: str | None = None
+    email: str | None = None
 
 
 class MemberEntry(Entry, frozen=True, kw_only=True):
@@ -116,9 +135,13 @@ class MemberEntry(Entry, frozen=True, kw_only=True):
 class MemberApplied(MemberEntry, tag="member.applied", frozen=True, kw_only=True):
     """Someone applied for membership (the board has not decided yet)."""
 
-    name: str
+    name: str | None = None
     category: Id
     shares: Count
+    identity: str | None = None
+    identity_fields: tuple[str, ...] = ()
+    personal: Personal | None = None
+    identity_names: ClassVar[tuple[str, ...]] = ("name",)
 
 
 class MemberRefused(MemberEntry, tag="member.refused", frozen=True, kw_only=True):
@@ -130,14 +153,18 @@ class MemberRefused(MemberEntry, tag="member.refused", frozen=True, kw_only=True
 class MemberAdmitted(MemberEntry, tag="member.admitted", frozen=True, kw_only=True):
     """The board admitted a member, who subscribes `shares` shares."""
 
-    name: str
+    name: str | None = None
     category: Id
     shares: Count
     address: str | None = None
     email: str | None = None
     share_price: Decimal | None = None
     founder: bool = False
+    identity: str | None = None
+    identity_fields: tuple[str, ...] = ()
+    personal: Personal | None = None
     amounts: ClassVar[tuple[str, ...]] = ("share_price",)
+    identity_names: ClassVar[tuple[str, ...]] = IDENTITY_FIELDS
 
 
 class MemberUpdated(MemberEntry, tag="member.updated", frozen=True, kw_only=True):
@@ -146,6 +173,10 @@ class MemberUpdated(MemberEntry, tag="member.updated", frozen=True, kw_only=True
     name: str | None = None
     address: str | None = None
     email: str | None = None
+    identity: str | None = None
+    identity_fields: tuple[str, ...] = ()
+    personal: Personal | None = None
+    identity_names: ClassVar[tuple[str, ...]] = IDENTITY_FIELDS
 
 
 class MemberCategoryChanged(MemberEntry, tag="member.category_changed", frozen=True, kw_only=True):
@@ -307,6 +338,10 @@ class MandateElected(MandateEntry, tag="mandate.elected", frozen=True, kw_only=T
     until: dt.date
     assembly: Id
     name: str | None = None
+    identity: str | None = None
+    identity_fields: tuple[str, ...] = ()
+    personal: Personal | None = None
+    identity_names: ClassVar[tuple[str, ...]] = ("name",)
 
 
 class MandateRenewed(MandateEntry, tag="mandate.renewed", frozen=True, kw_only=True):
@@ -322,6 +357,10 @@ class MandateCoopted(MandateEntry, tag="mandate.coopted", frozen=True, kw_only=T
     replaces: Id | None = None
     until: dt.date | None = None
     name: str | None = None
+    identity: str | None = None
+    identity_fields: tuple[str, ...] = ()
+    personal: Personal | None = None
+    identity_names: ClassVar[tuple[str, ...]] = ("name",)
 
 
 class MandateConfirmed(MandateEntry, tag="mandate.confirmed", frozen=True, kw_only=True):
@@ -367,6 +406,22 @@ class EntryRetracted(Entry, tag="entry.retracted", frozen=True, kw_only=True):
     reason: str
 
 
+class IdentityErased(Entry, tag="identity.erased", frozen=True, kw_only=True):
+    """A person's identity was erased from the identity store; the entries keep their commitments.
+
+    `member` is the member id, or the person id of a mandate holder from outside.
+    """
+
+    member: Id
+    reason: str
+
+    def subjects(self) -> tuple[str, ...]:
+        return (MEMBER + self.member,)
+
+
+# An entry type that may carry personal data (it has the `identity` fields).
+Identified = MemberApplied | MemberAdmitted | MemberUpdated | MandateElected | MandateCoopted
+
 Event = Union[  # noqa: UP007  (a runtime union value for msgspec)
     MemberApplied,
     MemberRefused,
@@ -396,6 +451,7 @@ Event = Union[  # noqa: UP007  (a runtime union value for msgspec)
     MandateRevoked,
     StatutesAmended,
     EntryRetracted,
+    IdentityErased,
 ]
 
 EVENT_TYPES: dict[str, type[Entry]] = {

@@ -11,7 +11,17 @@ from eventsourcing.persistence import IntegrityError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from ledger.recorders import LEDGER_STREAM, TRANSACTION, HeadRow, IndexRow, KnownEntry, LedgerRecorder
+from ledger.identity import IdentityRecord
+from ledger.recorders import (
+    FORMAT,
+    LEDGER_STREAM,
+    TRANSACTION,
+    HeadRow,
+    IndexRow,
+    KnownEntry,
+    LedgerRecorder,
+    chunks,
+)
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
@@ -25,6 +35,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         schema = Identifier(self.datastore.schema)
         self.entries_table = SQL("{0}.coop_entries").format(schema)
         self.subjects_table = SQL("{0}.coop_subjects").format(schema)
+        self.identities_table = SQL("{0}.coop_identities").format(schema)
+        self.meta_table = SQL("{0}.coop_meta").format(schema)
         self.events_table = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
         self.sql_create_statements.extend(
             [
@@ -40,6 +52,19 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                     "CREATE TABLE IF NOT EXISTS {0} (subject text NOT NULL, seq bigint NOT NULL, "
                     "PRIMARY KEY (subject, seq))"
                 ).format(self.subjects_table),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} (commitment text PRIMARY KEY, subject text NOT NULL, "
+                    "seq bigint NOT NULL, salt text NOT NULL, fields text NOT NULL)"
+                ).format(self.identities_table),
+                SQL("CREATE INDEX IF NOT EXISTS coop_identities_subject ON {0} (subject, seq)").format(
+                    self.identities_table
+                ),
+                SQL("CREATE INDEX IF NOT EXISTS coop_identities_seq ON {0} (seq)").format(
+                    self.identities_table
+                ),
+                SQL("CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, value text NOT NULL)").format(
+                    self.meta_table
+                ),
             ]
         )
 
@@ -54,6 +79,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         connection: psycopg.Connection[Any],
         stored_events: Sequence[StoredEvent],
         index: Sequence[IndexRow],
+        identities: Sequence[IdentityRecord] = (),
+        erasures: Sequence[tuple[str, int]] = (),
     ) -> None:
         """Append a batch inside the connection's transaction, streamed with COPY.
 
@@ -74,7 +101,9 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                     "originator_id, originator_version, topic, state",
                     ((s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events),
                 )
-                self._insert_events(curs, stored_events, index=index)
+                self._insert_events(
+                    curs, stored_events, index=index, identities=identities, erasures=erasures
+                )
             except psycopg.IntegrityError as e:
                 raise IntegrityError(e) from e
 
@@ -93,6 +122,15 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             "subject, seq",
             ((subject, r.seq) for r in rows for subject in r.subjects),
         )
+        identities: Sequence[IdentityRecord] = kwargs.get("identities", ())
+        if identities:
+            self._copy(curs, self.identities_table, "commitment, subject, seq, salt, fields", identities)
+        erasures: Sequence[tuple[str, int]] = kwargs.get("erasures", ())
+        for subject, seq in erasures:
+            curs.execute(
+                SQL("DELETE FROM {0} WHERE subject = %s AND seq < %s").format(self.identities_table),
+                (subject, seq),
+            )
 
     @staticmethod
     def _copy(curs: Any, table: Any, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -165,6 +203,36 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
 
     def subject_pairs(self) -> set[tuple[str, int]]:
         return set(self._fetch(SQL("SELECT subject, seq FROM {0}").format(self.subjects_table)))
+
+    def format_version(self) -> str | None:
+        rows = self._fetch(SQL("SELECT value FROM {0} WHERE key = 'format'").format(self.meta_table))
+        return str(rows[0][0]) if rows else None
+
+    def set_format(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL("INSERT INTO {0} VALUES ('format', %s) ON CONFLICT DO NOTHING").format(self.meta_table),
+                (FORMAT,),
+            )
+
+    def _identity_rows(self, where: Any, params: Sequence[Any]) -> list[IdentityRecord]:
+        query = SQL("SELECT commitment, subject, seq, salt, fields FROM {0} ").format(self.identities_table)
+        return [IdentityRecord(*row) for row in self._fetch(query + where, params)]
+
+    def identities(self, commitments: Sequence[str] | None) -> dict[str, IdentityRecord]:
+        if commitments is None:
+            return {r.commitment: r for r in self._identity_rows(SQL(""), ())}
+        found: dict[str, IdentityRecord] = {}
+        for chunk in chunks(list(commitments), 5000):
+            rows = self._identity_rows(SQL("WHERE commitment = ANY(%s)"), (list(chunk),))
+            found.update((r.commitment, r) for r in rows)
+        return found
+
+    def identities_of(self, subject: str) -> list[IdentityRecord]:
+        return self._identity_rows(SQL("WHERE subject = %s ORDER BY seq"), (subject,))
+
+    def identities_at(self, seqs: Sequence[int]) -> dict[int, IdentityRecord]:
+        return {r.seq: r for r in self._identity_rows(SQL("WHERE seq = ANY(%s)"), (list(seqs),))}
 
 
 def connect(env: dict[str, str], timeout: int = 5) -> psycopg.Connection[Any]:

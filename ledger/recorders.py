@@ -10,7 +10,10 @@ recorders for tracking records), we write two small tables:
 * `coop_entries`: sequence, entry id (unique), recorded time, content digest
   and chain hash, for idempotent imports, `--known-at` and the hash chain;
 * `coop_subjects`: (subject, sequence), so that the timeline of one member,
-  assembly or body is an indexed read, not a scan of the whole ledger.
+  assembly or body is an indexed read, not a scan of the whole ledger;
+* `coop_identities`: the identity store, the only place personal data lives
+  (`ledger/identity.py`), whose rows an erasure deletes in its own transaction;
+* `coop_meta`: the store format version (`FORMAT`), written when the ledger is created.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ from typing import Any, NamedTuple
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.persistence import StoredEvent
+
+from ledger.identity import IdentityRecord
+
+# The store format: 1 kept personal data inside the entries (coopledger up to commit
+# 4ce54dc); 2 keeps it in the identity store, the entries holding commitments.
+FORMAT = "2"
+LAST_FORMAT_1 = "4ce54dc"
 
 LEDGER_STREAM = uuid5(NAMESPACE_URL, "https://coopledger/ledger")
 
@@ -64,11 +74,40 @@ class LedgerRecorder:
     # Those of them that mean "this value does not fit", not "the store failed".
     data_errors: tuple[type[Exception], ...] = ()
 
-    def write(self, connection: Any, stored_events: Sequence[StoredEvent], index: Sequence[IndexRow]) -> None:
-        """Append events and their index rows on a driver connection, inside its transaction.
+    def write(
+        self,
+        connection: Any,
+        stored_events: Sequence[StoredEvent],
+        index: Sequence[IndexRow],
+        identities: Sequence[IdentityRecord] = (),
+        erasures: Sequence[tuple[str, int]] = (),
+    ) -> None:
+        """Append events, their index rows and identity records on a driver connection, inside
+        its transaction; then erase, for each (subject, seq) of `erasures`, the subject's
+        identity records from before that sequence number.
 
         Raises eventsourcing's `IntegrityError` when another writer took a sequence number.
         """
+        raise NotImplementedError
+
+    def format_version(self) -> str | None:
+        """The store format written in `coop_meta`, None if there is none."""
+        raise NotImplementedError
+
+    def set_format(self) -> None:
+        """Write the store format of this version (once: an existing one is kept)."""
+        raise NotImplementedError
+
+    def identities(self, commitments: Sequence[str] | None) -> dict[str, IdentityRecord]:
+        """The identity records of these commitments (every record if None)."""
+        raise NotImplementedError
+
+    def identities_of(self, subject: str) -> list[IdentityRecord]:
+        """Every identity record of one member or person, in sequence order."""
+        raise NotImplementedError
+
+    def identities_at(self, seqs: Sequence[int]) -> dict[int, IdentityRecord]:
+        """The identity records written with these entries."""
         raise NotImplementedError
 
     def head(self) -> HeadRow | None:

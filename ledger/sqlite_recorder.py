@@ -9,7 +9,9 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from ledger.identity import IdentityRecord
 from ledger.recorders import (
+    FORMAT,
     LEDGER_STREAM,
     TRANSACTION,
     HeadRow,
@@ -26,6 +28,19 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
     driver_errors = (sqlite3.Error,)
     data_errors = (sqlite3.DataError,)
 
+    def __init__(self, datastore: Any, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+        # Deleted identity records are overwritten with zeros, on every connection.
+        pool = self.datastore.pool
+        create = pool._create_connection
+
+        def secure() -> Any:
+            connection = create()
+            connection._sqlite_conn.execute("PRAGMA secure_delete=ON")
+            return connection
+
+        pool._create_connection = secure  # type: ignore[method-assign]
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -35,6 +50,11 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             "CREATE INDEX IF NOT EXISTS coop_entries_recorded ON coop_entries (recorded)",
             "CREATE TABLE IF NOT EXISTS coop_subjects (subject TEXT NOT NULL, "
             "seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS coop_identities (commitment TEXT PRIMARY KEY, "
+            "subject TEXT NOT NULL, seq INTEGER NOT NULL, salt TEXT NOT NULL, fields TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS coop_identities_subject ON coop_identities (subject, seq)",
+            "CREATE INDEX IF NOT EXISTS coop_identities_seq ON coop_identities (seq)",
+            "CREATE TABLE IF NOT EXISTS coop_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]
 
     def _insert_events(
@@ -53,14 +73,31 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             "INSERT INTO coop_subjects VALUES (?,?)",
             [(subject, r.seq) for r in rows for subject in r.subjects],
         )
+        identities: Sequence[IdentityRecord] = kwargs.get("identities", ())
+        if identities:
+            c.executemany("INSERT INTO coop_identities VALUES (?,?,?,?,?)", identities)
+        erasures: Sequence[tuple[str, int]] = kwargs.get("erasures", ())
+        if erasures:
+            c.executemany("DELETE FROM coop_identities WHERE subject = ? AND seq < ?", erasures)
         return None
 
     def write(
-        self, connection: sqlite3.Connection, stored_events: Sequence[StoredEvent], index: Sequence[IndexRow]
+        self,
+        connection: sqlite3.Connection,
+        stored_events: Sequence[StoredEvent],
+        index: Sequence[IndexRow],
+        identities: Sequence[IdentityRecord] = (),
+        erasures: Sequence[tuple[str, int]] = (),
     ) -> None:
         cursor = connection.cursor()
         try:
-            self._insert_events(cursor, stored_events, index=index)  # type: ignore[arg-type]
+            self._insert_events(
+                cursor,  # type: ignore[arg-type]
+                stored_events,
+                index=index,
+                identities=identities,
+                erasures=erasures,
+            )
         except sqlite3.IntegrityError as e:
             raise IntegrityError(e) from e
         finally:
@@ -129,3 +166,35 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
 
     def subject_pairs(self) -> set[tuple[str, int]]:
         return {(row[0], row[1]) for row in self._fetch("SELECT subject, seq FROM coop_subjects")}
+
+    def format_version(self) -> str | None:
+        rows = self._fetch("SELECT value FROM coop_meta WHERE key = 'format'")
+        return str(rows[0][0]) if rows else None
+
+    def set_format(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT OR IGNORE INTO coop_meta VALUES ('format', ?)", (FORMAT,))
+
+    _IDENTITY = "SELECT commitment, subject, seq, salt, fields FROM coop_identities"
+
+    def identities(self, commitments: Sequence[str] | None) -> dict[str, IdentityRecord]:
+        if commitments is None:
+            return {row[0]: IdentityRecord(*row) for row in self._fetch(self._IDENTITY)}
+        found: dict[str, IdentityRecord] = {}
+        for chunk in chunks(list(commitments)):
+            marks = ",".join("?" * len(chunk))
+            for row in self._fetch(f"{self._IDENTITY} WHERE commitment IN ({marks})", chunk):
+                found[row[0]] = IdentityRecord(*row)
+        return found
+
+    def identities_of(self, subject: str) -> list[IdentityRecord]:
+        rows = self._fetch(f"{self._IDENTITY} WHERE subject = ? ORDER BY seq", (subject,))
+        return [IdentityRecord(*row) for row in rows]
+
+    def identities_at(self, seqs: Sequence[int]) -> dict[int, IdentityRecord]:
+        found: dict[int, IdentityRecord] = {}
+        for chunk in chunks(list(seqs)):  # type: ignore[arg-type]
+            marks = ",".join("?" * len(chunk))
+            for row in self._fetch(f"{self._IDENTITY} WHERE seq IN ({marks})", chunk):
+                found[row[2]] = IdentityRecord(*row)
+        return found

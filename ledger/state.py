@@ -33,6 +33,10 @@ class MemberState:
     paid: Decimal = Decimal("0.00")
     share_price: Decimal = Decimal("0.00")
     exit_requested: bool = False
+    exited: dt.date | None = None  # the last exit
+    refused: dt.date | None = None  # the last refusal of an application
+    identified: bool = False  # an identity is held (recorded since the last erasure)
+    erased: dt.date | None = None  # the last erasure of their identity
 
     @property
     def is_member(self) -> bool:
@@ -68,6 +72,7 @@ class BodyState:
     terms: dict[str, Term] = field(default_factory=dict)
     vacated: dict[str, Term] = field(default_factory=dict)  # person -> the term they left early
     filled: set[str] = field(default_factory=set)  # vacated terms a cooptation has taken over
+    ended: dict[str, dt.date] = field(default_factory=dict)  # person -> when they last left early
 
     def holding(self, person: str, on: dt.date) -> Term | None:
         """The person's mandate on `on`: a mandate is no longer held as of its `until`."""
@@ -77,9 +82,11 @@ class BodyState:
     def holders(self, on: dt.date) -> list[str]:
         return [person for person, term in self.terms.items() if term.until > on]
 
-    def vacate(self, person: str) -> None:
+    def vacate(self, person: str, on: dt.date | None = None) -> None:
         """The person's term ended before its `until` (resigned, revoked, cooptation rejected)."""
         term = self.terms.pop(person, None)
+        if term is not None and on is not None:
+            self.ended[person] = on
         if term is not None:
             self.vacated[person] = term
             self.filled.discard(person)
@@ -126,6 +133,8 @@ def apply(entry: ev.Entry, state: LedgerState) -> None:
 @apply.register
 def _(entry: ev.MemberApplied, state: LedgerState) -> None:
     member = state.member(entry.member)
+    if member is not None:
+        member.identified = True
     if member is not None and member.status == "none":
         member.status = "applicant"
 
@@ -135,6 +144,7 @@ def _(entry: ev.MemberRefused, state: LedgerState) -> None:
     member = state.member(entry.member)
     if member is not None and member.status == "applicant":
         member.status = "none"
+        member.refused = entry.date
 
 
 @apply.register
@@ -143,11 +153,27 @@ def _(entry: ev.MemberAdmitted, state: LedgerState) -> None:
     if member is None:
         return
     member.status = "member"
+    member.identified = True
     member.admitted = entry.date
     member.founder = entry.founder
     member.category = entry.category
     member.shares = entry.shares
     member.share_price = entry.share_price or Decimal("0.00")
+
+
+@apply.register
+def _(entry: ev.MemberUpdated, state: LedgerState) -> None:
+    member = state.member(entry.member)
+    if member is not None and (entry.identity_fields or entry.name or entry.address or entry.email):
+        member.identified = True
+
+
+@apply.register
+def _(entry: ev.IdentityErased, state: LedgerState) -> None:
+    person = state.member(entry.member)
+    if person is not None:
+        person.identified = False
+        person.erased = entry.date
 
 
 @apply.register
@@ -207,6 +233,7 @@ def _(entry: ev.Exit, state: LedgerState) -> None:
     member = state.member(entry.member)
     if member is not None:
         member.status = "former"
+        member.exited = entry.date
         member.shares = 0
         member.paid = Decimal("0.00")
         member.exit_requested = False
@@ -261,10 +288,20 @@ def _(entry: ev.MandateElected | ev.MandateRenewed, state: LedgerState) -> None:
     body = state.body(entry.body)
     if body is not None:
         body.terms[entry.person] = Term(entry.date, entry.until)
+    _named(entry, state)
+
+
+def _named(entry: ev.MandateEntry, state: LedgerState) -> None:
+    """A mandate entry naming its holder puts an identity in the store."""
+    if getattr(entry, "name", None) is not None or getattr(entry, "identity", None) is not None:
+        person = state.member(entry.person)
+        if person is not None:
+            person.identified = True
 
 
 @apply.register
 def _(entry: ev.MandateCoopted, state: LedgerState) -> None:
+    _named(entry, state)
     body = state.body(entry.body)
     if body is None:
         return
@@ -290,4 +327,4 @@ def _(entry: ev.MandateConfirmed, state: LedgerState) -> None:
 def _(entry: ev.MandateEntry, state: LedgerState) -> None:
     body = state.body(entry.body)
     if body is not None:
-        body.vacate(entry.person)
+        body.vacate(entry.person, entry.date)

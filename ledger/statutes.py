@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -40,6 +41,20 @@ def _decimal(value: object) -> Decimal:
     if not number.is_finite() or number < 0:
         raise ValueError("expected a non-negative decimal number")
     return number.quantize(Decimal("0.01"))
+
+
+def _percent(value: object) -> Decimal:
+    number = _decimal(value)
+    if number > 100:
+        raise ValueError("expected a percentage from 0 to 100")
+    return number
+
+
+def _price(value: object) -> Decimal:
+    number = _decimal(value)
+    if number <= 0:
+        raise ValueError("expected a price above 0.00 euros")
+    return number
 
 
 def _bool(value: object) -> bool:
@@ -100,21 +115,39 @@ PARAMETERS: dict[str, Parameter] = {
             "founders may resign from their Nth fiscal year on",
         ),
         Parameter("min_shares", 1, _int(1, 1_000_000), "least shares a member holds", True),
-        Parameter("share_price", Decimal("25.00"), _decimal, "price of one share in euros", True),
+        Parameter("share_price", Decimal("25.00"), _price, "price of one share in euros", True),
         Parameter("categories", "", _categories, "allowed share categories, comma-separated (empty: any)"),
         Parameter("proxy_limit", 1, _int(0, 100), "proxies one member may hold at an assembly"),
         Parameter(
             "voting", "person", _choice("person", "share"), "one person one vote, or one share one vote"
         ),
         Parameter(
-            "share_vote_cap", Decimal("10"), _decimal, "with share voting: cap per member, % of votes present"
+            "share_vote_cap", Decimal("10"), _percent, "with share voting: cap per member, % of votes present"
         ),
-        Parameter("quorum", Decimal("0"), _decimal, "% of members who must take part for a valid vote"),
+        Parameter("quorum", Decimal("0"), _percent, "% of members who must take part for a valid vote"),
         Parameter("mandate_max_years", 4, _int(1, 12), "longest mandate in a body, in years"),
         Parameter("outsiders_allowed", False, _bool, "may non-members hold a mandate"),
-        Parameter("dividend_cap", Decimal("6"), _decimal, "highest dividend rate in % (agrément ceiling)"),
+        Parameter("dividend_cap", Decimal("6"), _percent, "highest dividend rate in % (agrément ceiling)"),
+        Parameter(
+            "retention_years",
+            7,
+            _int(1, 30),
+            "years after the end of the fiscal year of an exit (or end of a mandate) before the "
+            "person's identity may be erased (CDE art. III.86: 7 years)",
+        ),
+        Parameter(
+            "applicant_retention_years",
+            1,
+            _int(0, 30),
+            "years after the end of the fiscal year of a refused application before the "
+            "applicant's identity may be erased",
+        ),
     )
 }
+
+
+class UnknownParameter(ValueError):
+    """An amendment names no parameter of the statutes (or one not set per category)."""
 
 
 def parse_amendment(parameter: str, value: object) -> tuple[str, Any]:
@@ -122,9 +155,13 @@ def parse_amendment(parameter: str, value: object) -> tuple[str, Any]:
     base, _, category = parameter.partition(".")
     spec = PARAMETERS.get(base)
     if spec is None:
-        raise ValueError(f"unknown statutes parameter {parameter!r} (known: {', '.join(PARAMETERS)})")
+        close = difflib.get_close_matches(base, PARAMETERS, n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        raise UnknownParameter(
+            f"unknown statutes parameter {parameter!r} ({hint}known: {', '.join(PARAMETERS)})"
+        )
     if category and not spec.per_category:
-        raise ValueError(f"parameter {base!r} is not set per share category")
+        raise UnknownParameter(f"parameter {base!r} is not set per share category")
     return parameter, spec.parse(value)
 
 

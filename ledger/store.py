@@ -11,11 +11,13 @@ and the caller re-validates against the new head.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cached_property, partial
 from typing import TypeVar
+from urllib.parse import unquote
 
 from eventsourcing.persistence import (
     InfrastructureFactory,
@@ -40,7 +42,17 @@ from ledger.errors import (
     WriteFailed,
 )
 from ledger.events import Entry, decode, encode
-from ledger.recorders import LEDGER_STREAM, TRANSACTION, HeadRow, IndexRow, KnownEntry, LedgerRecorder
+from ledger.identity import IdentityRecord
+from ledger.recorders import (
+    FORMAT,
+    LAST_FORMAT_1,
+    LEDGER_STREAM,
+    TRANSACTION,
+    HeadRow,
+    IndexRow,
+    KnownEntry,
+    LedgerRecorder,
+)
 
 PAGE = 20_000
 T = TypeVar("T")
@@ -52,6 +64,7 @@ class Store:
     def __init__(self, database: Database):
         self.database = database
         env = Environment(name="coopledger", env=database.eventsourcing_env)
+        _owner_only(database)
         for attempt in range(3):
             try:
                 with self.creating():
@@ -73,6 +86,28 @@ class Store:
                 time.sleep(0.2 * (attempt + 1))
         assert isinstance(recorder, LedgerRecorder)
         self.recorder = recorder
+        self._check_format()
+
+    def _check_format(self) -> None:
+        """Refuse a ledger of another store format; mark a new one with this version's."""
+        version = self._guard(self.recorder.format_version)
+        if version is None and self.head() is None:
+            self._guard(self.recorder.set_format)
+            version = self._guard(self.recorder.format_version)
+        if version == FORMAT:
+            return
+        if version is None:
+            raise StoreError(
+                f"the ledger at {self.database.url} is of store format 1 (personal data inside the "
+                f"entries), which this version of coopledger no longer reads. To migrate: with "
+                f"coopledger at commit {LAST_FORMAT_1} or earlier, `coopledger export old.jsonl`; then with "
+                f"this version, `coopledger --db NEW init` and `coopledger --db NEW import old.jsonl` "
+                '(see docs/user-guide.md, "Store format")'
+            )
+        raise StoreError(
+            f"the ledger at {self.database.url} is of store format {version}, written by a newer "
+            f"coopledger; this version reads format {FORMAT}"
+        )
 
     def creating(self) -> AbstractContextManager[None]:
         """Hold while creating tables: one process at a time on a PostgreSQL server."""
@@ -175,8 +210,45 @@ class Store:
         seq = self.seq_of(entry_id)
         return self.entry(seq) if seq is not None else None
 
-    def append(self, conn: Connection, entries: Sequence[Entry], index: Sequence[IndexRow]) -> None:
-        """Write a batch in the transaction `conn`; `ConcurrentWrite` if the head moved."""
+    def identities(self, commitments: Sequence[str] | None = None) -> dict[str, IdentityRecord]:
+        """The identity records of these commitments (all of them if None)."""
+        if commitments is not None and not commitments:
+            return {}
+        return self._guard(lambda: self.recorder.identities(commitments))
+
+    def identities_of(self, subject: str) -> list[IdentityRecord]:
+        """Every identity record held about one member or person."""
+        return self._guard(lambda: self.recorder.identities_of(subject))
+
+    def identities_at(self, seqs: Sequence[int]) -> dict[int, IdentityRecord]:
+        """The identity records written with these entries (by sequence number)."""
+        return self._guard(lambda: self.recorder.identities_at(seqs)) if seqs else {}
+
+    def checkpoint(self) -> bool:
+        """After an erasure on SQLite: copy the write-ahead log into the file and empty it, so
+        that no erased byte stays in the log. False if a reader kept it from finishing."""
+        if self.database.connect is None:
+            return True
+        connection = self.database.connect()
+        try:
+            busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            connection.close()
+        return busy is None or busy[0] == 0
+
+    def append(
+        self,
+        conn: Connection,
+        entries: Sequence[Entry],
+        index: Sequence[IndexRow],
+        identities: Sequence[IdentityRecord] = (),
+        erasures: Sequence[tuple[str, int]] = (),
+    ) -> None:
+        """Write a batch in the transaction `conn`; `ConcurrentWrite` if the head moved.
+
+        With the entries: their identity records, and the erasures (subject, seq) they
+        record (the subject's identity records before seq are deleted).
+        """
         stored = [
             StoredEvent(
                 originator_id=LEDGER_STREAM,
@@ -187,7 +259,7 @@ class Store:
             for entry in entries
         ]
         try:
-            self.recorder.write(conn.connection.driver_connection, stored, index)
+            self.recorder.write(conn.connection.driver_connection, stored, index, identities, erasures)
         except IntegrityError as e:
             raise ConcurrentWrite(str(e)) from e
 
@@ -196,6 +268,21 @@ class Store:
             return read()
         except (PersistenceError, *self.recorder.driver_errors) as e:  # type: ignore[misc]
             raise StoreFailed(_first_line(e)) from e
+
+
+def _owner_only(database: Database) -> None:
+    """A new SQLite file is made readable and writable by its owner only (0600): it holds
+    personal data. SQLite gives its -wal and -shm files the database file's permissions."""
+    uri = database.eventsourcing_env.get("SQLITE_DBNAME", "")
+    if database.backend != "sqlite" or "mode=memory" in uri:
+        return
+    path = unquote(uri.removeprefix("file:"))
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        pass  # opening it will say what is wrong
 
 
 def _first_line(error: BaseException) -> str:

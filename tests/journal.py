@@ -36,6 +36,19 @@ def admit(member: str, date: str, shares: int = 1, category: str = "A", **extra:
     return {**entry, **extra}
 
 
+def with_identities(store: Any, spells: list[Any]) -> list[Any]:
+    """Register lines with their names, addresses and e-mails (the read models hold
+    commitments, whose salts differ from one ledger to another)."""
+    from commands.personal import held
+    from ledger.identity import field_value
+
+    values = held(store, (c for s in spells for c in (s.name, s.address, s.email)))
+    return [
+        s._replace(**{k: field_value(getattr(s, k), k, values) for k in ("name", "address", "email")})
+        for s in spells
+    ]
+
+
 def refused(book: Book, *lines: dict[str, object]) -> str:
     """Record lines that must be refused; check nothing was written; return the first refusal."""
     before = book.store.head()

@@ -96,6 +96,7 @@ BASE: dict[str, dict[str, Any]] = {
     "mandate.revoked": {"person": "M1", "assembly": "AG"},
     "statutes.amended": {"parameter": "quorum", "value": "10"},
     "entry.retracted": {"entry": "@1", "reason": "typo"},
+    "identity.erased": {"member": "M1", "reason": "request"},
 }
 
 
@@ -205,6 +206,15 @@ CASES: dict[str, list[tuple[Any, bool]]] = {
         (SURROGATE, F),
     ],
     "literal": [("x" * 201, F), ("ordinary\x00", F), ("", F)],
+    # Alone on a valid line, a commitment, its fields or personal data are refused (they go
+    # together, and never with the values in clear): see test_identity.py for the accepted.
+    "commitment": [("a" * 64, F), ("A" * 64, F), ("a" * 63, F), (1, F), ("g" * 64, F)],
+    "committed_fields": [([], T), (["name"], F), (["nick"], F), ("name", F)],
+    "personal": [
+        ({"salt": "00" * 16, "name": "Ada"}, F),
+        ({"salt": "zz"}, F),
+        ({"salt": "00" * 16, "nick": "x"}, F),
+    ],
 }
 # Each field's kind, by name (and by type where one type's field differs).
 KINDS = {
@@ -227,6 +237,9 @@ KINDS = {
     "value": "value",
     "entry": "entry",
     **dict.fromkeys(["kind", "majority"], "literal"),
+    "identity": "commitment",
+    "identity_fields": "committed_fields",
+    "personal": "personal",
 }
 OVERRIDES = {("body.seats", "count"): "seats", ("member.left", "reason"): "literal"}
 
@@ -715,6 +728,7 @@ def extreme_journal() -> list[dict[str, Any]]:
     add("member.admitted", FIRST, member=MB, name=ODD, category=CAT, shares=1, share_price="-0.00")
     add("member.applied", FIRST, member=MC, name=exact("n", 1000), category=CAT, shares=ev.MAX_SHARES)
     add("member.refused", "1800-01-02", member=MC, reason=exact("r", 10000, FREE_ODD))
+    add("identity.erased", "1802-01-01", member=MC, reason=exact("r", 10000, FREE_ODD))
     add("assembly.convened", FIRST, assembly=AG1, kind="ordinary")
     add("assembly.voted", FIRST, assembly=AG1, member=MA)
     add("assembly.voted", FIRST, assembly=AG1, member=MB, proxy=MA)

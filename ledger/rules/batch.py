@@ -13,10 +13,18 @@ from ledger.rules.registry import batch_rule
 
 
 @batch_rule("entry-id-unique")
-def entry_id_unique(entry: ev.Entry, digest: str, earlier: str | None) -> str | None:
-    """An id already recorded (or given earlier in the batch) is not reused for a different entry."""
-    if earlier is None or earlier == digest:
+def entry_id_unique(
+    entry: ev.Entry, digest: str, earlier: str | None, same_identity: bool = True
+) -> str | None:
+    """An id already recorded (or given earlier in the batch) is not reused for a different entry.
+
+    The digest leaves the identity out; `same_identity` says whether the identity is the one
+    recorded (its commitment recomputed with the recorded salt: `ledger/identity.py`).
+    """
+    if earlier is None or (earlier == digest and same_identity):
         return None
+    if earlier == digest:
+        return f"id {entry.id!r} is already used by an entry with a different identity"
     return f"id {entry.id!r} is already used by a different entry"
 
 

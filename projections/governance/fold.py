@@ -72,7 +72,8 @@ class MandateSpell(NamedTuple):
     """One person's seat over [valid_from, valid_to): a term (`term_start` to `until`) or part of one.
 
     `how` is elected, renewed or coopted; a cooptation's `cooptation` is "pending" until an
-    assembly confirms it, then "confirmed" (a new spell from that day), else None.
+    assembly confirms it, then "confirmed" (a new spell from that day), else None. `name` is
+    the commitment to the name a mandate entry gave (`ledger/identity.py`), never the name.
     """
 
     body: str
@@ -138,8 +139,8 @@ def body_history(
         if not isinstance(entry, ev.MandateEntry):
             continue
         person, day = entry.person, entry.date
-        name = getattr(entry, "name", None)
-        if name:
+        name = getattr(entry, "identity", None)  # the commitment to the holder's name
+        if name and "name" in getattr(entry, "identity_fields", ()):
             names[person] = name
         latest = spells[current[person]] if person in current else None
         held = latest if latest is not None and latest.valid_from <= day < latest.valid_to else None

@@ -23,7 +23,12 @@ ZERO = Decimal("0.00")
 
 
 class Spell(NamedTuple):
-    """A member's register line, valid for effective dates [valid_from, valid_to)."""
+    """A member's register line, valid for effective dates [valid_from, valid_to).
+
+    `name`, `address` and `email` hold the commitment of the entry that last gave each
+    (`ledger/identity.py`), never the value: views read the value from the identity store,
+    so that erasing it there erases it everywhere, and a replay needs no personal data.
+    """
 
     member: str
     name: str
@@ -119,6 +124,13 @@ def member_history(
     return spells, movements
 
 
+def _committed(entry: ev.MemberAdmitted | ev.MemberUpdated) -> dict[str, str]:
+    """Identity field -> the commitment that holds it, for the fields the entry gives."""
+    if entry.identity is None:
+        return {}
+    return dict.fromkeys(entry.identity_fields, entry.identity)
+
+
 def _apply(member: str, entry: ev.Entry, line: _Line | None) -> tuple[_Line | None, Movement | None]:
     """Change the register line for one entry; return it and the movement it makes, if any."""
 
@@ -135,15 +147,16 @@ def _apply(member: str, entry: ev.Entry, line: _Line | None) -> tuple[_Line | No
             case ev.MemberRefused():
                 return line, moved("refused", reason=entry.reason)
             case ev.MemberAdmitted():
+                given = _committed(entry)
                 line = _Line(
                     member,
-                    entry.name,
+                    given.get("name") or "",
                     entry.category,
                     entry.shares,
                     ZERO,
                     entry.share_price or ZERO,
-                    entry.address,
-                    entry.email,
+                    given.get("address"),
+                    given.get("email"),
                     entry.founder,
                     entry.date,
                 )
@@ -151,9 +164,10 @@ def _apply(member: str, entry: ev.Entry, line: _Line | None) -> tuple[_Line | No
         return line, None
     match entry:
         case ev.MemberUpdated():
-            line.name = entry.name if entry.name is not None else line.name
-            line.address = entry.address if entry.address is not None else line.address
-            line.email = entry.email if entry.email is not None else line.email
+            given = _committed(entry)
+            line.name = given.get("name", line.name)
+            line.address = given.get("address", line.address)
+            line.email = given.get("email", line.email)
         case ev.MemberCategoryChanged():
             old, line.category = line.category, entry.category
             return line, moved("category_changed", reason=old)

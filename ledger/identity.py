@@ -1,0 +1,159 @@
+"""Personal data out of the immutable history: salted commitments and the identity store.
+
+The identity fields of an entry (`name`, `address`, `email` of a member; the `name`
+of a mandate holder) never enter the hash chain. The chained entry carries instead
+`identity`, the hex of HMAC-SHA256 keyed by a fresh 16-byte random salt over the
+canonical identity bytes, and `identity_fields`, the names of the fields committed
+to. The values and the salt are an `IdentityRecord` in the identity store
+(`coop_identities`), written in the same transaction as the entry, and deleted when
+the person's identity is erased (`identity.erased`). Without its salt a commitment
+tells nothing, not even whether a guessed name is the right one.
+
+Canonical identity bytes (docs/auditor-guide.md, "Personal data"):
+
+    json.dumps({field: value, ...}, sort_keys=True, separators=(",", ":"),
+               ensure_ascii=False).encode("utf-8")
+
+over the identity fields present in the entry, as the clerk gave them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import msgspec
+
+from ledger import events as ev
+
+SALT_BYTES = 16
+ERASED = "[erased]"  # what views show where the identity store holds no value
+
+
+class IdentityRecord(NamedTuple):
+    """One row of the identity store: what one entry committed to, and the salt."""
+
+    commitment: str
+    subject: str  # the member id, or the person id of a mandate holder
+    seq: int
+    salt: str  # hex
+    fields: str  # the canonical identity JSON
+
+
+def canonical(values: Mapping[str, str]) -> bytes:
+    """The canonical identity bytes of some identity fields (see the module's docstring)."""
+    return json.dumps(dict(values), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def commit(salt: bytes, message: bytes) -> str:
+    """The commitment: hex of HMAC-SHA256 keyed by the salt over the canonical bytes."""
+    return hmac.digest(salt, message, hashlib.sha256).hex()
+
+
+def values_of(entry: ev.Entry) -> dict[str, str]:
+    """The identity fields an entry carries in clear (empty once sealed)."""
+    return {name: value for name in entry.identity_names if (value := getattr(entry, name)) is not None}
+
+
+def carries_identity(entry: ev.Entry) -> bool:
+    """Whether an entry holds personal data or a commitment to it."""
+    return isinstance(entry, ev.Identified) and (entry.identity is not None or bool(values_of(entry)))
+
+
+def subject_of(entry: ev.Identified) -> str:
+    """Whose identity an entry carries: the member, or the mandate's person."""
+    return entry.member if isinstance(entry, ev.MemberEntry) else entry.person
+
+
+def stripped(entry: ev.Entry) -> ev.Entry:
+    """The entry without any identity field, value or commitment (for the content digest)."""
+    if not isinstance(entry, ev.Identified):
+        return entry
+    blank: dict[str, object] = dict.fromkeys(entry.identity_names)
+    return msgspec.structs.replace(entry, identity=None, identity_fields=(), personal=None, **blank)
+
+
+def sealed(entry: ev.Identified, salts: bytes | None = None) -> tuple[ev.Entry, IdentityRecord | None]:
+    """The chained form of an entry stamped with its sequence number, and its identity record.
+
+    An entry with values in clear gets a fresh salt (or the first 16 bytes of `salts`) and
+    its commitment; a full export's line (`identity` with `personal`) keeps its commitment
+    and salt; a pseudonymous line (`identity` alone) has no record.
+    """
+    seq, subject = entry.seq or 0, subject_of(entry)
+    if entry.identity is not None:
+        personal = entry.personal
+        if personal is None:
+            return entry, None
+        values = {k: v for k in entry.identity_names if (v := getattr(personal, k)) is not None}
+        record = IdentityRecord(entry.identity, subject, seq, personal.salt, canonical(values).decode())
+        return msgspec.structs.replace(entry, personal=None), record
+    values = values_of(entry)
+    if not values:
+        return entry, None
+    salt = salts[:SALT_BYTES] if salts else secrets.token_bytes(SALT_BYTES)
+    fields = canonical(values)
+    commitment = commit(salt, fields)
+    blank: dict[str, object] = dict.fromkeys(values)
+    chained = msgspec.structs.replace(
+        entry, identity=commitment, identity_fields=tuple(sorted(values)), **blank
+    )
+    return chained, IdentityRecord(commitment, subject, seq, salt.hex(), fields.decode())
+
+
+def opens(record: IdentityRecord) -> bool:
+    """Whether the record's salt and fields recompute its commitment."""
+    try:
+        salt = bytes.fromhex(record.salt)
+    except ValueError:
+        return False
+    return hmac.compare_digest(commit(salt, record.fields.encode("utf-8")), record.commitment)
+
+
+def same_identity(entry: ev.Entry, record: IdentityRecord | None, stored: str | None) -> bool | None:
+    """Whether a re-imported entry carries the identity recorded for it.
+
+    True or False when it can be told: values in clear are committed again with the
+    stored salt, a commitment is compared. None when the stored identity is no longer
+    held (erased, or imported without personal data) and the entry brings values:
+    the erasure wins, the values are not restored.
+    """
+    if not isinstance(entry, ev.Identified):
+        return True
+    if entry.identity is not None:
+        return entry.identity == stored
+    values = values_of(entry)
+    if not values:
+        return stored is None
+    if record is None:
+        return None
+    salt = bytes.fromhex(record.salt)
+    return hmac.compare_digest(commit(salt, canonical(values)), record.commitment)
+
+
+def personal_of(record: IdentityRecord) -> ev.Personal:
+    """A record as the `personal` member of a full export's line."""
+    return ev.Personal(salt=record.salt, **json.loads(record.fields))
+
+
+def revealed(entry: ev.Entry, held: Mapping[str, Mapping[str, str]]) -> ev.Entry:
+    """A chained entry with its identity fields in clear for a view: the values, or `[erased]`."""
+    if not isinstance(entry, ev.Identified) or entry.identity is None:
+        return entry
+    values = held.get(entry.identity)
+    shown = {k: (values.get(k, ERASED) if values is not None else ERASED) for k in entry.identity_fields}
+    return msgspec.structs.replace(entry, identity=None, identity_fields=(), **shown)
+
+
+def field_value(commitment: str | None, name: str, held: Mapping[str, Mapping[str, str]]) -> str | None:
+    """One identity field of a read-model row (which holds the commitment): value or `[erased]`."""
+    if commitment is None:
+        return None
+    values = held.get(commitment)
+    if values is None:
+        return ERASED
+    return values.get(name)
