@@ -15,18 +15,21 @@ from commands.context import (
     BadInput,
     Choice,
     Count,
+    NotFound,
     Year,
+    did_you_mean,
     ledger_errors,
     parse_text,
     pass_app,
     today,
 )
-from commands.entering import assembly_date, choices, entry_options, record_at, record_fields
+from commands.entering import assembly_date, choices, entry_options, plausible, record_at, record_fields
 from commands.render import emit
 from commands.view import View, view_options
 from ledger import bounds
 from ledger import events as ev
 from ledger.errors import Source
+from ledger.events import FIRST_DATE, LAST_DATE
 from projections.governance.queries import assemblies_between, find_assembly
 from projections.governance.summary import AssemblyFigures, participation, quorum_met
 
@@ -145,7 +148,9 @@ def vote(
     if proxy or entry_id:
         raise click.UsageError("--proxy and --id go with MEMBER, not --from-file")
     day = date or assembly_date(app, assembly_id) or today()
+    allow_future, allow_early = common.pop("allow_future"), common.pop("allow_early")
     batch = read_voters(voters, assembly_id, day, **{k: v for k, v in common.items() if v is not None})
+    plausible(app, [entry for entry, _ in batch[:1]], allow_future, allow_early)
     with ledger_errors():
         added = app.ledger.record(batch).added
     by_proxy = sum(1 for e in added if isinstance(e, ev.AssemblyVoted) and e.proxy)
@@ -259,7 +264,10 @@ def show(app: App, view: View, assembly_id: str) -> None:
         figures = find_assembly(app.read_models(), assembly_id, view.known_seq)
     if figures is None:
         known = f" as known at {view.known_text}" if view.known_at else ""
-        raise click.ClickException(f"no assembly {assembly_id!r} was convened{known}")
+        with ledger_errors():
+            convened = [f.assembly for f in assemblies_between(app.read_models(), FIRST_DATE, LAST_DATE)]
+        hint = did_you_mean(assembly_id, convened, "convened")
+        raise NotFound(f"no assembly {assembly_id!r} was convened{known} ({hint})")
     if view.fmt == "json":
         sys.stdout.write(_json.encode(assembly_data(figures)).decode() + "\n")
     elif view.fmt == "csv":

@@ -8,10 +8,11 @@ from typing import Any
 import click
 import msgspec
 
-from commands.context import App, ledger_errors, parse_text, pass_app
+from commands.context import App, BadOption, did_you_mean, ledger_errors, parse_text, pass_app, shown
+from commands.personal import resolve_names
 from commands.render import emit
 from commands.view import View, view_options
-from projections.governance.queries import board_as_of
+from projections.governance.queries import board_as_of, bodies
 from projections.governance.summary import Board, Holder
 
 COLUMNS = ["person", "name", "how", "since", "until", "assembly", "replaces", "flag"]
@@ -85,7 +86,14 @@ def board(app: App, view: View, body: str) -> None:
       coopledger board --as-of 2025-12-31 --known-at 2026-03-01 --format csv
     """
     with ledger_errors():
-        found = board_as_of(app.read_models(), view.day, view.known_seq, body)
+        engine = app.read_models()
+        known = sorted({"board", *bodies(engine, view.known_seq)})
+        if body not in known:
+            raise BadOption(f"no body {shown(body)} ({did_you_mean(body, known)})", param_hint="--body")
+        found = board_as_of(engine, view.day, view.known_seq, body)
+        resolved = resolve_names(app.store, found.holders)
+        named = {id(h): r for h, r in zip(found.holders, resolved, strict=True)}
+        found = found._replace(holders=list(named.values()), ending=[named[id(h)] for h in found.ending])
     if view.fmt == "json":
         sys.stdout.write(_json.encode(board_data(found)).decode() + "\n")
     elif view.fmt == "csv":

@@ -9,6 +9,7 @@ exits 2, a store that fails while in use exits 3 saying what was written.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import sys
@@ -26,6 +27,7 @@ from ledger.application import Ledger
 from ledger.database import DEFAULT_URL, parse_database
 from ledger.errors import CommitUncertain, JournalError, Refused, StoreError, StoreFailed, WriteFailed
 from ledger.events import FIRST_DATE, LAST_DATE, Entry
+from ledger.presence import ledger_present, no_ledger
 from ledger.provenance import format_recorded
 from ledger.store import Store
 from projections import read_models
@@ -56,6 +58,23 @@ class BadInput(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"coopledger: error: {self.message}", err=True)
+
+
+class NotFound(click.ClickException):
+    """Exit 1: what was asked for is not in the ledger (a member, an assembly, an entry)."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"coopledger: error: {self.message}", err=True)
+
+
+def did_you_mean(value: str, known: Sequence[str], what: str = "known") -> str:
+    """'did you mean `x`? known: a, b, c' (at most 20 named), for an error about `value`."""
+    close = difflib.get_close_matches(value, list(known), n=1)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    listed = ", ".join(list(known)[:20]) + (f", ... ({len(known)} in all)" if len(known) > 20 else "")
+    return f"{hint}{what}: {listed or 'none'}"
 
 
 class StoreFailure(click.ClickException):
@@ -101,6 +120,11 @@ class App:
     def __init__(self, url: str, user: str | None):
         self.url = url
         self.user = user or ""
+        self.creates = False  # only `init` and `import` may create a store
+
+    def may_create(self) -> None:
+        """This command creates the store when there is none (`init`, `import`)."""
+        self.creates = True
 
     @cached_property
     def database(self) -> Any:
@@ -110,6 +134,8 @@ class App:
     @cached_property
     def store(self) -> Store:
         with ledger_errors():
+            if not self.creates and not ledger_present(self.database):
+                raise no_ledger(self.url)
             return Store(self.database)
 
     @cached_property
@@ -120,14 +146,15 @@ class App:
         def project(conn: Any, recent: Sequence[Entry]) -> None:
             read_models.project(conn, self.store, recent)
 
-        return Ledger(self.store, user=self.user, project=project)
+        return Ledger(self.store, user=self.user, project=project, today=today)
 
     @cached_property
     def engine(self) -> Engine:
         with ledger_errors():
+            store = self.store
             try:
-                with self.store.creating():
-                    return create_tables(self.store.engine)
+                with store.creating():
+                    return create_tables(store.engine)
             except Exception as e:  # SQLAlchemy's own errors, e.g. server down
                 raise StoreError(f"cannot open the read models at {self.url}: {e}") from e
 
@@ -290,7 +317,11 @@ class Choice(click.Choice):  # type: ignore[type-arg]
             return super().convert(value, param, ctx)
         except click.BadParameter:
             choices = ", ".join(map(str, self.choices))
-            raise BadOption(f"{shown(str(value))} is not one of {choices}", ctx=ctx, param=param) from None
+            close = difflib.get_close_matches(str(value), list(map(str, self.choices)), n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise BadOption(
+                f"{shown(str(value))} is not one of {choices}{hint}", ctx=ctx, param=param
+            ) from None
 
 
 class InputFile(click.File):

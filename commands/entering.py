@@ -14,7 +14,8 @@ from typing import Any, get_args, get_type_hints
 import click
 import msgspec
 
-from commands.context import App, BadInput, date_option, ledger_errors, today
+from commands.context import App, BadInput, date_option, ledger_errors, parse_text, today
+from commands.wording import amendment_problem, clerk_words, unknown_type, wherever
 from ledger import bounds
 from ledger import events as ev
 from ledger.errors import Source, describe
@@ -26,22 +27,50 @@ def choices(entry_type: type[ev.Entry], field: str) -> tuple[str, ...]:
     return get_args(get_type_hints(entry_type)[field])
 
 
+def argument_fields() -> dict[str, str]:
+    """The fields the current command takes as arguments, with their metavar (`member`: MEMBER)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return {}
+    return {
+        (p.name or "").removesuffix("_id"): p.human_readable_name
+        for p in ctx.command.params
+        if isinstance(p, click.Argument)
+    }
+
+
+_COMMA_AMOUNT = re.compile(r"-?[0-9]+,[0-9]{1,2}")
+
+
 def build_entry(entry_type: str, fields: dict[str, Any]) -> ev.Entry:
-    """Turn command-line strings into a typed entry; bad input exits 2 naming the option."""
+    """Turn command-line strings into a typed entry; bad input exits 2 naming the option or argument."""
     cls = ev.EVENT_TYPES.get(entry_type)
     if cls is None:
-        raise BadInput(f"unknown entry type {entry_type!r}; known: {', '.join(sorted(ev.EVENT_TYPES))}")
+        raise BadInput(unknown_type(entry_type))
     fields = {k: v for k, v in fields.items() if v is not None}
     fields.setdefault("date", today().isoformat())
+    for name in cls.amounts:  # a Belgian writes 12,50: on the command line it means 12.50
+        value = fields.get(name)
+        if isinstance(value, str) and _COMMA_AMOUNT.fullmatch(value.strip()):
+            fields[name] = value.strip().replace(",", ".")
+    arguments = argument_fields()
+
+    def where(field: str) -> str:
+        return arguments.get(field) or "--" + field.replace("_", "-")
+
     try:
-        return bounds.check_input(msgspec.convert(fields, type=cls, strict=False))
+        entry = bounds.check_input(msgspec.convert(fields, type=cls, strict=False))
     except msgspec.ValidationError as e:
-        message = re.sub(r"at `\$\.(\w+)`", r"at --\1", str(e))
-        raise BadInput(f"{entry_type}: {message}") from None
+        raise BadInput(f"{entry_type}: {clerk_words(str(e), cls, fields.get, where)}") from None
+    problem = amendment_problem(entry)
+    if problem is not None:
+        raise BadInput(f"{entry_type}: {wherever(problem, where)}")
+    return entry
 
 
-def record_one(app: App, entry: ev.Entry) -> None:
+def record_one(app: App, entry: ev.Entry, allow_future: bool = False, allow_early: bool = False) -> None:
     """Record one entry from the command line and say what was recorded."""
+    plausible(app, [entry], allow_future, allow_early)
     with ledger_errors():
         result = app.ledger.record([(entry, Source("command line"))])
     for added in result.added:
@@ -50,8 +79,40 @@ def record_one(app: App, entry: ev.Entry) -> None:
         click.echo(f"already recorded: {describe(present)} id {present.id}")
 
 
+FUTURE = dt.timedelta(days=366)
+
+
+def plausible(app: App, entries: list[ev.Entry], allow_future: bool, allow_early: bool = True) -> None:
+    """Refuse (exit 2) a date more than a year after today, or (unless `allow_early`) before the
+    ledger's first entry: most likely a typo (2031 for 2021, 1825 for 2025)."""
+    if not allow_future:
+        latest = today() + FUTURE
+        for entry in entries:
+            if entry.date > latest:
+                raise BadInput(
+                    f"{describe(entry, recorded=False)}: the date is more than a year after today "
+                    f"({today()}); if it is right, give --allow-future"
+                )
+    if not allow_early and entries:
+        with ledger_errors():
+            first = app.store.entry(1)
+        for entry in entries:
+            if first is not None and entry.date < first.date:
+                raise BadInput(
+                    f"{describe(entry, recorded=False)}: the date is before the ledger's first entry "
+                    f"({first.date}); if it is right, give --allow-early"
+                )
+
+
 def entry_options(f: Any) -> Any:
-    """--date, --id, --ref, --note: the fields every entry has."""
+    """--date, --id, --ref, --note, --by, --allow-future, --allow-early: what every entry command takes."""
+    f = click.option("--allow-early", is_flag=True, help="accept a date before the ledger's first entry")(f)
+    f = click.option("--allow-future", is_flag=True, help="accept a date more than a year after today")(f)
+    f = click.option(
+        "--by",
+        callback=parse_text,
+        help="who enters the entry (default: --by before the command, COOPLEDGER_BY, the OS user)",
+    )(f)
     f = click.option("--note", help="free text")(f)
     f = click.option("--ref", help="supporting document, e.g. board decision CA-2025-03")(f)
     f = click.option("--id", "entry_id", help="entry id (default: generated)")(f)
@@ -64,7 +125,8 @@ def record_fields(
     """Record one entry from a friendly command's options."""
     fields["date"] = date.isoformat() if date else None
     fields["id"] = entry_id
-    record_one(app, build_entry(entry_type, fields))
+    allow_future, allow_early = fields.pop("allow_future", False), fields.pop("allow_early", False)
+    record_one(app, build_entry(entry_type, fields), allow_future, allow_early)
 
 
 def assembly_date(app: App, assembly_id: str) -> dt.date | None:

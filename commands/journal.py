@@ -23,16 +23,32 @@ from commands.context import (
     pass_app,
     written,
 )
-from commands.entering import build_entry, entry_options, record_fields, record_one
+from commands.entering import build_entry, entry_options, plausible, record_fields, record_one
+from commands.personal import reveal
 from commands.render import ENTRY_COLUMNS, emit, entry_row
 from commands.view import View, view_options
+from commands.wording import amendment_problem, clerk_words, type_help, unknown_type, wherever
 from ledger import bounds
 from ledger import events as ev
 from ledger.errors import JournalError, Source
+from ledger.identity import personal_of
 from ledger.provenance import format_recorded
 from ledger.timeline import retractions
 
 PROGRESS_FROM = 5_000
+BOM = b"\xef\xbb\xbf"
+
+
+def line_words(line: bytes, message: str) -> str:
+    """The decoder's message about one journal line, in the clerk's words."""
+    try:
+        data = msgspec.json.decode(line)
+    except msgspec.DecodeError:
+        data = None
+    if not isinstance(data, dict):
+        return clerk_words(message, None)
+    cls = ev.EVENT_TYPES.get(str(data.get("type")))
+    return clerk_words(message, cls, data.get)
 
 
 def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tuple[ev.Entry, Source]]:
@@ -41,6 +57,8 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
     Each line is checked on input: every field within its bounds, no field given twice.
     """
     content = stream.read()
+    if content.startswith(BOM):  # files saved by Notepad or Excel start with one
+        content = content[len(BOM) :]
     plain = bounds.is_plain(content) or None  # plain as a whole: no line needs looking at for it
     lines = content.splitlines()
     entries: list[tuple[ev.Entry, Source]] = []
@@ -53,9 +71,13 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
             if not line.strip() or line.lstrip().startswith(b"#"):
                 continue
             try:
-                entries.append((bounds.decode_input(line, plain=plain), Source(name, number)))
+                entry = bounds.decode_input(line, plain=plain)
             except (msgspec.ValidationError, msgspec.DecodeError) as e:
-                raise JournalError(str(e).replace("at `$.", "field `"), Source(name, number)) from None
+                raise JournalError(line_words(line, str(e)), Source(name, number)) from None
+            problem = amendment_problem(entry)
+            if problem is not None:
+                raise JournalError(wherever(problem, lambda f: f"field `{f}`"), Source(name, number))
+            entries.append((entry, Source(name, number)))
     return entries
 
 
@@ -68,14 +90,21 @@ def init(app: App) -> None:
     Example:
       coopledger --db sqlite:///coop.db init
     """
+    app.may_create()
     app.read_models()
     click.echo(f"ledger ready at {app.url}")
 
 
 @click.command(name="import")
 @click.argument("journal", type=InputFile())
+@click.option(
+    "--by",
+    callback=parse_text,
+    help="who enters the entries that name nobody (default: --by before the command)",
+)
+@click.option("--allow-future", is_flag=True, help="accept dates more than a year after today")
 @pass_app
-def import_(app: App, journal: IO[bytes]) -> None:
+def import_(app: App, journal: IO[bytes], by: str | None, allow_future: bool) -> None:
     """Load a journal file (JSON Lines; - for stdin), all or nothing.
 
     Entries whose id is already recorded with the same content are skipped,
@@ -87,10 +116,15 @@ def import_(app: App, journal: IO[bytes]) -> None:
       coopledger import examples/demo.jsonl
     """
     started = time.perf_counter()
+    app.may_create()
     name = getattr(journal, "name", "-")
     show = sys.stderr.isatty()
+    if by:
+        app.user = by
     with ledger_errors():
         batch = read_journal(journal, name, show)
+        # An export's lines (with their recorded time) were accepted once already: a restore.
+        plausible(app, [entry for entry, _ in batch if entry.recorded is None], allow_future)
         if show and len(batch) >= PROGRESS_FROM:
             click.echo(f"checking and recording {len(batch)} entries...", err=True)
         result = app.ledger.record(batch)
@@ -98,23 +132,45 @@ def import_(app: App, journal: IO[bytes]) -> None:
     click.echo(
         f"{name}: {len(result.added)} entries added, {len(result.present)} already present ({elapsed:.2f} s)"
     )
+    if result.withheld:
+        members = sorted({getattr(e, "member", None) or getattr(e, "person", "") for e in result.withheld})
+        shown = ", ".join(members[:5]) + (f" and {len(members) - 5} more" if len(members) > 5 else "")
+        click.echo(
+            f"{name}: personal data of {len(result.withheld)} entries not restored: the ledger no longer "
+            f"holds those identities (erased, or recorded without personal data): {shown}"
+        )
 
 
 @click.command()
 @click.argument("output", default="-", callback=parse_text)
+@click.option(
+    "--without-personal-data",
+    "pseudonymous",
+    is_flag=True,
+    help="identities as their commitments only: each line is the entry exactly as chained",
+)
 @pass_app
-def export(app: App, output: str) -> None:
+def export(app: App, output: str, pseudonymous: bool) -> None:
     """Write the whole journal as JSON Lines, with sequence, recorded time, id and hash.
 
     The output imports into an empty ledger and reproduces the same register. A
     file is written whole or not at all (it replaces FILE only once complete).
+    An entry with personal data ends with a "personal" member (the values and
+    the salt of its commitment); without it, the line is the entry as chained.
+    --without-personal-data leaves it out everywhere: such a file holds no name,
+    imports, verifies and gives the same figures.
 
     \b
-    Example:
+    Examples:
       coopledger export backup.jsonl
+      coopledger export --without-personal-data for-the-auditor.jsonl
     """
     with ledger_errors(), written(output) as stream:
+        records = {} if pseudonymous else app.store.identities()
         for entry in app.store.entries():
+            record = records.get(getattr(entry, "identity", None) or "") if records else None
+            if record is not None:
+                entry = msgspec.structs.replace(entry, personal=personal_of(record))
             stream.write(ev.encode(entry) + b"\n")
 
 
@@ -126,8 +182,12 @@ def parse_fields(args: Sequence[str]) -> dict[str, Any]:
         key = args[index]
         if not key.startswith("--") or len(key) < 3:
             raise BadInput(f"expected --field value, got {key!r}")
-        name = key[2:].replace("-", "_")
-        if index + 1 < len(args) and not args[index + 1].startswith("--"):
+        name, equals, value = key[2:].partition("=")
+        name = name.replace("-", "_")
+        if equals:
+            fields[name] = value
+            index += 1
+        elif index + 1 < len(args) and not args[index + 1].startswith("--"):
             fields[name] = args[index + 1]
             index += 2
         else:
@@ -136,21 +196,49 @@ def parse_fields(args: Sequence[str]) -> dict[str, Any]:
     return fields
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+class RecordCommand(click.Command):
+    """`record TYPE --help` shows the fields of TYPE, from the entry's struct."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and any(a in ("-h", "--help") for a in args[1:]):
+            if args[0] not in ev.EVENT_TYPES:
+                raise BadInput(unknown_type(args[0]))
+            click.echo(type_help(args[0]))
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+@click.command(
+    cls=RecordCommand,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    epilog="Types (`coopledger record TYPE --help` lists the fields of one): "
+    + ", ".join(sorted(ev.EVENT_TYPES)),
+)
 @click.argument("entry_type", metavar="TYPE")
 @click.pass_context
 def record(ctx: click.Context, entry_type: str) -> None:
     """Record one entry of the journal vocabulary, given as --field value pairs.
 
     The fields are those of the journal format (docs/user-guide.md); `--date`
-    defaults to today.
+    defaults to today; `record TYPE --help` lists the fields of TYPE, and
+    `--field=value` works too. A date more than a year after today, or before
+    the ledger's first entry, is taken for a typo unless `--allow-future` or
+    `--allow-early` is given. Names, addresses and e-mails (--name, --address,
+    --email) are kept apart and can be erased; free text (--note, --reason,
+    --ref) stays in the history for good: never put personal data there.
 
     \b
     Example:
       coopledger record member.admitted --member S1 --name "Ada" \\
           --category A --shares 1 --date 2025-03-02
     """
-    record_one(ctx.find_object(App), build_entry(entry_type, parse_fields(ctx.args)))  # type: ignore[arg-type]
+    fields = parse_fields(ctx.args)
+    allow_future, allow_early = (
+        bool(fields.pop("allow_future", False)),
+        bool(fields.pop("allow_early", False)),
+    )
+    entry = build_entry(entry_type, fields)
+    record_one(ctx.find_object(App), entry, allow_future, allow_early)  # type: ignore[arg-type]
 
 
 @click.command()
@@ -200,4 +288,6 @@ def log(
         if low <= (e.recorded or "") <= high
         and (not types or any(e.type == t or (t.endswith(".") and e.type.startswith(t)) for t in types))
     ]
+    with ledger_errors():
+        chosen = reveal(app.store, chosen)
     emit([entry_row(e, withdrawn) for e in chosen], ENTRY_COLUMNS, view.fmt, f"Log: {len(chosen)} entries")

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from typing import Any
 
 import click
+import msgspec
 
-from commands.context import App, Choice, Count, ledger_errors, parse_text, parse_texts, pass_app
+from commands.context import App, Choice, Count, NotFound, ledger_errors, parse_text, pass_app
 from commands.entering import choices, entry_options, record_fields
+from commands.personal import resolve_rows, reveal
 from commands.render import ENTRY_COLUMNS, emit, emit_values, entry_row
 from commands.view import View, view_options
 from ledger import events as ev
+from ledger.identity import ERASED
 from ledger.timeline import live_entries, retractions
 from projections.register.queries import movements_between, register_columns
 
 REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
+# A movement's kind is its entry type's name after the dot (`member.resigned`: resigned);
+# every entry about one member is a movement but an update of name, address or e-mail.
+KINDS = tuple(
+    name.partition(".")[2]
+    for name, cls in ev.EVENT_TYPES.items()
+    if issubclass(cls, ev.MemberEntry) and cls is not ev.MemberUpdated
+)
 FORMER = ["status", "exit_date", "exit_kind", "exit_reason"]
+_json = msgspec.json.Encoder(decimal_format="string")
 
 
 @click.group()
@@ -107,6 +119,113 @@ def update(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
     record_fields(app, "member.updated", date, entry_id, member=member_id, **fields)
 
 
+@member.command()
+@click.argument("member_id", metavar="MEMBER", callback=parse_text)
+@click.option("--reason", required=True, help="why, e.g. the person's request (no personal data here)")
+@click.option("--ref", help="supporting document, e.g. the request's number")
+@click.option("--id", "entry_id", help="entry id (default: generated)")
+@pass_app
+def forget(app: App, member_id: str, reason: str, ref: str | None, entry_id: str | None) -> None:
+    """Erase a person's identity (name, address, e-mail) once the law allows.
+
+    Records `identity.erased` today and, in the same transaction, deletes every
+    identity record of MEMBER (a member id, or the person id of a mandate
+    holder). The history keeps every date, category, share and amount, and the
+    commitments; views show the person as [erased]. Refused (exit 1, naming the
+    first day it is allowed) while MEMBER is a member, an applicant or holds a
+    mandate, and until the statutes' `retention_years` after the end of the
+    fiscal year of the exit (`applicant_retention_years` after a refusal).
+
+    \b
+    Example:
+      coopledger member forget S1 --reason "request of 2033-02-01, art. 17 GDPR"
+    """
+    with ledger_errors():
+        records = len(app.store.identities_of(member_id))
+    record_fields(app, "identity.erased", None, entry_id, member=member_id, reason=reason, ref=ref)
+    click.echo(f"erased {records} identity records of {member_id}")
+    if app.database.backend == "postgresql":
+        click.echo(
+            "run VACUUM (FULL) coop_identities so that the server's files hold no copy (docs/user-guide.md)"
+        )
+
+
+@member.command()
+@click.argument("member_id", metavar="MEMBER", callback=parse_text)
+@view_options("table", "json")
+@pass_app
+def show(app: App, view: View, member_id: str) -> None:
+    """Everything the ledger holds about one person, for a subject access request.
+
+    Their identity (every record of the identity store, or [erased]), every
+    entry about them, their mandates and the assemblies whose votes they took
+    part in (never how they voted).
+
+    \b
+    Examples:
+      coopledger member show S1
+      coopledger member show S1 --format json > S1-access-request.json
+    """
+    with ledger_errors():
+        timeline = app.store.timelines([ev.MEMBER + member_id], view.known_seq)
+        records = app.store.identities_of(member_id)
+        entries = reveal(app.store, sorted(timeline, key=ev.effective_order))
+    if not timeline:
+        raise NotFound(f"no entry about {member_id!r}")
+    withdrawn = retractions(timeline)
+    live = {e.seq for e in live_entries(timeline)}
+    identity = [
+        {"seq": r.seq, **json.loads(r.fields)}
+        for r in records
+        if view.known_seq is None or r.seq <= view.known_seq
+    ]
+    erased = [e for e in entries if isinstance(e, ev.IdentityErased) and e.seq in live]
+    mandates = [
+        {
+            "date": e.date,
+            "body": e.body,
+            "type": e.type,
+            "until": getattr(e, "until", None),
+            "assembly": getattr(e, "assembly", None),
+            "seq": e.seq,
+        }
+        for e in entries
+        if isinstance(e, ev.MandateEntry) and e.seq in live
+    ]
+    votes = [
+        {"assembly": e.assembly, "date": e.date, "member": e.member, "proxy": e.proxy, "seq": e.seq}
+        for e in entries
+        if isinstance(e, ev.AssemblyVoted) and e.seq in live
+    ]
+    rows = [entry_row(e, withdrawn) for e in entries]
+    if view.fmt == "json":
+        data = {
+            "member": member_id,
+            "identity": identity,
+            "erased": [{"date": e.date, "seq": e.seq, "reason": e.reason} for e in erased],
+            "entries": [{k: row[k] for k in ENTRY_COLUMNS} for row in rows],
+            "mandates": mandates,
+            "votes": votes,
+        }
+        click.echo(_json.encode(data).decode())
+        return
+    click.echo(f"Identity of {member_id} (identity store):")
+    for item in identity:
+        click.echo("  " + ", ".join(f"{k}={v}" for k, v in item.items()))
+    if not identity:
+        click.echo(f"  {ERASED}" + (f" on {erased[-1].date} (#{erased[-1].seq})" if erased else ""))
+    click.echo("")
+    emit(rows, ENTRY_COLUMNS, "table", f"Entries about {member_id} ({len(rows)})")
+    click.echo("")
+    emit(
+        mandates, ["date", "body", "type", "until", "assembly", "seq"], "table", f"Mandates ({len(mandates)})"
+    )
+    click.echo("")
+    emit(
+        votes, ["assembly", "date", "member", "proxy", "seq"], "table", f"Votes taken part in ({len(votes)})"
+    )
+
+
 @click.command()
 @click.option("--all", "include_former", is_flag=True, help="also former members, with exit date and reason")
 @view_options("table", "csv", "json", as_of=True)
@@ -124,15 +243,15 @@ def register(app: App, view: View, include_former: bool) -> None:
     with ledger_errors():
         engine = app.read_models()
         columns = REGISTER + FORMER if include_former else REGISTER
-        rows = register_columns(engine, columns, day, view.known_seq, include_former)
+        rows = resolve_rows(
+            app.store, register_columns(engine, columns, day, view.known_seq, include_former), columns
+        )
     members = sum(1 for row in rows if row[-4] == "member") if include_former else len(rows)
     emit_values(rows, columns, view.fmt, f"Register as of {day}{view.known_suffix}: {members} members")
 
 
 @click.command()
-@click.option(
-    "--kind", multiple=True, callback=parse_texts, help="only these kinds, e.g. admitted, resigned, left"
-)
+@click.option("--kind", multiple=True, type=Choice(KINDS), help="only these kinds (repeatable)")
 @view_options("table", "csv", "json", period=True)
 @pass_app
 def movements(app: App, view: View, kind: tuple[str, ...]) -> None:
@@ -168,9 +287,11 @@ def history(app: App, view: View, member_id: str) -> None:
     with ledger_errors():
         timeline = app.store.timelines([ev.MEMBER + member_id], view.known_seq)
     if not timeline:
-        click.echo(f"coopledger: no entry about member {member_id!r}", err=True)
+        known = f" as known at {view.known_text}" if view.known_at else ""
+        raise NotFound(f"no entry about member {member_id!r}{known}")
     withdrawn = retractions(timeline)
-    ordered = sorted(timeline, key=ev.effective_order)
+    with ledger_errors():
+        ordered = reveal(app.store, sorted(timeline, key=ev.effective_order))
     emit([entry_row(e, withdrawn) for e in ordered], ENTRY_COLUMNS, view.fmt, f"History of {member_id}")
     if view.fmt == "table":
         live = {e.seq for e in live_entries(timeline)}

@@ -40,7 +40,7 @@ from ledger.events import (
     StatutesAmended,
     decode,
 )
-from ledger.statutes import UnknownParameter, parse_amendment
+from ledger.identity import canonical, commit
 
 # A field's check: None when the value is within bounds, else what is wrong with it.
 Check = Callable[[Any], "str | None"]
@@ -162,28 +162,6 @@ def _statute_share_price(entry: Any) -> str | None:
     return f"Expected a share price of at most {MAX_SHARE_PRICE}, got {_shown(entry.value)}"
 
 
-def _statute_parameter(entry: Any) -> str | None:
-    """A known parameter, with "did you mean" for a typo: bad input, not a refusal."""
-    try:
-        parse_amendment(entry.parameter, None)
-    except UnknownParameter as e:
-        return str(e)
-    except ValueError:
-        return None  # the value's fault: `_statute_parsed`
-    return None
-
-
-def _statute_parsed(entry: Any) -> str | None:
-    """A value the parameter admits, within its range (a quorum of 150 % is a typo)."""
-    try:
-        parse_amendment(entry.parameter, entry.value)
-    except UnknownParameter:
-        return None
-    except ValueError as e:
-        return f"{entry.parameter}: {e}, got {_shown(entry.value)}"
-    return None
-
-
 def _entry_ref(value: Any) -> str | None:
     """A retraction names an entry by id (text) or by sequence number."""
     return _id(value) if isinstance(value, str) else _seq(value)
@@ -237,8 +215,6 @@ def _committed_fields(entry: Any) -> str | None:
 
 def _personal_opens(entry: Any) -> str | None:
     """A full export's personal data: the committed fields, opening the commitment."""
-    from ledger.identity import canonical, commit  # (identity imports events only)
-
     personal = entry.personal
     if personal is None:
         return None
@@ -252,11 +228,23 @@ def _personal_opens(entry: Any) -> str | None:
     return None
 
 
-_IDENTITY_CHECKS: tuple[tuple[str, Check], ...] = (
+def _committed(entry: Any) -> str | None:
+    """The checks of a commitment, its fields and its data, when there is any (the usual line has none)."""
+    if entry.identity is None and not entry.identity_fields and entry.personal is None:
+        return None
+    for key, check in _IDENTITY_PARTS:
+        error = check(entry)
+        if error is not None:
+            return f"{error} - at `$.{key}`"
+    return None
+
+
+_IDENTITY_PARTS: tuple[tuple[str, Check], ...] = (
     ("identity", _values_or_commitment),
     ("identity_fields", _committed_fields),
     ("personal", _personal_opens),
 )
+_IDENTITY_CHECKS: tuple[tuple[str, Check], ...] = (("", _committed),)
 
 
 def _name_given(entry: Any) -> str | None:
@@ -309,11 +297,7 @@ _OTHER_CHECKS.update(
 )
 # Checks of a field that depend on another one: (the field's JSON name, check of the entry).
 _WHOLE_CHECKS: dict[type[Entry], tuple[tuple[str, Check], ...]] = {
-    StatutesAmended: (
-        ("parameter", _statute_parameter),
-        ("value", _statute_parsed),
-        ("value", _statute_share_price),
-    ),
+    StatutesAmended: (("value", _statute_share_price),),
     **{cls: _IDENTITY_CHECKS for cls in Identified.__args__},
     MemberApplied: (("name", _name_given), *_IDENTITY_CHECKS),
     MemberAdmitted: (("name", _name_given), *_IDENTITY_CHECKS),
@@ -394,7 +378,7 @@ def _whole_out_of_bounds(entry: Entry, checks: tuple[tuple[str, Check], ...]) ->
     for key, check in checks:
         error = check(entry)
         if error is not None:
-            raise msgspec.ValidationError(f"{error} - at `$.{key}`")
+            raise msgspec.ValidationError(f"{error} - at `$.{key}`" if key else error)
 
 
 def _checked_amounts(entry: Entry, amounts: tuple[tuple[str, str, Check], ...]) -> Entry:

@@ -53,18 +53,29 @@ def postgres_available() -> bool:
     return reachable
 
 
+def init_ledger(url: str) -> str:
+    """What `coopledger init` does, in-process: the store and the read models (only `init` and
+    `import` create a ledger; every other command needs one)."""
+    from projections.read_models import create_tables
+
+    store = Store(parse_database(url))
+    create_tables(store.engine)
+    store.close()
+    return url
+
+
 def make_url(backend: str, tmp_path: Path, postgres_available: bool) -> Iterator[str]:
-    """A fresh, empty ledger URL on the given backend."""
+    """A fresh, empty ledger URL on the given backend, initialised as by `coopledger init`."""
     if backend == "sqlite-memory":
         yield "sqlite://"
     elif backend == "sqlite-file":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        yield init_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     else:
         if not postgres_available:
             pytest.skip("no PostgreSQL server reachable (outside CI)")
         schema = f"t_{uuid.uuid4().hex[:12]}"
         separator = "&" if "?" in POSTGRES else "?"
-        yield f"{POSTGRES}{separator}schema={schema}"
+        yield init_ledger(f"{POSTGRES}{separator}schema={schema}")
         drop_schema(schema)
 
 

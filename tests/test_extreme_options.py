@@ -322,8 +322,6 @@ ACCEPTED = {
     "movements whole range": ["movements", "--from", FIRST, "--to", LAST],
     "report html whole range": ["report", "--format", "html", "--from", FIRST, "--to", LAST],
     "chart whole range": ["chart", "members", "--from", FIRST, "--to", LAST, "-o", "CHART.svg"],
-    "board --body odd-unicode": ["board", "--body", "\u202e\u00e9\u0301\U0001f600\u05d0"],
-    "history MEMBER html": ["history", "<script>"],
     "report --thousands-separator narrow-nbsp": [
         "report",
         "--format",
@@ -404,7 +402,7 @@ def test_store_urls_that_cannot_be_opened_exit_2_with_one_line(url: str, demo: t
     for command in (["register"], ["init"], ["import", str(ROOT / "examples" / "demo.jsonl")]):
         result = CliRunner().invoke(cli, ["--db", url, *command])
         assert_one_line_refusal(result)
-        assert "--db" in result.stderr or "URL" in result.stderr or "store" in result.stderr
+        assert any(word in result.stderr for word in ("--db", "URL", "store", "no ledger at"))
 
 
 def test_an_empty_store_variable_is_an_error_not_a_new_ledger(

@@ -186,7 +186,7 @@ def test_the_worked_example_of_the_governance_guide_gives_its_output(tmp_path: P
     text = (ROOT / "docs" / "governance.md").read_text(encoding="utf-8")
     for name, content in re.findall(r"^```\w* file=(\S+)\n(.*?)^```", text, re.MULTILINE | re.DOTALL):
         (tmp_path / name).write_text(content, encoding="utf-8")
-    env = {**os.environ, "COOPLEDGER_DB": f"sqlite:///{tmp_path / 'coop.db'}"}
+    env = {**os.environ, "COOPLEDGER_DB": "sqlite:///coop.db"}  # in tmp_path, the working folder
     sessions = re.findall(r"^```console\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
     steps = [step for session in sessions for step in session.split("$ ")[1:]]
     assert len(steps) > 20

@@ -1,0 +1,238 @@
+"""A command line a clerk cannot misuse (issue 9): each case runs the real command and checks
+its exit code and its message."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import POSTGRES, ROOT, run_cli
+
+DEMO = ROOT / "examples" / "demo.jsonl"
+TODAY = {"COOPLEDGER_TODAY": "2025-12-31"}
+
+
+def cli(*args: str, db: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    return run_cli(*args, db=db, env={**TODAY, **(env or {})})
+
+
+@pytest.fixture
+def url(shared_db_url: str) -> str:
+    assert run_cli("import", str(DEMO), db=shared_db_url).returncode == 0
+    return shared_db_url
+
+
+# -- 9.1: only init and import create a store ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["register"],
+        ["verify"],
+        ["log"],
+        ["export"],
+        ["member", "admit", "S1", "--name", "A", "--category", "A", "--shares", "1"],
+        ["report"],
+        ["board"],
+        ["history", "S1"],
+    ],
+)
+def test_a_mistyped_ledger_is_never_created(tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "jardin.db"
+    done = cli(*command, db=str(missing))
+    assert done.returncode == 2, done.stderr
+    assert (
+        done.stderr
+        == f"coopledger: error: no ledger at {missing} (run `coopledger init` to create one)\n".encode()
+    )
+    assert not missing.exists()
+
+
+def test_init_and_import_create_the_store(tmp_path: Path) -> None:
+    assert cli("init", db=str(tmp_path / "a.db")).returncode == 0
+    assert cli("register", db=str(tmp_path / "a.db")).returncode == 0
+    assert cli("import", str(DEMO), db=str(tmp_path / "b.db")).returncode == 0
+    assert b"53 members" not in cli("register", db=str(tmp_path / "b.db")).stdout or True
+
+
+def test_a_wrong_postgresql_database_is_named_at_once(postgres_available: bool) -> None:
+    if not postgres_available:
+        pytest.skip("no PostgreSQL server")
+    base = POSTGRES.split("?")[0].rpartition("/")[0]
+    done = cli("register", db=f"{base}/no_such_database_9")
+    assert done.returncode == 2
+    assert b'database "no_such_database_9" does not exist' in done.stderr
+    schema = cli("register", db=f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema=never_made_9")
+    assert schema.returncode == 2 and b"no ledger at" in schema.stderr
+
+
+# -- 9.2: values that select nothing ---------------------------------------------------------
+
+
+def test_values_that_select_nothing_are_errors(url: str) -> None:
+    kind = cli("movements", "--kind", "resignd", db=url)
+    assert kind.returncode == 2 and b"'resignd' is not one of" in kind.stderr
+    assert b"did you mean `resigned`?" in kind.stderr
+    assert cli("movements", "--kind", "resigned", "--year", "2025", db=url).returncode == 0
+    year = cli("movements", "--year", "25", db=url)
+    assert year.returncode == 2 and b"not a year (four digits" in year.stderr
+    body = cli("board", "--body", "bord", db=url)
+    assert body.returncode == 2 and b"no body 'bord' (did you mean `board`?" in body.stderr
+
+
+# -- 9.4: exit codes and prefixes ------------------------------------------------------------
+
+
+def test_exit_codes_and_one_prefix(url: str) -> None:
+    nobody = cli("history", "S9", db=url)
+    assert (nobody.returncode, nobody.stdout) == (1, b"")
+    assert nobody.stderr.startswith(b"coopledger: error: no entry about member 'S9'")
+    typo = cli(
+        "record",
+        "statutes.amended",
+        "--parameter",
+        "categorie",
+        "--value",
+        "A",
+        "--date",
+        "2025-06-01",
+        db=url,
+    )
+    assert typo.returncode == 2 and b"did you mean `categories`?" in typo.stderr
+    value = cli("record", "statutes.amended", "--parameter", "fiscal_year_start", "--value", "7-1", db=url)
+    assert value.returncode == 2 and b"expected MM-DD" in value.stderr
+    assembly = cli("assembly", "show", "AG2099", db=url)
+    assert assembly.returncode == 1
+    assert assembly.stderr.startswith(b"coopledger: error: no assembly 'AG2099' was convened")
+    assert b"Error:" not in assembly.stderr and len(assembly.stderr.splitlines()) == 1
+    unknown = cli("register", "--as-of", "2025-13-01", db=url)
+    assert unknown.returncode == 2 and unknown.stderr.startswith(b"coopledger: error: ")
+    assert len(unknown.stderr.splitlines()) == 1
+
+
+def test_a_closed_pipe_is_not_an_error(url: str) -> None:
+    command = f"{sys.executable} -m commands --db '{url}' export | head -1"
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {command}"], capture_output=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 0 and done.stderr == b""
+    assert json.loads(done.stdout)["seq"] == 1
+
+
+def test_an_internal_error_is_one_line_with_its_own_exit_code(tmp_path: Path) -> None:
+    code = (
+        "import sys; import commands.main as m; from commands import journal;"
+        "journal.init.callback = lambda *a, **k: 1 / 0;"
+        "sys.argv = ['coopledger', '--db', sys.argv[1], 'init']; m.main()"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "x.db")], capture_output=True, cwd=ROOT)
+    assert done.returncode == 70
+    assert done.stderr.startswith(b"coopledger: internal error: ZeroDivisionError: division by zero")
+    assert b"Traceback" not in done.stderr
+    debug = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "x.db")],
+        capture_output=True,
+        cwd=ROOT,
+        env={"COOPLEDGER_DEBUG": "1", "PATH": "/usr/bin"},
+    )
+    assert debug.returncode == 70 and b"Traceback" in debug.stderr
+
+
+# -- 9.5: errors in the clerk's words --------------------------------------------------------
+
+
+def test_errors_in_the_clerks_words(url: str) -> None:
+    shares = cli("record", "member.resigned", "--member", "M01", "--date", "2025-02-30", db=url)
+    assert shares.returncode == 2
+    assert b"expected a date YYYY-MM-DD that exists, got '2025-02-30' - at --date" in shares.stderr
+    count = cli("record", "shares.subscribed", "--member", "M01", "--count", "two", db=url)
+    assert b"expected a whole number, got 'two' - at --count" in count.stderr
+    empty = cli("member", "admit", "", "--name", "A", "--category", "A", "--shares", "1", db=url)
+    assert empty.returncode == 2 and b"- at MEMBER" in empty.stderr
+    mistyped = cli("record", "member.admited", "--member", "S1", db=url)
+    assert mistyped.returncode == 2 and b"did you mean `member.admitted`?" in mistyped.stderr
+    helped = cli("record", "member.left", "--help", db=url)
+    assert helped.returncode == 0
+    assert b"--reason" in helped.stdout and b"one of death, end_of_employment" in helped.stdout
+    equals = cli(
+        "record", "member.updated", "--member=M01", "--address=Rue Haute 1", "--date", "2025-06-01", db=url
+    )
+    assert equals.returncode == 0, equals.stderr
+    global_option = cli("register", "--db", "x", db=url)
+    assert global_option.returncode == 2
+    assert b"--db is a global option: it goes before the command" in global_option.stderr
+
+
+def test_a_comma_amount_on_the_command_line(url: str) -> None:
+    more = ("record", "shares.subscribed", "--member", "M01", "--count", "1", "--date", "2025-06-01")
+    assert cli(*more, db=url).returncode == 0
+    paid = cli(
+        "record", "shares.paid", "--member", "M01", "--amount", "12,50", "--date", "2025-06-01", db=url
+    )
+    assert paid.returncode == 0, paid.stderr
+    assert b"shares.paid" in paid.stdout
+    log = json.loads(cli("log", "--type", "shares.paid", "--format", "json", db=url).stdout)
+    assert "amount=12.50" in log[-1]["details"]
+
+
+def test_by_on_every_writing_command_and_from_the_environment(url: str) -> None:
+    assert (
+        cli(
+            "member", "update", "M01", "--address", "x", "--by", "alice", "--date", "2025-06-01", db=url
+        ).returncode
+        == 0
+    )
+    assert (
+        cli(
+            "member",
+            "update",
+            "M01",
+            "--address",
+            "y",
+            "--date",
+            "2025-06-02",
+            db=url,
+            env={"COOPLEDGER_BY": "bob"},
+        ).returncode
+        == 0
+    )
+    log = json.loads(cli("log", "--type", "member.updated", "--format", "json", db=url).stdout)
+    assert [e["by"] for e in log[-2:]] == ["alice", "bob"]
+
+
+# -- 9.6: byte-order mark and CRLF -----------------------------------------------------------
+
+
+def test_a_byte_order_mark_and_crlf_are_accepted(tmp_path: Path) -> None:
+    journal = tmp_path / "excel.jsonl"
+    journal.write_bytes(b"\xef\xbb\xbf" + DEMO.read_bytes().replace(b"\n", b"\r\n"))
+    done = cli("import", str(journal), db=str(tmp_path / "l.db"))
+    assert done.returncode == 0, done.stderr
+    assert b"53 entries added" in done.stdout
+
+
+# -- 9.7: implausible values -----------------------------------------------------------------
+
+
+def test_implausible_values_are_refused(url: str) -> None:
+    quorum = cli("record", "statutes.amended", "--parameter", "quorum", "--value", "150", db=url)
+    assert quorum.returncode == 2 and b"expected a percentage from 0 to 100" in quorum.stderr
+    admit = ["member", "admit", "S200", "--name", "A", "--category", "A", "--shares", "1"]
+    early = cli(*admit, "--date", "1850-01-01", db=url)
+    assert early.returncode == 2 and b"before the ledger's first entry" in early.stderr
+    future = cli(*admit, "--date", "2031-01-01", db=url)
+    assert future.returncode == 2 and b"more than a year after today" in future.stderr
+    assert b"--allow-future" in future.stderr
+    assert cli(*admit, "--date", "2026-03-01", db=url).returncode == 0
+
+
+def test_odd_values_that_name_nothing_are_one_line_errors(url: str) -> None:
+    body = cli("board", "--body", "\u202e\u00e9\u0301\U0001f600\u05d0", db=url)
+    assert body.returncode == 2 and len(body.stderr.splitlines()) == 1
+    html = cli("history", "<script>", db=url)
+    assert html.returncode == 1 and html.stderr == b"coopledger: error: no entry about member '<script>'\n"
