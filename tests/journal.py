@@ -19,7 +19,7 @@ import pytest
 from hypothesis import strategies as st
 
 from ledger.errors import Refused
-from tests.conftest import POSTGRES, Book, drop_schema
+from tests.conftest import POSTGRES, Book, drop_schema, init_ledger
 
 # -- entries ---------------------------------------------------------------------------
 
@@ -116,11 +116,11 @@ def fresh_ledger(backend: str) -> Iterator[str]:
         yield "sqlite://"
     elif backend == "sqlite-file":
         with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'p.db'}"
+            yield init_ledger(f"sqlite:///{Path(folder) / 'p.db'}")
     else:
         schema = f"p_{uuid.uuid4().hex[:12]}"
         try:
-            yield f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema={schema}"
+            yield init_ledger(f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema={schema}")
         finally:
             drop_schema(schema)
 
