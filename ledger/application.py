@@ -28,7 +28,15 @@ from sqlalchemy import Connection
 
 from ledger import events as ev
 from ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
-from ledger.identity import SALT_BYTES, IdentityRecord, carries_identity, same_identity, sealed, values_of
+from ledger.identity import (
+    SALT_BYTES,
+    IdentityRecord,
+    carries_identity,
+    same_identity,
+    sealed,
+    subject_of,
+    values_of,
+)
 from ledger.provenance import GENESIS, chain_hash, content_digest, format_recorded, parse_recorded
 from ledger.recorders import HeadRow, IndexRow
 from ledger.rules import NEEDS_EVERYTHING
@@ -172,7 +180,7 @@ class Ledger:
         salts = secrets.token_bytes(SALT_BYTES * len(entries))
         chained, records = [], []
         for offset, entry in enumerate(entries):
-            if isinstance(entry, ev.Identified) and carries_identity(entry):
+            if isinstance(entry, ev.Identified):
                 entry, record = sealed(entry, salts[offset * SALT_BYTES : (offset + 1) * SALT_BYTES])
                 if record is not None:
                     records.append(record)
@@ -221,7 +229,11 @@ class Ledger:
         """
         known = self.store.known_ids([e.id for e, _ in batch if e.id])
         records = self.store.identities_at(
-            [known[e.id].seq for e, _ in batch if e.id in known and carries_identity(e)]
+            [
+                (subject_of(e), known[e.id].seq)
+                for e, _ in batch
+                if e.id in known and isinstance(e, ev.Identified) and carries_identity(e)
+            ]
         )
         seen: dict[str, tuple[str, ev.Entry]] = {}
         fresh, present, withheld, refusals = [], [], [], []

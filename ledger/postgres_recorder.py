@@ -53,15 +53,9 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                     "PRIMARY KEY (subject, seq))"
                 ).format(self.subjects_table),
                 SQL(
-                    "CREATE TABLE IF NOT EXISTS {0} (commitment text PRIMARY KEY, subject text NOT NULL, "
-                    "seq bigint NOT NULL, salt text NOT NULL, fields text NOT NULL)"
+                    "CREATE TABLE IF NOT EXISTS {0} (commitment text NOT NULL UNIQUE, subject text NOT NULL, "
+                    "seq bigint PRIMARY KEY, salt text NOT NULL, fields text NOT NULL)"
                 ).format(self.identities_table),
-                SQL("CREATE INDEX IF NOT EXISTS coop_identities_subject ON {0} (subject, seq)").format(
-                    self.identities_table
-                ),
-                SQL("CREATE INDEX IF NOT EXISTS coop_identities_seq ON {0} (seq)").format(
-                    self.identities_table
-                ),
                 SQL("CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, value text NOT NULL)").format(
                     self.meta_table
                 ),
@@ -231,8 +225,9 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
     def identities_of(self, subject: str) -> list[IdentityRecord]:
         return self._identity_rows(SQL("WHERE subject = %s ORDER BY seq"), (subject,))
 
-    def identities_at(self, seqs: Sequence[int]) -> dict[int, IdentityRecord]:
-        return {r.seq: r for r in self._identity_rows(SQL("WHERE seq = ANY(%s)"), (list(seqs),))}
+    def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:
+        rows = self._identity_rows(SQL("WHERE seq = ANY(%s)"), ([seq for _, seq in keys],))
+        return {r.seq: r for r in rows}
 
 
 def connect(env: dict[str, str], timeout: int = 5) -> psycopg.Connection[Any]:

@@ -12,7 +12,6 @@ import hashlib
 import msgspec
 
 from ledger import events as ev
-from ledger.identity import stripped
 
 GENESIS = "0" * 64  # the chain hash before the first entry
 RECORDED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -31,8 +30,13 @@ def content_digest(entry: ev.Entry) -> str:
     """What makes two entries with one id 'the same': everything but the id, the provenance
     and the identity (values or commitment), so that no digest is an unsalted hash of a name;
     the identity is compared apart, through its salted commitment (`identity.same_identity`)."""
-    entry = stripped(entry)
-    if any(value is not None for value in (entry.id, entry.seq, entry.recorded, entry.hash, entry.by)):
+    if isinstance(entry, ev.Identified):  # one copy for both
+        blank: dict[str, object] = dict.fromkeys(entry.identity_names)
+        entry = msgspec.structs.replace(
+            entry, id=None, seq=None, recorded=None, hash=None, by=None, identity=None,
+            identity_fields=(), personal=None, **blank,
+        )  # fmt: skip
+    elif any(value is not None for value in (entry.id, entry.seq, entry.recorded, entry.hash, entry.by)):
         entry = msgspec.structs.replace(entry, id=None, seq=None, recorded=None, hash=None, by=None)
     return hashlib.sha256(ev.encode(entry)).hexdigest()
 

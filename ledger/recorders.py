@@ -106,8 +106,8 @@ class LedgerRecorder:
         """Every identity record of one member or person, in sequence order."""
         raise NotImplementedError
 
-    def identities_at(self, seqs: Sequence[int]) -> dict[int, IdentityRecord]:
-        """The identity records written with these entries."""
+    def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:
+        """The identity records written with these entries: (subject, seq) -> by seq."""
         raise NotImplementedError
 
     def head(self) -> HeadRow | None:

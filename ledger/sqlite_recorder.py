@@ -50,10 +50,10 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             "CREATE INDEX IF NOT EXISTS coop_entries_recorded ON coop_entries (recorded)",
             "CREATE TABLE IF NOT EXISTS coop_subjects (subject TEXT NOT NULL, "
             "seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID",
-            "CREATE TABLE IF NOT EXISTS coop_identities (commitment TEXT PRIMARY KEY, "
-            "subject TEXT NOT NULL, seq INTEGER NOT NULL, salt TEXT NOT NULL, fields TEXT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS coop_identities_subject ON coop_identities (subject, seq)",
-            "CREATE INDEX IF NOT EXISTS coop_identities_seq ON coop_identities (seq)",
+            # One record per entry at most: the sequence number is the rowid (inserts append);
+            # views look records up by commitment; erasures and `member show` scan by subject.
+            "CREATE TABLE IF NOT EXISTS coop_identities (commitment TEXT NOT NULL UNIQUE, "
+            "subject TEXT NOT NULL, seq INTEGER PRIMARY KEY, salt TEXT NOT NULL, fields TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS coop_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]
 
@@ -191,10 +191,10 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
         rows = self._fetch(f"{self._IDENTITY} WHERE subject = ? ORDER BY seq", (subject,))
         return [IdentityRecord(*row) for row in rows]
 
-    def identities_at(self, seqs: Sequence[int]) -> dict[int, IdentityRecord]:
+    def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:
         found: dict[int, IdentityRecord] = {}
-        for chunk in chunks(list(seqs)):  # type: ignore[arg-type]
+        for chunk in chunks([str(seq) for _, seq in keys]):
             marks = ",".join("?" * len(chunk))
-            for row in self._fetch(f"{self._IDENTITY} WHERE seq IN ({marks})", chunk):
+            for row in self._fetch(f"{self._IDENTITY} WHERE seq IN ({marks})", [int(s) for s in chunk]):
                 found[row[2]] = IdentityRecord(*row)
         return found

@@ -220,9 +220,9 @@ class Store:
         """Every identity record held about one member or person."""
         return self._guard(lambda: self.recorder.identities_of(subject))
 
-    def identities_at(self, seqs: Sequence[int]) -> dict[int, IdentityRecord]:
-        """The identity records written with these entries (by sequence number)."""
-        return self._guard(lambda: self.recorder.identities_at(seqs)) if seqs else {}
+    def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:
+        """The identity records written with these entries, (subject, seq), by sequence number."""
+        return self._guard(lambda: self.recorder.identities_at(keys)) if keys else {}
 
     def checkpoint(self) -> bool:
         """After an erasure on SQLite: copy the write-ahead log into the file and empty it, so
