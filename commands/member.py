@@ -120,6 +120,69 @@ def update(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 
 
 @member.command()
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--count", type=Count(), required=True, help="how many more shares")
+@click.option("--category", help="the member's own category (optional: checked when given)")
+@entry_options
+@pass_app
+def subscribe(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+    """Record that a member subscribes more shares (`shares.subscribed`).
+
+    \b
+    Example:
+      coopledger member subscribe S1 --count 2 --date 2025-06-01 --ref CA-2025-05
+    """
+    record_fields(app, "shares.subscribed", date, entry_id, member=member_id, **fields)
+
+
+@member.command()
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--amount", required=True, help="amount paid up, e.g. 50.00 (12,50 is read as 12.50)")
+@entry_options
+@pass_app
+def pay(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+    """Record a payment towards a member's subscribed capital (`shares.paid`).
+
+    \b
+    Example:
+      coopledger member pay S1 --amount 50.00 --date 2025-01-20 --id BANK-2025-031
+    """
+    record_fields(app, "shares.paid", date, entry_id, member=member_id, **fields)
+
+
+@member.command()
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--to", required=True, help="the member who receives the shares")
+@click.option("--count", type=Count(), required=True, help="how many shares")
+@entry_options
+@pass_app
+def transfer(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+    """Record that MEMBER transfers shares to another member (`shares.transferred`).
+
+    \b
+    Example:
+      coopledger member transfer S1 --to S3 --count 1 --date 2025-04-02 --ref CA-2025-03
+    """
+    record_fields(app, "shares.transferred", date, entry_id, member=member_id, **fields)
+
+
+@member.command()
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--count", type=Count(), required=True, help="how many shares")
+@click.option("--amount", help="amount paid back (default: the shares' paid-up value)")
+@entry_options
+@pass_app
+def redeem(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+    """Record that the cooperative buys back shares of a member (`shares.redeemed`).
+
+    \b
+    Example:
+      coopledger member redeem S1 --count 1 --amount 25.00 --date 2025-09-30 --ref CA-2025-08
+    """
+    record_fields(app, "shares.redeemed", date, entry_id, member=member_id, **fields)
+
+
+@member.command()
 @click.argument("member_id", metavar="MEMBER", callback=parse_text)
 @click.option("--reason", required=True, help="why, e.g. the person's request (no personal data here)")
 @click.option("--ref", help="supporting document, e.g. the request's number")

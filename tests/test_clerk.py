@@ -236,3 +236,33 @@ def test_odd_values_that_name_nothing_are_one_line_errors(url: str) -> None:
     assert body.returncode == 2 and len(body.stderr.splitlines()) == 1
     html = cli("history", "<script>", db=url)
     assert html.returncode == 1 and html.stderr == b"coopledger: error: no entry about member '<script>'\n"
+
+
+# -- 9.12: friendly share commands -----------------------------------------------------------
+
+
+def test_member_subscribe_pay_transfer_redeem_record_the_share_entries(url: str) -> None:
+    steps = [
+        (["subscribe", "M01", "--count", "2", "--date", "2025-06-01"], "shares.subscribed M01 2025-06-01"),
+        (["pay", "M06", "--amount", "12,50", "--date", "2025-06-02"], "shares.paid M06 2025-06-02"),
+        (["transfer", "M01", "--to", "M02", "--count", "1", "--date", "2025-06-03"], "shares.transferred"),
+        (["redeem", "M02", "--count", "1", "--date", "2025-06-04", "--ref", "CA-9"], "shares.redeemed M02"),
+    ]
+    for args, said in steps:
+        done = cli("member", *args, db=url)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"recorded {said}".encode())
+    last = [json.loads(line) for line in cli("export", db=url).stdout.splitlines()[-4:]]
+    assert [(e["type"], e["member"]) for e in last] == [
+        ("shares.subscribed", "M01"),
+        ("shares.paid", "M06"),
+        ("shares.transferred", "M01"),
+        ("shares.redeemed", "M02"),
+    ]
+    assert last[0]["count"] == 2 and last[1]["amount"] == "12.50" and last[2]["to"] == "M02"
+    assert last[3]["ref"] == "CA-9" and "amount" not in last[3]
+    too_many = cli("member", "redeem", "M02", "--count", "100", db=url)
+    assert too_many.returncode == 1 and too_many.stderr.startswith(b"coopledger: refused: shares.redeemed")
+    bad = cli("member", "pay", "M06", "--amount", "x", db=url)
+    assert bad.returncode == 2 and b"at --amount" in bad.stderr
+    assert b"coopledger member pay S1 --amount" in cli("member", "pay", "--help", db=url).stdout
