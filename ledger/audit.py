@@ -18,6 +18,7 @@ from ledger.identity import IdentityRecord, opens, subject_of
 from ledger.provenance import GENESIS, chain_hash, content_digest
 from ledger.store import Store
 from ledger.timeline import joins
+from ledger.tree import rows_for
 from ledger.validate import check
 
 
@@ -51,6 +52,7 @@ def audit(store: Store) -> LedgerAudit:
                 chain_problems(entries) + encoding_problems(entries, states),
             ),
             Finding("entry and subject indexes", index_problems(entries, index, subjects)),
+            Finding("Merkle tree (coop_tree)", tree_problems(states, store.tree_rows())),
             Finding(identity_summary(entries, records), identity_problems(entries, records)),
             Finding(
                 "rules (every entry re-checked on its effective date)",
@@ -146,3 +148,24 @@ def index_problems(
     problems += [f"coop_subjects lacks ({s}, #{seq})" for s, seq in sorted(wanted - subjects)]
     problems += [f"coop_subjects has a stray ({s}, #{seq})" for s, seq in sorted(subjects - wanted)]
     return problems
+
+
+def tree_problems(states: Sequence[bytes], stored: list[tuple[int, int, bytes]]) -> list[str]:
+    """The stored subtree hashes must be those of the entries' leaves, no more, no fewer."""
+    _, rows = rows_for(states)
+    expected = {(level, start): digest for level, start, digest in rows}
+    found = {(level, start): digest for level, start, digest in stored}
+    problems = [
+        f"subtree of entries #{start + 1}-#{start + (1 << level)} does not match them"
+        for (level, start), digest in sorted(found.items(), key=lambda kv: (kv[0][1], -kv[0][0]))
+        if (level, start) in expected and expected[level, start] != digest
+    ]
+    problems += [
+        f"coop_tree lacks the subtree of entries #{start + 1}-#{start + (1 << level)}"
+        for level, start in sorted(expected.keys() - found.keys(), key=lambda k: (k[1], -k[0]))
+    ]
+    problems += [
+        f"coop_tree has a stray subtree (level {level} at {start})"
+        for level, start in sorted(found.keys() - expected.keys())
+    ]
+    return problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])

@@ -37,6 +37,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         self.subjects_table = SQL("{0}.coop_subjects").format(schema)
         self.identities_table = SQL("{0}.coop_identities").format(schema)
         self.meta_table = SQL("{0}.coop_meta").format(schema)
+        self.tree_table = SQL("{0}.coop_tree").format(schema)
+        self.checkpoints_table = SQL("{0}.coop_checkpoints").format(schema)
         self.events_table = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
         self.sql_create_statements.extend(
             [
@@ -59,6 +61,15 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                 SQL("CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, value text NOT NULL)").format(
                     self.meta_table
                 ),
+                # The Merkle tree's stored subtree hashes (ledger/tree.py) and the checkpoints taken.
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} (level integer NOT NULL, start bigint NOT NULL, "
+                    "hash bytea NOT NULL, PRIMARY KEY (level, start))"
+                ).format(self.tree_table),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} (id bigserial PRIMARY KEY, taken text NOT NULL, "
+                    "size bigint NOT NULL, note text NOT NULL)"
+                ).format(self.checkpoints_table),
             ]
         )
 
@@ -75,6 +86,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         index: Sequence[IndexRow],
         identities: Sequence[IdentityRecord] = (),
         erasures: Sequence[tuple[str, int]] = (),
+        tree: Sequence[tuple[int, int, bytes]] = (),
     ) -> None:
         """Append a batch inside the connection's transaction, streamed with COPY.
 
@@ -96,7 +108,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                     ((s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events),
                 )
                 self._insert_events(
-                    curs, stored_events, index=index, identities=identities, erasures=erasures
+                    curs, stored_events, index=index, identities=identities, erasures=erasures, tree=tree
                 )
             except psycopg.IntegrityError as e:
                 raise IntegrityError(e) from e
@@ -125,6 +137,9 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                 SQL("DELETE FROM {0} WHERE subject = %s AND seq < %s").format(self.identities_table),
                 (subject, seq),
             )
+        tree: Sequence[tuple[int, int, bytes]] = kwargs.get("tree", ())
+        if tree:
+            self._copy(curs, self.tree_table, "level, start, hash", tree)
 
     @staticmethod
     def _copy(curs: Any, table: Any, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -208,6 +223,46 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                 SQL("INSERT INTO {0} VALUES ('format', %s) ON CONFLICT DO NOTHING").format(self.meta_table),
                 (FORMAT,),
             )
+
+    def tree_hash(self, level: int, start: int) -> bytes | None:
+        rows = self._fetch(
+            SQL("SELECT hash FROM {0} WHERE level = %s AND start = %s").format(self.tree_table),
+            (level, start),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def tree_rows(self) -> list[tuple[int, int, bytes]]:
+        query = SQL("SELECT level, start, hash FROM {0} ORDER BY level, start").format(self.tree_table)
+        rows = self._fetch(query)
+        return [(r[0], r[1], bytes(r[2])) for r in rows]
+
+    def replace_tree(self, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("DELETE FROM {0}").format(self.tree_table))
+            self._copy(curs, self.tree_table, "level, start, hash", rows)
+
+    def meta(self, key: str) -> str | None:
+        rows = self._fetch(SQL("SELECT value FROM {0} WHERE key = %s").format(self.meta_table), (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL("INSERT INTO {0} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(self.meta_table),
+                (key, value),
+            )
+
+    def add_checkpoint(self, taken: str, size: int, note: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL("INSERT INTO {0} (taken, size, note) VALUES (%s, %s, %s)").format(self.checkpoints_table),
+                (taken, size, note),
+            )
+
+    def checkpoint_rows(self) -> list[tuple[str, int, str]]:
+        return self._fetch(
+            SQL("SELECT taken, size, note FROM {0} ORDER BY id").format(self.checkpoints_table)
+        )
 
     def _identity_rows(self, where: Any, params: Sequence[Any]) -> list[IdentityRecord]:
         query = SQL("SELECT commitment, subject, seq, salt, fields FROM {0} ").format(self.identities_table)

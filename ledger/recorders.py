@@ -13,7 +13,11 @@ recorders for tracking records), we write two small tables:
   assembly or body is an indexed read, not a scan of the whole ledger;
 * `coop_identities`: the identity store, the only place personal data lives
   (`ledger/identity.py`), whose rows an erasure deletes in its own transaction;
-* `coop_meta`: the store format version (`FORMAT`), written when the ledger is created.
+* `coop_meta`: the store format version (`FORMAT`), written when the ledger is created,
+  and the ledger's id (`ledger_id`), written by its first checkpoint;
+* `coop_tree`: the Merkle tree's subtree hashes of level `tree.STORED_LEVEL` and up
+  (`ledger/tree.py`), written with the entries they complete;
+* `coop_checkpoints`: every checkpoint `coopledger checkpoint` printed, as signed.
 """
 
 from __future__ import annotations
@@ -81,10 +85,12 @@ class LedgerRecorder:
         index: Sequence[IndexRow],
         identities: Sequence[IdentityRecord] = (),
         erasures: Sequence[tuple[str, int]] = (),
+        tree: Sequence[tuple[int, int, bytes]] = (),
     ) -> None:
-        """Append events, their index rows and identity records on a driver connection, inside
-        its transaction; then erase, for each (subject, seq) of `erasures`, the subject's
-        identity records from before that sequence number.
+        """Append events, their index rows, identity records and the Merkle tree's new subtree
+        hashes (level, start, hash) on a driver connection, inside its transaction; then
+        erase, for each (subject, seq) of `erasures`, the subject's identity records from
+        before that sequence number.
 
         Raises eventsourcing's `IntegrityError` when another writer took a sequence number.
         """
@@ -134,6 +140,32 @@ class LedgerRecorder:
 
     def subject_pairs(self) -> set[tuple[str, int]]:
         """Every row of coop_subjects, for `verify`."""
+        raise NotImplementedError
+
+    def tree_hash(self, level: int, start: int) -> bytes | None:
+        """The stored hash of the perfect subtree (level, start) of the Merkle tree, if any."""
+        raise NotImplementedError
+
+    def tree_rows(self) -> list[tuple[int, int, bytes]]:
+        """Every row of coop_tree (level, start, hash), for `verify`."""
+        raise NotImplementedError
+
+    def replace_tree(self, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        """Replace coop_tree with these rows, in a transaction of its own."""
+        raise NotImplementedError
+
+    def meta(self, key: str) -> str | None:
+        raise NotImplementedError
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Write a coop_meta value once: an existing one is kept."""
+        raise NotImplementedError
+
+    def add_checkpoint(self, taken: str, size: int, note: str) -> None:
+        raise NotImplementedError
+
+    def checkpoint_rows(self) -> list[tuple[str, int, str]]:
+        """The checkpoints taken (recorded time, tree size, signed note), oldest first."""
         raise NotImplementedError
 
 

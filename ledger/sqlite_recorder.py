@@ -55,6 +55,11 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             "CREATE TABLE IF NOT EXISTS coop_identities (commitment TEXT NOT NULL UNIQUE, "
             "subject TEXT NOT NULL, seq INTEGER PRIMARY KEY, salt TEXT NOT NULL, fields TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS coop_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            # The Merkle tree's stored subtree hashes (ledger/tree.py) and the checkpoints taken.
+            "CREATE TABLE IF NOT EXISTS coop_tree (level INTEGER NOT NULL, start INTEGER NOT NULL, "
+            "hash BLOB NOT NULL, PRIMARY KEY (level, start)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS coop_checkpoints (id INTEGER PRIMARY KEY, taken TEXT NOT NULL, "
+            "size INTEGER NOT NULL, note TEXT NOT NULL)",
         ]
 
     def _insert_events(
@@ -79,6 +84,9 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
         erasures: Sequence[tuple[str, int]] = kwargs.get("erasures", ())
         if erasures:
             c.executemany("DELETE FROM coop_identities WHERE subject = ? AND seq < ?", erasures)
+        tree: Sequence[tuple[int, int, bytes]] = kwargs.get("tree", ())
+        if tree:
+            c.executemany("INSERT INTO coop_tree VALUES (?,?,?)", tree)
         return None
 
     def write(
@@ -88,6 +96,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
         index: Sequence[IndexRow],
         identities: Sequence[IdentityRecord] = (),
         erasures: Sequence[tuple[str, int]] = (),
+        tree: Sequence[tuple[int, int, bytes]] = (),
     ) -> None:
         cursor = connection.cursor()
         try:
@@ -97,6 +106,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
                 index=index,
                 identities=identities,
                 erasures=erasures,
+                tree=tree,
             )
         except sqlite3.IntegrityError as e:
             raise IntegrityError(e) from e
@@ -174,6 +184,34 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
     def set_format(self) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute("INSERT OR IGNORE INTO coop_meta VALUES ('format', ?)", (FORMAT,))
+
+    def tree_hash(self, level: int, start: int) -> bytes | None:
+        rows = self._fetch("SELECT hash FROM coop_tree WHERE level = ? AND start = ?", (level, start))
+        return bytes(rows[0][0]) if rows else None
+
+    def tree_rows(self) -> list[tuple[int, int, bytes]]:
+        rows = self._fetch("SELECT level, start, hash FROM coop_tree ORDER BY level, start")
+        return [(r[0], r[1], bytes(r[2])) for r in rows]
+
+    def replace_tree(self, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM coop_tree")
+            c.executemany("INSERT INTO coop_tree VALUES (?,?,?)", rows)
+
+    def meta(self, key: str) -> str | None:
+        rows = self._fetch("SELECT value FROM coop_meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT OR IGNORE INTO coop_meta VALUES (?, ?)", (key, value))
+
+    def add_checkpoint(self, taken: str, size: int, note: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT INTO coop_checkpoints (taken, size, note) VALUES (?,?,?)", (taken, size, note))
+
+    def checkpoint_rows(self) -> list[tuple[str, int, str]]:
+        return [tuple(r) for r in self._fetch("SELECT taken, size, note FROM coop_checkpoints ORDER BY id")]
 
     _IDENTITY = "SELECT commitment, subject, seq, salt, fields FROM coop_identities"
 

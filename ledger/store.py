@@ -31,6 +31,7 @@ from eventsourcing.utils import Environment
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
+from ledger import tree
 from ledger.database import Database
 from ledger.engine import engine_for
 from ledger.errors import (
@@ -87,6 +88,19 @@ class Store:
         assert isinstance(recorder, LedgerRecorder)
         self.recorder = recorder
         self._check_format()
+        self._ensure_tree()
+
+    def _ensure_tree(self) -> None:
+        """A ledger written before the Merkle tree existed gets it now, in one transaction."""
+        head = self.head()
+        if head is not None and tree.missing(self, head.seq):
+            self.build_tree()
+
+    def build_tree(self) -> int:
+        """Recompute the stored Merkle tree from the entries; the number of rows written."""
+        _, rows = tree.rows_for(self.states())
+        self._guard(lambda: self.recorder.replace_tree(rows))
+        return len(rows)
 
     def _check_format(self) -> None:
         """Refuse a ledger of another store format; mark a new one with this version's."""
@@ -205,6 +219,29 @@ class Store:
         """The subject index (subject, seq), as stored, for audits."""
         return self._guard(self.recorder.subject_pairs)
 
+    def tree_hash(self, level: int, start: int) -> bytes | None:
+        """The stored hash of a perfect subtree of the Merkle tree (level >= tree.STORED_LEVEL)."""
+        return self._guard(lambda: self.recorder.tree_hash(level, start))
+
+    def tree_rows(self) -> list[tuple[int, int, bytes]]:
+        """The stored subtree hashes (level, start, hash), for audits."""
+        return self._guard(self.recorder.tree_rows)
+
+    def meta(self, key: str) -> str | None:
+        return self._guard(lambda: self.recorder.meta(key))
+
+    def set_meta(self, key: str, value: str) -> str:
+        """Write a coop_meta value unless one is there; the value now stored."""
+        self._guard(lambda: self.recorder.set_meta(key, value))
+        return self.meta(key) or value
+
+    def add_checkpoint(self, taken: str, size: int, note: str) -> None:
+        self._guard(lambda: self.recorder.add_checkpoint(taken, size, note))
+
+    def checkpoint_rows(self) -> list[tuple[str, int, str]]:
+        """The checkpoints taken: (recorded time, tree size, signed note), oldest first."""
+        return self._guard(self.recorder.checkpoint_rows)
+
     def entry_by_id(self, entry_id: str) -> Entry | None:
         """The entry with this id, if any."""
         seq = self.seq_of(entry_id)
@@ -258,8 +295,11 @@ class Store:
             )
             for entry in entries
         ]
+        subtrees = tree.appended(self, entries[0].seq or 0, [s.state for s in stored]) if stored else []
         try:
-            self.recorder.write(conn.connection.driver_connection, stored, index, identities, erasures)
+            self.recorder.write(
+                conn.connection.driver_connection, stored, index, identities, erasures, subtrees
+            )
         except IntegrityError as e:
             raise ConcurrentWrite(str(e)) from e
 
