@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -11,10 +13,13 @@ from typing import IO, Any
 import click
 import msgspec
 
+from commands import transparency
 from commands.context import (
     App,
     BadInput,
+    Count,
     InputFile,
+    NotFound,
     ledger_errors,
     parse_moment,
     parse_since,
@@ -36,6 +41,7 @@ from ledger.provenance import format_recorded
 from ledger.timeline import retractions
 
 PROGRESS_FROM = 5_000
+_json = msgspec.json.Encoder(decimal_format="string")
 BOM = b"\xef\xbb\xbf"
 
 
@@ -149,8 +155,9 @@ def import_(app: App, journal: IO[bytes], by: str | None, allow_future: bool) ->
     is_flag=True,
     help="identities as their commitments only: each line is the entry exactly as chained",
 )
+@click.option("--bundle", help="write the auditor's bundle in this folder (journal, checkpoints, keys)")
 @pass_app
-def export(app: App, output: str, pseudonymous: bool) -> None:
+def export(app: App, output: str, pseudonymous: bool, bundle: str | None) -> None:
     """Write the whole journal as JSON Lines, with sequence, recorded time, id and hash.
 
     The output imports into an empty ledger and reproduces the same register. A
@@ -161,17 +168,33 @@ def export(app: App, output: str, pseudonymous: bool) -> None:
     imports, verifies and gives the same figures.
 
     \b
+    --bundle DIR writes the auditor's bundle instead: DIR/journal.jsonl, the
+    signed checkpoints, the public keys and verify_bundle.py, which checks it
+    all with the Python standard library (docs/auditor-guide.md).
+
+    \b
     Examples:
       coopledger export backup.jsonl
       coopledger export --without-personal-data for-the-auditor.jsonl
+      coopledger export --bundle audit-2025 --without-personal-data
     """
+    if bundle is not None:
+        buffer = io.BytesIO()
+        with ledger_errors():
+            _write_journal(app, buffer, pseudonymous)
+            transparency.write_bundle(app, bundle, buffer.getvalue())
+        return
     with ledger_errors(), written(output) as stream:
-        records = {} if pseudonymous else app.store.identities()
-        for entry in app.store.entries():
-            record = records.get(getattr(entry, "identity", None) or "") if records else None
-            if record is not None:
-                entry = msgspec.structs.replace(entry, personal=personal_of(record))
-            stream.write(ev.encode(entry) + b"\n")
+        _write_journal(app, stream, pseudonymous)
+
+
+def _write_journal(app: App, stream: IO[bytes], pseudonymous: bool) -> None:
+    records = {} if pseudonymous else app.store.identities()
+    for entry in app.store.entries():
+        record = records.get(getattr(entry, "identity", None) or "") if records else None
+        if record is not None:
+            entry = msgspec.structs.replace(entry, personal=personal_of(record))
+        stream.write(ev.encode(entry) + b"\n")
 
 
 def parse_fields(args: Sequence[str]) -> dict[str, Any]:
@@ -265,16 +288,23 @@ def retract(app: App, entry: str, date: dt.date | None, entry_id: str | None, **
 )
 @click.option("--since", callback=parse_since, help="recorded at or after (ISO date or date-time, UTC)")
 @click.option("--until", callback=parse_moment, help="recorded at or before (ISO date: end of that day)")
+@click.option("-n", "--last", type=Count(), help="only the last N entries (of those chosen)")
 @view_options("table", "csv", "json", known_at=False)
 @pass_app
 def log(
-    app: App, view: View, types: tuple[str, ...], since: dt.datetime | None, until: dt.datetime | None
+    app: App,
+    view: View,
+    types: tuple[str, ...],
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    last: int | None,
 ) -> None:
     """Every entry in recording order, with who entered it and when.
 
     \b
     Examples:
       coopledger log --type member.admitted
+      coopledger log -n 10
       coopledger log --since 2026-01-01 --format json
     """
     low = format_recorded(since) if since else ""
@@ -288,6 +318,63 @@ def log(
         if low <= (e.recorded or "") <= high
         and (not types or any(e.type == t or (t.endswith(".") and e.type.startswith(t)) for t in types))
     ]
+    if last is not None:
+        chosen = chosen[len(chosen) - last :] if last else []
     with ledger_errors():
         chosen = reveal(app.store, chosen)
     emit([entry_row(e, withdrawn) for e in chosen], ENTRY_COLUMNS, view.fmt, f"Log: {len(chosen)} entries")
+
+
+_SEQ = re.compile(r"[@#]?([0-9]{1,18})")
+
+
+def find_entry(app: App, name: str) -> ev.Entry | None:
+    """The entry named by its id, else by `#N`, `@N` or `N`: the entry with sequence number N."""
+    with ledger_errors():
+        seq = app.store.seq_of(name)
+        number = _SEQ.fullmatch(name)
+        if seq is None and number is not None:
+            seq = int(number.group(1))
+        return app.store.entry(seq) if seq else None
+
+
+def entry_fields(entry: ev.Entry) -> dict[str, Any]:
+    """Every field of an entry, the common ones first, as `export` writes them."""
+    data: dict[str, Any] = msgspec.to_builtins(entry)
+    first = ("seq", "type", "date", "id", "recorded", "by", "ref", "note")
+    return {**{k: data[k] for k in first if k in data}, **{k: v for k, v in data.items() if k not in first}}
+
+
+@click.command()
+@click.argument("name", metavar="ENTRY", callback=parse_text)
+@view_options("table", "json")
+@pass_app
+def show(app: App, view: View, name: str) -> None:
+    """One entry, whole: every field, who recorded it and when, its hash, and its retraction if any.
+
+    ENTRY is an entry's id (generated ids are @N), or #N for the entry with
+    sequence number N. With --known-at, as the ledger knew it then.
+
+    \b
+    Examples:
+      coopledger show @14
+      coopledger show BANK-2025-031 --format json
+    """
+    found = find_entry(app, name)
+    if found is None or (view.known_seq is not None and (found.seq or 0) > view.known_seq):
+        raise NotFound(f"no entry {name!r} (give an id, or #N for the entry with sequence number N)")
+    with ledger_errors():
+        timeline = app.store.timelines(found.subjects() or ("",), view.known_seq)
+        retraction = retractions(timeline).get(found.id or "")
+        entries = reveal(app.store, [found, *([retraction] if retraction else [])])
+    shown = [entry_fields(e) for e in entries]
+    if view.fmt == "json":
+        data = {"entry": shown[0], "retraction": shown[1] if retraction else None}
+        sys.stdout.write(msgspec.json.format(_json.encode(data), indent=2).decode() + "\n")
+        return
+    title = f"Entry #{found.seq}" + (f", retracted by #{retraction.seq}" if retraction else "")
+    emit([{"field": k, "value": v} for k, v in shown[0].items()], ["field", "value"], "table", title)
+    if retraction:
+        click.echo()
+        rows = [{"field": k, "value": v} for k, v in shown[1].items()]
+        emit(rows, ["field", "value"], "table", f"Retracted by #{retraction.seq}")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import click
 
-from commands import assembly, audit, board, journal, mandate, member, report
+from commands import assembly, audit, board, journal, mandate, member, report, transparency
 from commands.context import App, db_url, parse_text
 
 
@@ -45,13 +45,22 @@ def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
 
 # Every command, one line per module: a command's name gives its file.
 COMMANDS = (
-    *(journal.init, journal.import_, journal.export, journal.record, journal.retract, journal.log),
+    *(
+        journal.init,
+        journal.import_,
+        journal.export,
+        journal.record,
+        journal.retract,
+        journal.log,
+        journal.show,
+    ),
     *(member.member, member.register, member.movements, member.history),
     *(assembly.assembly, assembly.assemblies),
     mandate.mandate,
     board.board,
     *(audit.verify, audit.check_flags, audit.rebuild),
     *(report.report, report.chart),
+    *(transparency.keygen, transparency.checkpoint, transparency.prove),
 )
 for command in COMMANDS:
     cli.add_command(command)

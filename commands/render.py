@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import io
 import re
+import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +25,59 @@ COMMON = {"date", "id", "ref", "note", "by", "seq", "recorded", "hash", "type"}
 FORMULA_STARTS = ("=", "+", "-", "@")
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 ENTRY_COLUMNS = ["seq", "date", "type", "details", "id", "recorded", "by", "ref", "note", "retracted"]
+# The width of the terminal tables are printed for, while one is (None: print them whole).
+_terminal_width: int | None = None
+CUT = "\u2026"  # …, ending a cell cut to fit the terminal
+NARROWEST = 6  # a text column is never cut below this (or its header)
+TEXT_FLOOR = 8  # free text is cut to this before any other column is cut
+
+
+@contextlib.contextmanager
+def for_terminal(pager: bool) -> Iterator[None]:
+    """While a command prints for a terminal: tables fit its width, and (when `pager`) output
+    longer than the screen goes through `click.echo_via_pager` (PAGER, else less).
+
+    Nothing changes when stdout is not a terminal (a pipe, a file)."""
+    global _terminal_width
+    if not sys.stdout.isatty():
+        yield
+        return
+    size = shutil.get_terminal_size()
+    captured = io.StringIO()
+    _terminal_width = size.columns
+    try:
+        with contextlib.redirect_stdout(captured):
+            yield
+    finally:
+        _terminal_width = None
+        text = captured.getvalue()
+        if pager and text.count("\n") >= size.lines:
+            click.echo_via_pager(text.removesuffix("\n"))  # which ends with its own newline
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+
+def fitted(widths: list[int], headers: Sequence[str], free: Sequence[bool | None], room: int) -> list[int]:
+    """Column widths within `room` characters (two between columns). Free text (cells of varying
+    length: details, names, notes; None for numbers) is narrowed first, the widest first, down to
+    TEXT_FLOOR; then,
+    if need be, any text column; numbers are never cut."""
+    widths = list(widths)
+    excess = sum(widths) + 2 * (len(widths) - 1) - room
+    for columns, floor in ((free, TEXT_FLOOR), ([w is not None for w in free], NARROWEST)):
+        while excess > 0:
+            cuttable = [i for i, w in enumerate(widths) if columns[i] and w > max(floor, len(headers[i]))]
+            if not cuttable:
+                break
+            widest = max(cuttable, key=lambda i: widths[i])
+            widths[widest] -= 1
+            excess -= 1
+    return widths
+
+
+def cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + CUT
 
 
 def cell(value: Any) -> str:
@@ -48,6 +104,12 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     cells = [[cell(row.get(c)) for c in columns] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     numeric = [all(isinstance(row.get(c), int | Decimal) for row in rows) and bool(rows) for c in columns]
+    if _terminal_width is not None:
+        full = widths
+        free = [None if num else len({len(r[i]) for r in cells}) > 1 for i, num in enumerate(numeric)]
+        widths = fitted(widths, columns, free, _terminal_width)
+        if widths != full:
+            cells = [[cut(v, w) for v, w in zip(r, widths, strict=True)] for r in cells]
 
     def line(values: Sequence[str]) -> str:
         parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]

@@ -7,7 +7,6 @@ at the edge); then one library call computes the figures and a renderer writes t
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 import sys
@@ -25,14 +24,13 @@ from commands.context import (
     Choice,
     OptionConflict,
     ledger_errors,
-    parse_moment,
     parse_text,
     pass_app,
     shown,
     written,
 )
 from commands.render import emit
-from commands.view import View, view_options
+from commands.view import Known, View, parse_known, resolve_known, view_options
 from ledger.provenance import format_recorded
 from projections import read_models
 from projections.figures.compute import Figures, compute
@@ -100,11 +98,14 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
         def wrapper(
             view: View,
             thousands_separator: str | None,
-            compare_known_at: dt.datetime | None = None,
+            compare_known_at: Known | None = None,
             include: tuple[str, ...] = (),
             cooperative: str | None = None,
             **rest: Any,
         ) -> Any:
+            if isinstance(compare_known_at, int):  # `#N`: the moment entry N was recorded
+                app = click.get_current_context().find_object(App)
+                compare_known_at = resolve_known(app, compare_known_at, "--compare-known-at")[0]  # type: ignore[arg-type]
             if compare_known_at and view.known_at and compare_known_at >= view.known_at:
                 raise OptionConflict("--compare-known-at must be before --known-at")
             start, end = view.period
@@ -135,8 +136,9 @@ def report_options(*formats: str, document: bool = False) -> Callable[[F], F]:
             )(wrapper)
             wrapper = click.option(
                 "--compare-known-at",
-                callback=parse_moment,
-                help="also the figures as known then, every difference explained by the entries since",
+                callback=parse_known,
+                help="also the figures as known then (a moment, or #N: after entry N), every difference "
+                "explained by the entries since",
             )(wrapper)
         wrapper = click.option(
             "--thousands-separator",

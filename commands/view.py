@@ -16,14 +16,17 @@ from typing import Any, TypeVar
 
 import click
 
+from commands import render
 from commands.context import (
     App,
+    BadOption,
     Choice,
     OptionConflict,
     Year,
     ledger_errors,
     parse_date,
     parse_moment,
+    shown,
     today,
 )
 from ledger import events as ev
@@ -34,6 +37,38 @@ from reports.options import LANGS
 F = TypeVar("F", bound=Callable[..., Any])
 
 YEAR_HELP = "the fiscal year that starts in YEAR on the statutes' fiscal_year_start (default 01-01)"
+KNOWN_HELP = "as the ledger knew it then: ISO date (end of day) or date-time, UTC; or #N, after entry N"
+# What --known-at gives before the ledger is read: a moment, or `#N` (an entry's sequence number).
+Known = dt.datetime | int
+
+
+def parse_known(ctx: Any, param: click.Parameter | None, value: str | None) -> Known | None:
+    """--known-at: `#14` (as known after entry 14), or a moment as `parse_moment` reads it."""
+    if value is not None and value.startswith("#"):
+        digits = value[1:]
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 18 or int(digits) < 1:
+            raise BadOption(f"{shown(value)} is not an entry number such as #14", param=param)
+        return int(digits)
+    return parse_moment(ctx, param, value)
+
+
+def resolve_known(
+    app: App, known: Known | None, option: str = "--known-at"
+) -> tuple[dt.datetime | None, int | None]:
+    """The moment and the last sequence number known then; `#N` is the moment entry N was recorded
+    (the ledger gives every entry its own recorded time, so nothing after N is known then)."""
+    if known is None:
+        return None, None
+    if isinstance(known, dt.datetime):
+        with ledger_errors():
+            return known, app.known_seq(known)
+    with ledger_errors():
+        entry = app.store.entry(known)
+        head = app.store.head()
+    if entry is None or entry.recorded is None:
+        last = f"the last is #{head.seq}" if head else "the ledger is empty"
+        raise BadOption(f"there is no entry #{known} ({last})", param_hint=f"'{option}'")
+    return dt.datetime.fromisoformat(entry.recorded.replace("Z", "+00:00")), known
 
 
 @dataclass(frozen=True)
@@ -103,7 +138,7 @@ def build_view(
     year: int | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    known_at: dt.datetime | None = None,
+    known_at: Known | None = None,
     lang: str = "fr",
     *,
     dated: bool = False,
@@ -114,13 +149,13 @@ def build_view(
         raise OptionConflict("give either --year or --from/--to, not both")
     if period and (start or end):
         start, end = explicit_period(start, end)
+    moment, known_seq = resolve_known(app, known_at)
     with ledger_errors():
-        known_seq = app.known_seq(known_at)
         if period and start is None:
             start, end, year = fiscal_period(app, year, known_seq)
     if dated and as_of is None:
         as_of = today()
-    return View(fmt, as_of, start, end, year, known_at, known_seq, lang)
+    return View(fmt, as_of, start, end, year, moment, known_seq, lang)
 
 
 def view_options(
@@ -130,6 +165,8 @@ def view_options(
 
     `formats` gives --format (table first, for people); `as_of` --as-of (default
     today); `period` --year or --from/--to; `known_at` --known-at; `lang` --lang.
+    A table for a terminal is fitted to its width and paged when longer than the
+    screen (`--no-pager` prints it whole); nothing changes when stdout is no terminal.
     """
 
     def decorate(f: F) -> F:
@@ -137,10 +174,18 @@ def view_options(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             names = ("fmt", "as_of", "year", "start", "end", "known_at", "lang")
             given = {name: kwargs.pop(name) for name in names if name in kwargs}
+            pager = not kwargs.pop("no_pager", True)
             app = click.get_current_context().find_object(App)
             view = build_view(app, **given, dated=as_of, period=period)  # type: ignore[arg-type]
-            return f(*args, view=view, **kwargs)
+            if view.fmt != "table":
+                return f(*args, view=view, **kwargs)
+            with render.for_terminal(pager):
+                return f(*args, view=view, **kwargs)
 
+        if "table" in formats:
+            wrapper = click.option(
+                "--no-pager", is_flag=True, help="on a terminal, print long output whole, not paged"
+            )(wrapper)
         if formats:
             wrapper = click.option(
                 "--format",
@@ -155,8 +200,8 @@ def view_options(
         if known_at:
             wrapper = click.option(
                 "--known-at",
-                callback=parse_moment,
-                help="as the ledger knew it then: ISO date (end of day) or date-time, UTC",
+                callback=parse_known,
+                help=KNOWN_HELP,
             )(wrapper)
         if as_of:
             wrapper = click.option(

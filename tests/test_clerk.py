@@ -266,3 +266,102 @@ def test_member_subscribe_pay_transfer_redeem_record_the_share_entries(url: str)
     bad = cli("member", "pay", "M06", "--amount", "x", db=url)
     assert bad.returncode == 2 and b"at --amount" in bad.stderr
     assert b"coopledger member pay S1 --amount" in cli("member", "pay", "--help", db=url).stdout
+
+
+# -- 9.10: long output, one entry, the last N, known after entry N -----------------------------
+
+
+def on_terminal(
+    *args: str, db: str, columns: int = 100, lines: int = 20, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run `coopledger` with its stdin and stdout on a pseudo-terminal; its exit code and output."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    full_env = {**os.environ, **TODAY, "COLUMNS": str(columns), "LINES": str(lines), "TERM": "xterm"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "commands", "--db", db, *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**full_env, **(env or {})},
+    )
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return process.wait(timeout=60), out.decode().replace("\r\n", "\n")
+
+
+def test_show_one_entry_whole_with_its_retraction(url: str) -> None:
+    done = cli("show", "demo-004", db=url)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode()
+    assert text.startswith("Entry #4\n")
+    for line in ("type      shares.paid", "id        demo-004", "member    M01", "amount    100.00"):
+        assert line in text
+    assert "hash " in text and "recorded " in text
+    assert cli("retract", "#4", "--reason", "typed twice", db=url).returncode == 0
+    retracted = cli("show", "#4", db=url).stdout.decode()
+    assert retracted.startswith("Entry #4, retracted by #54\n") and "reason    typed twice" in retracted
+    data = json.loads(cli("show", "@54", "--format", "json", db=url).stdout)
+    assert data["entry"]["type"] == "entry.retracted" and data["retraction"] is None
+    before = json.loads(cli("show", "#4", "--known-at", "#53", "--format", "json", db=url).stdout)
+    assert before["retraction"] is None and before["entry"]["amount"] == "100.00"
+    missing = cli("show", "nothing-9", db=url)
+    assert missing.returncode == 1 and missing.stderr.startswith(b"coopledger: error: no entry 'nothing-9'")
+
+
+def test_log_n_gives_the_last_entries(url: str) -> None:
+    done = cli("log", "-n", "2", "--format", "json", db=url)
+    assert done.returncode == 0, done.stderr
+    assert [e["seq"] for e in json.loads(done.stdout)] == [52, 53]
+    assert cli("log", "-n", "0", "--format", "json", db=url).stdout == b"[]\n"
+    bad = cli("log", "-n", "two", db=url)
+    assert bad.returncode == 2 and b"'two' is not a whole number" in bad.stderr
+
+
+def test_known_at_after_entry_n(url: str) -> None:
+    early = json.loads(cli("register", "--known-at", "#3", "--format", "json", db=url).stdout)
+    assert [m["member"] for m in early] == ["M01", "M02"]
+    assert cli("board", "--known-at", "#3", db=url).returncode == 0
+    report = cli("report", "--known-at", "#40", "--compare-known-at", "#3", "--format", "json", db=url)
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["after"]["provenance"]["last_seq"] == 40
+    assert json.loads(report.stdout)["before"]["provenance"]["last_seq"] == 3
+    beyond = cli("register", "--known-at", "#300", db=url)
+    assert beyond.returncode == 2
+    assert (
+        beyond.stderr
+        == b"coopledger: error: Invalid value for '--known-at': there is no entry #300 (the last is #53)\n"
+    )
+    word = cli("register", "--known-at", "#x", db=url)
+    assert word.returncode == 2 and b"'#x' is not an entry number such as #14" in word.stderr
+
+
+def test_long_output_is_fitted_and_paged_on_a_terminal_only(url: str, tmp_path: Path) -> None:
+    paged = tmp_path / "paged.txt"
+    pager = {"PAGER": f"tee {paged}"}
+    code, out = on_terminal("log", db=url, env=pager)
+    assert code == 0
+    logged = paged.read_text(encoding="utf-8")
+    assert logged.startswith("Log: 53 entries\n") and len(logged.splitlines()) == 56
+    assert max(len(line) for line in logged.splitlines()) <= 100 and "\u2026" in logged
+    paged.unlink()
+    code, out = on_terminal("log", "--no-pager", db=url, env=pager)
+    assert code == 0 and not paged.exists() and len(out.splitlines()) == 56
+    assert max(len(line) for line in out.splitlines()) <= 100
+    code, out = on_terminal("log", "-n", "3", db=url, env=pager)
+    assert code == 0 and not paged.exists() and out.startswith("Log: 3 entries")
+    piped = cli("log", db=url, env=pager)
+    assert not paged.exists() and "\u2026" not in piped.stdout.decode()
+    assert max(len(line) for line in piped.stdout.decode().splitlines()) > 100
