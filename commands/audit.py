@@ -8,16 +8,23 @@ import click
 
 from commands.context import App, ledger_errors, pass_app
 from commands.render import emit
+from commands.transparency import check_checkpoints
 from commands.view import View, view_options
-from ledger.audit import audit
+from ledger.audit import Finding, audit
 from projections import read_models
 from projections.governance.flags import Flag, flags
 
 
 @click.command()
+@click.option(
+    "--checkpoint", "checkpoints", multiple=True, help="a checkpoint file the ledger must extend (repeatable)"
+)
+@click.option(
+    "--key", "keys", multiple=True, help="a verifier key file (.pub) of the checkpoints (repeatable)"
+)
 @pass_app
-def verify(app: App) -> None:
-    """Check the hash chain, the rules over the whole history, and the read models.
+def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> None:
+    """Check the hash chain, the Merkle tree, the checkpoints, the rules and the read models.
 
     Recomputes every entry's hash from its content and the previous hash,
     re-checks every rule on the full effective timeline, and rebuilds the
@@ -25,15 +32,25 @@ def verify(app: App) -> None:
     knowledge intervals included), with the persisted ones. Exits 1 if
     anything differs.
 
+    With --checkpoint, checks each checkpoint's signatures (with the --key
+    files, else the keys the ledger recorded when it signed) and that the
+    ledger's Merkle tree extends it (RFC 9162 consistency proof): a history
+    rewritten with every hash recomputed fails here. Without --checkpoint,
+    the checkpoints the ledger recorded are checked.
+
     \b
-    Example:
+    Examples:
       coopledger verify
+      coopledger verify --checkpoint ag-2025.txt --key coop-example.pub
     """
     with ledger_errors():
         engine = app.read_models()
         ledger = audit(app.store)
         head = ledger.entries[-1].seq or 0 if ledger.entries else 0
         findings = [*ledger.findings, *read_models.audit(engine, app.store, head)]
+        held, problems = check_checkpoints(app, checkpoints, keys)
+        if held or problems:
+            findings.append(Finding(f"checkpoints ({len(held)} extended)", problems))
     for finding in findings:
         click.echo(f"{finding.name}: {'ok' if not finding.problems else 'BROKEN'}")
         for problem in finding.problems:

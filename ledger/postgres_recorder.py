@@ -245,6 +245,10 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         rows = self._fetch(SQL("SELECT value FROM {0} WHERE key = %s").format(self.meta_table), (key,))
         return str(rows[0][0]) if rows else None
 
+    def meta_values(self, prefix: str) -> list[str]:
+        rows = self._fetch(SQL("SELECT key, value FROM {0} ORDER BY key").format(self.meta_table))
+        return [str(v) for k, v in rows if str(k).startswith(prefix)]
+
     def set_meta(self, key: str, value: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(

@@ -157,6 +157,10 @@ class LedgerRecorder:
     def meta(self, key: str) -> str | None:
         raise NotImplementedError
 
+    def meta_values(self, prefix: str) -> list[str]:
+        """The values of the keys starting with `prefix`, ordered by key."""
+        raise NotImplementedError
+
     def set_meta(self, key: str, value: str) -> None:
         """Write a coop_meta value once: an existing one is kept."""
         raise NotImplementedError

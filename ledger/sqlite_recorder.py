@@ -202,6 +202,10 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
         rows = self._fetch("SELECT value FROM coop_meta WHERE key = ?", (key,))
         return str(rows[0][0]) if rows else None
 
+    def meta_values(self, prefix: str) -> list[str]:
+        rows = self._fetch("SELECT key, value FROM coop_meta ORDER BY key")
+        return [str(v) for k, v in rows if str(k).startswith(prefix)]
+
     def set_meta(self, key: str, value: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute("INSERT OR IGNORE INTO coop_meta VALUES (?, ?)", (key, value))

@@ -235,6 +235,14 @@ class Store:
         self._guard(lambda: self.recorder.set_meta(key, value))
         return self.meta(key) or value
 
+    def meta_values(self, prefix: str) -> list[str]:
+        """The coop_meta values whose keys start with `prefix`, by key."""
+        return self._guard(lambda: self.recorder.meta_values(prefix))
+
+    def states_of(self, subjects: Sequence[str]) -> list[bytes]:
+        """The stored bytes of every entry belonging to any of the subjects, in sequence order."""
+        return self._guard(lambda: self.recorder.states_for_subjects(subjects, None))
+
     def add_checkpoint(self, taken: str, size: int, note: str) -> None:
         self._guard(lambda: self.recorder.add_checkpoint(taken, size, note))
 

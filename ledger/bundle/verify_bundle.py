@@ -305,14 +305,26 @@ def read_keys(paths: Iterable[Path]) -> dict[str, bytes]:
 # The journal.
 
 
+PERSONAL = b',"personal":{'
+
+
 def journal_leaf(line: bytes) -> bytes:
-    """The Merkle leaf of a journal line: the line without its ``"hash"`` member, the bytes it chains.
+    """The Merkle leaf of a journal line: the entry's canonical chained bytes, what its hash chains.
 
     Exactly what the auditor's guide's chain script hashes: the exported line
-    with ``,"hash":"<hex>"`` taken out.
+    without its last member ``,"personal":{...}`` if it has one (a full export's
+    personal data, never chained), and without ``,"hash":"<hex>"``.
     """
-    stated = json.loads(line)["hash"]
-    member = b',"hash":"' + str(stated).encode() + b'"'
+    entry = json.loads(line)
+    if "personal" in entry:  # the last member: a string inside holds '\"', never this
+        at = line.find(PERSONAL)
+        if at < 0 or not line.endswith(b"}}"):
+            raise Problem('the "personal" member is not the last one, in the exported form')
+        line = line[:at] + b"}"
+        del entry["personal"]
+        if json.loads(line) != entry:
+            raise Problem('the "personal" member is not the last one, in the exported form')
+    member = b',"hash":"' + str(entry["hash"]).encode() + b'"'
     if member not in line:
         raise Problem('no "hash" member in the exported form')
     return line.replace(member, b"", 1)
