@@ -30,6 +30,7 @@ from ledger import bounds
 from ledger import events as ev
 from ledger.errors import Source
 from ledger.events import FIRST_DATE, LAST_DATE
+from ledger.words import counted
 from projections.governance.queries import assemblies_between, find_assembly
 from projections.governance.summary import AssemblyFigures, participation, quorum_met
 
@@ -231,7 +232,7 @@ def show_table(figures: AssemblyFigures) -> None:
     share = f" ({data['participation_pct']} %)" if data["participation_pct"] is not None else ""
     click.echo(f"Assembly {figures.assembly}: {figures.kind}, {figures.date}")
     click.echo(
-        f"Participation: {figures.voters} of {figures.members_on_date} members{share}: "
+        f"Participation: {figures.voters} of {counted(figures.members_on_date, 'member')}{share}: "
         f"{figures.in_person} in person, {figures.by_proxy} by proxy"
     )
     if figures.quorum:

@@ -12,6 +12,7 @@ from commands.context import App, BadOption, did_you_mean, ledger_errors, parse_
 from commands.personal import resolve_names
 from commands.render import emit
 from commands.view import View, view_options
+from ledger.words import counted
 from projections.governance.queries import board_as_of, bodies
 from projections.governance.summary import Board, Holder
 
@@ -51,7 +52,7 @@ def board_data(board: Board) -> dict[str, Any]:
 
 def show_table(board: Board, known: str) -> None:
     title = (
-        f"{board.body} as of {board.as_of}{known}: {board.seats} seats, "
+        f"{board.body} as of {board.as_of}{known}: {counted(board.seats, 'seat')}, "
         f"{len(board.holders)} held, {board.vacant} vacant"
     )
     emit([holder_row(h) for h in board.holders], COLUMNS[:-1], "table", title)

@@ -39,6 +39,7 @@ from ledger.errors import JournalError, Source
 from ledger.identity import personal_of
 from ledger.provenance import format_recorded
 from ledger.timeline import retractions
+from ledger.words import counted
 
 PROGRESS_FROM = 5_000
 _json = msgspec.json.Encoder(decimal_format="string")
@@ -132,17 +133,19 @@ def import_(app: App, journal: IO[bytes], by: str | None, allow_future: bool) ->
         # An export's lines (with their recorded time) were accepted once already: a restore.
         plausible(app, [entry for entry, _ in batch if entry.recorded is None], allow_future)
         if show and len(batch) >= PROGRESS_FROM:
-            click.echo(f"checking and recording {len(batch)} entries...", err=True)
+            click.echo(f"checking and recording {counted(len(batch), 'entry', 'entries')}...", err=True)
         result = app.ledger.record(batch)
     elapsed = time.perf_counter() - started
     click.echo(
-        f"{name}: {len(result.added)} entries added, {len(result.present)} already present ({elapsed:.2f} s)"
+        f"{name}: {counted(len(result.added), 'entry', 'entries')} added, "
+        f"{len(result.present)} already present ({elapsed:.2f} s)"
     )
     if result.withheld:
         members = sorted({getattr(e, "member", None) or getattr(e, "person", "") for e in result.withheld})
         shown = ", ".join(members[:5]) + (f" and {len(members) - 5} more" if len(members) > 5 else "")
         click.echo(
-            f"{name}: personal data of {len(result.withheld)} entries not restored: the ledger no longer "
+            f"{name}: personal data of {counted(len(result.withheld), 'entry', 'entries')} not restored: "
+            "the ledger no longer "
             f"holds those identities (erased, or recorded without personal data): {shown}"
         )
 
@@ -322,7 +325,12 @@ def log(
         chosen = chosen[len(chosen) - last :] if last else []
     with ledger_errors():
         chosen = reveal(app.store, chosen)
-    emit([entry_row(e, withdrawn) for e in chosen], ENTRY_COLUMNS, view.fmt, f"Log: {len(chosen)} entries")
+    emit(
+        [entry_row(e, withdrawn) for e in chosen],
+        ENTRY_COLUMNS,
+        view.fmt,
+        f"Log: {counted(len(chosen), 'entry', 'entries')}",
+    )
 
 
 _SEQ = re.compile(r"[@#]?([0-9]{1,18})")

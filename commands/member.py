@@ -18,6 +18,7 @@ from commands.view import View, view_options
 from ledger import events as ev
 from ledger.identity import ERASED
 from ledger.timeline import live_entries, retractions
+from ledger.words import counted
 from projections.register.queries import movements_between, register_columns
 
 REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
@@ -206,7 +207,7 @@ def forget(app: App, member_id: str, reason: str, ref: str | None, entry_id: str
     with ledger_errors():
         records = len(app.store.identities_of(member_id))
     record_fields(app, "identity.erased", None, entry_id, member=member_id, reason=reason, ref=ref)
-    click.echo(f"erased {records} identity records of {member_id}")
+    click.echo(f"erased {counted(records, 'identity record')} of {member_id}")
     if app.database.backend == "postgresql":
         click.echo(
             "run VACUUM (FULL) coop_identities so that the server's files hold no copy (docs/user-guide.md)"
@@ -310,7 +311,9 @@ def register(app: App, view: View, include_former: bool) -> None:
             app.store, register_columns(engine, columns, day, view.known_seq, include_former), columns
         )
     members = sum(1 for row in rows if row[-4] == "member") if include_former else len(rows)
-    emit_values(rows, columns, view.fmt, f"Register as of {day}{view.known_suffix}: {members} members")
+    emit_values(
+        rows, columns, view.fmt, f"Register as of {day}{view.known_suffix}: {counted(members, 'member')}"
+    )
 
 
 @click.command()
@@ -358,4 +361,4 @@ def history(app: App, view: View, member_id: str) -> None:
     emit([entry_row(e, withdrawn) for e in ordered], ENTRY_COLUMNS, view.fmt, f"History of {member_id}")
     if view.fmt == "table":
         live = {e.seq for e in live_entries(timeline)}
-        click.echo(f"\n{len(live)} live entries, {len(withdrawn)} retracted")
+        click.echo(f"\n{counted(len(live), 'live entry', 'live entries')}, {len(withdrawn)} retracted")

@@ -7,10 +7,13 @@ at the edge); then one library call computes the figures and a renderer writes t
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,6 +40,7 @@ from projections.figures.compute import Figures, compute
 from projections.figures.data import flatten, to_data
 from projections.figures.restatement import Restatement, restatement
 from projections.figures.series import series
+from reports.labels import figure_label
 from reports.options import LOCALES, SECTIONS, THOUSANDS, ReportOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -168,8 +172,15 @@ def restatement_data(restated: Restatement) -> dict[str, Any]:
     }
 
 
-def _people(figures: Figures, restated: Restatement | None) -> None:
-    """Aligned tables: the figures by group, then any restatement."""
+def _people(figures: Figures, restated: Restatement | None, options: ReportOptions) -> None:
+    """Aligned tables: the figures by group, named in the report's words, then any restatement."""
+    from reports.text import Style
+
+    day = Style(options.lang, options.thousands_separator).day
+
+    def label(path: str) -> str:
+        return figure_label(path, options.lang, figures.start, figures.end, day)
+
     data = to_data(figures)
     p = data["provenance"]
     known = f"as known at {p['known_at']}" if p["known_at"] else "as recorded"
@@ -177,16 +188,14 @@ def _people(figures: Figures, restated: Restatement | None) -> None:
     click.echo(f"fingerprint {p['fingerprint']}")
     flat = flatten(data)
     for group in ("members", "capital", "assemblies", "result_allocation", "board"):
-        rows = [
-            {"figure": k[len(group) + 1 :], "value": v} for k, v in flat.items() if k.startswith(group + ".")
-        ]
+        rows = [{"figure": label(k), "value": v} for k, v in flat.items() if k.startswith(group + ".")]
         if rows:
             click.echo()
             emit(rows, ["figure", "value"], "table", group.replace("_", " ").capitalize())
     if restated is not None:
         before = to_data(restated.before)["provenance"]
         click.echo(f"\nChanged since {before['known_at']} (entry {before['last_seq']}):")
-        rows = [{"figure": f, "then": old, "now": new} for f, old, new in restated.differences]
+        rows = [{"figure": label(f), "then": old, "now": new} for f, old, new in restated.differences]
         emit(rows, ["figure", "then", "now"], "table")
         click.echo("\nEntries recorded since that moved them:")
         causes = [{**vars(c), "moved": ", ".join(c.moved)} for c in restated.causes]
@@ -195,8 +204,14 @@ def _people(figures: Figures, restated: Restatement | None) -> None:
 
 @click.command()
 @report_options("table", "json", "csv", "md", "html", document=True)
+@click.option(
+    "--final",
+    is_flag=True,
+    help="the text for the assembly: no placeholder for a section not supplied, no command line",
+)
+@click.option("-o", "--output", callback=parse_text, help="write to FILE (whole or not at all), not stdout")
 @pass_app
-def report(app: App, view: View, options: ReportOptions) -> None:
+def report(app: App, view: View, options: ReportOptions, final: bool, output: str | None) -> None:
     """The year's figures and the special report of an accredited cooperative.
 
     The figures (CONTRACT.md section 3: members, capital, assemblies, board)
@@ -205,14 +220,32 @@ def report(app: App, view: View, options: ReportOptions) -> None:
     same bytes later. md and html write the special report (ICA principles
     1 to 3 from the figures, the other sections from --include files);
     --compare-known-at adds what changed since then and which entries did it.
+    --final leaves out what is there for the secretary (placeholders for the
+    sections not supplied, the command that prints it again); -o FILE writes
+    the output to FILE instead of standard output.
 
     \b
     Examples:
       coopledger report --year 2025 --format json
-      coopledger report --year 2025 --format html --lang nl > rapport.html
+      coopledger report --year 2025 --format html --lang nl -o rapport.html
       coopledger report --year 2025 --format md --include principle4=p4.md
+      coopledger report --year 2025 --format md --final --include principle4=p4.md -o ag.md
       coopledger report --year 2025 --compare-known-at 2026-06-17
     """
+    options = replace(options, final=final)
+    if output is None:
+        _report(app, view, options)
+        return
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        _report(app, view, options)
+    with written(output) as stream:
+        stream.write(captured.getvalue().encode())
+    click.echo(f"wrote {output}")
+
+
+def _report(app: App, view: View, options: ReportOptions) -> None:
+    """The report to standard output."""
     restated = None
     with ledger_errors():
         engine = app.read_models()
@@ -246,7 +279,7 @@ def report(app: App, view: View, options: ReportOptions) -> None:
             svg = inline_svg(members_chart(chart, Style(options.lang, options.thousands_separator)))
         sys.stdout.write(render(options, figures, restated, svg))
     else:
-        _people(figures, restated)
+        _people(figures, restated, options)
 
 
 @click.command()

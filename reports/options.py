@@ -36,6 +36,8 @@ class ReportOptions:
     restatement against that earlier moment. `includes` maps a section to
     the secretary's text for it, read from the files named in `include_files`
     (the SECTION=FILE arguments, kept to say how to print the report again).
+    `final` is the text for the assembly: no placeholder for a section not
+    supplied, no command line.
     """
 
     start: dt.date
@@ -49,6 +51,7 @@ class ReportOptions:
     cooperative: str | None = None
     includes: Mapping[str, str] = field(default_factory=dict)
     include_files: tuple[str, ...] = ()
+    final: bool = False
 
     @property
     def calendar_year(self) -> int | None:

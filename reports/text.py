@@ -266,6 +266,7 @@ def render(
         year=options.calendar_year,
         eve=figures.start - dt.timedelta(days=1),
         sections=sections,
+        final=options.final,
         chart=Markup(chart) if chart else None,
         restated=restated,
         rerun=rerun(options, figures.provenance),

@@ -365,3 +365,51 @@ def test_long_output_is_fitted_and_paged_on_a_terminal_only(url: str, tmp_path: 
     piped = cli("log", db=url, env=pager)
     assert not paged.exists() and "\u2026" not in piped.stdout.decode()
     assert max(len(line) for line in piped.stdout.decode().splitlines()) > 100
+
+
+# -- 9.13: the report's table, plurals, --final, -o ------------------------------------------
+
+
+def test_the_report_table_prints_labels_not_keys(url: str) -> None:
+    done = cli("report", "--year", "2025", db=url)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode()
+    assert "Départs de plein droit (fin du contrat de travail)" in text
+    assert "Parts de catégorie A au 31/12/2025" in text and "Assemblée AG2025: votants" in text
+    assert "left_by_right" not in text and "at_end" not in text and "by_category" not in text
+    english = cli("report", "--year", "2025", "--lang", "en", db=url).stdout.decode()
+    assert "Members on 31/12/2025" in english
+
+
+def test_counts_of_one_are_singular(url: str, tmp_path: Path) -> None:
+    journal = tmp_path / "one.jsonl"
+    journal.write_text(
+        '{"type": "member.admitted", "date": "2025-06-01", "member": "S77", "name": "Une", '
+        '"category": "A", "shares": 1}\n'
+    )
+    imported = cli("import", str(journal), db=url)
+    assert b": 1 entry added, 0 already present" in imported.stdout
+    assert b"\n1 live entry, 0 retracted\n" in cli("history", "S77", db=url).stdout
+    assert b"Log: 1 entry\n" in cli("log", "-n", "1", db=url).stdout
+    refused = cli("member", "redeem", "M03", "--count", "5", "--date", "2025-06-02", db=url)
+    assert refused.returncode == 1 and b"M03 holds 1 share, fewer than 5" in refused.stderr
+
+
+def test_report_final_leaves_out_the_placeholders_and_o_writes_a_file(url: str, tmp_path: Path) -> None:
+    draft = cli("report", "--year", "2025", "--format", "md", db=url).stdout.decode()
+    assert "À compléter" in draft and "coopledger report --year 2025" in draft
+    own = tmp_path / "p4.md"
+    own.write_text("Aucun accord ne limite notre autonomie.\n", encoding="utf-8")
+    target = tmp_path / "ag.md"
+    args = ["report", "--year", "2025", "--format", "md", "--final", "--include", f"principle4={own}"]
+    done = cli(*args, "-o", str(target), db=url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wrote {target}\n".encode()
+    final = target.read_text(encoding="utf-8")
+    assert final == cli(*args, db=url).stdout.decode()
+    assert "À compléter" not in final and "--include" not in final and "coopledger report" not in final
+    assert "## Principe 4 de l'ACI" in final and "Aucun accord ne limite" in final
+    assert "## Principe 5" not in final and "## Introduction" not in final
+    assert "## Principe 1 de l'ACI" in final and "## Provenance" in final
+    missing = cli("report", "-o", str(tmp_path / "no" / "x.txt"), db=url)
+    assert missing.returncode == 2 and b"cannot write" in missing.stderr

@@ -113,7 +113,7 @@ def test_no_body_holds_more_people_than_its_seats(book: Book) -> None:
     assert "seats-available: all 2 seats of board are held on 2025-06-17: S1, S2" in refused(
         book, elect("S3")
     )
-    assert "body-seats-held: board would have 1 seats, but 2 people hold one" in refused(
+    assert "body-seats-held: board would have 1 seat, but 2 people hold one" in refused(
         book, seats(1, "2025-09-01")
     )
     book.record(seats(2, "2025-01-01", "ethics_committee"), elect("S3", body="ethics_committee"))
@@ -148,7 +148,7 @@ def test_a_mandate_ends_on_its_until_date_and_is_renewable_that_day(book: Book) 
     # not held as of its until date: the seat is free for someone else that day
     renewal = mandate("renewed", "S1", "2026-06-16", until="2030-06-16", assembly="AG2026")
     book.record(elect("S2", until="2030-06-16", date="2026-06-16", assembly="AG2026"))
-    assert "seats-available: all 1 seats of board are held on 2026-06-16: S2" in refused(book, renewal)
+    assert "seats-available: the one seat of board is held on 2026-06-16: S2" in refused(book, renewal)
 
 
 def test_only_a_running_mandate_is_renewed_at_the_latest_on_its_last_day(book: Book) -> None:

@@ -15,6 +15,7 @@ from ledger import events as ev
 from ledger.rules.registry import NEEDS_EVERYTHING, rule
 from ledger.state import AssemblyState, BodyState, LedgerState
 from ledger.timeline import years_later
+from ledger.words import counted
 
 # A resolution's counts may need every voter's shares (one share one vote), and a mandate
 # entry names an assembly whose timeline it does not belong to: both read the whole ledger.
@@ -183,7 +184,10 @@ def body_seats_held(entry: ev.BodySeats, state: LedgerState) -> str | None:
     held = len(body.holders(entry.date))
     if entry.count >= held:
         return None
-    return f"{entry.body} would have {entry.count} seats, but {held} people hold one on {entry.date}"
+    return (
+        f"{entry.body} would have {counted(entry.count, 'seat')}, "
+        f"but {counted(held, 'person', 'people')} hold one on {entry.date}"
+    )
 
 
 def _takes_a_seat(entry: TakesASeat, body: BodyState) -> bool:
@@ -202,7 +206,12 @@ def seats_available(entry: TakesASeat, state: LedgerState) -> str | None:
         return None
     if body.seats == 0:
         return f"{entry.body} has no seats on {entry.date} (record body.seats first)"
-    return f"all {body.seats} seats of {entry.body} are held on {entry.date}: {', '.join(sorted(held))}"
+    seats = (
+        f"all {body.seats} seats of {entry.body} are"
+        if body.seats > 1
+        else f"the one seat of {entry.body} is"
+    )
+    return f"{seats} held on {entry.date}: {', '.join(sorted(held))}"
 
 
 @rule("one-seat-each")

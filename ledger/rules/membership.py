@@ -6,6 +6,7 @@ from ledger import events as ev
 from ledger.rules.registry import rule
 from ledger.state import LedgerState
 from ledger.timeline import redeemed_amount
+from ledger.words import counted
 
 NOT_ABOUT_A_MEMBER = (ev.MemberApplied, ev.MemberRefused, ev.MemberAdmitted)
 
@@ -72,7 +73,10 @@ def minimum_shares(entry: ev.MemberAdmitted | ev.MemberCategoryChanged, state: L
     least = state.statutes.get("min_shares", entry.date, entry.category)
     if shares >= least:
         return None
-    return f"category {entry.category} needs at least {least} shares, {entry.member} would hold {shares}"
+    return (
+        f"category {entry.category} needs at least {counted(least, 'share')}, "
+        f"{entry.member} would hold {shares}"
+    )
 
 
 @rule("enough-shares")
@@ -82,11 +86,12 @@ def enough_shares(entry: ev.SharesTransferred | ev.SharesRedeemed, state: Ledger
     if member is None:
         return None
     if entry.count > member.shares:
-        return f"{entry.member} holds {member.shares} shares, fewer than {entry.count}"
+        return f"{entry.member} holds {counted(member.shares, 'share')}, fewer than {entry.count}"
     least = state.statutes.get("min_shares", entry.date, member.category)
     if member.shares - entry.count < least:
         return (
-            f"{entry.member} would keep {member.shares - entry.count} shares, below the minimum {least}; "
+            f"{entry.member} would keep {counted(member.shares - entry.count, 'share')}, "
+            f"below the minimum {least}; "
             "a member who gives up all shares leaves (resign)"
         )
     return None
