@@ -13,6 +13,7 @@ from commands.personal import resolve_names
 from commands.render import emit
 from commands.view import View, view_options
 from ledger.words import counted
+from projections.governance.flags import FLAGS
 from projections.governance.queries import board_as_of, bodies
 from projections.governance.summary import Board, Holder
 
@@ -27,44 +28,63 @@ def how(holder: Holder) -> str:
     return f"coopted, {'confirmed' if holder.cooptation == 'confirmed' else 'not confirmed'}"
 
 
-def flag(holder: Holder) -> str | None:
-    if holder.overdue is None:
-        return None
-    return f"cooptation not confirmed at {holder.overdue}, the next assembly"
+# What `check` flags about a holder, by person: the same registry, so the two never disagree.
+Flagged = dict[str, list[str]]
 
 
-def holder_row(holder: Holder) -> dict[str, Any]:
-    return {**holder._asdict(), "how": how(holder), "flag": flag(holder)}
+def holder_flags(engine: Any, board: Board, known_seq: int | None) -> Flagged:
+    """The flags of `check` (projections/governance/flags.py) raised on this body's holders."""
+    found: Flagged = {}
+    for holder in board.holders:
+        if holder.overdue is not None:
+            found.setdefault(holder.person, []).append(
+                f"cooptation not confirmed at {holder.overdue}, the next assembly"
+            )
+    for name, find in FLAGS.items():
+        if name == "cooptation-overdue":  # said above, in the board's words
+            continue
+        for body, person, detail in find(engine, board.as_of, known_seq):
+            if body == board.body:
+                found.setdefault(person, []).append(f"{name}: {detail}")
+    return found
 
 
-def board_data(board: Board) -> dict[str, Any]:
+def flag(holder: Holder, flagged: Flagged) -> str | None:
+    return "; ".join(flagged.get(holder.person, [])) or None
+
+
+def holder_row(holder: Holder, flagged: Flagged) -> dict[str, Any]:
+    return {**holder._asdict(), "how": how(holder), "flag": flag(holder, flagged)}
+
+
+def board_data(board: Board, flagged: Flagged) -> dict[str, Any]:
     return {
         "body": board.body,
         "as_of": board.as_of,
         "seats": board.seats,
         "held": len(board.holders),
         "vacant": board.vacant,
-        "holders": [holder_row(h) for h in board.holders],
+        "holders": [holder_row(h, flagged) for h in board.holders],
         "ending_within_12_months": [h.person for h in board.ending],
-        "flags": [f"{h.person}: {flag(h)}" for h in board.holders if h.overdue],
+        "flags": [f"{h.person}: {text}" for h in board.holders for text in flagged.get(h.person, [])],
     }
 
 
-def show_table(board: Board, known: str) -> None:
+def show_table(board: Board, known: str, flagged: Flagged) -> None:
     title = (
         f"{board.body} as of {board.as_of}{known}: {counted(board.seats, 'seat')}, "
         f"{len(board.holders)} held, {board.vacant} vacant"
     )
-    emit([holder_row(h) for h in board.holders], COLUMNS[:-1], "table", title)
+    emit([holder_row(h, flagged) for h in board.holders], COLUMNS[:-1], "table", title)
     if board.ending:
         click.echo(f"\nMandates ending within 12 months ({len(board.ending)}):")
         for h in board.ending:
             click.echo(f"  {h.person}{f' {h.name}' if h.name else ''}: until {h.until}")
-    flagged = [h for h in board.holders if h.overdue]
-    if flagged:
-        click.echo(f"\nFlags ({len(flagged)}):")
-        for h in flagged:
-            click.echo(f"  {h.person}: {flag(h)}")
+    raised = [(h.person, text) for h in board.holders for text in flagged.get(h.person, [])]
+    if raised:
+        click.echo(f"\nFlags ({len(raised)}):")
+        for person, text in raised:
+            click.echo(f"  {person}: {text}")
 
 
 @click.command()
@@ -76,9 +96,10 @@ def show_table(board: Board, known: str) -> None:
 def board(app: App, view: View, body: str) -> None:
     """A body's composition on a date: seats, holders and how they got the seat, vacancies.
 
-    Lists mandates ending within 12 months, and flags cooptations still not
-    confirmed after the assembly that should have confirmed them. A mandate
-    is no longer held as of its `until` date.
+    Lists mandates ending within 12 months, and shows the flags of `check`:
+    cooptations still not confirmed after the assembly that should have
+    confirmed them, holders who are no longer members (holder-not-member). A
+    mandate is no longer held as of its `until` date.
 
     \b
     Examples:
@@ -95,10 +116,11 @@ def board(app: App, view: View, body: str) -> None:
         resolved = resolve_names(app.store, found.holders)
         named = {id(h): r for h, r in zip(found.holders, resolved, strict=True)}
         found = found._replace(holders=list(named.values()), ending=[named[id(h)] for h in found.ending])
+        flagged = holder_flags(engine, found, view.known_seq)
     if view.fmt == "json":
-        sys.stdout.write(_json.encode(board_data(found)).decode() + "\n")
+        sys.stdout.write(_json.encode(board_data(found, flagged)).decode() + "\n")
     elif view.fmt == "csv":
         vacant = [{"how": "vacant"}] * found.vacant
-        emit([holder_row(h) for h in found.holders] + vacant, COLUMNS, "csv")
+        emit([holder_row(h, flagged) for h in found.holders] + vacant, COLUMNS, "csv")
     else:
-        show_table(found, view.known_suffix)
+        show_table(found, view.known_suffix, flagged)

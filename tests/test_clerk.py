@@ -413,3 +413,26 @@ def test_report_final_leaves_out_the_placeholders_and_o_writes_a_file(url: str, 
     assert "## Principe 1 de l'ACI" in final and "## Provenance" in final
     missing = cli("report", "-o", str(tmp_path / "no" / "x.txt"), db=url)
     assert missing.returncode == 2 and b"cannot write" in missing.stderr
+
+
+# -- 9.9: board shows the flags of check -----------------------------------------------------
+
+
+def test_board_flags_a_director_who_is_no_longer_a_member(url: str) -> None:
+    assert cli("member", "leave", "M06", "--reason", "death", "--date", "2025-08-14", db=url).returncode == 0
+    check = cli("check", "--as-of", "2025-12-31", db=url).stdout.decode()
+    assert "holder-not-member  board  M06" in check
+    table = cli("board", "--as-of", "2025-12-31", db=url)
+    assert table.returncode == 0, table.stderr
+    assert (
+        "Flags (1):\n  M06: holder-not-member: holds a seat since 2025-06-17 "
+        "but is not a member on 2025-12-31" in table.stdout.decode()
+    )
+    data = json.loads(cli("board", "--as-of", "2025-12-31", "--format", "json", db=url).stdout)
+    flagged = {h["person"]: h["flag"] for h in data["holders"]}
+    assert flagged["M06"].startswith("holder-not-member: ") and flagged["M01"] is None
+    assert data["flags"] == [f"M06: {flagged['M06']}"]
+    csv_rows = cli("board", "--as-of", "2025-12-31", "--format", "csv", db=url).stdout.decode().splitlines()
+    assert any(r.startswith("M06,") and r.endswith("is not a member on 2025-12-31") for r in csv_rows)
+    before = cli("board", "--as-of", "2025-08-13", db=url).stdout.decode()
+    assert "holder-not-member" not in before
