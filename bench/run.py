@@ -67,6 +67,8 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("log", ("log", "--format", "csv"), "read_all"),
     ("export", ("export",), "read_all"),
     ("verify", ("verify",), "read_all"),
+    ("checkpoint", ("checkpoint",), "select"),
+    ("prove", ("prove", "--member", "M000001", "--checkpoint", "{checkpoint}"), "select"),
     (
         "member admit",
         ("member", "admit", "{id}", "--name", "Bench", "--category", "A", "--shares", "1"),
@@ -422,8 +424,14 @@ def command_once(
     backend: Backend, label: str, arguments: tuple[str, ...], members: int, timeout: float
 ) -> float:
     """One command on the ledger of the last import; the register must not be empty."""
-    argv = [a.format(id=f"BENCH{time.monotonic_ns()}") for a in arguments]
-    elapsed, out = run_process([coopledger_bin(), "--db", backend.url, *argv], timeout)
+    checkpoint = Path(tempfile.gettempdir()) / f"coopledger-bench-{os.getpid()}.checkpoint"
+    if "{checkpoint}" in arguments:  # a checkpoint of the ledger to prove against, taken untimed
+        checkpoint.write_text(run_process([coopledger_bin(), "--db", backend.url, "checkpoint"], timeout)[1])
+    argv = [a.format(id=f"BENCH{time.monotonic_ns()}", checkpoint=checkpoint) for a in arguments]
+    try:
+        elapsed, out = run_process([coopledger_bin(), "--db", backend.url, *argv], timeout)
+    finally:
+        checkpoint.unlink(missing_ok=True)
     if label == "register" and out.count("\n") - 1 < members * 0.9:
         raise BenchError(
             f"{backend.name} register has {out.count(chr(10)) - 1} rows, expected about {members}"

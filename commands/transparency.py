@@ -37,8 +37,10 @@ def _text(path: str, what: str) -> str:
 
 
 def read_note(path: str) -> cp.SignedNote:
+    """A checkpoint file: a signed note, or a checkpoint printed without --sign (no signature)."""
+    text = _text(path, "the checkpoint")
     try:
-        note = cp.SignedNote.parse(_text(path, "the checkpoint"))
+        note = cp.SignedNote.parse(text) if "\n\n" in text else cp.SignedNote(text)
         note.checkpoint()
     except cp.CheckpointError as e:
         raise BadInput(f"{path} is not a signed checkpoint: {e}") from None
