@@ -292,6 +292,7 @@ def retract(app: App, entry: str, date: dt.date | None, entry_id: str | None, **
 @click.option("--since", callback=parse_since, help="recorded at or after (ISO date or date-time, UTC)")
 @click.option("--until", callback=parse_moment, help="recorded at or before (ISO date: end of that day)")
 @click.option("-n", "--last", type=Count(), help="only the last N entries (of those chosen)")
+@click.option("--since-checkpoint", help="only the entries recorded after this checkpoint (a file)")
 @view_options("table", "csv", "json", known_at=False)
 @pass_app
 def log(
@@ -301,6 +302,7 @@ def log(
     since: dt.datetime | None,
     until: dt.datetime | None,
     last: int | None,
+    since_checkpoint: str | None,
 ) -> None:
     """Every entry in recording order, with who entered it and when.
 
@@ -309,7 +311,9 @@ def log(
       coopledger log --type member.admitted
       coopledger log -n 10
       coopledger log --since 2026-01-01 --format json
+      coopledger log --since-checkpoint ag-2025.txt
     """
+    after = transparency.extended_size(app, since_checkpoint) if since_checkpoint else 0
     low = format_recorded(since) if since else ""
     high = format_recorded(until) if until else "~"
     with ledger_errors():
@@ -319,6 +323,7 @@ def log(
         e
         for e in entries
         if low <= (e.recorded or "") <= high
+        and (e.seq or 0) > after
         and (not types or any(e.type == t or (t.endswith(".") and e.type.startswith(t)) for t in types))
     ]
     if last is not None:

@@ -47,6 +47,16 @@ def read_note(path: str) -> cp.SignedNote:
     return note
 
 
+def extended_size(app: App, path: str) -> int:
+    """The size of a checkpoint that this ledger extends (exit 2 if it does not)."""
+    point = read_note(path).checkpoint()
+    with ledger_errors():
+        size, tree = current(app)
+        if point.size > size or (point.size and tree.root(point.size) != point.root):
+            raise BadInput(f"{path}: the ledger's first {point.size} entries are not that checkpoint's")
+    return point.size
+
+
 def read_signer(path: str) -> cp.PrivateKey:
     try:
         return cp.PrivateKey.parse(_text(path, "the signer key"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ from commands.context import (
     shown,
     today,
 )
+from commands.transparency import read_note
 from ledger import events as ev
 from ledger.provenance import format_recorded
 from ledger.timeline import statutes_of
@@ -37,7 +39,10 @@ from reports.options import LANGS
 F = TypeVar("F", bound=Callable[..., Any])
 
 YEAR_HELP = "the fiscal year that starts in YEAR on the statutes' fiscal_year_start (default 01-01)"
-KNOWN_HELP = "as the ledger knew it then: ISO date (end of day) or date-time, UTC; or #N, after entry N"
+KNOWN_HELP = (
+    "as the ledger knew it then: ISO date (end of day) or date-time, UTC; #N, after entry N; "
+    "or a checkpoint file, as it signs"
+)
 # What --known-at gives before the ledger is read: a moment, or `#N` (an entry's sequence number).
 Known = dt.datetime | int
 
@@ -49,6 +54,11 @@ def parse_known(ctx: Any, param: click.Parameter | None, value: str | None) -> K
         if not (digits.isascii() and digits.isdigit()) or len(digits) > 18 or int(digits) < 1:
             raise BadOption(f"{shown(value)} is not an entry number such as #14", param=param)
         return int(digits)
+    if value is not None and os.path.isfile(value):  # a checkpoint: as known after its last entry
+        size = read_note(value).checkpoint().size
+        if size < 1:
+            raise BadOption(f"{shown(value)} is the checkpoint of an empty ledger", param=param)
+        return size
     return parse_moment(ctx, param, value)
 
 

@@ -52,6 +52,11 @@ def test_keygen_checkpoint_cosign_verify(shared_db_url: str, tmp_path: Path) -> 
     assert b"checkpoints (1 extended): ok" in verified.stdout
     ok("record", "member.admitted", "--member", "M99", "--name", "New One", "--category", "A",
        "--shares", "1", "--date", "2025-06-02", db=db)  # fmt: skip
+    since = ok("log", "--since-checkpoint", str(checkpoint), "--format", "csv", db=db).stdout
+    assert since.count(b"\n") == 2 and b"M99" in since
+    known = ok("register", "--known-at", str(checkpoint), "--as-of", "2025-12-31", "--format", "csv", db=db)
+    assert b"M99" not in known.stdout
+    assert b"M99" in ok("register", "--as-of", "2025-12-31", "--format", "csv", db=db).stdout
     assert b"checkpoints (1 extended): ok" in ok("verify", db=db).stdout  # the recorded one
     ok("verify", "--checkpoint", str(checkpoint), "--key", str(public), db=db)
     # a forged signature
