@@ -10,6 +10,7 @@ from typing import IO, Any
 import click
 import msgspec
 
+from commands.completion import complete_assemblies, complete_members
 from commands.context import (
     App,
     BadInput,
@@ -23,7 +24,15 @@ from commands.context import (
     pass_app,
     today,
 )
-from commands.entering import assembly_date, choices, entry_options, plausible, record_at, record_fields
+from commands.entering import (
+    assembly_date,
+    assembly_entry_options,
+    choices,
+    entry_options,
+    plausible,
+    record_at,
+    record_fields,
+)
 from commands.render import emit
 from commands.view import View, view_options
 from ledger import bounds
@@ -107,8 +116,8 @@ def read_voters(stream: IO[str], assembly_id: str, date: dt.date, **common: Any)
 
 
 @assembly.command()
-@click.argument("assembly_id", metavar="ASSEMBLY")
-@click.argument("member_id", metavar="MEMBER", required=False)
+@click.argument("assembly_id", metavar="ASSEMBLY", shell_complete=complete_assemblies)
+@click.argument("member_id", metavar="MEMBER", required=False, shell_complete=complete_members)
 @click.option("--proxy", help="member who holds MEMBER's proxy (and takes part in person)")
 @click.option(
     "--from-file",
@@ -116,7 +125,7 @@ def read_voters(stream: IO[str], assembly_id: str, date: dt.date, **common: Any)
     type=click.File("r", encoding="utf-8-sig"),
     help="the participation list: CSV with a header member[,proxy], or one member id a line",
 )
-@entry_options
+@assembly_entry_options
 @pass_app
 def vote(
     app: App,
@@ -161,7 +170,7 @@ def vote(
 
 
 @assembly.command()
-@click.argument("assembly_id", metavar="ASSEMBLY")
+@click.argument("assembly_id", metavar="ASSEMBLY", shell_complete=complete_assemblies)
 @click.argument("resolution")
 @click.option("--title", required=True)
 @click.option("--for", "votes_for", type=Count(), required=True, help="votes for")
@@ -174,7 +183,7 @@ def vote(
     show_default=True,
     help="the majority the resolution needs (abstentions are not counted)",
 )
-@entry_options
+@assembly_entry_options
 @pass_app
 def decide(
     app: App, assembly_id: str, votes_for: int, date: dt.date | None, entry_id: str | None, **fields: Any
@@ -190,7 +199,7 @@ def decide(
 
 
 @assembly.command()
-@click.argument("assembly_id", metavar="ASSEMBLY")
+@click.argument("assembly_id", metavar="ASSEMBLY", shell_complete=complete_assemblies)
 @click.option(
     "--year",
     type=Year(),
@@ -199,7 +208,7 @@ def decide(
 )
 @click.option("--reserves", help="amount put in the reserves, in euros")
 @click.option("--dividend-rate", help="dividend in % of the paid-up capital (at most the statutes' cap)")
-@entry_options
+@assembly_entry_options
 @pass_app
 def allocate(app: App, assembly_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record how the assembly allocated a fiscal year's result.
@@ -250,7 +259,7 @@ def show_table(figures: AssemblyFigures) -> None:
 
 
 @assembly.command()
-@click.argument("assembly_id", metavar="ASSEMBLY", callback=parse_text)
+@click.argument("assembly_id", metavar="ASSEMBLY", shell_complete=complete_assemblies, callback=parse_text)
 @view_options("table", "json", "csv")
 @pass_app
 def show(app: App, view: View, assembly_id: str) -> None:

@@ -75,7 +75,8 @@ def show_table(board: Board, known: str, flagged: Flagged) -> None:
         f"{board.body} as of {board.as_of}{known}: {counted(board.seats, 'seat')}, "
         f"{len(board.holders)} held, {board.vacant} vacant"
     )
-    emit([holder_row(h, flagged) for h in board.holders], COLUMNS[:-1], "table", title)
+    vacant = [{"how": "vacant"}] * board.vacant  # as the CSV shows them
+    emit([holder_row(h, flagged) for h in board.holders] + vacant, COLUMNS[:-1], "table", title)
     if board.ending:
         click.echo(f"\nMandates ending within 12 months ({len(board.ending)}):")
         for h in board.ending:

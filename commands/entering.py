@@ -104,7 +104,15 @@ def plausible(app: App, entries: list[ev.Entry], allow_future: bool, allow_early
                 )
 
 
-def entry_options(f: Any) -> Any:
+ASSEMBLY_DATE_HELP = "effective date (YYYY-MM-DD; default: the day the assembly met)"
+
+
+def assembly_entry_options(f: Any) -> Any:
+    """`entry_options` for an entry an assembly decides: --date defaults to the assembly's date."""
+    return entry_options(f, date_help=ASSEMBLY_DATE_HELP)
+
+
+def entry_options(f: Any, date_help: str | None = None) -> Any:
     """--date, --id, --ref, --note, --by, --allow-future, --allow-early: what every entry command takes."""
     f = click.option("--allow-early", is_flag=True, help="accept a date before the ledger's first entry")(f)
     f = click.option("--allow-future", is_flag=True, help="accept a date more than a year after today")(f)
@@ -116,7 +124,7 @@ def entry_options(f: Any) -> Any:
     f = click.option("--note", help="free text")(f)
     f = click.option("--ref", help="supporting document, e.g. board decision CA-2025-03")(f)
     f = click.option("--id", "entry_id", help="entry id (default: generated)")(f)
-    return date_option()(f)
+    return (date_option(help=date_help) if date_help else date_option())(f)
 
 
 def record_fields(

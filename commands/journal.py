@@ -14,6 +14,7 @@ import click
 import msgspec
 
 from commands import transparency
+from commands.completion import complete_types
 from commands.context import (
     App,
     BadInput,
@@ -240,7 +241,7 @@ class RecordCommand(click.Command):
     epilog="Types (`coopledger record TYPE --help` lists the fields of one): "
     + ", ".join(sorted(ev.EVENT_TYPES)),
 )
-@click.argument("entry_type", metavar="TYPE")
+@click.argument("entry_type", metavar="TYPE", shell_complete=complete_types)
 @click.pass_context
 def record(ctx: click.Context, entry_type: str) -> None:
     """Record one entry of the journal vocabulary, given as --field value pairs.
@@ -287,7 +288,12 @@ def retract(app: App, entry: str, date: dt.date | None, entry_id: str | None, **
 
 @click.command()
 @click.option(
-    "--type", "types", multiple=True, callback=parse_texts, help="only this type, or a prefix such as member."
+    "--type",
+    "types",
+    multiple=True,
+    callback=parse_texts,
+    shell_complete=complete_types,
+    help="only this type, or a prefix such as member.",
 )
 @click.option("--since", callback=parse_since, help="recorded at or after (ISO date or date-time, UTC)")
 @click.option("--until", callback=parse_moment, help="recorded at or before (ISO date: end of that day)")

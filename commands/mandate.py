@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
+from commands.completion import complete_assemblies, complete_members
 from commands.context import App, parse_date, pass_app
-from commands.entering import entry_options, record_at, record_fields
+from commands.entering import assembly_entry_options, entry_options, record_at, record_fields
 
 
 @click.group()
@@ -22,7 +23,7 @@ def mandate() -> None:
 
 def _person(f: Any) -> Any:
     f = click.option("--body", default="board", show_default=True, help="the body, e.g. ethics_committee")(f)
-    return click.argument("person")(f)
+    return click.argument("person", shell_complete=complete_members)(f)
 
 
 def _until(f: Any) -> Any:
@@ -35,7 +36,13 @@ def _until(f: Any) -> Any:
 
 
 def _by_assembly(f: Any) -> Any:
-    return click.option("--assembly", "assembly_id", required=True, help="the deciding assembly")(f)
+    return click.option(
+        "--assembly",
+        "assembly_id",
+        required=True,
+        shell_complete=complete_assemblies,
+        help="the deciding assembly",
+    )(f)
 
 
 @mandate.command()
@@ -43,7 +50,7 @@ def _by_assembly(f: Any) -> Any:
 @_until
 @_by_assembly
 @click.option("--name", help="the person's name (default: the register's)")
-@entry_options
+@assembly_entry_options
 @pass_app
 def elect(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly elects a person to a seat until a date (at most `mandate_max_years` on).
@@ -59,7 +66,7 @@ def elect(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> No
 @_person
 @_until
 @_by_assembly
-@entry_options
+@assembly_entry_options
 @pass_app
 def renew(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly renews a running mandate (at the latest on the day it ends).
@@ -91,7 +98,7 @@ def coopt(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) -
 @mandate.command()
 @_person
 @_by_assembly
-@entry_options
+@assembly_entry_options
 @pass_app
 def confirm(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly confirms a cooptation.
@@ -106,7 +113,7 @@ def confirm(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> 
 @mandate.command()
 @_person
 @_by_assembly
-@entry_options
+@assembly_entry_options
 @pass_app
 def reject(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly rejects a cooptation: the mandate ends that day.
@@ -135,7 +142,7 @@ def resign(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) 
 @mandate.command()
 @_person
 @_by_assembly
-@entry_options
+@assembly_entry_options
 @pass_app
 def revoke(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly revokes a mandate: the seat is left that day.

@@ -10,6 +10,7 @@ from typing import Any
 import click
 import msgspec
 
+from commands.completion import complete_members
 from commands.context import App, Choice, Count, NotFound, ledger_errors, parse_text, pass_app
 from commands.entering import choices, entry_options, record_fields
 from commands.personal import resolve_rows, reveal
@@ -60,7 +61,7 @@ def admit(app: App, member_id: str, date: dt.date | None, entry_id: str | None, 
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER")
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
 @entry_options
 @pass_app
 def resign(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
@@ -74,7 +75,7 @@ def resign(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER")
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
 @click.option("--reason", required=True, type=Choice(choices(ev.MemberLeft, "reason")))
 @entry_options
 @pass_app
@@ -89,7 +90,7 @@ def leave(app: App, member_id: str, date: dt.date | None, entry_id: str | None, 
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER")
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
 @click.option("--reason", required=True)
 @entry_options
 @pass_app
@@ -104,7 +105,7 @@ def exclude(app: App, member_id: str, date: dt.date | None, entry_id: str | None
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER")
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
 @click.option("--name")
 @click.option("--address")
 @click.option("--email")
@@ -121,7 +122,7 @@ def update(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER")
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
 @click.option("--count", type=Count(), required=True, help="how many more shares")
 @click.option("--category", help="the member's own category (optional: checked when given)")
 @entry_options
@@ -137,7 +138,7 @@ def subscribe(app: App, member_id: str, date: dt.date | None, entry_id: str | No
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER")
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
 @click.option("--amount", required=True, help="amount paid up, e.g. 50.00 (12,50 is read as 12.50)")
 @entry_options
 @pass_app
@@ -152,8 +153,10 @@ def pay(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER")
-@click.option("--to", required=True, help="the member who receives the shares")
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
+@click.option(
+    "--to", required=True, shell_complete=complete_members, help="the member who receives the shares"
+)
 @click.option("--count", type=Count(), required=True, help="how many shares")
 @entry_options
 @pass_app
@@ -168,7 +171,7 @@ def transfer(app: App, member_id: str, date: dt.date | None, entry_id: str | Non
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER")
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
 @click.option("--count", type=Count(), required=True, help="how many shares")
 @click.option("--amount", help="amount paid back (default: the shares' paid-up value)")
 @entry_options
@@ -184,7 +187,7 @@ def redeem(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER", callback=parse_text)
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members, callback=parse_text)
 @click.option("--reason", required=True, help="why, e.g. the person's request (no personal data here)")
 @click.option("--ref", help="supporting document, e.g. the request's number")
 @click.option("--id", "entry_id", help="entry id (default: generated)")
@@ -215,7 +218,7 @@ def forget(app: App, member_id: str, reason: str, ref: str | None, entry_id: str
 
 
 @member.command()
-@click.argument("member_id", metavar="MEMBER", callback=parse_text)
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members, callback=parse_text)
 @view_options("table", "json")
 @pass_app
 def show(app: App, view: View, member_id: str) -> None:
@@ -340,7 +343,7 @@ def movements(app: App, view: View, kind: tuple[str, ...]) -> None:
 
 
 @click.command()
-@click.argument("member_id", metavar="MEMBER", callback=parse_text)
+@click.argument("member_id", metavar="MEMBER", shell_complete=complete_members, callback=parse_text)
 @view_options("table", "csv", "json")
 @pass_app
 def history(app: App, view: View, member_id: str) -> None:

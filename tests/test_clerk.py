@@ -436,3 +436,55 @@ def test_board_flags_a_director_who_is_no_longer_a_member(url: str) -> None:
     assert any(r.startswith("M06,") and r.endswith("is not a member on 2025-12-31") for r in csv_rows)
     before = cli("board", "--as-of", "2025-08-13", db=url).stdout.decode()
     assert "holder-not-member" not in before
+
+
+# -- 9.15: --date defaults, vacant rows, shell completion ------------------------------------
+
+
+DECIDED = "assembly vote|assembly decide|assembly allocate|mandate elect|mandate confirm|mandate renew"
+
+
+@pytest.mark.parametrize(
+    "command", [c.split() for c in (DECIDED + "|mandate reject|mandate revoke").split("|")]
+)
+def test_the_date_help_of_assembly_entries_states_the_real_default(command: list[str]) -> None:
+    done = run_cli(*command, "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.decode().split())
+    assert "default: the day the assembly met" in text and "default today" not in text
+
+
+def test_the_board_table_shows_the_vacant_rows(url: str) -> None:
+    table = cli("board", "--as-of", "2025-12-31", db=url).stdout.decode()
+    assert table.startswith("board as of 2025-12-31: 5 seats, 3 held, 2 vacant\n")
+    assert sum(1 for line in table.splitlines() if line.split() == ["vacant"]) == 2
+    csv_rows = cli("board", "--as-of", "2025-12-31", "--format", "csv", db=url).stdout.decode()
+    assert csv_rows.count(",,vacant,") == 2
+
+
+def completions(args: list[str], incomplete: str) -> list[str]:
+    from click.shell_completion import BashComplete
+
+    from commands.main import cli as group
+
+    return [
+        item.value
+        for item in BashComplete(group, {}, "coopledger", "_COOPLEDGER_COMPLETE").get_completions(
+            args, incomplete
+        )
+    ]
+
+
+def test_shell_completion_offers_types_and_the_ledgers_ids(url: str, tmp_path: Path) -> None:
+    assert completions(["--db", url, "record"], "shares.p") == ["shares.paid"]
+    assert "member.admitted" in completions(["--db", url, "log", "--type"], "member.")
+    assert completions(["--db", url, "history"], "M0") == [f"M0{i}" for i in range(1, 10)]
+    transfer = ["--db", url, "member", "transfer", "M01", "--to"]
+    assert completions(transfer, "M1") == ["M10", "M11", "M12", "M13", "M14"]
+    assert completions(["--db", url, "assembly", "show"], "") == ["AG2025"]
+    assert completions(["--db", url, "mandate", "elect", "M01", "--assembly"], "AG2025") == ["AG2025"]
+    assert completions(["--db", url, "member", "pay"], "Z") == []
+    missing = tmp_path / "none.db"
+    assert completions(["--db", str(missing), "history"], "M") == [] and not missing.exists()
+    script = run_cli(env={"_COOPLEDGER_COMPLETE": "bash_source"})
+    assert script.returncode == 0 and b"_COOPLEDGER_COMPLETE=bash_complete" in script.stdout
