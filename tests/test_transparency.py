@@ -85,10 +85,10 @@ def test_a_rewritten_history_passes_verify_but_not_its_checkpoint(shared_db_url:
     assert b"ag-2025.txt: the ledger does not extend it" in caught.stderr
 
 
-def _edit(db: str) -> str:
+def _edit(db: str, old: str = "M02", new: str = "M0X") -> str:
     if db.startswith("sqlite"):
-        return "CAST(replace(state, 'M02', 'M0X') AS BLOB)"
-    return "convert_to(replace(convert_from(state, 'UTF8'), 'M02', 'M0X'), 'UTF8')"
+        return f"CAST(replace(state, '{old}', '{new}') AS BLOB)"
+    return f"convert_to(replace(convert_from(state, 'UTF8'), '{old}', '{new}'), 'UTF8')"
 
 
 DRILLS = {
@@ -101,6 +101,7 @@ DRILLS = {
         "UPDATE {t} SET originator_version = 11 WHERE originator_version = -1",
     ],
     "hash edited": ["UPDATE coop_entries SET hash = '{zeros}' WHERE seq = 7"],
+    "recorded time moved": ["UPDATE {t} SET state = {moved} WHERE originator_version = 5"],
 }
 
 
@@ -108,7 +109,11 @@ DRILLS = {
 def test_tamper_drills(shared_db_url: str, tmp_path: Path, drill: str) -> None:
     db = shared_db_url
     signed_ledger(db, tmp_path)
-    execute(db, *(s.format(t=events_table(db), edit=_edit(db), zeros="0" * 64) for s in DRILLS[drill]))
+    moved = _edit(db, '"recorded":"2', '"recorded":"1')
+    execute(
+        db,
+        *(s.format(t=events_table(db), edit=_edit(db), moved=moved, zeros="0" * 64) for s in DRILLS[drill]),
+    )
     verified = run_cli("verify", db=db)
     assert verified.returncode == 1, drill
     assert b"BROKEN" in verified.stdout and verified.stderr.strip(), drill
@@ -125,6 +130,11 @@ def test_proofs_and_the_bundle(shared_db_url: str, tmp_path: Path) -> None:
     ok("export", "--bundle", str(bundle), "--without-personal-data", db=db)
     script = str(bundle / "verify_bundle.py")
     checked = subprocess.run([sys.executable, "-I", "-S", script, str(bundle)], capture_output=True)
+    assert checked.returncode == 0, checked.stderr
+    full = tmp_path / "full"  # a full export's lines: personal data cut off the leaves
+    ok("export", "--bundle", str(full), db=db)
+    assert b'"personal":' in (full / "journal.jsonl").read_bytes()
+    checked = subprocess.run([sys.executable, "-I", "-S", script, str(full)], capture_output=True)
     assert checked.returncode == 0, checked.stderr
     member = subprocess.run(
         [sys.executable, "-I", "-S", script, "--proof", str(proof), "--checkpoint", str(checkpoint),
