@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -172,6 +173,21 @@ def restatement_data(restated: Restatement) -> dict[str, Any]:
     }
 
 
+def zero_if_new(old: Any, new: Any) -> Any:
+    """A figure that did not exist then (a new category, a new assembly) was zero."""
+    return (
+        type(new)(0) if old is None and isinstance(new, int | Decimal) and not isinstance(new, bool) else old
+    )
+
+
+MOVED_SHOWN = 3  # figures named per entry in the table; --format json names them all
+
+
+def shortened(paths: tuple[str, ...]) -> str:
+    more = len(paths) - MOVED_SHOWN
+    return ", ".join(paths[:MOVED_SHOWN]) + (f" (+{more} more)" if more > 0 else "")
+
+
 def _people(figures: Figures, restated: Restatement | None, options: ReportOptions) -> None:
     """Aligned tables: the figures by group, named in the report's words, then any restatement."""
     from reports.text import Style
@@ -195,10 +211,13 @@ def _people(figures: Figures, restated: Restatement | None, options: ReportOptio
     if restated is not None:
         before = to_data(restated.before)["provenance"]
         click.echo(f"\nChanged since {before['known_at']} (entry {before['last_seq']}):")
-        rows = [{"figure": label(f), "then": old, "now": new} for f, old, new in restated.differences]
+        rows = [
+            {"figure": label(f), "then": zero_if_new(old, new), "now": new}
+            for f, old, new in restated.differences
+        ]
         emit(rows, ["figure", "then", "now"], "table")
         click.echo("\nEntries recorded since that moved them:")
-        causes = [{**vars(c), "moved": ", ".join(c.moved)} for c in restated.causes]
+        causes = [{**vars(c), "moved": shortened(c.moved)} for c in restated.causes]
         emit(causes, ["seq", "type", "member", "date", "moved"], "table")
 
 

@@ -488,3 +488,34 @@ def test_shell_completion_offers_types_and_the_ledgers_ids(url: str, tmp_path: P
     assert completions(["--db", str(missing), "history"], "M") == [] and not missing.exists()
     script = run_cli(env={"_COOPLEDGER_COMPLETE": "bash_source"})
     assert script.returncode == 0 and b"_COOPLEDGER_COMPLETE=bash_complete" in script.stdout
+
+
+# -- 9.14: --compare-known-at credits only the entries that moved a figure -------------------
+
+
+def test_compare_known_at_credits_only_entries_that_moved_the_figure(url: str) -> None:
+    steps = [
+        ["record", "body.seats", "--body", "board", "--count", "6", "--date", "2025-09-01"],
+        ["mandate", "elect", "M08", "--until", "2029-06-17", "--assembly", "AG2025"],
+        ["assembly", "vote", "AG2025", "M09"],
+        ["retract", "demo-044", "--reason", "allocation to be decided again"],
+    ]
+    for step in steps:
+        done = cli(*step, db=url)
+        assert done.returncode == 0, done.stderr
+    report = cli("report", "--year", "2025", "--compare-known-at", "#53", "--format", "json", db=url)
+    assert report.returncode == 0, report.stderr
+    data = json.loads(report.stdout)
+    moved = {c["type"]: set(c["moved"]) for c in data["causes"]}
+    changed = {d["figure"] for d in data["differences"]}
+    assert {"board.seats", "board.elected", "assemblies.AG2025.voters"} <= changed
+    assert moved["body.seats"] == {"board.seats"}  # 5→6 and one more held: vacant_at_end unchanged
+    assert "board.seats" not in moved["mandate.elected"]
+    assert {"board.elected", "board.members_at_end"} <= moved["mandate.elected"]
+    assert moved["assembly.voted"] >= {"assemblies.AG2025.voters"}
+    assert not any(p.startswith("assemblies.") for p in moved["entry.retracted"])
+    assert moved["entry.retracted"] and all(
+        p.startswith("result_allocation.AG2025.") for p in moved["entry.retracted"]
+    )
+    for cause in data["causes"]:  # every figure credited did change
+        assert set(cause["moved"]) <= changed

@@ -42,15 +42,27 @@ class Restatement:
     causes: tuple[Cause, ...]
 
 
-# Which governance figures each type of entry can move (paths below its assembly or the
-# board); any other type (mandates) may move all of them.
+# Which governance figures each type of entry can move: paths below its assembly, or below
+# the board. An allocation moves only its own `result_allocation.` figures (added below), a
+# mandate never the seats; a type not listed moves none.
+_HELD = ("members_at_end", "vacant_at_end")
 GOVERNANCE_MOVES: dict[str, tuple[str, ...]] = {
     "assembly.convened": ("",),
     "assembly.voted": ("voters", "in_person", "by_proxy", "participation"),
     "resolution.decided": ("resolutions.",),
-    "result.allocated": ("",),
+    "result.allocated": (),
     "body.seats": ("seats", "vacant_at_end"),
+    "mandate.elected": ("elected", "renewed", *_HELD),
+    "mandate.renewed": ("elected", "renewed", *_HELD),
+    "mandate.coopted": ("coopted", *_HELD),
+    "mandate.confirmed": ("coopted", *_HELD),
+    "mandate.rejected": ("coopted", *_HELD),
+    "mandate.resigned": _HELD,
+    "mandate.revoked": _HELD,
 }
+# Up to this many entries credited with governance figures, each is checked against the
+# figures just before and just after it, so that none is listed for a figure it did not move.
+CHECKED = 32
 
 
 def restatement(
@@ -95,16 +107,25 @@ def restatement(
                 moved[entry.seq or 0] |= _governance_paths(
                     stands_for(entry, source.entry_by_id) or entry, governance
                 )
-    explained = set().union(*moved.values())
-    unexplained = [path for path in governance if path not in explained]
-    if unexplained:
+    cache: dict[int, dict[str, Any]] = {}
 
-        def at(seq: int) -> dict[str, Any]:
+    def at(seq: int) -> dict[str, Any]:
+        if seq not in cache:
             figures = governance_data(
                 assemblies_between(engine, start, end, seq), board_figures(engine, start, end, seq)
             )
-            return flatten(figures)
+            cache[seq] = flatten(figures)
+        return cache[seq]
 
+    credited = [seq for seq, paths in moved.items() if paths & set(governance)]
+    if len(credited) <= CHECKED:
+        for seq in credited:
+            claimed = moved[seq] & set(governance)
+            before_it, after_it = at(seq - 1), at(seq)
+            moved[seq] -= {p for p in claimed if before_it.get(p) == after_it.get(p)}
+    explained = set().union(*moved.values())
+    unexplained = [path for path in governance if path not in explained]
+    if unexplained:
         _bisect(at, (before[0], at(before[0])), (after[0], at(after[0])), unexplained, moved)
     causes = tuple(_cause(entry, source, moved[entry.seq or 0]) for entry in _entries(source, moved))
     return Restatement(old, new, differences, causes)
@@ -156,11 +177,11 @@ def _effects(tally: Tally, start: dt.date, end: dt.date, days: Mapping[str, dt.d
 def _governance_paths(entry: ev.Entry, changed: list[str]) -> set[str]:
     """The changed assembly, allocation or board figures an entry belongs to."""
     if isinstance(entry, ev.AssemblyEntry):
-        prefixes = [f"assemblies.{entry.assembly}.{s}" for s in GOVERNANCE_MOVES.get(entry.type, ("",))]
+        prefixes = [f"assemblies.{entry.assembly}.{s}" for s in GOVERNANCE_MOVES.get(entry.type, ())]
         if isinstance(entry, ev.ResultAllocated):
             prefixes.append(f"result_allocation.{entry.assembly}.")
     elif isinstance(entry, ev.BodyEntry) and entry.body == "board":
-        prefixes = [f"board.{s}" for s in GOVERNANCE_MOVES.get(entry.type, ("",))]
+        prefixes = [f"board.{s}" for s in GOVERNANCE_MOVES.get(entry.type, ())]
     else:
         return set()
     return {path for path in changed if path.startswith(tuple(prefixes))}
