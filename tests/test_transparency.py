@@ -131,6 +131,14 @@ def test_proofs_and_the_bundle(shared_db_url: str, tmp_path: Path) -> None:
     script = str(bundle / "verify_bundle.py")
     checked = subprocess.run([sys.executable, "-I", "-S", script, str(bundle)], capture_output=True)
     assert checked.returncode == 0, checked.stderr
+    for year in (2024, 2025):  # the year's membership figures, recomputed by the script alone
+        run = [sys.executable, "-I", "-S", script, str(bundle), "--year", str(year)]
+        printed = subprocess.run(run, capture_output=True, check=True).stdout.decode()
+        figures = json.loads(printed.split(f"figures of {year}: ", 1)[1].splitlines()[0])
+        report = json.loads(ok("report", "--year", str(year), "--format", "json", db=db).stdout)["members"]
+        for name in ("at_start", "by_category_at_start", "admitted", "resigned", "left_by_right", "excluded",
+                     "total_at_end", "by_category_at_end"):  # fmt: skip
+            assert figures[name] == report[name], (year, name)
     full = tmp_path / "full"  # a full export's lines: personal data cut off the leaves
     ok("export", "--bundle", str(full), db=db)
     assert b'"personal":' in (full / "journal.jsonl").read_bytes()

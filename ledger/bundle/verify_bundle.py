@@ -387,6 +387,71 @@ def check_bundle(directory: Path, extra_checkpoints: Sequence[Path], key_paths: 
     return report
 
 
+# The year's headline figures, recomputed from the journal.
+
+EXITS = {"member.resigned": "resigned", "member.left": "left_by_right", "member.excluded": "excluded"}
+PHASES = {
+    "member.exit_requested": 0,
+    "member.exit_refused": 0,
+    "assembly.convened": 0,
+    **dict.fromkeys(EXITS, 1),
+}
+
+
+def year_figures(lines: Sequence[bytes], year: int) -> dict[str, object]:
+    """Members at the start and end of the fiscal year by category, admissions and exits by kind.
+
+    The journal's own rules, restated: an entry withdrawn by `entry.retracted` does not count;
+    entries take effect in (date, exits first, sequence) order; the fiscal year starts on the
+    statutes' `fiscal_year_start` (MM-DD, default 01-01) in YEAR.
+    """
+    entries = [json.loads(journal_leaf(line)) for line in lines]
+    withdrawn = {str(e["entry"]) for e in entries if e["type"] == "entry.retracted"}
+    live = [e for e in entries if e.get("id") not in withdrawn and e["type"] != "entry.retracted"]
+    live.sort(key=lambda e: (e["date"], PHASES.get(e["type"], 2), e["seq"]))
+    starts = [str(e["value"]) for e in live if e["type"] == "statutes.amended"
+              and e["parameter"] == "fiscal_year_start" and e["date"] <= f"{year}-12-31"]  # fmt: skip
+    month_day = starts[-1] if starts else "01-01"
+    first, after = f"{year}-{month_day}", f"{year + 1}-{month_day}"
+
+    def members_before(day: str) -> dict[str, str]:
+        members: dict[str, str] = {}
+        for e in live:
+            if e["date"] >= day:
+                break
+            joins = e["type"] == "member.admitted"
+            if joins or (e["type"] == "member.category_changed" and e["member"] in members):
+                members[e["member"]] = e["category"]
+            elif e["type"] in EXITS:
+                members.pop(e["member"], None)
+        return members
+
+    named = [str(e["value"]) for e in live if e["type"] == "statutes.amended"
+             and e["parameter"] == "categories" and e["date"] < after]  # fmt: skip
+    known = {c.strip() for c in (named[-1] if named else "").split(",") if c.strip()}
+    known |= {e["category"] for e in live if "category" in e and e["date"] < after}
+
+    def by_category(members: dict[str, str]) -> dict[str, int]:
+        counts = dict.fromkeys(known, 0)
+        for category in members.values():
+            counts[category] = counts.get(category, 0) + 1
+        return dict(sorted(counts.items()))
+
+    during = [e for e in live if first <= e["date"] < after]
+    start, end = members_before(first), members_before(after)
+    figures: dict[str, object] = {
+        "period": f"{first} to the day before {after}",
+        "at_start": len(start),
+        "by_category_at_start": by_category(start),
+        "admitted": sum(e["type"] == "member.admitted" for e in during),
+    }
+    for kind, name in EXITS.items():
+        figures[name] = sum(e["type"] == kind for e in during)
+    figures["total_at_end"] = len(end)
+    figures["by_category_at_end"] = by_category(end)
+    return figures
+
+
 def check_proofs(proof_path: Path, checkpoint_path: Path, key_paths: Sequence[Path]) -> list[str]:
     """Check each entry of a member's proof file against the checkpoint's root."""
     keys = read_keys(key_paths) if key_paths else None
@@ -424,6 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--proof", type=Path, help="a member's proof file, checked against --checkpoint")
     parser.add_argument("--checkpoint", type=Path, action="append", default=[], help="a checkpoint file")
     parser.add_argument("--key", type=Path, action="append", default=[], help="a public key file (.pub)")
+    parser.add_argument("--year", type=int, help="also recompute this fiscal year's membership figures")
     args = parser.parse_args(argv)
     if (args.directory is None) == (args.proof is None):
         parser.error("give either a bundle DIR or --proof FILE")
@@ -434,6 +500,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = check_proofs(args.proof, args.checkpoint[0], args.key)
         else:
             report = check_bundle(args.directory, args.checkpoint, args.key)
+            if args.year is not None:
+                lines = (args.directory / "journal.jsonl").read_bytes().split(b"\n")[:-1]
+                figures = year_figures(lines, args.year)
+                report.append(f"figures of {args.year}: " + json.dumps(figures, sort_keys=False))
     except Problem as problem:
         print(f"verify_bundle: {problem}", file=sys.stderr)
         return 1
