@@ -7,10 +7,12 @@ import time
 import click
 
 from commands.context import App, ledger_errors, pass_app
+from commands.progress import progress
 from commands.render import emit
 from commands.transparency import check_checkpoints
 from commands.view import View, view_options
 from ledger.audit import Finding, audit
+from ledger.words import counted
 from projections import read_models
 from projections.governance.flags import Flag, flags
 
@@ -43,11 +45,15 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
       coopledger verify
       coopledger verify --checkpoint ag-2025.txt --key coop-example.pub
     """
-    with ledger_errors():
+    with ledger_errors(), progress() as step:
+        step("catching up the read models")
         engine = app.read_models()
+        step("checking the hash chain, the indexes, the tree and the rules")
         ledger = audit(app.store)
         head = ledger.entries[-1].seq or 0 if ledger.entries else 0
+        step(f"comparing the read models with a replay of {counted(head, 'entry', 'entries')}")
         findings = [*ledger.findings, *read_models.audit(engine, app.store, head)]
+        step("checking the checkpoints")
         held, problems = check_checkpoints(app, checkpoints, keys)
         if held or problems:
             findings.append(Finding(f"checkpoints ({len(held)} extended)", problems))
@@ -72,9 +78,13 @@ def rebuild(app: App) -> None:
     """
     started = time.perf_counter()
     _ = app.engine  # the tables exist
-    with ledger_errors(), app.store.transaction() as conn:  # all of it, or the old read models
+    with ledger_errors(), progress() as step, app.store.transaction() as conn:  # all, or the old ones
+        step("rebuilding the read models")
         count = read_models.rebuild(conn, app.store)
-    click.echo(f"rebuilt the read models from {count} entries in {time.perf_counter() - started:.2f} s")
+    click.echo(
+        f"rebuilt the read models from {counted(count, 'entry', 'entries')} "
+        f"in {time.perf_counter() - started:.2f} s"
+    )
 
 
 @click.command(name="check")

@@ -31,6 +31,7 @@ from commands.context import (
 )
 from commands.entering import build_entry, entry_options, plausible, record_fields, record_one
 from commands.personal import reveal
+from commands.progress import progress
 from commands.render import ENTRY_COLUMNS, emit, entry_row
 from commands.view import View, view_options
 from commands.wording import amendment_problem, clerk_words, type_help, unknown_type, wherever
@@ -42,7 +43,7 @@ from ledger.provenance import format_recorded
 from ledger.timeline import retractions
 from ledger.words import counted
 
-PROGRESS_FROM = 5_000
+PROGRESS_FROM = 5_000  # lines from which reading a journal shows its bar (on a terminal)
 _json = msgspec.json.Encoder(decimal_format="string")
 BOM = b"\xef\xbb\xbf"
 
@@ -71,11 +72,16 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
     lines = content.splitlines()
     entries: list[tuple[ev.Entry, Source]] = []
     with click.progressbar(
-        length=len(lines), label="reading", file=sys.stderr, hidden=not show_progress
+        length=len(lines),
+        label="reading",
+        file=sys.stderr,
+        hidden=not show_progress or len(lines) < PROGRESS_FROM,
     ) as bar:
         for number, line in enumerate(lines, start=1):
             if number % 1000 == 0:
                 bar.update(1000)
+            elif number == len(lines):  # the last lines too: the bar ends at 100 %
+                bar.update(number % 1000)
             if not line.strip() or line.lstrip().startswith(b"#"):
                 continue
             try:
@@ -131,10 +137,11 @@ def import_(app: App, journal: IO[bytes], by: str | None, allow_future: bool) ->
         app.user = by
     with ledger_errors():
         batch = read_journal(journal, name, show)
+    with ledger_errors(), progress() as step:
         # An export's lines (with their recorded time) were accepted once already: a restore.
+        step("checking the dates")
         plausible(app, [entry for entry, _ in batch if entry.recorded is None], allow_future)
-        if show and len(batch) >= PROGRESS_FROM:
-            click.echo(f"checking and recording {counted(len(batch), 'entry', 'entries')}...", err=True)
+        step(f"checking and recording {counted(len(batch), 'entry', 'entries')}")
         result = app.ledger.record(batch)
     elapsed = time.perf_counter() - started
     click.echo(

@@ -272,9 +272,15 @@ def test_member_subscribe_pay_transfer_redeem_record_the_share_entries(url: str)
 
 
 def on_terminal(
-    *args: str, db: str, columns: int = 100, lines: int = 20, env: dict[str, str] | None = None
+    *args: str,
+    db: str,
+    columns: int = 100,
+    lines: int = 20,
+    env: dict[str, str] | None = None,
+    stderr: bool = False,
 ) -> tuple[int, str]:
-    """Run `coopledger` with its stdin and stdout on a pseudo-terminal; its exit code and output."""
+    """Run `coopledger` with its stdin and stdout (and stderr if asked) on a pseudo-terminal;
+    its exit code and what the terminal showed."""
     import os
     import pty
 
@@ -284,7 +290,7 @@ def on_terminal(
         [sys.executable, "-m", "commands", "--db", db, *args],
         stdin=slave,
         stdout=slave,
-        stderr=subprocess.PIPE,
+        stderr=slave if stderr else subprocess.PIPE,
         cwd=ROOT,
         env={**full_env, **(env or {})},
     )
@@ -519,3 +525,38 @@ def test_compare_known_at_credits_only_entries_that_moved_the_figure(url: str) -
     )
     for cause in data["causes"]:  # every figure credited did change
         assert set(cause["moved"]) <= changed
+
+
+# -- 9.11: progress on a terminal ------------------------------------------------------------
+
+
+def test_long_phases_show_progress_on_a_terminal_only(url: str, tmp_path: Path) -> None:
+    shown = {"COOPLEDGER_PROGRESS_AFTER": "0"}  # every phase counts as long
+    code, out = on_terminal("verify", db=url, env=shown, stderr=True)
+    assert code == 0, out
+    for phase in (
+        "catching up the read models",
+        "checking the hash chain, the indexes, the tree and the rules",
+        "comparing the read models with a replay of 53 entries",
+    ):
+        assert f"{phase}: done in " in out
+    code, out = on_terminal("rebuild", db=url, env=shown, stderr=True)
+    assert code == 0 and "rebuilding the read models: done in " in out
+    journal = tmp_path / "one.jsonl"
+    journal.write_text(
+        '{"type": "member.applied", "date": "2025-06-01", "member": "S90", "name": "N", '
+        '"category": "A", "shares": 1}\n'
+    )
+    code, out = on_terminal("import", str(journal), db=url, env=shown, stderr=True)
+    assert code == 0 and "checking and recording 1 entry: done in " in out
+    slow = {"COOPLEDGER_PROGRESS_AFTER": "60"}  # no phase lasts a minute: nothing shown
+    code, out = on_terminal("verify", db=url, env=slow, stderr=True)
+    assert code == 0 and "done in" not in out
+    long_file = tmp_path / "long.jsonl"
+    long_file.write_text("# a comment\n" * 5500 + journal.read_text().replace("S90", "S91"))
+    code, out = on_terminal("import", str(long_file), db=url, env=slow, stderr=True)
+    assert code == 0 and "reading" in out and "100%" in out
+    piped = cli("verify", db=url, env=shown)
+    assert piped.returncode == 0 and piped.stderr == b""
+    piped = cli("rebuild", db=url, env=shown)
+    assert piped.returncode == 0 and piped.stderr == b""
