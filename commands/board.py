@@ -18,6 +18,7 @@ from projections.governance.queries import board_as_of, bodies
 from projections.governance.summary import Board, Holder
 
 COLUMNS = ["person", "name", "how", "since", "until", "assembly", "replaces", "flag"]
+VACANT_ROWS = 20
 _json = msgspec.json.Encoder(decimal_format="string")
 
 
@@ -75,7 +76,11 @@ def show_table(board: Board, known: str, flagged: Flagged) -> None:
         f"{board.body} as of {board.as_of}{known}: {counted(board.seats, 'seat')}, "
         f"{len(board.holders)} held, {board.vacant} vacant"
     )
-    vacant = [{"how": "vacant"}] * board.vacant  # as the CSV shows them
+    # A row per vacant seat, as the CSV shows them; one row for them all past VACANT_ROWS.
+    many = board.vacant > VACANT_ROWS
+    vacant = (
+        [{"how": f"vacant ({counted(board.vacant, 'seat')})"}] if many else [{"how": "vacant"}] * board.vacant
+    )
     emit([holder_row(h, flagged) for h in board.holders] + vacant, COLUMNS[:-1], "table", title)
     if board.ending:
         click.echo(f"\nMandates ending within 12 months ({len(board.ending)}):")
