@@ -5,20 +5,28 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test lint bench
 
-$(VENV)/.installed: pyproject.toml
+# `make demo` installs the runtime only; the test and lint targets add the dev tools.
+$(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.runtime
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash examples/demo.sh
 
-test: $(VENV)/.installed
+test: $(VENV)/.dev
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	rm -rf build/mypy && mkdir -p build/mypy/coopledger
+	for package in ledger projections commands reports; do ln -s ../../../$$package build/mypy/coopledger/$$package; done
+	$(VENV)/bin/mypy
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.dev
 	$(PY) bench/run.py

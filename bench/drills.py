@@ -53,11 +53,11 @@ ENTRIES_PER_RACE_FILE = 5
 
 # The racers import the CLI first, say they are ready, then wait for one start file:
 # they all begin the command within a millisecond, start-up cost already paid. After
-# the barrier this is exactly `python -m commands ARGS`.
+# the barrier this is exactly `python -m coopledger.commands ARGS`.
 BARRIER = """\
 import os, sys, time
 ready, go = sys.argv[1], sys.argv[2]
-from commands.main import cli
+from coopledger.commands.main import cli
 open(ready, "w").close()
 while not os.path.exists(go):
     time.sleep(0.0005)
@@ -99,7 +99,7 @@ def cli_args(url: str, *args: str) -> list[str]:
 
 
 def cli_argv(url: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "commands", *cli_args(url, *args)]
+    return [sys.executable, "-m", "coopledger.commands", *cli_args(url, *args)]
 
 
 def child_env() -> dict[str, str]:

@@ -25,9 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-from ledger.database import parse_database
-from projections.read_models import open_engine
-from projections.register.queries import register_as_of
+from coopledger.ledger.database import parse_database
+from coopledger.projections.read_models import open_engine
+from coopledger.projections.register.queries import register_as_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,10 @@ def coopledger(db: Path, *args: str) -> float:
     """Run the command line once; its wall time in seconds."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "commands", "--db", str(db), *args], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "coopledger.commands", "--db", str(db), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:

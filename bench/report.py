@@ -46,7 +46,7 @@ LEDGERS = (
 
 
 def cli(db: str, *args: str, capture: bool = False) -> subprocess.CompletedProcess[bytes]:
-    command = [sys.executable, "-m", "commands", "--db", db, *args]
+    command = [sys.executable, "-m", "coopledger.commands", "--db", db, *args]
     output = subprocess.PIPE if capture else subprocess.DEVNULL
     return subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.PIPE, check=True)
 

@@ -1,5 +1,5 @@
-"""`python -m commands` runs the CLI (the tests call it in a real subprocess)."""
+"""`python -m coopledger.commands` runs the CLI (the tests call it in a real subprocess)."""
 
-from commands.main import main
+from coopledger.commands.main import main
 
 main()

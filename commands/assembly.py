@@ -10,8 +10,8 @@ from typing import IO, Any
 import click
 import msgspec
 
-from commands.completion import complete_assemblies, complete_members
-from commands.context import (
+from coopledger.commands.completion import complete_assemblies, complete_members
+from coopledger.commands.context import (
     App,
     BadInput,
     Choice,
@@ -24,7 +24,7 @@ from commands.context import (
     pass_app,
     today,
 )
-from commands.entering import (
+from coopledger.commands.entering import (
     assembly_date,
     assembly_entry_options,
     choices,
@@ -33,15 +33,15 @@ from commands.entering import (
     record_at,
     record_fields,
 )
-from commands.render import emit
-from commands.view import View, view_options
-from ledger import bounds
-from ledger import events as ev
-from ledger.errors import Source
-from ledger.events import FIRST_DATE, LAST_DATE
-from ledger.words import counted
-from projections.governance.queries import assemblies_between, find_assembly
-from projections.governance.summary import AssemblyFigures, participation, quorum_met
+from coopledger.commands.render import emit
+from coopledger.commands.view import View, view_options
+from coopledger.ledger import bounds
+from coopledger.ledger import events as ev
+from coopledger.ledger.errors import Source
+from coopledger.ledger.events import FIRST_DATE, LAST_DATE
+from coopledger.ledger.words import counted
+from coopledger.projections.governance.queries import assemblies_between, find_assembly
+from coopledger.projections.governance.summary import AssemblyFigures, participation, quorum_met
 
 RESOLUTION = ["resolution", "title", "for", "against", "abstain", "majority", "outcome"]
 PARTICIPATION = ["assembly", "date", "kind", "voters", "in_person", "by_proxy", "members_on_date"]

@@ -6,15 +6,15 @@ import time
 
 import click
 
-from commands.context import App, ledger_errors, pass_app
-from commands.progress import progress
-from commands.render import emit
-from commands.transparency import check_checkpoints
-from commands.view import View, view_options
-from ledger.audit import Finding, audit
-from ledger.words import counted
-from projections import read_models
-from projections.governance.flags import Flag, flags
+from coopledger.commands.context import App, ledger_errors, pass_app
+from coopledger.commands.progress import progress
+from coopledger.commands.render import emit
+from coopledger.commands.transparency import check_checkpoints
+from coopledger.commands.view import View, view_options
+from coopledger.ledger.audit import Finding, audit
+from coopledger.ledger.words import counted
+from coopledger.projections import read_models
+from coopledger.projections.governance.flags import Flag, flags
 
 
 @click.command()

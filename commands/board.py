@@ -8,14 +8,22 @@ from typing import Any
 import click
 import msgspec
 
-from commands.context import App, BadOption, did_you_mean, ledger_errors, parse_text, pass_app, shown
-from commands.personal import resolve_names
-from commands.render import emit
-from commands.view import View, view_options
-from ledger.words import counted
-from projections.governance.flags import FLAGS
-from projections.governance.queries import board_as_of, bodies
-from projections.governance.summary import Board, Holder
+from coopledger.commands.context import (
+    App,
+    BadOption,
+    did_you_mean,
+    ledger_errors,
+    parse_text,
+    pass_app,
+    shown,
+)
+from coopledger.commands.personal import resolve_names
+from coopledger.commands.render import emit
+from coopledger.commands.view import View, view_options
+from coopledger.ledger.words import counted
+from coopledger.projections.governance.flags import FLAGS
+from coopledger.projections.governance.queries import board_as_of, bodies
+from coopledger.projections.governance.summary import Board, Holder
 
 COLUMNS = ["person", "name", "how", "since", "until", "assembly", "replaces", "flag"]
 VACANT_ROWS = 20

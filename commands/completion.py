@@ -16,12 +16,12 @@ import click
 from click.shell_completion import CompletionItem
 from sqlalchemy import Column, select
 
-from ledger import events as ev
-from ledger.database import DEFAULT_URL, parse_database
-from ledger.engine import engine_for
-from ledger.presence import ledger_present
-from projections.governance.schema import convened
-from projections.register.schema import spells
+from coopledger.ledger import events as ev
+from coopledger.ledger.database import DEFAULT_URL, parse_database
+from coopledger.ledger.engine import engine_for
+from coopledger.ledger.presence import ledger_present
+from coopledger.projections.governance.schema import convened
+from coopledger.projections.register.schema import spells
 
 SHOWN = 200  # at most this many ids are offered at once
 

@@ -23,16 +23,23 @@ from typing import IO, Any, TypeVar
 import click
 from sqlalchemy import Engine
 
-from ledger.application import Ledger
-from ledger.database import DEFAULT_URL, parse_database
-from ledger.errors import CommitUncertain, JournalError, Refused, StoreError, StoreFailed, WriteFailed
-from ledger.events import FIRST_DATE, LAST_DATE, Entry
-from ledger.presence import ledger_present, no_ledger
-from ledger.provenance import format_recorded
-from ledger.store import Store
-from projections import read_models
-from projections.projector import LostRace
-from projections.read_models import create_tables
+from coopledger.ledger.application import Ledger
+from coopledger.ledger.database import DEFAULT_URL, parse_database
+from coopledger.ledger.errors import (
+    CommitUncertain,
+    JournalError,
+    Refused,
+    StoreError,
+    StoreFailed,
+    WriteFailed,
+)
+from coopledger.ledger.events import FIRST_DATE, LAST_DATE, Entry
+from coopledger.ledger.presence import ledger_present, no_ledger
+from coopledger.ledger.provenance import format_recorded
+from coopledger.ledger.store import Store
+from coopledger.projections import read_models
+from coopledger.projections.projector import LostRace
+from coopledger.projections.read_models import create_tables
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,12 +14,12 @@ from typing import Any, get_args, get_type_hints
 import click
 import msgspec
 
-from commands.context import App, BadInput, date_option, ledger_errors, parse_text, today
-from commands.wording import amendment_problem, clerk_words, unknown_type, wherever
-from ledger import bounds
-from ledger import events as ev
-from ledger.errors import Source, describe
-from ledger.timeline import live_entries
+from coopledger.commands.context import App, BadInput, date_option, ledger_errors, parse_text, today
+from coopledger.commands.wording import amendment_problem, clerk_words, unknown_type, wherever
+from coopledger.ledger import bounds
+from coopledger.ledger import events as ev
+from coopledger.ledger.errors import Source, describe
+from coopledger.ledger.timeline import live_entries
 
 
 def choices(entry_type: type[ev.Entry], field: str) -> tuple[str, ...]:

@@ -13,9 +13,9 @@ from typing import IO, Any
 import click
 import msgspec
 
-from commands import transparency
-from commands.completion import complete_types
-from commands.context import (
+from coopledger.commands import transparency
+from coopledger.commands.completion import complete_types
+from coopledger.commands.context import (
     App,
     BadInput,
     Count,
@@ -29,19 +29,19 @@ from commands.context import (
     pass_app,
     written,
 )
-from commands.entering import build_entry, entry_options, plausible, record_fields, record_one
-from commands.personal import reveal
-from commands.progress import progress
-from commands.render import ENTRY_COLUMNS, emit, entry_row
-from commands.view import View, view_options
-from commands.wording import amendment_problem, clerk_words, type_help, unknown_type, wherever
-from ledger import bounds
-from ledger import events as ev
-from ledger.errors import JournalError, Source
-from ledger.identity import personal_of
-from ledger.provenance import format_recorded
-from ledger.timeline import retractions
-from ledger.words import counted
+from coopledger.commands.entering import build_entry, entry_options, plausible, record_fields, record_one
+from coopledger.commands.personal import reveal
+from coopledger.commands.progress import progress
+from coopledger.commands.render import ENTRY_COLUMNS, emit, entry_row
+from coopledger.commands.view import View, view_options
+from coopledger.commands.wording import amendment_problem, clerk_words, type_help, unknown_type, wherever
+from coopledger.ledger import bounds
+from coopledger.ledger import events as ev
+from coopledger.ledger.errors import JournalError, Source
+from coopledger.ledger.identity import personal_of
+from coopledger.ledger.provenance import format_recorded
+from coopledger.ledger.timeline import retractions
+from coopledger.ledger.words import counted
 
 PROGRESS_FROM = 5_000  # lines from which reading a journal shows its bar (on a terminal)
 _json = msgspec.json.Encoder(decimal_format="string")

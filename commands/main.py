@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import click
 
-from commands import assembly, audit, board, journal, mandate, member, report, transparency
-from commands.context import App, db_url, parse_text
+from coopledger.commands import assembly, audit, board, journal, mandate, member, report, transparency
+from coopledger.commands.context import App, db_url, parse_text
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

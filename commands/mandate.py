@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from commands.completion import complete_assemblies, complete_members
-from commands.context import App, parse_date, pass_app
-from commands.entering import assembly_entry_options, entry_options, record_at, record_fields
+from coopledger.commands.completion import complete_assemblies, complete_members
+from coopledger.commands.context import App, parse_date, pass_app
+from coopledger.commands.entering import assembly_entry_options, entry_options, record_at, record_fields
 
 
 @click.group()

@@ -10,17 +10,17 @@ from typing import Any
 import click
 import msgspec
 
-from commands.completion import complete_members
-from commands.context import App, Choice, Count, NotFound, ledger_errors, parse_text, pass_app
-from commands.entering import choices, entry_options, record_fields
-from commands.personal import resolve_rows, reveal
-from commands.render import ENTRY_COLUMNS, emit, emit_values, entry_row
-from commands.view import View, view_options
-from ledger import events as ev
-from ledger.identity import ERASED
-from ledger.timeline import live_entries, retractions
-from ledger.words import counted
-from projections.register.queries import movements_between, register_columns
+from coopledger.commands.completion import complete_members
+from coopledger.commands.context import App, Choice, Count, NotFound, ledger_errors, parse_text, pass_app
+from coopledger.commands.entering import choices, entry_options, record_fields
+from coopledger.commands.personal import resolve_rows, reveal
+from coopledger.commands.render import ENTRY_COLUMNS, emit, emit_values, entry_row
+from coopledger.commands.view import View, view_options
+from coopledger.ledger import events as ev
+from coopledger.ledger.identity import ERASED
+from coopledger.ledger.timeline import live_entries, retractions
+from coopledger.ledger.words import counted
+from coopledger.projections.register.queries import movements_between, register_columns
 
 REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
 # A movement's kind is its entry type's name after the dot (`member.resigned`: resigned);

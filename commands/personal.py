@@ -12,9 +12,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ledger import events as ev
-from ledger.identity import field_value, revealed
-from ledger.store import Store
+from coopledger.ledger import events as ev
+from coopledger.ledger.identity import field_value, revealed
+from coopledger.ledger.store import Store
 
 Held = dict[str, dict[str, str]]
 IDENTITY_COLUMNS = ("name", "address", "email")

@@ -16,7 +16,7 @@ from typing import Any
 import click
 import msgspec
 
-from ledger import events as ev
+from coopledger.ledger import events as ev
 
 _json = msgspec.json.Encoder(decimal_format="string")
 YES_NO = {True: "yes", False: "no", None: ""}

@@ -22,7 +22,7 @@ import click
 import msgspec
 from sqlalchemy import Engine
 
-from commands.context import (
+from coopledger.commands.context import (
     App,
     BadOption,
     Choice,
@@ -33,16 +33,16 @@ from commands.context import (
     shown,
     written,
 )
-from commands.render import emit
-from commands.view import Known, View, parse_known, resolve_known, view_options
-from ledger.provenance import format_recorded
-from projections import read_models
-from projections.figures.compute import Figures, compute
-from projections.figures.data import flatten, to_data
-from projections.figures.restatement import Restatement, restatement
-from projections.figures.series import series
-from reports.labels import figure_label
-from reports.options import LOCALES, SECTIONS, THOUSANDS, ReportOptions
+from coopledger.commands.render import emit
+from coopledger.commands.view import Known, View, parse_known, resolve_known, view_options
+from coopledger.ledger.provenance import format_recorded
+from coopledger.projections import read_models
+from coopledger.projections.figures.compute import Figures, compute
+from coopledger.projections.figures.data import flatten, to_data
+from coopledger.projections.figures.restatement import Restatement, restatement
+from coopledger.projections.figures.series import series
+from coopledger.reports.labels import figure_label
+from coopledger.reports.options import LOCALES, SECTIONS, THOUSANDS, ReportOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 _json = msgspec.json.Encoder(decimal_format="string")
@@ -190,7 +190,7 @@ def shortened(paths: tuple[str, ...]) -> str:
 
 def _people(figures: Figures, restated: Restatement | None, options: ReportOptions) -> None:
     """Aligned tables: the figures by group, named in the report's words, then any restatement."""
-    from reports.text import Style
+    from coopledger.reports.text import Style
 
     day = Style(options.lang, options.thousands_separator).day
 
@@ -289,11 +289,11 @@ def _report(app: App, view: View, options: ReportOptions) -> None:
             rows = [{"figure": f, "value": v} for f, v in flatten(to_data(figures), header=True).items()]
             emit(rows, ["figure", "value"], "csv")
     elif options.fmt in ("md", "html"):
-        from reports.text import Style, render
+        from coopledger.reports.text import Style, render
 
         svg = None
         if chart is not None:
-            from reports.charts import inline_svg, members_chart
+            from coopledger.reports.charts import inline_svg, members_chart
 
             svg = inline_svg(members_chart(chart, Style(options.lang, options.thousands_separator)))
         sys.stdout.write(render(options, figures, restated, svg))
@@ -324,8 +324,8 @@ def chart(app: App, view: View, options: ReportOptions, subject: str, output: st
     with ledger_errors():
         engine = app.read_models()
         data = series(engine, options.start, options.end, last_seq(engine, view.known_seq))
-    from reports.charts import members_chart
-    from reports.text import Style
+    from coopledger.reports.charts import members_chart
+    from coopledger.reports.text import Style
 
     drawn = members_chart(data, Style(options.lang, options.thousands_separator), fmt)
     with written(output) as stream:

@@ -18,12 +18,18 @@ from pathlib import Path
 
 import click
 
-from commands.context import App, BadInput, NotFound, ledger_errors, parse_text, pass_app, written
-from ledger import checkpoint as cp
-from ledger import events as ev
-from ledger.merkle import ProofError, consistency_proof, inclusion_proof, verify_consistency, verify_inclusion
-from ledger.provenance import format_recorded
-from ledger.tree import StoredTree, leaves
+from coopledger.commands.context import App, BadInput, NotFound, ledger_errors, parse_text, pass_app, written
+from coopledger.ledger import checkpoint as cp
+from coopledger.ledger import events as ev
+from coopledger.ledger.merkle import (
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    verify_consistency,
+    verify_inclusion,
+)
+from coopledger.ledger.provenance import format_recorded
+from coopledger.ledger.tree import StoredTree, leaves
 
 BUNDLE_SCRIPT = Path(__file__).resolve().parent.parent / "ledger" / "bundle" / "verify_bundle.py"
 KEY_META = "key:"  # coop_meta keys "key:NAME": the verifier key of each key that signed a checkpoint

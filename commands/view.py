@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
-from commands import render
-from commands.context import (
+from coopledger.commands import render
+from coopledger.commands.context import (
     App,
     BadOption,
     Choice,
@@ -30,11 +30,11 @@ from commands.context import (
     shown,
     today,
 )
-from commands.transparency import read_note
-from ledger import events as ev
-from ledger.provenance import format_recorded
-from ledger.timeline import statutes_of
-from reports.options import LANGS
+from coopledger.commands.transparency import read_note
+from coopledger.ledger import events as ev
+from coopledger.ledger.provenance import format_recorded
+from coopledger.ledger.timeline import statutes_of
+from coopledger.reports.options import LANGS
 
 F = TypeVar("F", bound=Callable[..., Any])
 

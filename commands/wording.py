@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 
-from ledger import events as ev
-from ledger.statutes import UnknownParameter, parse_amendment
+from coopledger.ledger import events as ev
+from coopledger.ledger.statutes import UnknownParameter, parse_amendment
 
 # Fields the ledger sets itself: never typed by a clerk.
 PROVENANCE = ("seq", "recorded", "hash")

@@ -21,8 +21,8 @@ if [ -z "$journal" ]; then
   python bench/generate.py --shape reference --years 10 -o "$journal"
 fi
 db="sqlite:///$work/ledger.db"
-python -m commands --db "$db" import "$journal" > /dev/null
-python -m commands --db "$db" report --year 2025 --format html --lang fr --cooperative SmartCoop "$@" \
+python -m coopledger.commands --db "$db" import "$journal" > /dev/null
+python -m coopledger.commands --db "$db" report --year 2025 --format html --lang fr --cooperative SmartCoop "$@" \
   > "$work/report.html"
 chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
   --no-first-run --screenshot="$out" --window-size=1200,2400 "file://$work/report.html" 2> "$work/chromium.log" \

@@ -26,9 +26,9 @@ from typing import NoReturn
 import msgspec
 from sqlalchemy import Connection
 
-from ledger import events as ev
-from ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
-from ledger.identity import (
+from coopledger.ledger import events as ev
+from coopledger.ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
+from coopledger.ledger.identity import (
     SALT_BYTES,
     IdentityRecord,
     carries_identity,
@@ -37,15 +37,15 @@ from ledger.identity import (
     subject_of,
     values_of,
 )
-from ledger.provenance import GENESIS, chain_hash, content_digest, format_recorded, parse_recorded
-from ledger.recorders import HeadRow, IndexRow
-from ledger.rules import NEEDS_EVERYTHING
-from ledger.rules.batch import entry_id_unique, retraction_target
-from ledger.rules.identity import erasure_date
-from ledger.statutes import Statutes
-from ledger.store import Store
-from ledger.timeline import Find, joins, retractions, stands_for, statutes_of
-from ledger.validate import check
+from coopledger.ledger.provenance import GENESIS, chain_hash, content_digest, format_recorded, parse_recorded
+from coopledger.ledger.recorders import HeadRow, IndexRow
+from coopledger.ledger.rules import NEEDS_EVERYTHING
+from coopledger.ledger.rules.batch import entry_id_unique, retraction_target
+from coopledger.ledger.rules.identity import erasure_date
+from coopledger.ledger.statutes import Statutes
+from coopledger.ledger.store import Store
+from coopledger.ledger.timeline import Find, joins, retractions, stands_for, statutes_of
+from coopledger.ledger.validate import check
 
 FULL_LOAD_SUBJECTS = 2_000
 ATTEMPTS = 30

@@ -13,13 +13,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ledger.events import Entry, Identified, IdentityErased, decode, encode
-from ledger.identity import IdentityRecord, opens, subject_of
-from ledger.provenance import GENESIS, chain_hash, content_digest
-from ledger.store import Store
-from ledger.timeline import joins
-from ledger.tree import rows_for
-from ledger.validate import check
+from coopledger.ledger.events import Entry, Identified, IdentityErased, decode, encode
+from coopledger.ledger.identity import IdentityRecord, opens, subject_of
+from coopledger.ledger.provenance import GENESIS, chain_hash, content_digest
+from coopledger.ledger.store import Store
+from coopledger.ledger.timeline import joins
+from coopledger.ledger.tree import rows_for
+from coopledger.ledger.validate import check
 
 
 @dataclass(frozen=True)

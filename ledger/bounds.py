@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from ledger.events import (
+from coopledger.ledger.events import (
     CENT,
     EVENT_TYPES,
     FIRST_DATE,
@@ -40,7 +40,7 @@ from ledger.events import (
     StatutesAmended,
     decode,
 )
-from ledger.identity import canonical, commit
+from coopledger.ledger.identity import canonical, commit
 
 # A field's check: None when the value is within bounds, else what is wrong with it.
 Check = Callable[[Any], "str | None"]

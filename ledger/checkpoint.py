@@ -39,7 +39,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ledger.merkle import HASH_SIZE
+from coopledger.ledger.merkle import HASH_SIZE
 
 ED25519 = 0x01  # the signed-note signature type of Ed25519
 EM_DASH = "\u2014"

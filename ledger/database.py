@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
-from ledger.errors import StoreError
+from coopledger.ledger.errors import StoreError
 
 DEFAULT_URL = "sqlite:///coopledger.db"
 
@@ -108,7 +108,7 @@ def _sqlite(url: str, name: str) -> Database:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": uri,
             "SQLITE_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": "ledger.sqlite_recorder:SQLiteLedgerRecorder",
+            "APPLICATION_RECORDER_TOPIC": "coopledger.ledger.sqlite_recorder:SQLiteLedgerRecorder",
         },
         sqlalchemy_url="sqlite://",
         connect=connect,
@@ -177,7 +177,7 @@ def _postgres(url: str) -> Database:
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_LOCK_TIMEOUT": "30",
         "POSTGRES_CONNECT_TIMEOUT": "5",
-        "APPLICATION_RECORDER_TOPIC": "ledger.postgres_recorder:PostgresLedgerRecorder",
+        "APPLICATION_RECORDER_TOPIC": "coopledger.ledger.postgres_recorder:PostgresLedgerRecorder",
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from ledger.database import Database
+from coopledger.ledger.database import Database
 
 # sqlite3 stores dates as ISO text and decimals as numbers, as SQLAlchemy reads them back;
 # registered once so that bulk inserts can hand rows to the driver untouched.

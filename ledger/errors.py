@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.events import Entry
+from coopledger.ledger.events import Entry
 
 
 class LedgerError(Exception):

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from ledger import events as ev
+from coopledger.ledger import events as ev
 
 SALT_BYTES = 16
 ERASED = "[erased]"  # what views show where the identity store holds no value

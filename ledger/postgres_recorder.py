@@ -11,8 +11,8 @@ from eventsourcing.persistence import IntegrityError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from ledger.identity import IdentityRecord
-from ledger.recorders import (
+from coopledger.ledger.identity import IdentityRecord
+from coopledger.ledger.recorders import (
     FORMAT,
     LEDGER_STREAM,
     TRANSACTION,

@@ -14,8 +14,8 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import unquote
 
-from ledger.database import Database
-from ledger.errors import StoreError
+from coopledger.ledger.database import Database
+from coopledger.ledger.errors import StoreError
 
 # The table every ledger has from its first `init`: the entry index.
 MARK = "coop_entries"
@@ -42,7 +42,7 @@ def _sqlite_present(database: Database) -> bool:
 def _postgres_present(database: Database) -> bool:
     import psycopg
 
-    from ledger.postgres_recorder import connect
+    from coopledger.ledger.postgres_recorder import connect
 
     env = database.eventsourcing_env
     try:

@@ -11,7 +11,7 @@ import hashlib
 
 import msgspec
 
-from ledger import events as ev
+from coopledger.ledger import events as ev
 
 GENESIS = "0" * 64  # the chain hash before the first entry
 RECORDED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"

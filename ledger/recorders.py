@@ -29,7 +29,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.identity import IdentityRecord
+from coopledger.ledger.identity import IdentityRecord
 
 # The store format: 1 kept personal data inside the entries (coopledger up to commit
 # 4ce54dc); 2 keeps it in the identity store, the entries holding commitments.

@@ -9,8 +9,8 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from ledger.identity import IdentityRecord
-from ledger.recorders import (
+from coopledger.ledger.identity import IdentityRecord
+from coopledger.ledger.recorders import (
     FORMAT,
     LEDGER_STREAM,
     TRANSACTION,

@@ -14,9 +14,9 @@ from decimal import Decimal
 from functools import singledispatch
 from typing import Literal
 
-from ledger import events as ev
-from ledger.statutes import Statutes
-from ledger.timeline import coopted_until, redeemed_amount
+from coopledger.ledger import events as ev
+from coopledger.ledger.statutes import Statutes
+from coopledger.ledger.timeline import coopted_until, redeemed_amount
 
 Status = Literal["none", "applicant", "member", "former"]
 

@@ -31,10 +31,10 @@ from eventsourcing.utils import Environment
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
-from ledger import tree
-from ledger.database import Database
-from ledger.engine import engine_for
-from ledger.errors import (
+from coopledger.ledger import tree
+from coopledger.ledger.database import Database
+from coopledger.ledger.engine import engine_for
+from coopledger.ledger.errors import (
     CommitUncertain,
     ConcurrentWrite,
     StoreError,
@@ -42,9 +42,9 @@ from ledger.errors import (
     UnstorableValue,
     WriteFailed,
 )
-from ledger.events import Entry, decode, encode
-from ledger.identity import IdentityRecord
-from ledger.recorders import (
+from coopledger.ledger.events import Entry, decode, encode
+from coopledger.ledger.identity import IdentityRecord
+from coopledger.ledger.recorders import (
     FORMAT,
     LAST_FORMAT_1,
     LEDGER_STREAM,
@@ -70,7 +70,7 @@ class Store:
             try:
                 with self.creating():
                     if database.schema:
-                        from ledger.postgres_recorder import create_schema
+                        from coopledger.ledger.postgres_recorder import create_schema
 
                         create_schema(database.eventsourcing_env)
                     self.factory = InfrastructureFactory.construct(env)
@@ -127,7 +127,7 @@ class Store:
         """Hold while creating tables: one process at a time on a PostgreSQL server."""
         if self.database.backend != "postgresql":
             return nullcontext()
-        from ledger.postgres_recorder import creation_lock
+        from coopledger.ledger.postgres_recorder import creation_lock
 
         return creation_lock(self.database.eventsourcing_env)
 

@@ -16,8 +16,8 @@ from collections.abc import Callable, Container, Iterable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from ledger import events as ev
-from ledger.statutes import Statutes
+from coopledger.ledger import events as ev
+from coopledger.ledger.statutes import Statutes
 
 # Looks an entry up by id: a dict's `get` over the entries at hand, or the store's `entry_by_id`.
 Find = Callable[[str], ev.Entry | None]

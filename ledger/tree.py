@@ -24,10 +24,10 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ledger.merkle import Frontier, Subtree, leaf_hash, root_of, tree_root
+from coopledger.ledger.merkle import Frontier, Subtree, leaf_hash, root_of, tree_root
 
 if TYPE_CHECKING:
-    from ledger.store import Store
+    from coopledger.ledger.store import Store
 
 STORED_LEVEL = 5  # subtrees of 32 leaves and more are stored; smaller ones recomputed
 _HASH_MEMBER = b',"hash":"'

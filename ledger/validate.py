@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import cache
 
-from ledger import events as ev
-from ledger.errors import Refusal, Source
-from ledger.rules import Rule, rules_for
-from ledger.state import LedgerState, apply
-from ledger.timeline import live_entries, statutes_of
+from coopledger.ledger import events as ev
+from coopledger.ledger.errors import Refusal, Source
+from coopledger.ledger.rules import Rule, rules_for
+from coopledger.ledger.state import LedgerState, apply
+from coopledger.ledger.timeline import live_entries, statutes_of
 
 
 @cache

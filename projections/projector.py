@@ -19,10 +19,10 @@ from typing import ClassVar, Generic, TypeVar
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ledger.errors import ConcurrentWrite
-from ledger.events import Entry
-from projections.source import EntrySource, entries_after
-from projections.tables import tracking
+from coopledger.ledger.errors import ConcurrentWrite
+from coopledger.ledger.events import Entry
+from coopledger.projections.source import EntrySource, entries_after
+from coopledger.projections.tables import tracking
 
 Changes = TypeVar("Changes")
 

@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, delete, select
 from sqlalchemy.exc import DBAPIError
 
-from ledger.audit import Finding
-from ledger.database import Database, parse_database
-from ledger.engine import engine_for
-from ledger.events import Entry
-from projections.governance.projector import GovernanceProjector
-from projections.projector import LostRace, Projector
-from projections.register.projector import RegisterProjector
-from projections.source import EntrySource
-from projections.tables import metadata, tracking
+from coopledger.ledger.audit import Finding
+from coopledger.ledger.database import Database, parse_database
+from coopledger.ledger.engine import engine_for
+from coopledger.ledger.events import Entry
+from coopledger.projections.governance.projector import GovernanceProjector
+from coopledger.projections.projector import LostRace, Projector
+from coopledger.projections.register.projector import RegisterProjector
+from coopledger.projections.source import EntrySource
+from coopledger.projections.tables import metadata, tracking
 
 PROJECTORS: tuple[Projector[Any], ...] = (RegisterProjector(), GovernanceProjector())
 TABLES: tuple[Table, ...] = tuple(table for p in PROJECTORS for table in p.tables)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from ledger.events import Entry
-from ledger.timeline import Find
+from coopledger.ledger.events import Entry
+from coopledger.ledger.timeline import Find
 
 
 class EntrySource(Protocol):

@@ -31,7 +31,7 @@ from sqlalchemy import (
     update,
 )
 
-from ledger.events import Entry
+from coopledger.ledger.events import Entry
 
 metadata = MetaData()
 

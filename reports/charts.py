@@ -19,9 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from projections.figures.compute import EXITS
-from projections.figures.series import Series
-from reports.text import Style
+from coopledger.projections.figures.compute import EXITS
+from coopledger.projections.figures.series import Series
+from coopledger.reports.text import Style
 
 COLOURS = ("#1f5f8b", "#e09f3e", "#4f8a5b", "#9e2a2b", "#6c5b7b", "#7a9e9f")
 EXIT_COLOURS = {"resigned": "#c8553d", "left": "#8d6a9f", "excluded": "#3d3d3d"}

@@ -25,12 +25,12 @@ from babel.numbers import format_currency, format_decimal, format_percent, get_g
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from ledger.provenance import format_recorded
-from projections.figures.compute import Figures, Provenance
-from projections.figures.data import to_data
-from projections.figures.restatement import Restatement
-from reports.labels import entry_label, figure_label
-from reports.options import LOCALES, THOUSANDS, ReportOptions
+from coopledger.ledger.provenance import format_recorded
+from coopledger.projections.figures.compute import Figures, Provenance
+from coopledger.projections.figures.data import to_data
+from coopledger.projections.figures.restatement import Restatement
+from coopledger.reports.labels import entry_label, figure_label
+from coopledger.reports.options import LOCALES, THOUSANDS, ReportOptions
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def md_escaped(value: Any) -> Any:
 def environment(fmt: str) -> Environment:
     """The templates, escaping data for HTML and leaving Markdown as written."""
     env = Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader("coopledger.reports", "templates"),
         autoescape=fmt == "html",
         trim_blocks=True,
         lstrip_blocks=True,

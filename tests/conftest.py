@@ -19,13 +19,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ledger.application import Ledger
-from ledger.bounds import decode_input
-from ledger.database import parse_database
-from ledger.errors import Source
-from ledger.events import Entry
-from ledger.postgres_recorder import connect
-from ledger.store import Store
+from coopledger.ledger.application import Ledger
+from coopledger.ledger.bounds import decode_input
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.errors import Source
+from coopledger.ledger.events import Entry
+from coopledger.ledger.postgres_recorder import connect
+from coopledger.ledger.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("COOPLEDGER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -56,7 +56,7 @@ def postgres_available() -> bool:
 def init_ledger(url: str) -> str:
     """What `coopledger init` does, in-process: the store and the read models (only `init` and
     `import` create a ledger; every other command needs one)."""
-    from projections.read_models import create_tables
+    from coopledger.projections.read_models import create_tables
 
     store = Store(parse_database(url))
     create_tables(store.engine)
@@ -121,6 +121,6 @@ def run_cli(
     *args: str, db: str | None = None, input: bytes | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     """Run `coopledger` in a real subprocess."""
-    command = [sys.executable, "-m", "commands"] + (["--db", db] if db else []) + list(args)
+    command = [sys.executable, "-m", "coopledger.commands"] + (["--db", db] if db else []) + list(args)
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(command, input=input, capture_output=True, cwd=ROOT, env=full_env, timeout=300)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from ledger.errors import Refused
+from coopledger.ledger.errors import Refused
 from tests.conftest import POSTGRES, Book, drop_schema, init_ledger
 
 # -- entries ---------------------------------------------------------------------------
@@ -39,8 +39,8 @@ def admit(member: str, date: str, shares: int = 1, category: str = "A", **extra:
 def with_identities(store: Any, spells: list[Any]) -> list[Any]:
     """Register lines with their names, addresses and e-mails (the read models hold
     commitments, whose salts differ from one ledger to another)."""
-    from commands.personal import held
-    from ledger.identity import field_value
+    from coopledger.commands.personal import held
+    from coopledger.ledger.identity import field_value
 
     values = held(store, (c for s in spells for c in (s.name, s.address, s.email)))
     return [

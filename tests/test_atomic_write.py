@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from ledger.database import parse_database
-from ledger.engine import engine_for
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.engine import engine_for
 from tests.conftest import ROOT, make_url, run_cli
 
 DEMO = str(ROOT / "examples" / "demo.jsonl")

@@ -19,13 +19,13 @@ from typing import Any
 import msgspec
 import pytest
 
-from commands.assembly import read_voters
-from commands.context import BadInput
-from commands.entering import build_entry
-from ledger import bounds
-from ledger import events as ev
-from ledger.statutes import Statutes
-from ledger.timeline import years_later
+from coopledger.commands.assembly import read_voters
+from coopledger.commands.context import BadInput
+from coopledger.commands.entering import build_entry
+from coopledger.ledger import bounds
+from coopledger.ledger import events as ev
+from coopledger.ledger.statutes import Statutes
+from coopledger.ledger.timeline import years_later
 from tests.conftest import ROOT, Book, run_cli
 
 FIRST, LAST = ev.FIRST_DATE.isoformat(), ev.LAST_DATE.isoformat()

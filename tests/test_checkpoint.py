@@ -24,8 +24,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ledger import checkpoint as cp
-from ledger import merkle
+from coopledger.ledger import checkpoint as cp
+from coopledger.ledger import merkle
 
 SCRIPT = Path(merkle.__file__).parent / "bundle" / "verify_bundle.py"
 

@@ -116,7 +116,7 @@ def test_exit_codes_and_one_prefix(url: str) -> None:
 
 
 def test_a_closed_pipe_is_not_an_error(url: str) -> None:
-    command = f"{sys.executable} -m commands --db '{url}' export | head -1"
+    command = f"{sys.executable} -m coopledger.commands --db '{url}' export | head -1"
     done = subprocess.run(
         ["bash", "-c", f"set -o pipefail; {command}"], capture_output=True, cwd=ROOT, timeout=60
     )
@@ -126,7 +126,7 @@ def test_a_closed_pipe_is_not_an_error(url: str) -> None:
 
 def test_an_internal_error_is_one_line_with_its_own_exit_code(tmp_path: Path) -> None:
     code = (
-        "import sys; import commands.main as m; from commands import journal;"
+        "import sys; import coopledger.commands.main as m; from coopledger.commands import journal;"
         "journal.init.callback = lambda *a, **k: 1 / 0;"
         "sys.argv = ['coopledger', '--db', sys.argv[1], 'init']; m.main()"
     )
@@ -287,7 +287,7 @@ def on_terminal(
     master, slave = pty.openpty()
     full_env = {**os.environ, **TODAY, "COLUMNS": str(columns), "LINES": str(lines), "TERM": "xterm"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "commands", "--db", db, *args],
+        [sys.executable, "-m", "coopledger.commands", "--db", db, *args],
         stdin=slave,
         stdout=slave,
         stderr=slave if stderr else subprocess.PIPE,
@@ -471,7 +471,7 @@ def test_the_board_table_shows_the_vacant_rows(url: str) -> None:
 def completions(args: list[str], incomplete: str) -> list[str]:
     from click.shell_completion import BashComplete
 
-    from commands.main import cli as group
+    from coopledger.commands.main import cli as group
 
     return [
         item.value

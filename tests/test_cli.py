@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.database import parse_database
-from ledger.postgres_recorder import connect
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.postgres_recorder import connect
 from tests.conftest import ROOT, run_cli
 
 DEMO = ROOT / "examples" / "demo.jsonl"

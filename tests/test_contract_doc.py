@@ -8,7 +8,7 @@ import re
 import click
 import msgspec
 
-from ledger import events as ev
+from coopledger.ledger import events as ev
 from tests.conftest import ROOT
 
 CONTRACT = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
@@ -16,7 +16,7 @@ COMMON = {"type", "date", "id", "ref", "note", "by", "seq", "recorded", "hash"}
 
 
 def test_every_command_is_in_the_contract() -> None:
-    from commands.main import cli
+    from coopledger.commands.main import cli
 
     assert isinstance(cli, click.Group)
     for name in cli.list_commands(click.Context(cli)):

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from ledger.errors import Refused
-from ledger.rules import BATCH_RULES
-from projections.read_models import catch_up, open_engine
-from projections.register.queries import register_as_of
+from coopledger.ledger.errors import Refused
+from coopledger.ledger.rules import BATCH_RULES
+from coopledger.projections.read_models import catch_up, open_engine
+from coopledger.projections.register.queries import register_as_of
 from tests.conftest import ROOT, Book
 from tests.journal import admit
 

@@ -26,7 +26,7 @@ def test_killing_an_import_never_leaves_part_of_the_file(shared_db_url: str, tmp
     assert run_cli("import", str(ROOT / "examples" / "demo.jsonl"), db=shared_db_url).returncode == 0
     for delay in (0.6, 1.2):
         process = subprocess.Popen(
-            [sys.executable, "-m", "commands", "--db", shared_db_url, "import", str(journal)],
+            [sys.executable, "-m", "coopledger.commands", "--db", shared_db_url, "import", str(journal)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -17,9 +17,9 @@ from pathlib import Path
 import click
 import pytest
 
-from commands.main import cli
-from ledger.rules import RULES
-from ledger.statutes import PARAMETERS
+from coopledger.commands.main import cli
+from coopledger.ledger.rules import RULES
+from coopledger.ledger.statutes import PARAMETERS
 from tests.conftest import ROOT, run_cli
 
 DOCS = ROOT / "docs"

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from commands.main import cli
-from ledger.events import FIRST_DATE, LAST_DATE
+from coopledger.commands.main import cli
+from coopledger.ledger.events import FIRST_DATE, LAST_DATE
 from tests.conftest import ROOT, run_cli
 
 FIRST, LAST = FIRST_DATE.isoformat(), LAST_DATE.isoformat()
@@ -488,7 +488,13 @@ def test_store_urls_through_the_real_command_line(
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "commands", *(["--db", db] if db is not None else []), "register"]
+    command = [
+        sys.executable,
+        "-m",
+        "coopledger.commands",
+        *(["--db", db] if db is not None else []),
+        "register",
+    ]
     done = subprocess.run(
         command,
         capture_output=True,

@@ -193,7 +193,7 @@ def test_the_worked_example_of_the_governance_guide_gives_its_output(tmp_path: P
     for step in steps:
         command, _, expected = step.partition("\n")
         done = subprocess.run(
-            [sys.executable, "-m", "commands", *shlex.split(command)[1:]],
+            [sys.executable, "-m", "coopledger.commands", *shlex.split(command)[1:]],
             cwd=tmp_path,
             env=env,
             capture_output=True,

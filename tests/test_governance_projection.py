@@ -15,26 +15,26 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, select
 
-from commands.personal import resolve_names
-from ledger.application import Ledger
-from ledger.database import parse_database
-from ledger.errors import Refused, Source
-from ledger.events import decode
-from ledger.store import Store
-from projections.governance.flags import FLAGS
-from projections.governance.queries import (
+from coopledger.commands.personal import resolve_names
+from coopledger.ledger.application import Ledger
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.errors import Refused, Source
+from coopledger.ledger.events import decode
+from coopledger.ledger.store import Store
+from coopledger.projections.governance.flags import FLAGS
+from coopledger.projections.governance.queries import (
     assemblies_between,
     board_as_of,
     board_figures,
     cooptations_overdue,
     find_assembly,
 )
-from projections.governance.replay import replay_assemblies, replay_board, replay_board_figures
-from projections.governance.schema import participations
-from projections.governance.summary import AllocationFigures, BoardFigures, ResolutionFigures
-from projections.read_models import catch_up as catch_up_all
-from projections.read_models import open_engine
-from projections.tables import tracking
+from coopledger.projections.governance.replay import replay_assemblies, replay_board, replay_board_figures
+from coopledger.projections.governance.schema import participations
+from coopledger.projections.governance.summary import AllocationFigures, BoardFigures, ResolutionFigures
+from coopledger.projections.read_models import catch_up as catch_up_all
+from coopledger.projections.read_models import open_engine
+from coopledger.projections.tables import tracking
 from tests.conftest import ROOT, Book
 from tests.journal import (
     AG,

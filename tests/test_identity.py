@@ -25,15 +25,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, text
 
-from ledger.application import Ledger
-from ledger.audit import audit
-from ledger.bounds import decode_input
-from ledger.database import parse_database
-from ledger.errors import Refused, Source, StoreError
-from ledger.identity import canonical
-from ledger.postgres_recorder import connect
-from ledger.store import Store
-from projections import read_models
+from coopledger.ledger.application import Ledger
+from coopledger.ledger.audit import audit
+from coopledger.ledger.bounds import decode_input
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.errors import Refused, Source, StoreError
+from coopledger.ledger.identity import canonical
+from coopledger.ledger.postgres_recorder import connect
+from coopledger.ledger.store import Store
+from coopledger.projections import read_models
 from tests.conftest import Book, run_cli
 from tests.journal import admit, amend, convene, elect, fresh_ledger, seats
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.errors import Refused
+from coopledger.ledger.errors import Refused
 from tests.conftest import Book
 from tests.journal import admit, refused
 

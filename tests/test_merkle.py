@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
-from ledger.merkle import EMPTY_ROOT, Frontier, MemoryTree, leaf_hash, node_hash
+from coopledger.ledger import merkle
+from coopledger.ledger.merkle import EMPTY_ROOT, Frontier, MemoryTree, leaf_hash, node_hash
 
 
 def _load_script() -> ModuleType:

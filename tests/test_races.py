@@ -20,7 +20,7 @@ ROUNDS = 2
 BARRIER = """\
 import os, sys, time
 ready, go = sys.argv[1], sys.argv[2]
-from commands.main import cli
+from coopledger.commands.main import cli
 open(ready, "w").close()
 while not os.path.exists(go):
     time.sleep(0.0005)

@@ -16,15 +16,15 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ledger.application import Ledger
-from ledger.database import parse_database
-from ledger.errors import Refused, Source
-from ledger.events import decode
-from ledger.store import Store
-from ledger.validate import check
-from projections.read_models import catch_up, open_engine
-from projections.register.queries import movements_between, register_as_of
-from projections.register.replay import replay_movements, replay_register
+from coopledger.ledger.application import Ledger
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.errors import Refused, Source
+from coopledger.ledger.events import decode
+from coopledger.ledger.store import Store
+from coopledger.ledger.validate import check
+from coopledger.projections.read_models import catch_up, open_engine
+from coopledger.projections.register.queries import movements_between, register_as_of
+from coopledger.projections.register.replay import replay_movements, replay_register
 from tests.journal import START, days, fresh_ledger, member_founding, member_operation
 
 # a history: batches of operations, each followed (or not) by a catch-up of the read models

@@ -17,16 +17,16 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bench import generate as gen
-from commands.context import App
-from ledger.errors import Refused, Source
-from ledger.events import decode
-from projections import read_models
-from projections.figures.compute import Figures, compute
-from projections.figures.data import flatten, to_data
-from projections.figures.replay import replay_figures
-from projections.figures.restatement import restatement
-from reports.options import ReportOptions
-from reports.text import render
+from coopledger.commands.context import App
+from coopledger.ledger.errors import Refused, Source
+from coopledger.ledger.events import decode
+from coopledger.projections import read_models
+from coopledger.projections.figures.compute import Figures, compute
+from coopledger.projections.figures.data import flatten, to_data
+from coopledger.projections.figures.replay import replay_figures
+from coopledger.projections.figures.restatement import restatement
+from coopledger.reports.options import ReportOptions
+from coopledger.reports.text import render
 from tests import journal
 from tests.conftest import make_url
 

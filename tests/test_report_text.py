@@ -16,14 +16,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.provenance import GENESIS
-from projections.figures.compute import Capital, CapitalFigures, Figures, Flow, Members, Provenance
-from projections.figures.restatement import Cause, Restatement
-from projections.figures.series import Series, month_ends
-from projections.governance.summary import AllocationFigures, AssemblyFigures, BoardFigures, ResolutionFigures
-from reports.charts import inline_svg, members_chart
-from reports.options import ReportOptions
-from reports.text import Style, html_text, render
+from coopledger.ledger.provenance import GENESIS
+from coopledger.projections.figures.compute import Capital, CapitalFigures, Figures, Flow, Members, Provenance
+from coopledger.projections.figures.restatement import Cause, Restatement
+from coopledger.projections.figures.series import Series, month_ends
+from coopledger.projections.governance.summary import (
+    AllocationFigures,
+    AssemblyFigures,
+    BoardFigures,
+    ResolutionFigures,
+)
+from coopledger.reports.charts import inline_svg, members_chart
+from coopledger.reports.options import ReportOptions
+from coopledger.reports.text import Style, html_text, render
 
 YEAR = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 REASONS = ("death", "end_of_employment", "bankruptcy", "other")

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.application import Ledger
-from ledger.database import parse_database
-from ledger.errors import Refused, Source
-from ledger.events import decode
-from ledger.store import Store
-from projections.register.replay import replay_register
+from coopledger.ledger.application import Ledger
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.errors import Refused, Source
+from coopledger.ledger.events import decode
+from coopledger.ledger.store import Store
+from coopledger.projections.register.replay import replay_register
 from tests.journal import START, fresh_ledger, member_founding, member_operation, with_identities
 
 

@@ -8,13 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import msgspec
 
-from ledger.application import Ledger, utc_now
-from ledger.audit import chain_problems
-from ledger.database import parse_database
-from ledger.errors import Refused, Source
-from ledger.events import decode
-from ledger.provenance import chain_hash
-from ledger.store import Store
+from coopledger.ledger.application import Ledger, utc_now
+from coopledger.ledger.audit import chain_problems
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.errors import Refused, Source
+from coopledger.ledger.events import decode
+from coopledger.ledger.provenance import chain_hash
+from coopledger.ledger.store import Store
 from tests.conftest import Book, run_cli
 from tests.journal import admit
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 
-from ledger import tree
-from ledger.audit import tree_problems
-from ledger.database import parse_database
-from ledger.events import encode
-from ledger.merkle import MemoryTree, inclusion_proof, leaf_hash, root_of, verify_inclusion
-from ledger.provenance import chain_hash
-from ledger.store import Store
+from coopledger.ledger import tree
+from coopledger.ledger.audit import tree_problems
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.events import encode
+from coopledger.ledger.merkle import MemoryTree, inclusion_proof, leaf_hash, root_of, verify_inclusion
+from coopledger.ledger.provenance import chain_hash
+from coopledger.ledger.store import Store
 from tests.conftest import Book
 from tests.journal import admit
 

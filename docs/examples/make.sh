@@ -11,7 +11,7 @@ out=docs/examples
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 db="sqlite:///$work/demo.db"
-run() { python -m commands --db "$db" "$@"; }
+run() { python -m coopledger.commands --db "$db" "$@"; }
 
 run import examples/demo.jsonl
 for lang in fr nl en; do

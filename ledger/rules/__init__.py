@@ -10,11 +10,11 @@ finds any rule here by its name.
 
 from __future__ import annotations
 
-from ledger.rules import batch as _batch  # noqa: F401  (registers rules)
-from ledger.rules import corrections as _corrections  # noqa: F401  (registers rules)
-from ledger.rules import governance as _governance  # noqa: F401  (registers rules)
-from ledger.rules import identity as _identity  # noqa: F401  (registers rules)
-from ledger.rules import membership as _membership  # noqa: F401  (registers rules)
-from ledger.rules.registry import BATCH_RULES, NEEDS_EVERYTHING, RULES, Rule, rules_for
+from coopledger.ledger.rules import batch as _batch  # noqa: F401  (registers rules)
+from coopledger.ledger.rules import corrections as _corrections  # noqa: F401  (registers rules)
+from coopledger.ledger.rules import governance as _governance  # noqa: F401  (registers rules)
+from coopledger.ledger.rules import identity as _identity  # noqa: F401  (registers rules)
+from coopledger.ledger.rules import membership as _membership  # noqa: F401  (registers rules)
+from coopledger.ledger.rules.registry import BATCH_RULES, NEEDS_EVERYTHING, RULES, Rule, rules_for
 
 __all__ = ["BATCH_RULES", "NEEDS_EVERYTHING", "RULES", "Rule", "rules_for"]

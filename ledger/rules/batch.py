@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ledger import events as ev
-from ledger.rules.registry import batch_rule
+from coopledger.ledger import events as ev
+from coopledger.ledger.rules.registry import batch_rule
 
 
 @batch_rule("entry-id-unique")

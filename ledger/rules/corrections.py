@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ledger import events as ev
-from ledger.rules.registry import NEEDS_EVERYTHING, rule
-from ledger.state import LedgerState
-from ledger.statutes import parse_amendment
+from coopledger.ledger import events as ev
+from coopledger.ledger.rules.registry import NEEDS_EVERYTHING, rule
+from coopledger.ledger.state import LedgerState
+from coopledger.ledger.statutes import parse_amendment
 
 NEEDS_EVERYTHING.add(ev.StatutesAmended)
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TypeAlias
 
-from ledger import events as ev
-from ledger.rules.registry import NEEDS_EVERYTHING, rule
-from ledger.state import AssemblyState, BodyState, LedgerState
-from ledger.timeline import years_later
-from ledger.words import counted
+from coopledger.ledger import events as ev
+from coopledger.ledger.rules.registry import NEEDS_EVERYTHING, rule
+from coopledger.ledger.state import AssemblyState, BodyState, LedgerState
+from coopledger.ledger.timeline import years_later
+from coopledger.ledger.words import counted
 
 # A resolution's counts may need every voter's shares (one share one vote), and a mandate
 # entry names an assembly whose timeline it does not belong to: both read the whole ledger.

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledger import events as ev
-from ledger.rules.registry import NEEDS_EVERYTHING, batch_rule, rule
-from ledger.state import LedgerState, MemberState
-from ledger.statutes import Statutes
-from ledger.timeline import years_later
+from coopledger.ledger import events as ev
+from coopledger.ledger.rules.registry import NEEDS_EVERYTHING, batch_rule, rule
+from coopledger.ledger.state import LedgerState, MemberState
+from coopledger.ledger.statutes import Statutes
+from coopledger.ledger.timeline import years_later
 
 # The mandates an erasure must look at are in the bodies' timelines.
 NEEDS_EVERYTHING.add(ev.IdentityErased)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ledger import events as ev
-from ledger.rules.registry import rule
-from ledger.state import LedgerState
-from ledger.timeline import redeemed_amount
-from ledger.words import counted
+from coopledger.ledger import events as ev
+from coopledger.ledger.rules.registry import rule
+from coopledger.ledger.state import LedgerState
+from coopledger.ledger.timeline import redeemed_amount
+from coopledger.ledger.words import counted
 
 NOT_ABOUT_A_MEMBER = (ev.MemberApplied, ev.MemberRefused, ev.MemberAdmitted)
 

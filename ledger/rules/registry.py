@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast, get_args, get_type_hints
 
-from ledger.events import Entry
-from ledger.state import LedgerState
+from coopledger.ledger.events import Entry
+from coopledger.ledger.state import LedgerState
 
 E = TypeVar("E", bound=Entry)
 F = TypeVar("F", bound=Callable[..., str | None])

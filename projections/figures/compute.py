@@ -20,13 +20,13 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Engine, and_, case, cast, func, or_, select
 
-from ledger import events as ev
-from ledger.provenance import GENESIS
-from projections.governance.queries import assemblies_between, board_figures
-from projections.governance.summary import AssemblyFigures, BoardFigures
-from projections.register.schema import movements, spells
-from projections.source import EntrySource
-from projections.tables import known_at
+from coopledger.ledger import events as ev
+from coopledger.ledger.provenance import GENESIS
+from coopledger.projections.governance.queries import assemblies_between, board_figures
+from coopledger.projections.governance.summary import AssemblyFigures, BoardFigures
+from coopledger.projections.register.schema import movements, spells
+from coopledger.projections.source import EntrySource
+from coopledger.projections.tables import known_at
 
 REASONS = ("death", "end_of_employment", "bankruptcy", "other")
 EXITS = ("resigned", "left", "excluded")

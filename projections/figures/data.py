@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from projections.figures.compute import CapitalFigures, Figures, Members
-from projections.governance.summary import AssemblyFigures, BoardFigures, participation
+from coopledger.projections.figures.compute import CapitalFigures, Figures, Members
+from coopledger.projections.governance.summary import AssemblyFigures, BoardFigures, participation
 
 
 def assembly_data(assembly: AssemblyFigures) -> dict[str, Any]:

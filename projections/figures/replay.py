@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from ledger import events as ev
-from ledger.timeline import member_timelines
-from projections.figures.compute import Figures, Tally, figures_of, new_tally, provenance_of
-from projections.governance.replay import replay_assemblies, replay_board_figures
-from projections.register.fold import Spell, member_history
+from coopledger.ledger import events as ev
+from coopledger.ledger.timeline import member_timelines
+from coopledger.projections.figures.compute import Figures, Tally, figures_of, new_tally, provenance_of
+from coopledger.projections.governance.replay import replay_assemblies, replay_board_figures
+from coopledger.projections.register.fold import Spell, member_history
 
 
 def in_cents(amount: Decimal) -> int:

@@ -13,12 +13,20 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ledger import events as ev
-from ledger.timeline import stands_for
-from projections.figures.compute import Figures, Scope, Tally, capital_of, compute, members_of, tallies
-from projections.figures.data import capital_data, flatten, governance_data, members_data, to_data
-from projections.governance.queries import assemblies_between, board_figures
-from projections.source import EntrySource
+from coopledger.ledger import events as ev
+from coopledger.ledger.timeline import stands_for
+from coopledger.projections.figures.compute import (
+    Figures,
+    Scope,
+    Tally,
+    capital_of,
+    compute,
+    members_of,
+    tallies,
+)
+from coopledger.projections.figures.data import capital_data, flatten, governance_data, members_data, to_data
+from coopledger.projections.governance.queries import assemblies_between, board_figures
+from coopledger.projections.source import EntrySource
 
 
 @dataclass(frozen=True)

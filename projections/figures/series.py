@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, func, select
 
-from projections.figures.compute import EXITS, Scope, new_tally, tallies
-from projections.register.schema import movements, spells
-from projections.tables import known_at
+from coopledger.projections.figures.compute import EXITS, Scope, new_tally, tallies
+from coopledger.projections.register.schema import movements, spells
+from coopledger.projections.tables import known_at
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine
 
-from projections.governance.queries import board_as_of, bodies, cooptations_overdue
-from projections.register.queries import register_columns
+from coopledger.projections.governance.queries import board_as_of, bodies, cooptations_overdue
+from coopledger.projections.register.queries import register_columns
 
 Find = Callable[[Engine, dt.date, int | None], Iterator[tuple[str, str, str]]]
 FLAGS: dict[str, Find] = {}

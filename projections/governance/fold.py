@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from ledger import events as ev
-from ledger.timeline import Amendment, coopted_until, live_entries
+from coopledger.ledger import events as ev
+from coopledger.ledger.timeline import Amendment, coopted_until, live_entries
 
 
 class Convened(NamedTuple):

@@ -15,13 +15,13 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Table, bindparam, delete, update
 
-from ledger import events as ev
-from ledger.timeline import stands_for, subject_timelines
-from projections.governance.fold import MandateSpell, SeatSpell, assembly_row, body_history
-from projections.governance.schema import ASSEMBLY_TABLES, TABLES, mandate_spells, seat_spells
-from projections.projector import Projector
-from projections.source import EntrySource, find_in
-from projections.tables import RowChanges, bulk_insert, open_rows, refold, write_changes
+from coopledger.ledger import events as ev
+from coopledger.ledger.timeline import stands_for, subject_timelines
+from coopledger.projections.governance.fold import MandateSpell, SeatSpell, assembly_row, body_history
+from coopledger.projections.governance.schema import ASSEMBLY_TABLES, TABLES, mandate_spells, seat_spells
+from coopledger.projections.projector import Projector
+from coopledger.projections.source import EntrySource, find_in
+from coopledger.projections.tables import RowChanges, bulk_insert, open_rows, refold, write_changes
 
 
 @dataclass

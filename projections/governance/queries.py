@@ -14,9 +14,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select
 
-from ledger.timeline import Amendment, statutes_from
-from projections.governance.fold import Allocation, Convened, Decision, MandateSpell, Participation, SeatSpell
-from projections.governance.schema import (
+from coopledger.ledger.timeline import Amendment, statutes_from
+from coopledger.projections.governance.fold import (
+    Allocation,
+    Convened,
+    Decision,
+    MandateSpell,
+    Participation,
+    SeatSpell,
+)
+from coopledger.projections.governance.schema import (
     allocations,
     amendments,
     convened,
@@ -25,7 +32,7 @@ from projections.governance.schema import (
     participations,
     seat_spells,
 )
-from projections.governance.summary import (
+from coopledger.projections.governance.summary import (
     AssemblyFigures,
     Board,
     BoardFigures,
@@ -34,8 +41,8 @@ from projections.governance.summary import (
     board_figures_of,
     board_of,
 )
-from projections.register.queries import members_on, names_of
-from projections.tables import known_at
+from coopledger.projections.register.queries import members_on, names_of
+from coopledger.projections.tables import known_at
 
 PER_ASSEMBLY = ((participations, Participation), (decisions, Decision), (allocations, Allocation))
 

@@ -6,9 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ledger import events as ev
-from ledger.timeline import Amendment, statutes_from, subject_timelines
-from projections.governance.fold import (
+from coopledger.ledger import events as ev
+from coopledger.ledger.timeline import Amendment, statutes_from, subject_timelines
+from coopledger.projections.governance.fold import (
     Allocation,
     Convened,
     Decision,
@@ -18,7 +18,7 @@ from projections.governance.fold import (
     assembly_rows,
     body_history,
 )
-from projections.governance.summary import (
+from coopledger.projections.governance.summary import (
     AssemblyFigures,
     Board,
     BoardFigures,
@@ -26,7 +26,7 @@ from projections.governance.summary import (
     board_figures_of,
     board_of,
 )
-from projections.register.replay import replay_register
+from coopledger.projections.register.replay import replay_register
 
 
 def replay_assemblies(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Date, Index, Integer, Numeric, String, Table, Text
 
-from ledger.timeline import Amendment
-from projections.governance.fold import Allocation, Convened, Decision, Participation
-from projections.tables import Id, Money, key, knowledge, metadata
+from coopledger.ledger.timeline import Amendment
+from coopledger.projections.governance.fold import Allocation, Convened, Decision, Participation
+from coopledger.projections.tables import Id, Money, key, knowledge, metadata
 
 convened = Table(
     "governance_assemblies",

@@ -11,8 +11,15 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from ledger.timeline import years_later
-from projections.governance.fold import Allocation, Convened, Decision, MandateSpell, Participation, SeatSpell
+from coopledger.ledger.timeline import years_later
+from coopledger.projections.governance.fold import (
+    Allocation,
+    Convened,
+    Decision,
+    MandateSpell,
+    Participation,
+    SeatSpell,
+)
 
 CENT = Decimal("0.01")
 MAJORITIES = {"simple": None, "two_thirds": (2, 3), "three_quarters": (3, 4), "four_fifths": (4, 5)}

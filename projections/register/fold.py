@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from ledger import events as ev
-from ledger.timeline import live_entries, redeemed_amount
+from coopledger.ledger import events as ev
+from coopledger.ledger.timeline import live_entries, redeemed_amount
 
 ZERO = Decimal("0.00")
 

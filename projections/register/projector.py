@@ -13,13 +13,13 @@ from typing import ClassVar
 
 from sqlalchemy import Connection, Table
 
-from ledger import events as ev
-from ledger.timeline import member_timelines, stands_for
-from projections.projector import Projector
-from projections.register.fold import Movement, Spell, member_history
-from projections.register.schema import movements, spells
-from projections.source import EntrySource, find_in
-from projections.tables import RowChanges, open_rows, refold, write_changes
+from coopledger.ledger import events as ev
+from coopledger.ledger.timeline import member_timelines, stands_for
+from coopledger.projections.projector import Projector
+from coopledger.projections.register.fold import Movement, Spell, member_history
+from coopledger.projections.register.schema import movements, spells
+from coopledger.projections.source import EntrySource, find_in
+from coopledger.projections.tables import RowChanges, open_rows, refold, write_changes
 
 WIDE = 2_000  # touched members beyond which timelines come from one scan of the ledger
 

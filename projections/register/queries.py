@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Row, func, or_, select
 
-from projections.register.fold import Movement, Spell
-from projections.register.schema import movements, spells
-from projections.tables import known_at
+from coopledger.projections.register.fold import Movement, Spell
+from coopledger.projections.register.schema import movements, spells
+from coopledger.projections.tables import known_at
 
 
 def _on(day: dt.date) -> ColumnElement[bool]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from ledger import events as ev
-from ledger.timeline import member_timelines
-from projections.register.fold import Movement, Spell, member_history
+from coopledger.ledger import events as ev
+from coopledger.ledger.timeline import member_timelines
+from coopledger.projections.register.fold import Movement, Spell, member_history
 
 
 def replay_register(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, Index, String, Table, Text
 
-from projections.tables import Id, Money, key, knowledge, metadata
+from coopledger.projections.tables import Id, Money, key, knowledge, metadata
 
 spells = Table(
     "register_spells",
