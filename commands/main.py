@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import importlib
 import os
 import sys
 import traceback
@@ -11,11 +12,137 @@ from collections.abc import Sequence
 
 import click
 
-from coopledger.commands import assembly, audit, board, journal, mandate, member, report, transparency
-from coopledger.commands.context import App, db_url, parse_text
+# Every command: its module in commands/, the click object there, and its one-line help. The
+# group imports a module only when its command runs, so `coopledger --help` starts in a few
+# hundredths of a second instead of importing SQLAlchemy and every report library (issue 12).
+# tests/test_lazy_commands.py checks that each line matches the command it names.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("journal", "init", "Create the store and the read models (idempotent)."),
+    "import": ("journal", "import_", "Load a journal file (JSON Lines; - for stdin), all or nothing."),
+    "export": (
+        "journal",
+        "export",
+        "Write the whole journal as JSON Lines, with sequence, recorded time, id and hash.",
+    ),
+    "record": (
+        "journal",
+        "record",
+        "Record one entry of the journal vocabulary, given as --field value pairs.",
+    ),
+    "retract": (
+        "journal",
+        "retract",
+        "Withdraw an earlier entry (by id or sequence number); nothing is deleted.",
+    ),
+    "log": ("journal", "log", "Every entry in recording order, with who entered it and when."),
+    "show": (
+        "journal",
+        "show",
+        "One entry, whole: every field, who recorded it and when, its hash, and its retraction if any.",
+    ),
+    "member": (
+        "member",
+        "member",
+        "Friendly entry of the common membership events (the same events as `record`).",
+    ),
+    "register": ("member", "register", "The register of members on a date, ordered by member id."),
+    "movements": (
+        "member",
+        "movements",
+        "Member movements in a period: admissions, exits, share movements, with totals.",
+    ),
+    "history": (
+        "member",
+        "history",
+        "Every entry about one member, in effective-date order (retracted ones marked).",
+    ),
+    "assembly": (
+        "assembly",
+        "assembly",
+        "General assemblies: convene, record participation and decisions, show one assembly.",
+    ),
+    "assemblies": (
+        "assembly",
+        "assemblies",
+        "The assemblies held in a period, with participation and how many resolutions passed.",
+    ),
+    "mandate": (
+        "mandate",
+        "mandate",
+        "Friendly entry of mandates (the same events as `coopledger record mandate.elected ...`).",
+    ),
+    "board": (
+        "board",
+        "board",
+        "A body's composition on a date: seats, holders and how they got the seat, vacancies.",
+    ),
+    "verify": (
+        "audit",
+        "verify",
+        "Check the hash chain, the Merkle tree, the checkpoints, the rules and the read models.",
+    ),
+    "check": (
+        "audit",
+        "check_flags",
+        "Flag what needs the secretary's attention on a date (the entries themselves are valid).",
+    ),
+    "rebuild": ("audit", "rebuild", "Throw the read models away and rebuild them from the entries."),
+    "report": ("report", "report", "The year's figures and the special report of an accredited cooperative."),
+    "chart": (
+        "report",
+        "chart",
+        "Draw a chart alone: members over time by category, with admissions and exits by month.",
+    ),
+    "keygen": (
+        "transparency",
+        "keygen",
+        "Make an Ed25519 key pair to sign checkpoints: NAME.key (private, 0600) and NAME.pub.",
+    ),
+    "checkpoint": (
+        "transparency",
+        "checkpoint",
+        "Print the checkpoint of the ledger as it stands, and record that it was taken.",
+    ),
+    "prove": (
+        "transparency",
+        "prove",
+        "Write a member's entries (or one entry) with their inclusion proofs in a checkpoint.",
+    ),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """click's documented lazy group: a sub-command's module is imported when it is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(f"coopledger.commands.{module}"), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands from the registry's lines, without importing one of them."""
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [
+            (name, click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit))
+            for name in sorted(COMMANDS)
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _parse_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from coopledger.commands.context import parse_text
+
+    return parse_text(ctx, param, value)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db", envvar="COOPLEDGER_DB", help="store URL or SQLite path (default sqlite:///coopledger.db)"
 )
@@ -23,7 +150,7 @@ from coopledger.commands.context import App, db_url, parse_text
     "--by",
     "user",
     envvar="COOPLEDGER_BY",
-    callback=parse_text,
+    callback=_parse_text,
     help="who enters the entries (default: COOPLEDGER_BY, else the OS user)",
 )
 @click.version_option(package_name="coopledger")
@@ -38,32 +165,11 @@ def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     # A command is a short process that allocates many small objects (rows, entries) and
     # makes no reference cycles of its own: freezing what the imports built and collecting
     # young objects less often saves about a fifth of a large import or register.
+    from coopledger.commands.context import App, db_url
+
     gc.freeze()
     gc.set_threshold(100_000, 20, 20)
     ctx.obj = App(db_url(db), user)
-
-
-# Every command, one line per module: a command's name gives its file.
-COMMANDS = (
-    *(
-        journal.init,
-        journal.import_,
-        journal.export,
-        journal.record,
-        journal.retract,
-        journal.log,
-        journal.show,
-    ),
-    *(member.member, member.register, member.movements, member.history),
-    *(assembly.assembly, assembly.assemblies),
-    mandate.mandate,
-    board.board,
-    *(audit.verify, audit.check_flags, audit.rebuild),
-    *(report.report, report.chart),
-    *(transparency.keygen, transparency.checkpoint, transparency.prove),
-)
-for command in COMMANDS:
-    cli.add_command(command)
 
 
 # Exit code of an unexpected internal error: sysexits.h's EX_SOFTWARE (docs/contract.md).
