@@ -25,8 +25,11 @@ from coopledger.projections.governance.flags import FLAGS
 from coopledger.projections.governance.queries import board_as_of, bodies
 from coopledger.projections.governance.summary import Board, Holder
 
-COLUMNS = ["person", "name", "how", "since", "until", "assembly", "replaces", "flag"]
-VACANT_ROWS = 20
+# The table leaves the flags to their own list below it; the CSV has them, and how many seats a
+# row stands for (1 for a holder, 1 or more for the vacant seats: the seats column sums to the body's).
+COLUMNS = ["person", "name", "how", "since", "until", "assembly", "replaces"]
+CSV_COLUMNS = [*COLUMNS, "seats", "flag"]
+VACANT_ROWS = 20  # up to this many vacant seats get a row each; past it, one row stands for them all
 _json = msgspec.json.Encoder(decimal_format="string")
 
 
@@ -66,6 +69,15 @@ def holder_row(holder: Holder, flagged: Flagged) -> dict[str, Any]:
     return {**holder._asdict(), "how": how(holder), "flag": flag(holder, flagged)}
 
 
+def vacant_rows(vacant: int, table: bool) -> list[dict[str, Any]]:
+    """The vacant seats as rows, the same in the table and the CSV: a row per seat up to
+    VACANT_ROWS, past it one row for them all (a body of 100,000,000 seats is one line, not
+    100,000,000), its `seats` saying how many; the table says it in the `how` column."""
+    if vacant > VACANT_ROWS:
+        return [{"how": f"vacant ({counted(vacant, 'seat')})" if table else "vacant", "seats": vacant}]
+    return [{"how": "vacant", "seats": 1}] * vacant
+
+
 def board_data(board: Board, flagged: Flagged) -> dict[str, Any]:
     return {
         "body": board.body,
@@ -84,12 +96,8 @@ def show_table(board: Board, known: str, flagged: Flagged) -> None:
         f"{board.body} as of {board.as_of}{known}: {counted(board.seats, 'seat')}, "
         f"{len(board.holders)} held, {board.vacant} vacant"
     )
-    # A row per vacant seat, as the CSV shows them; one row for them all past VACANT_ROWS.
-    many = board.vacant > VACANT_ROWS
-    vacant = (
-        [{"how": f"vacant ({counted(board.vacant, 'seat')})"}] if many else [{"how": "vacant"}] * board.vacant
-    )
-    emit([holder_row(h, flagged) for h in board.holders] + vacant, COLUMNS[:-1], "table", title)
+    vacant = vacant_rows(board.vacant, table=True)
+    emit([holder_row(h, flagged) for h in board.holders] + vacant, COLUMNS, "table", title)
     if board.ending:
         click.echo(f"\nMandates ending within 12 months ({len(board.ending)}):")
         for h in board.ending:
@@ -113,7 +121,9 @@ def board(app: App, view: View, body: str) -> None:
     Lists mandates ending within 12 months, and shows the flags of `check`:
     cooptations still not confirmed after the assembly that should have
     confirmed them, holders who are no longer members (holder-not-member). A
-    mandate is no longer held as of its `until` date.
+    mandate is no longer held as of its `until` date. Vacant seats get a row
+    each, up to 20; past 20, one row stands for them all, in the table and
+    the CSV alike (the CSV's `seats` column says how many seats a row is).
 
     \b
     Examples:
@@ -134,7 +144,8 @@ def board(app: App, view: View, body: str) -> None:
     if view.fmt == "json":
         sys.stdout.write(_json.encode(board_data(found, flagged)).decode() + "\n")
     elif view.fmt == "csv":
-        vacant = [{"how": "vacant"}] * found.vacant
-        emit([holder_row(h, flagged) for h in found.holders] + vacant, COLUMNS, "csv")
+        vacant = vacant_rows(found.vacant, table=False)
+        held = [{**holder_row(h, flagged), "seats": 1} for h in found.holders]
+        emit(held + vacant, CSV_COLUMNS, "csv")
     else:
         show_table(found, view.known_suffix, flagged)
