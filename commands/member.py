@@ -349,9 +349,14 @@ def movements(app: App, view: View, kind: tuple[str, ...]) -> None:
 def history(app: App, view: View, member_id: str) -> None:
     """Every entry about one member, in effective-date order (retracted ones marked).
 
+    Each retraction stands right below the entry it withdraws. With --known-at, the entries
+    and retractions the ledger held then: a retraction recorded later is not shown, and its
+    entry is not marked.
+
     \b
-    Example:
+    Examples:
       coopledger history S1
+      coopledger history S1 --known-at '#14'
     """
     with ledger_errors():
         timeline = app.store.timelines([ev.MEMBER + member_id], view.known_seq)
@@ -360,8 +365,23 @@ def history(app: App, view: View, member_id: str) -> None:
         raise NotFound(f"no entry about member {member_id!r}{known}")
     withdrawn = retractions(timeline)
     with ledger_errors():
-        ordered = reveal(app.store, sorted(timeline, key=ev.effective_order))
+        ordered = reveal(app.store, beside_targets(sorted(timeline, key=ev.effective_order)))
     emit([entry_row(e, withdrawn) for e in ordered], ENTRY_COLUMNS, view.fmt, f"History of {member_id}")
     if view.fmt == "table":
         live = {e.seq for e in live_entries(timeline)}
         click.echo(f"\n{counted(len(live), 'live entry', 'live entries')}, {len(withdrawn)} retracted")
+
+
+def beside_targets(entries: list[ev.Entry]) -> list[ev.Entry]:
+    """The entries in their order, each retraction moved right after the entry it withdraws
+    (where that entry is among them), so a correction reads beside what it corrects."""
+    present = {e.id for e in entries}
+    withdrawing = {str(e.entry): e for e in entries if isinstance(e, ev.EntryRetracted)}
+    placed: list[ev.Entry] = []
+    for entry in entries:
+        if isinstance(entry, ev.EntryRetracted) and str(entry.entry) in present:
+            continue
+        placed.append(entry)
+        if (retraction := withdrawing.get(entry.id or "")) is not None:
+            placed.append(retraction)
+    return placed
