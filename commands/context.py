@@ -18,12 +18,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 from sqlalchemy import Engine
 
-from coopledger.ledger.application import Ledger
 from coopledger.ledger.database import DEFAULT_URL, parse_database
 from coopledger.ledger.errors import (
     CommitUncertain,
@@ -40,6 +39,9 @@ from coopledger.ledger.store import Store
 from coopledger.projections import read_models
 from coopledger.projections.projector import LostRace
 from coopledger.projections.read_models import create_tables
+
+if TYPE_CHECKING:
+    from coopledger.ledger.application import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -148,6 +150,8 @@ class App:
     @cached_property
     def ledger(self) -> Ledger:
         """The write side, writing the read models in the same transaction as the entries."""
+        from coopledger.ledger.application import Ledger  # the rules: only commands that write
+
         _ = self.engine  # the read-model tables must exist before the first write
 
         def project(conn: Any, recent: Sequence[Entry]) -> None:
@@ -164,6 +168,11 @@ class App:
                     return create_tables(store.engine)
             except Exception as e:  # SQLAlchemy's own errors, e.g. server down
                 raise StoreError(f"cannot open the read models at {self.url}: {e}") from e
+
+    def close(self) -> None:
+        """Give the store's connections back (a command run in-process, by tests or the web view)."""
+        if "store" in self.__dict__:
+            self.store.close()
 
     def read_models(self) -> Engine:
         """The read models, caught up with every recorded entry (a no-op unless they lag)."""

@@ -170,6 +170,7 @@ def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     gc.freeze()
     gc.set_threshold(100_000, 20, 20)
     ctx.obj = App(db_url(db), user)
+    ctx.call_on_close(ctx.obj.close)
 
 
 # Exit code of an unexpected internal error: sysexits.h's EX_SOFTWARE (docs/contract.md).

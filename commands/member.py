@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -13,14 +14,14 @@ import msgspec
 from coopledger.commands.completion import complete_members
 from coopledger.commands.context import App, Choice, Count, NotFound, ledger_errors, parse_text, pass_app
 from coopledger.commands.entering import choices, entry_options, record_fields
-from coopledger.commands.personal import resolve_rows, reveal
-from coopledger.commands.render import ENTRY_COLUMNS, emit, emit_values, entry_row
+from coopledger.commands.personal import resolve_joined, reveal
+from coopledger.commands.render import ENTRY_COLUMNS, emit, emit_chunks, entry_row
 from coopledger.commands.view import View, view_options
 from coopledger.ledger import events as ev
 from coopledger.ledger.identity import ERASED
 from coopledger.ledger.timeline import live_entries, retractions
 from coopledger.ledger.words import counted
-from coopledger.projections.register.queries import movements_between, register_columns
+from coopledger.projections.register.queries import movements_between, register_chunks
 
 REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
 # A movement's kind is its entry type's name after the dot (`member.resigned`: resigned);
@@ -307,16 +308,23 @@ def register(app: App, view: View, include_former: bool) -> None:
       coopledger register --as-of 2025-12-31 --all --format json
     """
     day = view.day
+    columns = REGISTER + FORMER if include_former else REGISTER
+    rows: list[tuple[Any, ...]] = []  # only a table keeps them, for its widths and its title
+
+    def kept() -> Iterator[list[tuple[Any, ...]]]:
+        for chunk in resolve_joined(chunks, columns):
+            if view.fmt == "table":
+                rows.extend(chunk)
+            yield chunk
+
+    def title() -> str:
+        members = sum(1 for row in rows if row[-4] == "member") if include_former else len(rows)
+        return f"Register as of {day}{view.known_suffix}: {counted(members, 'member')}"
+
     with ledger_errors():
         engine = app.read_models()
-        columns = REGISTER + FORMER if include_former else REGISTER
-        rows = resolve_rows(
-            app.store, register_columns(engine, columns, day, view.known_seq, include_former), columns
-        )
-    members = sum(1 for row in rows if row[-4] == "member") if include_former else len(rows)
-    emit_values(
-        rows, columns, view.fmt, f"Register as of {day}{view.known_suffix}: {counted(members, 'member')}"
-    )
+        chunks = register_chunks(engine, columns, day, view.known_seq, include_former, identities=True)
+        emit_chunks(kept(), columns, view.fmt, title)
 
 
 @click.command()

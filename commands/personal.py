@@ -8,16 +8,17 @@ ever held them.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import msgspec
+
 from coopledger.ledger import events as ev
-from coopledger.ledger.identity import field_value, revealed
+from coopledger.ledger.identity import ERASED, field_value, revealed
 from coopledger.ledger.store import Store
+from coopledger.projections.register.queries import IDENTITY_COLUMNS
 
 Held = dict[str, dict[str, str]]
-IDENTITY_COLUMNS = ("name", "address", "email")
 EVERYTHING = 2_000  # commitments beyond which the whole identity store is read at once
 
 
@@ -25,7 +26,8 @@ def held(store: Store, commitments: Iterable[str | None]) -> Held:
     """Commitment -> the identity fields it holds, for those the identity store still has."""
     wanted = sorted({c for c in commitments if c})
     records = store.identities(None if len(wanted) > EVERYTHING else wanted)
-    return {c: json.loads(r.fields) for c, r in records.items()}
+    decode = msgspec.json.Decoder(dict[str, str]).decode
+    return {c: decode(r.fields) for c, r in records.items()}
 
 
 def reveal(store: Store, entries: Sequence[ev.Entry]) -> list[ev.Entry]:
@@ -49,6 +51,28 @@ def resolve_rows(
             cells[i] = field_value(cells[i], name, values)
         resolved.append(tuple(cells))
     return resolved
+
+
+def resolve_joined(
+    chunks: Iterable[Sequence[Sequence[Any]]], columns: Sequence[str]
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of `register_chunks(..., identities=True)` with the values of their identity
+    columns: each such column's commitment is replaced from the fields joined at the row's end."""
+    at = [i for i, c in enumerate(columns) if c in IDENTITY_COLUMNS]
+    width = len(columns)
+    decode = msgspec.json.Decoder(dict[str, str]).decode
+    for chunk in chunks:
+        if not at:
+            yield [tuple(row) for row in chunk]
+            continue
+        resolved = []
+        for row in chunk:
+            cells = list(row[:width])
+            for i, fields in zip(at, row[width:], strict=True):
+                if cells[i] is not None:
+                    cells[i] = ERASED if fields is None else decode(fields).get(columns[i])
+            resolved.append(tuple(cells))
+        yield resolved
 
 
 def resolve_names(store: Store, items: Sequence[Any]) -> list[Any]:

@@ -9,7 +9,7 @@ import io
 import re
 import shutil
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ YES_NO = {True: "yes", False: "no", None: ""}
 COMMON = {"date", "id", "ref", "note", "by", "seq", "recorded", "hash", "type"}
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@")
+_FORMULA_CELL = re.compile("^[=+@-]", re.MULTILINE)  # a cell of a column joined by newlines
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 ENTRY_COLUMNS = ["seq", "date", "type", "details", "id", "recorded", "by", "ref", "note", "retracted"]
 # The width of the terminal tables are printed for, while one is (None: print them whole).
@@ -130,22 +131,52 @@ def emit(
 def emit_values(
     rows: Sequence[Sequence[Any]], columns: Sequence[str], fmt: str, title: str | None = None
 ) -> None:
-    """Write rows given as value tuples in column order (the fast path for large registers)."""
+    """Write rows given as value tuples in column order."""
+    emit_chunks([rows], columns, fmt, lambda: title)
+
+
+def emit_chunks(
+    chunks: Iterable[Sequence[Sequence[Any]]],
+    columns: Sequence[str],
+    fmt: str,
+    title: Callable[[], str | None] = lambda: None,
+) -> int:
+    """Write rows arriving in chunks; CSV and JSON stream them (a register of millions in
+    bounded memory), a table needs them all for its widths. Returns how many rows."""
+    written = 0
+    if fmt == "table":
+        rows = [dict(zip(columns, row, strict=True)) for chunk in chunks for row in chunk]
+        if heading := title():
+            click.echo(heading)
+        click.echo(table(rows, columns))
+        return len(rows)
     if fmt == "json":
-        sys.stdout.write(_json.encode([dict(zip(columns, row, strict=True)) for row in rows]).decode() + "\n")
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        for i in [i for i in range(len(columns)) if rows and isinstance(rows[0][i], bool)]:
-            rows = [(*row[:i], YES_NO[row[i]], *row[i + 1 :]) for row in rows]  # one column at a time
-        for i in range(len(columns)):
-            if any(isinstance(v := row[i], str) and v.startswith(FORMULA_STARTS) for row in rows):
-                rows = [(*row[:i], neutral(row[i]), *row[i + 1 :]) for row in rows]
-        writer.writerow([neutral(c) for c in columns])
-        writer.writerows(rows)
-    else:
-        if title:
-            click.echo(title)
-        click.echo(table([dict(zip(columns, row, strict=True)) for row in rows], columns))
+        sys.stdout.write("[")
+        for chunk in chunks:
+            if chunk:
+                items = _json.encode([dict(zip(columns, row, strict=True)) for row in chunk])
+                sys.stdout.write(("," if written else "") + items[1:-1].decode())
+                written += len(chunk)
+        sys.stdout.write("]\n")
+        return written
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([neutral(c) for c in columns])
+    for chunk in chunks:
+        writer.writerows(_csv_cells(chunk, len(columns)))
+        written += len(chunk)
+    return written
+
+
+def _csv_cells(rows: Sequence[Sequence[Any]], width: int) -> Sequence[Sequence[Any]]:
+    """Rows as CSV cells: booleans as yes/no, text a spreadsheet would run neutralised.
+    A column is rewritten only when it needs it (the fast path for large registers)."""
+    for i in [i for i in range(width) if rows and isinstance(rows[0][i], bool)]:
+        rows = [(*row[:i], YES_NO[row[i]], *row[i + 1 :]) for row in rows]  # one column at a time
+    for i, values in enumerate(zip(*rows, strict=True)):
+        text = [v for v in values if isinstance(v, str)]
+        if text and _FORMULA_CELL.search("\n".join(text)):
+            rows = [(*row[:i], neutral(row[i]), *row[i + 1 :]) for row in rows]
+    return rows
 
 
 def entry_row(entry: ev.Entry, retracted_by: dict[str, ev.Entry]) -> dict[str, Any]:

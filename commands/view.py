@@ -30,7 +30,6 @@ from coopledger.commands.context import (
     shown,
     today,
 )
-from coopledger.commands.transparency import read_note
 from coopledger.ledger import events as ev
 from coopledger.ledger.provenance import format_recorded
 from coopledger.ledger.timeline import statutes_of
@@ -55,6 +54,8 @@ def parse_known(ctx: Any, param: click.Parameter | None, value: str | None) -> K
             raise BadOption(f"{shown(value)} is not an entry number such as #14", param=param)
         return int(digits)
     if value is not None and os.path.isfile(value):  # a checkpoint: as known after its last entry
+        from coopledger.commands.transparency import read_note  # signatures: only for a checkpoint
+
         size = read_note(value).checkpoint().size
         if size < 1:
             raise BadOption(f"{shown(value)} is the checkpoint of an empty ledger", param=param)

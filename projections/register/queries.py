@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Row, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, column, func, or_, select, table
 
 from coopledger.projections.register.fold import Movement, Spell
 from coopledger.projections.register.schema import movements, spells
@@ -33,13 +33,48 @@ def register_columns(
     as_of: dt.date,
     known_seq: int | None = None,
     include_former: bool = False,
-) -> Sequence[Row[Any]]:
+) -> list[tuple[Any, ...]]:
     """Some columns of the register on `as_of`: the printed register reads only what it shows."""
-    query = select(*[spells.c[name] for name in columns]).where(known_at(spells, known_seq), _on(as_of))
+    return [
+        row for chunk in register_chunks(engine, columns, as_of, known_seq, include_former) for row in chunk
+    ]
+
+
+CHUNK = 2_000  # rows per chunk: a register of millions streams in bounded memory
+IDENTITY_COLUMNS = ("name", "address", "email")  # columns holding a commitment, not the value
+# The identity store (ledger/recorders.py), in the same database: the fields of a commitment.
+identity_store = table("coop_identities", column("commitment"), column("fields"))
+
+
+def register_chunks(
+    engine: Engine,
+    columns: Sequence[str],
+    as_of: dt.date,
+    known_seq: int | None = None,
+    include_former: bool = False,
+    identities: bool = False,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The register's rows in member order, a chunk at a time, read with a server-side cursor.
+
+    With `identities`, each identity column present is followed at the end of the row by the
+    identity store's fields for its commitment (JSON text, None once erased), joined in the
+    same query so that a register of millions needs no second round trip per chunk.
+    """
+    query = select(*[spells.c[name] for name in columns])
+    if identities:
+        for name in (c for c in columns if c in IDENTITY_COLUMNS):
+            held = identity_store.alias(f"held_{name}")
+            query = query.outerjoin_from(spells, held, held.c.commitment == spells.c[name])
+            query = query.add_columns(held.c.fields)
+    query = query.where(known_at(spells, known_seq), _on(as_of))
     if not include_former:
         query = query.where(spells.c.status == "member")
     with engine.connect() as conn:
-        return conn.execute(query.order_by(spells.c.member)).all()
+        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
+            query.order_by(spells.c.member)
+        )
+        for partition in result.partitions():
+            yield [tuple(row) for row in partition]
 
 
 def movements_between(

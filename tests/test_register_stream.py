@@ -1,0 +1,61 @@
+"""The register streams in chunks (issue 12.3): every chunk size gives the same output.
+
+The names come from the identity store joined in the register's own query; an erased
+identity shows `[erased]`, a name a spreadsheet would run is neutralised, in any chunk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import msgspec
+import pytest
+from click.testing import CliRunner
+
+from coopledger.commands.main import cli
+from coopledger.ledger.application import Ledger
+from coopledger.ledger.bounds import decode_input
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.errors import Source
+from coopledger.ledger.store import Store
+from coopledger.projections.register import queries
+from tests.journal import admit
+
+
+def test_every_chunk_size_prints_the_same_register(
+    shared_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = [admit(f"M{n:02d}", "2020-01-01", shares=n % 3 + 1) for n in range(1, 12)]
+    members[4]["name"] = "=HYPERLINK(1)"
+    members[7]["name"] = '<b>Zoë</b>, "quoted"; -1'
+    resigned = {"type": "member.resigned", "date": "2020-06-30", "member": "M03"}
+    erasure = {"type": "identity.erased", "date": "2031-01-01", "member": "M03", "reason": "request"}
+    store = Store(parse_database(shared_db_url))
+    ledger = Ledger(store, user="clerk", today=lambda: dt.date(2031, 1, 1))
+    for batch in (members, [resigned], [erasure]):
+        ledger.record(
+            [(decode_input(msgspec.json.encode(line)), Source("test", n)) for n, line in enumerate(batch)]
+        )
+    store.close()
+
+    def register(fmt: str, *extra: str) -> str:
+        result = CliRunner().invoke(
+            cli, ["--db", shared_db_url, "register", "--as-of", "2025-12-31", "--format", fmt, *extra]
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    outputs = {}
+    for chunk in (2_000, 3, 1):
+        monkeypatch.setattr(queries, "CHUNK", chunk)
+        outputs[chunk] = [
+            register(fmt, *extra) for fmt in ("csv", "json", "table") for extra in ((), ("--all",))
+        ]
+    assert outputs[3] == outputs[1] == outputs[2_000]
+    csv_all, json_all = outputs[1][1], json.loads(outputs[1][3])
+    assert "'=HYPERLINK(1)" in csv_all
+    assert [row["name"] for row in json_all if row["member"] == "M03"] == ["[erased]"]
+    assert len(json.loads(outputs[1][2])) == 10
+    assert outputs[1][4].startswith("Register as of 2025-12-31: 10 members")
+    assert outputs[1][5].startswith("Register as of 2025-12-31: 10 members")
