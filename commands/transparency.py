@@ -30,6 +30,7 @@ from coopledger.ledger.merkle import (
 )
 from coopledger.ledger.provenance import format_recorded
 from coopledger.ledger.tree import StoredTree, leaves
+from coopledger.ledger.words import counted
 
 BUNDLE_SCRIPT = Path(__file__).resolve().parent.parent / "ledger" / "bundle" / "verify_bundle.py"
 KEY_META = "key:"  # coop_meta keys "key:NAME": the verifier key of each key that signed a checkpoint
@@ -59,7 +60,7 @@ def extended_size(app: App, path: str) -> int:
     with ledger_errors():
         size, tree = current(app)
         if point.size > size or (point.size and tree.root(point.size) != point.root):
-            raise BadInput(f"{path}: the ledger's first {point.size} entries are not that checkpoint's")
+            raise BadInput(f"{path}: the ledger's first {_entries(point.size)} are not that checkpoint's")
     return point.size
 
 
@@ -185,7 +186,10 @@ def check_checkpoints(
         notes = [(name, read_note(name)) for name in files]
     else:
         notes = [
-            (f"checkpoint of {taken} ({size} entries)", cp.SignedNote.parse(text) if "\n\n" in text else None)
+            (
+                f"checkpoint of {taken} ({_entries(size)})",
+                cp.SignedNote.parse(text) if "\n\n" in text else None,
+            )
             for taken, size, text in app.store.checkpoint_rows()
         ]
         notes = [(n, note) for n, note in notes if note is not None]
@@ -202,7 +206,7 @@ def check_checkpoints(
         except cp.CheckpointError as e:
             return held, [f"{name}: {e}"]
         if point.size > size:
-            return held, [f"{name}: the checkpoint has {point.size} entries, the ledger only {size}"]
+            return held, [f"{name}: the checkpoint has {_entries(point.size)}, the ledger only {size}"]
         try:
             if point.size:
                 proof = consistency_proof(point.size, size, tree)
@@ -211,7 +215,7 @@ def check_checkpoints(
             return held, [f"{name}: the ledger does not extend it: {first_difference(app, point)}"]
         if origin is not None and point.origin != origin:
             return held, [f"{name}: a checkpoint of {point.origin}, not of this ledger ({origin})"]
-        held.append(f"{name}: {point.size} entries, signed by {', '.join(signed)}: extended by the ledger")
+        held.append(f"{name}: {_entries(point.size)}, signed by {', '.join(signed)}: extended by the ledger")
     return held, []
 
 
@@ -224,8 +228,9 @@ def first_difference(app: App, point: cp.Checkpoint) -> str:
     _, tree = current(app)
     for old in recorded:  # a checkpoint the ledger recorded and still extends bounds the change
         if old.size and old.size <= point.size and tree.root(old.size) != old.root:
-            return f"its first {point.size} entries are not those it signs (changed at or before #{old.size})"
-    return f"its first {point.size} entries are not those the checkpoint signs (rewritten history)"
+            changed = f"changed at or before #{old.size}"
+            return f"its first {_entries(point.size)} are not those it signs ({changed})"
+    return f"its first {_entries(point.size)} are not those the checkpoint signs (rewritten history)"
 
 
 @click.command()
@@ -252,7 +257,7 @@ def prove(app: App, member: str | None, entry_id: str | None, checkpoint_file: s
         size, tree = current(app)
         if point.size > size or point.size == 0 or tree.root(point.size) != point.root:
             raise BadInput(
-                f"{checkpoint_file}: this ledger's first {point.size} entries are not that checkpoint"
+                f"{checkpoint_file}: this ledger's first {_entries(point.size)} are not that checkpoint"
             )
         if member is not None:
             states = app.store.states_of([ev.MEMBER + member])
@@ -270,7 +275,7 @@ def prove(app: App, member: str | None, entry_id: str | None, checkpoint_file: s
             seq = json.loads(state)["seq"]
             if seq > point.size:
                 if entry_id is not None:
-                    raise NotFound(f"entry #{seq} is not in the checkpoint's tree of {point.size} entries")
+                    raise NotFound(f"entry #{seq} is not in the checkpoint's tree of {_entries(point.size)}")
                 continue
             proof = inclusion_proof(seq - 1, point.size, tree)
             verify_inclusion(seq - 1, point.size, leaves([state])[0], proof, point.root)
@@ -287,7 +292,7 @@ def prove(app: App, member: str | None, entry_id: str | None, checkpoint_file: s
         stream.write(json.dumps(document, ensure_ascii=False, indent=1).encode() + b"\n")
     left = len(states) - len(items)
     click.echo(
-        f"{len(items)} entries proved in {point.origin} at {point.size}"
+        f"{_entries(len(items))} proved in {point.origin} at {point.size}"
         + (f"; {left} recorded after it left out" if left else ""),
         err=True,
     )
@@ -312,4 +317,8 @@ def write_bundle(app: App, directory: str, journal: bytes) -> None:
         shutil.copyfile(BUNDLE_SCRIPT, target / "verify_bundle.py")
     except OSError as e:
         raise BadInput(f"cannot write the bundle in {directory}: {e.strerror or e}") from None
-    click.echo(f"{directory}: journal, {len(rows)} checkpoints, verify_bundle.py", err=True)
+    click.echo(f"{directory}: journal, {counted(len(rows), 'checkpoint')}, verify_bundle.py", err=True)
+
+
+def _entries(count: int) -> str:
+    return counted(count, "entry", "entries")

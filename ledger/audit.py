@@ -20,6 +20,7 @@ from coopledger.ledger.store import Store
 from coopledger.ledger.timeline import joins
 from coopledger.ledger.tree import rows_for
 from coopledger.ledger.validate import check
+from coopledger.ledger.words import counted
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def audit(store: Store) -> LedgerAudit:
         entries,
         [
             Finding(
-                f"hash chain ({len(entries)} entries)",
+                f"hash chain ({counted(len(entries), 'entry', 'entries')})",
                 chain_problems(entries) + encoding_problems(entries, states),
             ),
             Finding("entry and subject indexes", index_problems(entries, index, subjects)),
@@ -80,9 +81,7 @@ def identity_summary(entries: list[Entry], records: dict[str, IdentityRecord]) -
             else:
                 absent += 1
     persons = len(erased_before)
-    summary = (
-        f"identity store ({held} held, {erased} erased of {persons} {'person' if persons == 1 else 'people'}"
-    )
+    summary = f"identity store ({held} held, {erased} erased of {counted(persons, 'person', 'people')}"
     return summary + (f", {absent} imported without personal data)" if absent else ")")
 
 
@@ -142,7 +141,9 @@ def index_problems(
         if tuple(row) not in expected
     ]
     if len(index) != len(expected):
-        problems.append(f"coop_entries has {len(index)} rows for {len(entries)} entries")
+        problems.append(
+            f"coop_entries has {counted(len(index), 'row')} for {counted(len(entries), 'entry', 'entries')}"
+        )
     by_id = {e.id: e for e in entries}
     wanted = {(subject, e.seq or 0) for e in entries for subject in joins(e, by_id.get)}
     problems += [f"coop_subjects lacks ({s}, #{seq})" for s, seq in sorted(wanted - subjects)]
