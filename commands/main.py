@@ -103,6 +103,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "checkpoint",
         "Print the checkpoint of the ledger as it stands, and record that it was taken.",
     ),
+    "serve": (
+        "serve",
+        "serve",
+        "Serve a read-only web view: register, members, board, assemblies, report, ledger state.",
+    ),
     "prove": (
         "transparency",
         "prove",

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-FOLDERS = ("ledger", "projections", "commands", "reports")
+FOLDERS = ("ledger", "projections", "commands", "reports", "web")
 
 
 def source_packages() -> set[str]:
@@ -26,7 +26,7 @@ def source_packages() -> set[str]:
         "coopledger." + ".".join(init.parent.relative_to(ROOT).parts)
         for folder in FOLDERS
         for init in (ROOT / folder).rglob("__init__.py")
-    } | {"coopledger.reports.templates"}
+    } | {"coopledger.reports.templates", "coopledger.web.templates"}
 
 
 def test_every_package_of_the_source_is_listed() -> None:
@@ -67,8 +67,11 @@ def test_the_wheel_holds_only_the_coopledger_namespace(wheel: Path) -> None:
         for module in (ROOT / folder).rglob("*.py"):
             assert f"coopledger/{module.relative_to(ROOT).as_posix()}" in names
     assert {n for n in names if n.endswith(".j2")} == {
-        f"coopledger/{t.relative_to(ROOT).as_posix()}" for t in (ROOT / "reports" / "templates").glob("*.j2")
+        f"coopledger/{t.relative_to(ROOT).as_posix()}"
+        for folder in ("reports", "web")
+        for t in (ROOT / folder / "templates").glob("*.j2")
     }
+    assert "coopledger/web/templates/style.css" in names
     (info,) = tops - {"coopledger"}
     entry_points = zipfile.ZipFile(wheel).read(f"{info}/entry_points.txt")
     assert b"coopledger = coopledger.commands.main:main" in entry_points

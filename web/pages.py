@@ -1,0 +1,404 @@
+"""What each page shows, computed with the same queries and folds as the commands.
+
+Each function takes the read-only ledger, the page's `View` (as of, known at, language) and
+its own arguments, and returns plain data for its template. Nothing here formats HTML: the
+templates do, with autoescape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlalchemy import ColumnElement, Select, func, select
+
+from coopledger.commands.board import holder_flags, how
+from coopledger.commands.personal import resolve_names, resolve_rows, reveal
+from coopledger.commands.render import entry_row
+from coopledger.commands.report import last_seq
+from coopledger.commands.view import View, fiscal_period
+from coopledger.ledger import events as ev
+from coopledger.ledger.events import FIRST_DATE
+from coopledger.ledger.timeline import live_entries, retractions
+from coopledger.projections import read_models
+from coopledger.projections.figures.compute import EXITS, Scope, compute, tallies
+from coopledger.projections.figures.data import flatten, to_data
+from coopledger.projections.figures.series import month_ends, series
+from coopledger.projections.governance.flags import flags
+from coopledger.projections.governance.queries import assemblies_between, board_as_of, bodies, find_assembly
+from coopledger.projections.governance.summary import participation, quorum_met
+from coopledger.projections.register.fold import Spell, member_history
+from coopledger.projections.register.queries import _on, members_on
+from coopledger.projections.register.schema import spells
+from coopledger.projections.tables import known_at
+from coopledger.reports.labels import figure_label
+from coopledger.reports.text import Style
+from coopledger.web import charts
+from coopledger.web.source import ReadOnlyLedger
+from coopledger.web.words import Words
+
+HIDDEN = "[hidden]"
+PERSONAL = ("address", "email")
+REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
+FORMER = ["status", "exit_date", "exit_kind", "exit_reason"]
+SORTS = ("member", "category", "shares", "paid_up", "admitted", "exit_date")
+STATUSES = ("member", "former", "all")
+PER_PAGE = (50, 100, 250, 500)
+CSV_CHUNK = 2_000
+
+
+class NotInLedger(LookupError):
+    """What the URL names is not in the ledger (as known then): the page answers 404."""
+
+
+# ---------------------------------------------------------------- the register
+
+
+@dataclass(frozen=True)
+class RegisterQuery:
+    """The register's filters, order and page, as read from the URL."""
+
+    status: str = "member"
+    category: str = ""
+    prefix: str = ""
+    sort: str = "member"
+    descending: bool = False
+    page: int = 1
+    per: int = 100
+
+    def columns(self, personal: bool) -> list[str]:
+        shown = REGISTER + (list(PERSONAL) if personal else [])
+        return shown + FORMER if self.status != "member" else shown
+
+
+def _register_filter(view: View, query: RegisterQuery) -> list[ColumnElement[bool]]:
+    """The register's own condition (`projections.register.queries`), then the page's filters."""
+    where = [known_at(spells, view.known_seq), _on(view.day)]
+    if query.status != "all":
+        where.append(spells.c.status == query.status)
+    if query.category:
+        where.append(spells.c.category == query.category)
+    if query.prefix:
+        where.append(spells.c.member.startswith(query.prefix, autoescape=True))
+    return where
+
+
+def _ordered(statement: Select[Any], query: RegisterQuery) -> Select[Any]:
+    column = spells.c[query.sort]
+    keys = [column.desc() if query.descending else column.asc()]
+    if query.sort != "member":
+        keys.append(spells.c.member.desc() if query.descending else spells.c.member.asc())
+    return statement.order_by(*keys)
+
+
+def register_page(ledger: ReadOnlyLedger, view: View, query: RegisterQuery, personal: bool) -> dict[str, Any]:
+    """One page of the register on `view.day`, filtered and sorted, with the total and the categories."""
+    where = _register_filter(view, query)
+    columns = query.columns(personal)
+
+    def count() -> int:
+        with ledger.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(spells).where(*where)).scalar() or 0)
+
+    def categories() -> list[str]:
+        everyone = [known_at(spells, view.known_seq), _on(view.day)]
+        with ledger.engine.connect() as conn:
+            found = conn.execute(select(spells.c.category).where(*everyone).distinct())
+            return sorted(found.scalars())
+
+    key = (view.day, view.known_seq, query.status, query.category, query.prefix)
+    total = ledger.cached(("count", *key), count)
+    pages = max(1, -(-total // query.per))
+    page = min(query.page, pages)
+    statement = _ordered(select(*[spells.c[c] for c in columns]).where(*where), query)
+    with ledger.engine.connect() as conn:
+        rows = list(conn.execute(statement.limit(query.per).offset((page - 1) * query.per)))
+    return {
+        "columns": columns,
+        "rows": resolve_rows(ledger.store, rows, columns),
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "categories": ledger.cached(("categories", view.day, view.known_seq), categories),
+    }
+
+
+def register_csv(
+    ledger: ReadOnlyLedger, view: View, query: RegisterQuery, personal: bool
+) -> Iterator[list[Any]]:
+    """Every row of the filtered register, in the page's order, a chunk at a time (header first)."""
+    columns = query.columns(personal)
+    yield [columns]
+    statement = _ordered(select(*[spells.c[c] for c in columns]).where(*_register_filter(view, query)), query)
+    with ledger.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=CSV_CHUNK).execute(statement)
+        for partition in result.partitions():
+            yield resolve_rows(ledger.store, partition, columns)
+
+
+# ---------------------------------------------------------------- a member
+
+
+def _hidden(entry: ev.Entry) -> ev.Entry:
+    """An entry with its address and e-mail replaced, when the view hides personal data."""
+    changes = {name: HIDDEN for name in PERSONAL if getattr(entry, name, None) is not None}
+    return msgspec.structs.replace(entry, **changes) if changes else entry
+
+
+def member_page(ledger: ReadOnlyLedger, view: View, member_id: str, personal: bool) -> dict[str, Any]:
+    """Everything about one member as `member show` and `history` give it, and their register lines."""
+    store = ledger.store
+    timeline = store.timelines([ev.MEMBER + member_id], view.known_seq)
+    if not timeline:
+        raise NotInLedger(member_id)
+    withdrawn = retractions(timeline)
+    live = {e.seq for e in live_entries(timeline)}
+    entries = reveal(store, sorted(timeline, key=ev.effective_order))
+    if not personal:
+        entries = [_hidden(e) for e in entries]
+    lines, moves = member_history(member_id, timeline, view.known_seq)
+    lines = [Spell._make(row) for row in resolve_rows(store, lines, Spell._fields)]
+    current = next(
+        (s for s in lines if s.valid_from <= view.day and (s.valid_to is None or view.day < s.valid_to)), None
+    )
+    identity = []
+    for record in store.identities_of(member_id):
+        if view.known_seq is None or record.seq <= view.known_seq:
+            fields = json.loads(record.fields)
+            if not personal:
+                fields = {k: (HIDDEN if k in PERSONAL else v) for k, v in fields.items()}
+            identity.append({"seq": record.seq, **fields})
+    return {
+        "member": member_id,
+        "identity": identity,
+        "current": current,
+        "lines": lines,
+        "moves": moves,
+        "entries": [entry_row(e, withdrawn) for e in entries],
+        "mandates": [e for e in entries if isinstance(e, ev.MandateEntry) and e.seq in live],
+        "votes": [e for e in entries if isinstance(e, ev.AssemblyVoted) and e.seq in live],
+    }
+
+
+# ---------------------------------------------------------------- the board
+
+
+def board_page(ledger: ReadOnlyLedger, view: View, body: str) -> dict[str, Any]:
+    """A body on `view.day` as `board` shows it: holders and how, vacancies, ends within 12 months, flags."""
+    engine = ledger.engine
+
+    def compute_board() -> dict[str, Any]:
+        known = sorted({"board", *bodies(engine, view.known_seq)})
+        if body not in known:
+            raise NotInLedger(body)
+        found = board_as_of(engine, view.day, view.known_seq, body)
+        resolved = resolve_names(ledger.store, found.holders)
+        named = {id(h): r for h, r in zip(found.holders, resolved, strict=True)}
+        found = found._replace(holders=list(named.values()), ending=[named[id(h)] for h in found.ending])
+        flagged = holder_flags(engine, found, view.known_seq)
+        return {
+            "bodies": known,
+            "board": found,
+            "holders": [(h, how(h), flagged.get(h.person, [])) for h in found.holders],
+        }
+
+    return ledger.cached(("board", body, view.day, view.known_seq), compute_board)
+
+
+# ---------------------------------------------------------------- assemblies
+
+
+def assemblies_page(ledger: ReadOnlyLedger, view: View, words: Words, style: Style) -> dict[str, Any]:
+    """Every assembly held up to `view.day`, with participation, and its chart."""
+    found = assemblies_between(ledger.engine, FIRST_DATE, view.day, view.known_seq)
+    rows = [(f, participation(f), sum(r.outcome == "adopted" for r in f.resolutions)) for f in found]
+    chart = charts.bars(
+        words["participation_chart"],
+        [f.assembly for f in found],
+        [(words["participation"], [float(p or 0) for _, p, _ in rows])],
+        style.thousands,
+        words["no_assemblies"],
+        suffix=" %",
+    )
+    return {"rows": rows, "chart": chart}
+
+
+def assembly_page(ledger: ReadOnlyLedger, view: View, assembly_id: str) -> dict[str, Any]:
+    figures = find_assembly(ledger.engine, assembly_id, view.known_seq)
+    if figures is None:
+        raise NotInLedger(assembly_id)
+    return {
+        "a": figures,
+        "participation": participation(figures),
+        "quorum_met": quorum_met(figures.voters, figures.members_on_date, figures.quorum),
+    }
+
+
+# ---------------------------------------------------------------- the year's report
+
+
+def report_period(ledger: ReadOnlyLedger, view: View, year: int | None) -> tuple[dt.date, dt.date, int]:
+    """The fiscal year `year` of the statutes as known then (`commands.view.fiscal_period`);
+    by default the one holding `view.day`."""
+    if year is not None:
+        return fiscal_period(ledger, year, view.known_seq)  # type: ignore[arg-type]
+    start, end, year = fiscal_period(ledger, view.day.year, view.known_seq)  # type: ignore[arg-type]
+    if view.day < start:
+        return fiscal_period(ledger, year - 1, view.known_seq)  # type: ignore[arg-type]
+    return (start, end, year) if view.day <= end else fiscal_period(ledger, year + 1, view.known_seq)  # type: ignore[arg-type]
+
+
+def report_figures(ledger: ReadOnlyLedger, view: View, start: dt.date, end: dt.date) -> Any:
+    """The report's figures as `report` computes them, as known after one entry fixed once."""
+
+    def figures() -> Any:
+        seq = last_seq(ledger.engine, view.known_seq)
+        return compute(ledger.engine, ledger.store, start, end, seq, view.known_text), seq
+
+    return ledger.cached(("report", start, end, view.known_seq), figures)
+
+
+GROUPS = ("members", "capital", "assemblies", "result_allocation", "board")
+
+
+def report_page(ledger: ReadOnlyLedger, view: View, start: dt.date, end: dt.date) -> dict[str, Any]:
+    figures, _ = report_figures(ledger, view, start, end)
+    style = Style(view.lang)
+    flat = flatten(to_data(figures))
+    groups = [
+        (
+            group,
+            [
+                (figure_label(k, view.lang, start, end, style.day), style.value(v))
+                for k, v in flat.items()
+                if k.startswith(group + ".")
+            ],
+        )
+        for group in GROUPS
+    ]
+    return {"figures": figures, "groups": [(g, rows) for g, rows in groups if rows]}
+
+
+def report_document(ledger: ReadOnlyLedger, view: View, start: dt.date, end: dt.date, year: int) -> str:
+    """The special report in HTML, with its chart, exactly as `report --format html` writes it."""
+    from coopledger.reports.charts import inline_svg, members_chart
+    from coopledger.reports.options import ReportOptions
+    from coopledger.reports.text import render
+
+    figures, seq = report_figures(ledger, view, start, end)
+
+    def document() -> str:
+        options = ReportOptions(
+            start=start, end=end, year=year, known_at=view.known_at, fmt="html", lang=view.lang
+        )
+        style = Style(view.lang)
+        svg = inline_svg(members_chart(series(ledger.engine, start, end, seq), style))
+        return render(options, figures, None, svg)
+
+    return ledger.cached(("document", start, end, year, view.known_seq, view.lang), document)
+
+
+# ---------------------------------------------------------------- the overview and its charts
+
+
+def overview_page(
+    ledger: ReadOnlyLedger, view: View, years: int, words: Words, style: Style
+) -> dict[str, Any]:
+    """Members and capital on `view.day`, and the charts of the `years` years up to it."""
+    engine = ledger.engine
+    start = dt.date(max(FIRST_DATE.year + 1, view.day.year - years + 1), 1, 1)
+
+    def compute_data() -> dict[str, Any]:
+        seq = last_seq(engine, view.known_seq)
+        drawn = series(engine, start, view.day, seq)
+        days = month_ends(start, view.day)[1:]
+        with engine.connect() as conn:
+            members = members_on(conn, view.day, view.known_seq)
+            tally = tallies(conn, start, view.day, days, Scope(seq)).get(seq)
+        positions = tally.positions if tally else {}
+        subscribed = [sum(v[2] for (d, _), v in positions.items() if d == day) / 100 for day in days]
+        paid = [sum(v[3] for (d, _), v in positions.items() if d == day) / 100 for day in days]
+        shares = sum(v[1] for (d, _), v in positions.items() if d == view.day)
+        assemblies = assemblies_between(engine, start, view.day, view.known_seq)
+        return {
+            "series": drawn,
+            "days": days,
+            "subscribed": subscribed,
+            "paid": paid,
+            "members": members,
+            "shares": shares,
+            "assemblies": [(a, participation(a)) for a in assemblies],
+        }
+
+    data = ledger.cached(("overview", start, view.day, view.known_seq), compute_data)
+    drawn = data["series"]
+    months = [style.month(m, len(drawn.months)) for m in drawn.months]
+    ends = [style.month(d.replace(day=1), len(data["days"])) for d in data["days"]]
+    member_lines = [(f"{words['category']} {c}", v[1:]) for c, v in drawn.members.items()]
+    return {
+        **data,
+        "start": start,
+        "months": months,
+        "member_chart": charts.lines(
+            words["chart_members"], ends, member_lines, style.thousands, words["no_data"]
+        ),
+        "movement_chart": charts.bars(
+            words["chart_movements"],
+            months,
+            [(words["admissions"], drawn.admitted)],
+            style.thousands,
+            words["no_data"],
+            down=[(words[kind], drawn.exits[kind]) for kind in EXITS],
+            colours=("#4f8a5b", "#c8553d", "#8d6a9f", "#3d3d3d"),
+        ),
+        "capital_chart": charts.lines(
+            words["chart_capital"],
+            ends,
+            [(words["subscribed"], data["subscribed"]), (words["paid_up"], data["paid"])],
+            style.thousands,
+            words["no_data"],
+        ),
+        "participation_chart": charts.bars(
+            words["participation_chart"],
+            [a.assembly for a, _ in data["assemblies"]],
+            [(words["participation"], [float(p or 0) for _, p in data["assemblies"]])],
+            style.thousands,
+            words["no_assemblies"],
+            suffix=" %",
+        ),
+    }
+
+
+# ---------------------------------------------------------------- the ledger's state
+
+
+def ledger_page(ledger: ReadOnlyLedger, view: View) -> dict[str, Any]:
+    """The last entry, the last checkpoint, the read models' positions and the secretary's flags."""
+    store = ledger.store
+    head = store.head()
+    checkpoints = store.checkpoint_rows()
+    at = read_models.positions(ledger.engine)
+    raised = ledger.cached(
+        ("flags", view.day, view.known_seq), lambda: flags(ledger.engine, view.day, view.known_seq)
+    )
+    return {
+        "last": head,
+        "checkpoint": checkpoints[-1] if checkpoints else None,
+        "checkpoints": len(checkpoints),
+        "positions": sorted(at.items()),
+        "lagging": [name for name, seq in at.items() if seq != (head.seq if head else 0)],
+        "flags": raised,
+    }
+
+
+def money(value: Decimal | float | None, style: Style) -> str:
+    return "—" if value is None else style.money(Decimal(str(value)))
+
+
+def cells(row: Sequence[Any], style: Style) -> list[str]:
+    return [style.value(v) for v in row]
