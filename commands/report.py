@@ -7,6 +7,7 @@ at the edge); then one library call computes the figures and a renderer writes t
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import io
@@ -36,12 +37,13 @@ from coopledger.commands.context import (
 from coopledger.commands.render import emit
 from coopledger.commands.view import Known, View, parse_known, resolve_known, view_options
 from coopledger.ledger.provenance import format_recorded
+from coopledger.ledger.tree import StoredTree
 from coopledger.projections import read_models
-from coopledger.projections.figures.compute import Figures, compute
+from coopledger.projections.figures.compute import Figures, TreeHead, compute
 from coopledger.projections.figures.data import flatten, to_data
 from coopledger.projections.figures.restatement import Restatement, restatement
 from coopledger.projections.figures.series import series
-from coopledger.reports.labels import figure_label
+from coopledger.reports.labels import entry_label, figure_label, table_word
 from coopledger.reports.options import LOCALES, SECTIONS, THOUSANDS, ReportOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -161,6 +163,14 @@ def last_seq(engine: Engine, known_seq: int | None) -> int:
     return projected if known_seq is None else min(known_seq, projected)
 
 
+def checkpointed(figures: Figures, tree: StoredTree) -> Figures:
+    """The figures with the checkpoint of exactly the entries they include (1 to `last_seq`):
+    their Merkle tree's size and root, as `coopledger checkpoint` prints them."""
+    size = figures.provenance.last_seq
+    head = TreeHead(size, base64.b64encode(tree.root(size)).decode())
+    return replace(figures, provenance=replace(figures.provenance, checkpoint=head))
+
+
 def restatement_data(restated: Restatement) -> dict[str, Any]:
     return {
         "before": to_data(restated.before),
@@ -183,42 +193,78 @@ def zero_if_new(old: Any, new: Any) -> Any:
 MOVED_SHOWN = 3  # figures named per entry in the table; --format json names them all
 
 
-def shortened(paths: tuple[str, ...]) -> str:
-    more = len(paths) - MOVED_SHOWN
-    return ", ".join(paths[:MOVED_SHOWN]) + (f" (+{more} more)" if more > 0 else "")
+def shortened(names: list[str], more: str) -> str:
+    """At most MOVED_SHOWN names, and how many more: `a; b; c (+2)`."""
+    left = len(names) - MOVED_SHOWN
+    return "; ".join(names[:MOVED_SHOWN]) + (" " + more.format(count=left) if left > 0 else "")
+
+
+Rows = list[dict[str, Any]]
+
+
+def worded(rows: Rows, columns: list[str], lang: str) -> tuple[Rows, list[str]]:
+    """Rows and columns with the columns named in the report's language (TABLE_WORDS)."""
+    names = [table_word(c, lang) for c in columns]
+    return [{name: row.get(c) for c, name in zip(columns, names, strict=True)} for row in rows], names
 
 
 def _people(figures: Figures, restated: Restatement | None, options: ReportOptions) -> None:
-    """Aligned tables: the figures by group, named in the report's words, then any restatement."""
+    """Aligned tables in the report's language: the provenance, the figures by group, each named
+    in the report's words, then any restatement."""
     from coopledger.reports.text import Style
 
-    day = Style(options.lang, options.thousands_separator).day
+    lang = options.lang
+    style = Style(lang, options.thousands_separator)
 
     def label(path: str) -> str:
-        return figure_label(path, options.lang, figures.start, figures.end, day)
+        return figure_label(path, lang, figures.start, figures.end, style.day)
+
+    def show(rows: Rows, columns: list[str], title: str | None = None) -> None:
+        emit(*worded(rows, columns, lang), "table", title)
 
     data = to_data(figures)
     p = data["provenance"]
-    known = f"as known at {p['known_at']}" if p["known_at"] else "as recorded"
-    click.echo(f"Report {figures.start} to {figures.end}, {known}: entries 1 to {p['last_seq']}")
-    click.echo(f"fingerprint {p['fingerprint']}")
+    known = table_word("known_at", lang, moment=style.moment(p["known_at"])) if p["known_at"] else None
+    title = table_word(
+        "title",
+        lang,
+        start=style.day(figures.start),
+        end=style.day(figures.end),
+        known=known or table_word("as_recorded", lang),
+        last=p["last_seq"],
+    )
+    click.echo(title)
+    click.echo(table_word("fingerprint", lang, fingerprint=p["fingerprint"]))
+    if p["checkpoint"]:
+        size = p["checkpoint"]["tree_size"]
+        entries = table_word(style.plural(size, "entry", "entries"), lang, count=size)
+        click.echo(table_word("checkpoint", lang, size=entries, root=p["checkpoint"]["root"]))
     flat = flatten(data)
     for group in ("members", "capital", "assemblies", "result_allocation", "board"):
         rows = [{"figure": label(k), "value": v} for k, v in flat.items() if k.startswith(group + ".")]
         if rows:
             click.echo()
-            emit(rows, ["figure", "value"], "table", group.replace("_", " ").capitalize())
+            show(rows, ["figure", "value"], table_word(group, lang))
     if restated is not None:
         before = to_data(restated.before)["provenance"]
-        click.echo(f"\nChanged since {before['known_at']} (entry {before['last_seq']}):")
+        moment = style.moment(before["known_at"]) if before["known_at"] else ""
+        click.echo("\n" + table_word("changed", lang, moment=moment, last=before["last_seq"]))
         rows = [
             {"figure": label(f), "then": zero_if_new(old, new), "now": new}
             for f, old, new in restated.differences
         ]
-        emit(rows, ["figure", "then", "now"], "table")
-        click.echo("\nEntries recorded since that moved them:")
-        causes = [{**vars(c), "moved": shortened(c.moved)} for c in restated.causes]
-        emit(causes, ["seq", "type", "member", "date", "moved"], "table")
+        show(rows, ["figure", "then", "now"])
+        click.echo("\n" + table_word("causes", lang))
+        more = table_word("more", lang, count="{count}")
+        causes = [
+            {
+                **vars(c),
+                "type": entry_label(c.type, lang),
+                "moved": shortened([label(m) for m in c.moved], more),
+            }
+            for c in restated.causes
+        ]
+        show(causes, ["seq", "type", "member", "date", "moved"])
 
 
 @click.command()
@@ -233,10 +279,11 @@ def _people(figures: Figures, restated: Restatement | None, options: ReportOptio
 def report(app: App, view: View, options: ReportOptions, final: bool, output: str | None) -> None:
     """The year's figures and the special report of an accredited cooperative.
 
-    The figures (CONTRACT.md section 3: members, capital, assemblies, board)
-    come from the read models as known after one entry, named with its
-    chain hash, so the same command with the same --known-at prints the
-    same bytes later. md and html write the special report (ICA principles
+    The figures (docs/contract.md section 4: members, capital, assemblies,
+    board) come from the read models as known after one entry, named with
+    its chain hash and the checkpoint (Merkle tree size and root) of the
+    entries included, so the same command with the same --known-at prints
+    the same bytes later. md and html write the special report (ICA principles
     1 to 3 from the figures, the other sections from --include files);
     --compare-known-at adds what changed since then and which entries did it.
     --final leaves out what is there for the secretary (placeholders for the
@@ -274,9 +321,14 @@ def _report(app: App, view: View, options: ReportOptions) -> None:
             earlier = (compared, format_recorded(options.compare_known_at))
             later = (seq, view.known_text)
             restated = restatement(engine, app.store, options.start, options.end, earlier, later)
+            tree = StoredTree(app.store)
+            restated = replace(
+                restated, before=checkpointed(restated.before, tree), after=checkpointed(restated.after, tree)
+            )
             figures = restated.after
         else:
             figures = compute(engine, app.store, options.start, options.end, seq, view.known_text)
+            figures = checkpointed(figures, StoredTree(app.store))
         chart = series(engine, options.start, options.end, seq) if options.fmt == "html" else None
     if options.fmt == "json":
         data = restatement_data(restated) if restated else to_data(figures)

@@ -202,6 +202,90 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 
+# The words of the table for people around the figures (`coopledger report`, --format table):
+# the groups' titles, the columns, the provenance and the restatement's headings. The special
+# report (md, html) says the same in its templates. French puts a no-break space before a colon.
+TABLE_WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "members": "Sociétaires",
+        "capital": "Capital",
+        "assemblies": "Assemblées générales",
+        "result_allocation": "Affectation du résultat",
+        "board": "Conseil d'administration",
+        "figure": "chiffre",
+        "value": "valeur",
+        "then": "connu alors",
+        "now": "connu ensuite",
+        "seq": "n°",
+        "type": "type",
+        "member": "sociétaire",
+        "date": "date",
+        "moved": "chiffres modifiés",
+        "title": "Rapport du {start} au {end}, {known}\u00a0: écritures n° 1 à {last}",
+        "known_at": "tel que connu le {moment}",
+        "as_recorded": "tel qu'enregistré",
+        "fingerprint": "empreinte (hash de chaînage)\u00a0: {fingerprint}",
+        "checkpoint": "point de contrôle (arbre de Merkle)\u00a0: {size}, racine {root}",
+        "entries": "{count} écritures",
+        "entry": "{count} écriture",
+        "changed": "Chiffres modifiés depuis le {moment} (écriture n° {last})\u00a0:",
+        "causes": "Écritures enregistrées depuis, qui les ont modifiés\u00a0:",
+        "more": "(+{count} autres)",
+    },
+    "nl": {
+        "members": "Vennoten",
+        "capital": "Kapitaal",
+        "assemblies": "Algemene vergaderingen",
+        "result_allocation": "Bestemming van het resultaat",
+        "board": "Raad van bestuur",
+        "figure": "cijfer",
+        "value": "waarde",
+        "then": "toen gekend",
+        "now": "nadien gekend",
+        "seq": "nr.",
+        "type": "type",
+        "member": "vennoot",
+        "date": "datum",
+        "moved": "gewijzigde cijfers",
+        "title": "Verslag van {start} tot {end}, {known}: boekingen nr. 1 tot {last}",
+        "known_at": "zoals gekend op {moment}",
+        "as_recorded": "zoals geregistreerd",
+        "fingerprint": "vingerafdruk (kettinghash): {fingerprint}",
+        "checkpoint": "controlepunt (Merkleboom): {size}, wortel {root}",
+        "entries": "{count} boekingen",
+        "entry": "{count} boeking",
+        "changed": "Cijfers gewijzigd sinds {moment} (boeking nr. {last}):",
+        "causes": "Boekingen sindsdien geregistreerd die ze wijzigden:",
+        "more": "(+{count} andere)",
+    },
+    "en": {
+        "members": "Members",
+        "capital": "Capital",
+        "assemblies": "General assemblies",
+        "result_allocation": "Allocation of the result",
+        "board": "Board of directors",
+        "figure": "figure",
+        "value": "value",
+        "then": "known then",
+        "now": "known since",
+        "seq": "no.",
+        "type": "type",
+        "member": "member",
+        "date": "date",
+        "moved": "figures moved",
+        "title": "Report {start} to {end}, {known}: entries 1 to {last}",
+        "known_at": "as known at {moment}",
+        "as_recorded": "as recorded",
+        "fingerprint": "fingerprint (chain hash): {fingerprint}",
+        "checkpoint": "checkpoint (Merkle tree): {size}, root {root}",
+        "entries": "{count} entries",
+        "entry": "{count} entry",
+        "changed": "Figures changed since {moment} (entry {last}):",
+        "causes": "Entries recorded since that moved them:",
+        "more": "(+{count} more)",
+    },
+}
+
 ENTRY_TYPES: dict[str, dict[str, str]] = {
     "fr": {
         "assembly.convened": "Convocation d'assemblée",
@@ -317,3 +401,8 @@ def figure_label(path: str, lang: str, start: dt.date, end: dt.date, day: Callab
 def entry_label(entry_type: str, lang: str) -> str:
     """The words for an entry type, e.g. `member.admitted` -> Admission."""
     return ENTRY_TYPES[lang].get(entry_type, entry_type)
+
+
+def table_word(key: str, lang: str, **values: object) -> str:
+    """The table's words for `key` (TABLE_WORDS), with the values put in."""
+    return TABLE_WORDS[lang][key].format(**values)

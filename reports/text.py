@@ -20,7 +20,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal, format_percent, get_group_symbol
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -73,9 +73,12 @@ class Style:
         return format_date(day, "dd/MM/yyyy", locale=self.locale)
 
     def moment(self, iso: str) -> str:
-        """A recorded moment in words, to the minute: 2 décembre 2026, 16:55 UTC."""
+        """A recorded moment (ISO, as the ledger writes it) in words, to the second, in UTC as
+        recorded: 2 décembre 2026, 16:55:07 UTC; the date and the time joined as the
+        language's long date-time pattern joins them."""
         moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(dt.UTC)
-        return f"{self.date(moment.date())}, {moment:%H:%M} UTC"
+        time = format_time(moment, "HH:mm:ss", tzinfo=dt.UTC, locale=self.locale) + " UTC"
+        return str(self.locale.datetime_formats["long"]).format(time, self.date(moment.date()))
 
     def month(self, first: dt.date, months: int) -> str:
         """A month on a chart axis, shorter as the axis gets longer."""
@@ -275,6 +278,7 @@ def render(
         pct=style.percent,
         date=style.date,
         day=style.day,
+        moment=style.moment,
         plural=style.plural,
         value=style.value,
         alternatives=_alternatives,

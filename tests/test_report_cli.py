@@ -103,7 +103,7 @@ def test_the_same_known_at_gives_the_same_bytes_after_backdated_entries(demo: st
     assert "## Annexe\u00a0: rectifications depuis le" in annex and "| M30 |" in annex
     assert "--compare-known-at " in annex.rsplit("## Provenance", 1)[1]
     table = report(demo, "--compare-known-at", then).decode()
-    assert "Entries recorded since that moved them" in table and "M30" in table
+    assert "Écritures enregistrées depuis, qui les ont modifiés" in table and "M30" in table
 
 
 def test_the_special_report_in_each_language(demo: str, tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_csv_and_table_for_people(demo: str) -> None:
     assert rows[0] == "figure,value"
     assert "members.admitted,2" in rows and "period.from,2025-01-01" in rows
     table = report(demo).decode()
-    assert "Members" in table and "Board" in table and "fingerprint" in table
+    assert "Sociétaires" in table and "Conseil d'administration" in table and "empreinte" in table
 
 
 def test_a_fiscal_year_follows_the_statutes(shared_db_url: str) -> None:

@@ -255,7 +255,8 @@ def test_html_escapes_data_and_prints_cleanly() -> None:
 def test_provenance_names_the_last_entry_and_how_to_rerun() -> None:
     report = text(figures())
     moment = "2026-03-01T10:00:00.000000Z"
-    assert f"il inclut les écritures n° 1 à 12 (la dernière enregistrée le {moment})" in report
+    words = "1er mars 2026, 10:00:00 UTC"  # the recorded moment in words, the exact one in the command
+    assert f"il inclut les écritures n° 1 à 12 (la dernière enregistrée le {words})" in report
     assert f"`coopledger report --year 2025 --known-at {moment} --format md --lang fr`" in report
     options = {
         "cooperative": "Coop Demo",
@@ -373,21 +374,21 @@ def test_the_restatement_annex_speaks_the_report_s_words() -> None:
             "| Sociétaires de catégorie B au 31/12/2025 | 0 | 4 |",
             "Capital libéré au 31/12/2025",
             "| Admission | S9 |",
-            "15 janvier 2026, 09:30 UTC",
+            "15 janvier 2026, 09:30:00 UTC",
             "(+2)",
         ],
         "nl": [
             "| Toetredingen | 2 | 3 |",
             "Volgestort kapitaal op 31/12/2025",
             "| Toetreding | S9 |",
-            "15 januari 2026, 09:30 UTC",
+            "15 januari 2026, 09:30:00 UTC",
         ],
         "en": [
             "| Admissions | 2 | 3 |",
             "| Members in category B on 31/12/2025 | 0 | 4 |",
             "Paid-up capital on 31/12/2025 | 10.00 | 35.00 |",
             "| Admission | S9 |",
-            "15 January 2026, 09:30 UTC",
+            "15 January 2026, 09:30:00 UTC",
         ],
     }
     for lang, expected in words.items():

@@ -36,6 +36,6 @@ run record shares.paid --member M20 --amount 75.00 --date 2025-05-10 > /dev/null
 run report --year 2025 --format json --known-at "$then" > "$work/then.json"
 run report --year 2025 --format json --known-at "$then" > "$work/again.json"
 cmp "$work/then.json" "$work/again.json"  # the same --known-at gives the same bytes
-run report --year 2025 --compare-known-at "$then" | sed -n '/^Changed since/,$p' > "$out/restatement-2025.txt"
+run report --year 2025 --compare-known-at "$then" --lang en | sed -n '/^Figures changed since/,$p' > "$out/restatement-2025.txt"
 run report --year 2025 --compare-known-at "$then" --format json > "$out/restatement-2025.json"
 echo "examples written to $out"

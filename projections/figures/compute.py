@@ -34,18 +34,30 @@ CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
+class TreeHead:
+    """The checkpoint of the entries a report includes, as `coopledger checkpoint` prints it:
+    the size of their RFC 9162 Merkle tree (`last_seq`) and its root, in base64."""
+
+    tree_size: int
+    root: str
+
+
+@dataclass(frozen=True)
 class Provenance:
     """What a report was computed from: enough to re-run it and get the same bytes.
 
     `fingerprint` is the chain hash of entry `last_seq`, which covers every
     entry before it; `known_at` is the moment asked for (None: as recorded
-    up to `last_seq`).
+    up to `last_seq`). `checkpoint` is the Merkle checkpoint of entries 1 to
+    `last_seq`, set by the `report` command, which has the ledger's tree (None
+    for figures computed without it, as the replay computes them).
     """
 
     known_at: str | None
     last_seq: int
     last_recorded: str | None
     fingerprint: str
+    checkpoint: TreeHead | None = None
 
 
 @dataclass(frozen=True)

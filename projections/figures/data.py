@@ -83,6 +83,7 @@ def to_data(figures: Figures) -> dict[str, Any]:
             "last_seq": p.last_seq,
             "last_recorded": p.last_recorded,
             "fingerprint": p.fingerprint,
+            "checkpoint": asdict(p.checkpoint) if p.checkpoint else None,
         },
         "members": members_data(figures.members),
         "capital": capital_data(figures.capital),
