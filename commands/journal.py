@@ -8,6 +8,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
+from itertools import islice
 from typing import IO, Any
 
 import click
@@ -199,13 +200,21 @@ def export(app: App, output: str, pseudonymous: bool, bundle: str | None) -> Non
         _write_journal(app, stream, pseudonymous)
 
 
+EXPORT_CHUNK = 2_000  # entries whose identities are read at once: memory bounded by the chunk
+
+
 def _write_journal(app: App, stream: IO[bytes], pseudonymous: bool) -> None:
-    records = {} if pseudonymous else app.store.identities()
-    for entry in app.store.entries():
-        record = records.get(getattr(entry, "identity", None) or "") if records else None
-        if record is not None:
-            entry = msgspec.structs.replace(entry, personal=personal_of(record))
-        stream.write(ev.encode(entry) + b"\n")
+    entries = app.store.entries()
+    while chunk := list(islice(entries, EXPORT_CHUNK)):
+        wanted = [] if pseudonymous else [c for e in chunk if (c := getattr(e, "identity", None))]
+        records = app.store.identities(wanted)
+        lines = []
+        for entry in chunk:
+            record = records.get(getattr(entry, "identity", None) or "") if records else None
+            if record is not None:
+                entry = msgspec.structs.replace(entry, personal=personal_of(record))
+            lines.append(ev.encode(entry))
+        stream.write(b"\n".join(lines) + b"\n")
 
 
 def parse_fields(args: Sequence[str]) -> dict[str, Any]:
