@@ -70,13 +70,14 @@ class _Canvas:
                 f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
                 f"{escape(_number(tick, self.thousands))}</text>"
             )
-        step = max(1, math.ceil(len(labels) / 12))
-        for i, label in enumerate(labels):
-            if i % step == 0 or (i == len(labels) - 1 and len(labels) <= 12):
-                self.parts.append(
-                    f'<text x="{self.x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
-                    f"{escape(label)}</text>"
-                )
+        # A label where it changes (a long axis says each year once), at most about 12 of them.
+        starts = [i for i, label in enumerate(labels) if i == 0 or label != labels[i - 1]]
+        step = max(1, math.ceil(len(starts) / 12))
+        for i in starts[::step]:
+            self.parts.append(
+                f'<text x="{self.x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
+                f"{escape(labels[i])}</text>"
+            )
 
     def legend(self, names: Sequence[tuple[str, str]]) -> None:
         x = LEFT

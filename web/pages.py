@@ -311,7 +311,17 @@ def overview_page(
 ) -> dict[str, Any]:
     """Members and capital on `view.day`, and the charts of the `years` years up to it."""
     engine = ledger.engine
-    start = dt.date(max(FIRST_DATE.year + 1, view.day.year - years + 1), 1, 1)
+
+    def first_year() -> int:
+        with engine.connect() as conn:
+            found = conn.execute(
+                select(func.min(spells.c.valid_from)).where(known_at(spells, view.known_seq))
+            )
+            first = found.scalar()
+        return first.year if first else view.day.year
+
+    opened = ledger.cached(("first", view.known_seq), first_year)
+    start = dt.date(max(FIRST_DATE.year + 1, view.day.year - years + 1, min(opened, view.day.year)), 1, 1)
 
     def compute_data() -> dict[str, Any]:
         seq = last_seq(engine, view.known_seq)

@@ -21,6 +21,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "date, date-time UTC or #N (after entry N); empty: everything recorded",
     ),
     "show": ("Afficher", "Tonen", "Show"),
+    "language": ("Langue", "Taal", "Language"),
     "permalink": ("Lien permanent", "Vaste link", "Permanent link"),
     "permalink_help": (
         "cette page telle qu'elle est maintenant, pour toujours",
