@@ -84,7 +84,7 @@ def serve(app: App, host: str, port: int, password_file: str | None, show_person
         )
     if show_personal_data:
         click.echo("coopledger: addresses and e-mails are shown (--show-personal-data)", err=True)
-    settings = Settings(show_personal_data=show_personal_data, users=users)
+    settings = Settings(show_personal_data=show_personal_data, users=users, warm=True)
     try:
         uvicorn.run(create_app(ledger, settings), host=host.strip("[]"), port=port, log_level="warning")
     finally:

@@ -15,9 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from coopledger.commands.context import App
+from coopledger.commands.main import cli
 from coopledger.commands.serve import is_loopback
-from tests.conftest import ROOT, run_cli
+from coopledger.ledger.bounds import decode_input
+from coopledger.ledger.errors import Source
+from tests.conftest import ROOT
 
 LINES = [
     {"type": "member.admitted", "date": "2025-01-10", "member": "S1", "name": "<b>Ada</b>"}
@@ -45,10 +50,10 @@ def get(port: int, path: str, method: str = "GET", auth: str | None = None) -> t
 
 
 @pytest.fixture
-def url(shared_db_url: str, tmp_path: Path) -> str:
-    journal = tmp_path / "two.jsonl"
-    journal.write_text("".join(json.dumps(line) + "\n" for line in LINES))
-    assert run_cli("import", str(journal), db=shared_db_url).returncode == 0
+def url(shared_db_url: str) -> str:
+    app = App(shared_db_url, "clerk")
+    app.ledger.record([(decode_input(json.dumps(line)), Source("test", 1)) for line in LINES])
+    app.store.close()
     return shared_db_url
 
 
@@ -73,13 +78,14 @@ def serving(url: str, *args: str) -> Iterator[tuple[subprocess.Popen[bytes], int
 
 
 def test_another_address_needs_a_password_file(tmp_path: Path) -> None:
-    done = run_cli("serve", "--host", "0.0.0.0", db=str(tmp_path / "none.db"))
-    assert done.returncode == 2
-    assert b"--password-file" in done.stderr
+    runner = CliRunner()
+    done = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "serve", "--host", "0.0.0.0"])
+    assert done.exit_code == 2
+    assert "--password-file" in done.output
     empty = tmp_path / "passwords"
     empty.write_text("# nobody yet\n")
-    done = run_cli("serve", "--password-file", str(empty), db=str(tmp_path / "none.db"))
-    assert done.returncode == 2 and b"holds no password" in done.stderr
+    done = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "serve", "--password-file", str(empty)])
+    assert done.exit_code == 2 and "holds no password" in done.output
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1") and not is_loopback("example.org")
 

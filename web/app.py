@@ -8,15 +8,20 @@ is answered 405 by the router. Templates escape every value (autoescape is on fo
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator, Mapping
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 import click
 from jinja2 import Environment, PackageLoader
 from starlette.applications import Starlette
@@ -45,6 +50,7 @@ NAV = (
     ("/ledger", "ledger"),
 )
 COMMON = ("as_of", "known_at", "lang")
+THREADS = 8  # worker threads computing pages at once (the SQLite pool holds 8 connections, plus overflow)
 DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 
 
@@ -54,6 +60,7 @@ class Settings:
 
     show_personal_data: bool = False
     users: Mapping[str, str] | None = None
+    warm: bool = False  # compute today's pages in the background, again after each new entry
     title: str = "coopledger"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -135,6 +142,39 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+
+    def warm(self, every: float = 5.0) -> None:
+        """Keep today's default pages computed: at start, and again whenever an entry is recorded.
+
+        On a large ledger the overview, the board, the assemblies and the flags take seconds to
+        compute the first time (then they are cached per ledger head); computing them here
+        means a visitor of the default pages never waits for it.
+        """
+        warmed = None
+        while True:
+            head = self.ledger.head_seq()
+            if head != warmed:
+                self.warm_once()
+                warmed = head
+            time.sleep(every)
+
+    def warm_once(self) -> None:
+        """Today's default pages, computed into the cache (each page that fails says so)."""
+        view = View("html", today(), lang="fr")
+        words, style = Words("fr"), Style("fr")
+        steps: list[Callable[[], Any]] = [
+            lambda: pages.overview_page(self.ledger, view, 5, words, style),
+            lambda: pages.register_page(self.ledger, view, pages.RegisterQuery(), False),
+            lambda: pages.board_page(self.ledger, view, "board"),
+            lambda: pages.assemblies_page(self.ledger, view, words, style),
+            lambda: pages.ledger_page(self.ledger, view),
+            lambda: pages.report_page(self.ledger, view, *pages.report_period(self.ledger, view, None)[:2]),
+        ]
+        for step in steps:
+            try:
+                step()
+            except Exception as e:  # the page itself says what is wrong when visited
+                print(f"coopledger: warming a page failed: {type(e).__name__}: {e}", file=sys.stderr)
 
     def render(
         self, request: Request, view: View, template: str, status: int = 200, **data: Any
@@ -313,6 +353,16 @@ def create_app(ledger: ReadOnlyLedger, settings: Settings | None = None) -> Any:
             return web.error(request, 404, request.url.path)
         return Response(exc.detail, status_code=exc.status_code, headers=exc.headers)
 
-    app = Starlette(routes=web.routes(), exception_handlers={HTTPException: not_found})
+    if settings.warm:
+        threading.Thread(target=web.warm, daemon=True, name="warm").start()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Pages are computed on worker threads; a few suffice on a small machine, and they keep
+        # the database connections in use below the pools' sizes.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        yield
+
+    app = Starlette(routes=web.routes(), exception_handlers={HTTPException: not_found}, lifespan=lifespan)
     app.state.web = web
     return Guard(app, settings.users)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from coopledger.commands.board import holder_flags, how
 from coopledger.commands.personal import resolve_names, resolve_rows, reveal
@@ -26,14 +27,14 @@ from coopledger.ledger import events as ev
 from coopledger.ledger.events import FIRST_DATE
 from coopledger.ledger.timeline import live_entries, retractions
 from coopledger.projections import read_models
-from coopledger.projections.figures.compute import EXITS, Scope, compute, tallies
+from coopledger.projections.figures.compute import EXITS, Scope, compute, sum_in_cents, tallies
 from coopledger.projections.figures.data import flatten, to_data
 from coopledger.projections.figures.series import month_ends, series
 from coopledger.projections.governance.flags import flags
 from coopledger.projections.governance.queries import assemblies_between, board_as_of, bodies, find_assembly
 from coopledger.projections.governance.summary import participation, quorum_met
 from coopledger.projections.register.fold import Spell, member_history
-from coopledger.projections.register.queries import _on, members_on
+from coopledger.projections.register.queries import _on
 from coopledger.projections.register.schema import spells
 from coopledger.projections.tables import known_at
 from coopledger.reports.labels import figure_label
@@ -101,23 +102,29 @@ def register_page(ledger: ReadOnlyLedger, view: View, query: RegisterQuery, pers
     where = _register_filter(view, query)
     columns = query.columns(personal)
 
-    def count() -> int:
-        with ledger.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(spells).where(*where)).scalar() or 0)
-
     def categories() -> list[str]:
         everyone = [known_at(spells, view.known_seq), _on(view.day)]
         with ledger.engine.connect() as conn:
             found = conn.execute(select(spells.c.category).where(*everyone).distinct())
             return sorted(found.scalars())
 
-    key = (view.day, view.known_seq, query.status, query.category, query.prefix)
-    total = ledger.cached(("count", *key), count)
+    def order() -> array[int]:
+        statement = _ordered(select(spells.c.id).where(*where), query)
+        with ledger.engine.connect() as conn:
+            return array("q", conn.execute(statement).scalars())
+
+    key = (view.day, view.known_seq, query.status, query.category, query.prefix, query.sort, query.descending)
+    ids = ledger.cached(("order", *key), order, bucket="orders")
+    total = len(ids)
     pages = max(1, -(-total // query.per))
     page = min(query.page, pages)
-    statement = _ordered(select(*[spells.c[c] for c in columns]).where(*where), query)
+    wanted = list(ids[(page - 1) * query.per : page * query.per])
     with ledger.engine.connect() as conn:
-        rows = list(conn.execute(statement.limit(query.per).offset((page - 1) * query.per)))
+        found = conn.execute(
+            select(spells.c.id, *[spells.c[c] for c in columns]).where(spells.c.id.in_(wanted))
+        )
+        by_id = {row[0]: row[1:] for row in found}
+    rows = [by_id[i] for i in wanted]
     return {
         "columns": columns,
         "rows": resolve_rows(ledger.store, rows, columns),
@@ -167,8 +174,10 @@ def member_page(ledger: ReadOnlyLedger, view: View, member_id: str, personal: bo
         (s for s in lines if s.valid_from <= view.day and (s.valid_to is None or view.day < s.valid_to)), None
     )
     identity = []
-    for record in store.identities_of(member_id):
-        if view.known_seq is None or record.seq <= view.known_seq:
+    # By the commitments of their entries (an indexed look-up), not by subject (a scan).
+    commitments = sorted({c for e in timeline if (c := getattr(e, "identity", None))})
+    for record in sorted(store.identities(commitments).values(), key=lambda r: r.seq):
+        if record.subject == member_id and (view.known_seq is None or record.seq <= view.known_seq):
             fields = json.loads(record.fields)
             if not personal:
                 fields = {k: (HIDDEN if k in PERSONAL else v) for k, v in fields.items()}
@@ -215,7 +224,7 @@ def board_page(ledger: ReadOnlyLedger, view: View, body: str) -> dict[str, Any]:
 
 def assemblies_page(ledger: ReadOnlyLedger, view: View, words: Words, style: Style) -> dict[str, Any]:
     """Every assembly held up to `view.day`, with participation, and its chart."""
-    found = assemblies_between(ledger.engine, FIRST_DATE, view.day, view.known_seq)
+    found = assemblies_of(ledger, FIRST_DATE, view.day, view.known_seq)
     rows = [(f, participation(f), sum(r.outcome == "adopted" for r in f.resolutions)) for f in found]
     chart = charts.bars(
         words["participation_chart"],
@@ -229,7 +238,10 @@ def assemblies_page(ledger: ReadOnlyLedger, view: View, words: Words, style: Sty
 
 
 def assembly_page(ledger: ReadOnlyLedger, view: View, assembly_id: str) -> dict[str, Any]:
-    figures = find_assembly(ledger.engine, assembly_id, view.known_seq)
+    figures = ledger.cached(
+        ("assembly", assembly_id, view.known_seq),
+        lambda: find_assembly(ledger.engine, assembly_id, view.known_seq),
+    )
     if figures is None:
         raise NotInLedger(assembly_id)
     return {
@@ -306,6 +318,54 @@ def report_document(ledger: ReadOnlyLedger, view: View, start: dt.date, end: dt.
 # ---------------------------------------------------------------- the overview and its charts
 
 
+def capital_series(
+    engine: Any, start: dt.date, end: dt.date, seq: int
+) -> tuple[list[dt.date], list[int], list[int], list[int]]:
+    """Shares, subscribed and paid-up capital (in cents) at the end of each month of the period.
+
+    As `projections.figures.series` counts members: the opening position (`tallies` on the
+    eve), then the register lines that begin and end in the period, summed by date.
+    """
+    days = month_ends(start, end)
+    eve = days[0]
+    member = and_(known_at(spells, seq), spells.c.status == "member")
+    steps: dict[dt.date, list[int]] = {}
+    with engine.connect() as conn:
+        opening = tallies(conn, start, start, (eve,), Scope(seq)).get(seq)
+        level = [0, 0, 0]
+        for (_, _), values in opening.positions.items() if opening else ():
+            level = [a + b for a, b in zip(level, values[1:], strict=True)]
+        sums = (
+            func.sum(spells.c.shares),
+            sum_in_cents(spells.c.shares * spells.c.share_price),
+            sum_in_cents(spells.c.paid_up),
+        )
+        for column, sign in ((spells.c.valid_from, 1), (spells.c.valid_to, -1)):
+            query = select(column, *sums).where(member, column > eve, column <= end).group_by(column)
+            for day, *values in conn.execute(query):
+                step = steps.setdefault(day, [0, 0, 0])
+                for i, value in enumerate(values):
+                    step[i] += sign * int(value or 0)
+    changes = sorted(steps.items())
+    found: tuple[list[int], list[int], list[int]] = ([], [], [])
+    at = 0
+    for day in days[1:]:
+        while at < len(changes) and changes[at][0] <= day:
+            level = [a + b for a, b in zip(level, changes[at][1], strict=True)]
+            at += 1
+        for i in range(3):
+            found[i].append(level[i])
+    return days[1:], *found
+
+
+def assemblies_of(ledger: ReadOnlyLedger, start: dt.date, end: dt.date, known_seq: int | None) -> list[Any]:
+    """`assemblies_between`, once per period and ledger head (it counts the members of each date)."""
+    return ledger.cached(
+        ("assemblies", start, end, known_seq),
+        lambda: assemblies_between(ledger.engine, start, end, known_seq),
+    )
+
+
 def overview_page(
     ledger: ReadOnlyLedger, view: View, years: int, words: Words, style: Style
 ) -> dict[str, Any]:
@@ -326,22 +386,15 @@ def overview_page(
     def compute_data() -> dict[str, Any]:
         seq = last_seq(engine, view.known_seq)
         drawn = series(engine, start, view.day, seq)
-        days = month_ends(start, view.day)[1:]
-        with engine.connect() as conn:
-            members = members_on(conn, view.day, view.known_seq)
-            tally = tallies(conn, start, view.day, days, Scope(seq)).get(seq)
-        positions = tally.positions if tally else {}
-        subscribed = [sum(v[2] for (d, _), v in positions.items() if d == day) / 100 for day in days]
-        paid = [sum(v[3] for (d, _), v in positions.items() if d == day) / 100 for day in days]
-        shares = sum(v[1] for (d, _), v in positions.items() if d == view.day)
-        assemblies = assemblies_between(engine, start, view.day, view.known_seq)
+        days, shares, subscribed, paid = capital_series(engine, start, view.day, seq)
+        assemblies = assemblies_of(ledger, start, view.day, view.known_seq)
         return {
             "series": drawn,
             "days": days,
-            "subscribed": subscribed,
-            "paid": paid,
-            "members": members,
-            "shares": shares,
+            "subscribed": [cents / 100 for cents in subscribed],
+            "paid": [cents / 100 for cents in paid],
+            "members": sum(counts[-1] for counts in drawn.members.values()),
+            "shares": shares[-1] if shares else 0,
             "assemblies": [(a, participation(a)) for a in assemblies],
         }
 

@@ -17,13 +17,15 @@ import dataclasses
 import datetime as dt
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from functools import cached_property
+from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, QueuePool, create_engine, event
 
 from coopledger.ledger.database import Database, parse_database
 from coopledger.ledger.provenance import format_recorded
@@ -32,6 +34,7 @@ from coopledger.ledger.store import Store
 
 T = TypeVar("T")
 READ_ONLY = "SET default_transaction_read_only = on"
+HEAD_TTL = 0.5  # seconds: an entry recorded by a clerk shows (and renews the caches) within this
 
 
 def read_only_database(database: Database) -> Database:
@@ -69,10 +72,19 @@ class ReadOnlyStore(Store):
             pool._configure = read_only
             if not pool.closed:
                 pool.drain()
-            event.listen(self.engine, "connect", _read_only_session)
+            event.listen(super().engine, "connect", _read_only_session)
         recorder = self.factory.application_recorder()
         assert isinstance(recorder, LedgerRecorder)
         self.recorder = recorder
+
+    @cached_property
+    def engine(self) -> Engine:
+        """A pool of connections shared by the request threads (for SQLite, SQLAlchemy would keep
+        one connection per thread, closing another thread's when more than five ask)."""
+        if self.database.backend != "sqlite":
+            return super().engine
+        assert self.database.connect is not None
+        return create_engine("sqlite://", creator=self.database.connect, poolclass=QueuePool, pool_size=8)
 
 
 def _read_only_session(dbapi_connection: Any, _record: Any) -> None:
@@ -88,13 +100,17 @@ class ReadOnlyLedger:
     as a clerk records an entry, nothing computed before it is served again.
     """
 
-    def __init__(self, url: str, cache_size: int = 256):
+    # Results kept per bucket: pages and figures are small; a register's order holds one id per
+    # member (3.6 MB at 450,000), so only a few orders are kept.
+    SIZES: ClassVar[dict[str, int]] = {"pages": 256, "orders": 12}
+
+    def __init__(self, url: str):
         self.url = url
         self.database = read_only_database(parse_database(url))
         self.store = ReadOnlyStore(self.database)
-        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: dict[str, OrderedDict[Hashable, Any]] = {name: OrderedDict() for name in self.SIZES}
         self._lock = threading.Lock()
+        self._head = (0, -HEAD_TTL - 1.0)
 
     @property
     def engine(self) -> Engine:
@@ -111,21 +127,26 @@ class ReadOnlyLedger:
         return self.store.seq_known_at(format_recorded(known_at))
 
     def head_seq(self) -> int:
-        head = self.store.head()
-        return head.seq if head else 0
+        """The last entry's sequence number, read at most once per HEAD_TTL seconds."""
+        now = time.monotonic()
+        if now - self._head[1] > HEAD_TTL:
+            head = self.store.head()
+            self._head = (head.seq if head else 0, now)
+        return self._head[0]
 
-    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def cached(self, key: Hashable, compute: Callable[[], T], bucket: str = "pages") -> T:
         """`compute()` once per key and ledger head; the least recently used results go first."""
         full = (self.head_seq(), key)
+        cache = self._cache[bucket]
         with self._lock:
-            if full in self._cache:
-                self._cache.move_to_end(full)
-                return self._cache[full]  # type: ignore[no-any-return]
+            if full in cache:
+                cache.move_to_end(full)
+                return cache[full]  # type: ignore[no-any-return]
         value = compute()
         with self._lock:
-            self._cache[full] = value
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            cache[full] = value
+            while len(cache) > self.SIZES[bucket]:
+                cache.popitem(last=False)
         return value
 
     def close(self) -> None:
