@@ -39,11 +39,20 @@ from coopledger.ledger.store import Store
 from coopledger.projections import read_models
 from coopledger.projections.projector import LostRace
 from coopledger.projections.read_models import create_tables
+from coopledger.projections.register.queries import members_on
 
 if TYPE_CHECKING:
     from coopledger.ledger.application import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DryRun(Exception):
+    """Raised inside the write transaction of a dry run, so that it rolls back: what it would add."""
+
+    def __init__(self, added: list[Entry], day: dt.date, members: int):
+        super().__init__("dry run")
+        self.added, self.day, self.members = added, day, members
 
 
 class RefusedByLedger(click.ClickException):
@@ -130,6 +139,7 @@ class App:
         self.url = url
         self.user = user or ""
         self.creates = False  # only `init` and `import` may create a store
+        self.dry_run = False  # `import --dry-run`: check and project everything, then roll back
 
     def may_create(self) -> None:
         """This command creates the store when there is none (`init`, `import`)."""
@@ -156,6 +166,9 @@ class App:
 
         def project(conn: Any, recent: Sequence[Entry]) -> None:
             read_models.project(conn, self.store, recent)
+            if self.dry_run:  # everything checked and projected: say what, and write nothing
+                day = max(today(), *(entry.date for entry in recent))
+                raise DryRun(list(recent), day, members_on(conn, day, None))
 
         return Ledger(self.store, user=self.user, project=project, today=today)
 

@@ -7,6 +7,7 @@ import io
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from itertools import islice
 from typing import IO, Any
@@ -14,12 +15,14 @@ from typing import IO, Any
 import click
 import msgspec
 
-from coopledger.commands import transparency
+from coopledger.commands import sheets, transparency
 from coopledger.commands.completion import complete_types
 from coopledger.commands.context import (
     App,
     BadInput,
+    Choice,
     Count,
+    DryRun,
     InputFile,
     NotFound,
     ledger_errors,
@@ -118,17 +121,43 @@ def init(app: App) -> None:
     help="who enters the entries that name nobody (default: --by before the command)",
 )
 @click.option("--allow-future", is_flag=True, help="accept dates more than a year after today")
+@click.option(
+    "--type",
+    "entry_type",
+    type=Choice(sorted(ev.EVENT_TYPES)),
+    help="a spreadsheet of one entry type: the type of every row",
+)
+@click.option("--map", "sheet_map", type=InputFile(), help="a spreadsheet's columns and date format (TOML)")
+@click.option("--dry-run", is_flag=True, help="check everything and say what would be added; write nothing")
 @pass_app
-def import_(app: App, journal: IO[bytes], by: str | None, allow_future: bool) -> None:
-    """Load a journal file (JSON Lines; - for stdin), all or nothing.
+def import_(
+    app: App,
+    journal: IO[bytes],
+    by: str | None,
+    allow_future: bool,
+    entry_type: str | None,
+    sheet_map: IO[bytes] | None,
+    dry_run: bool,
+) -> None:
+    """Load a journal file (JSON Lines; - for stdin) or a spreadsheet (.csv, .xlsx, .ods),
+    all or nothing.
 
     Entries whose id is already recorded with the same content are skipped,
     so importing a file twice adds nothing. A refused entry refuses the whole
-    file and names its line.
+    file and names its line (a spreadsheet's row and column).
 
     \b
-    Example:
+    A spreadsheet's first row names journal fields (type, date, member, name,
+    ...); --type gives the type of a file of one type; --map FILE.toml renames
+    columns and gives the date format (docs/migration.md). A sheet with the
+    columns of `coopledger register` (member, admitted, ...) is read as a
+    register: each row admits its member and pays its paid-up capital.
+
+    \b
+    Examples:
       coopledger import examples/demo.jsonl
+      coopledger import --dry-run members.xlsx
+      coopledger import --map examples/register-map.toml examples/register-export.csv
     """
     started = time.perf_counter()
     app.may_create()
@@ -137,13 +166,27 @@ def import_(app: App, journal: IO[bytes], by: str | None, allow_future: bool) ->
     if by:
         app.user = by
     with ledger_errors():
-        batch = read_journal(journal, name, show)
-    with ledger_errors(), progress() as step:
-        # An export's lines (with their recorded time) were accepted once already: a restore.
-        step("checking the dates")
-        plausible(app, [entry for entry, _ in batch if entry.recorded is None], allow_future)
-        step(f"checking and recording {counted(len(batch), 'entry', 'entries')}")
-        result = app.ledger.record(batch)
+        if sheets.is_sheet(name):
+            mapping = sheets.SheetMap.load(sheet_map.name) if sheet_map else sheets.SheetMap()
+            batch = sheets.read_sheet(name, entry_type, mapping)
+        elif entry_type or sheet_map:
+            raise BadInput("--type and --map read a spreadsheet (.csv, .xlsx, .ods), not JSON Lines")
+        else:
+            batch = read_journal(journal, name, show)
+    app.dry_run = dry_run
+    try:
+        with ledger_errors(), progress() as step:
+            # An export's lines (with their recorded time) were accepted once already: a restore.
+            step("checking the dates")
+            plausible(app, [entry for entry, _ in batch if entry.recorded is None], allow_future)
+            step(f"checking and recording {counted(len(batch), 'entry', 'entries')}")
+            result = app.ledger.record(batch)
+    except DryRun as run:
+        _say_dry_run(name, run.added, len(batch) - len(run.added), run.day, run.members)
+        return
+    if dry_run:  # nothing new: no transaction was opened
+        _say_dry_run(name, [], len(result.present), None, None)
+        return
     elapsed = time.perf_counter() - started
     click.echo(
         f"{name}: {counted(len(result.added), 'entry', 'entries')} added, "
@@ -157,6 +200,20 @@ def import_(app: App, journal: IO[bytes], by: str | None, allow_future: bool) ->
             "the ledger no longer "
             f"holds those identities (erased, or recorded without personal data): {shown}"
         )
+
+
+def _say_dry_run(
+    name: str, added: list[ev.Entry], present: int, day: dt.date | None, members: int | None
+) -> None:
+    """What an import would do: entries by type, the register's size after; nothing was written."""
+    click.echo(
+        f"{name}: dry run, nothing written: {counted(len(added), 'entry', 'entries')} would be added, "
+        f"{present} already present"
+    )
+    for kind, count in sorted(Counter(entry.type for entry in added).items()):
+        click.echo(f"  {kind:<28} {count:>9}")
+    if day is not None and members is not None:
+        click.echo(f"the register would hold {counted(members, 'member')} on {day}")
 
 
 @click.command()

@@ -18,7 +18,11 @@ import click
 # tests/test_lazy_commands.py checks that each line matches the command it names.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("journal", "init", "Create the store and the read models (idempotent)."),
-    "import": ("journal", "import_", "Load a journal file (JSON Lines; - for stdin), all or nothing."),
+    "import": (
+        "journal",
+        "import_",
+        "Load a journal file (JSON Lines; - for stdin) or a spreadsheet (.csv, .xlsx, .ods), all or nothing.",
+    ),
     "export": (
         "journal",
         "export",

@@ -24,6 +24,12 @@ class Source:
 
     origin: str
     line: int | None = None
+    unit: str = "line"  # a spreadsheet's entries come from rows
+
+    @property
+    def where(self) -> str:
+        """`line 12: ` (or `row 12: `), or nothing for an entry typed at the command line."""
+        return f"{self.unit} {self.line}: " if self.line is not None else ""
 
     def __str__(self) -> str:
         return f"{self.origin}:{self.line}" if self.line is not None else self.origin
@@ -56,7 +62,7 @@ class Refusal:
 
     def __str__(self) -> str:
         """One line: where, which entry, which rule, why."""
-        where = f"line {self.source.line}: " if self.source and self.source.line else ""
+        where = self.source.where if self.source else ""
         if self.cause is None:
             return f"{where}{describe(self.entry, recorded=False)}: {self.rule}: {self.reason}"
         cause = describe(self.cause, recorded=False)
@@ -78,8 +84,7 @@ class JournalError(LedgerError):
 
     def __init__(self, message: str, source: Source | None = None):
         self.source = source
-        where = f"line {source.line}: " if source and source.line else ""
-        super().__init__(f"{where}{message}")
+        super().__init__(f"{source.where if source else ''}{message}")
 
 
 class StoreError(LedgerError):
