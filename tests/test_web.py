@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,3 +242,11 @@ def test_a_password_file_guards_every_page(ledger: ReadOnlyLedger, tmp_path: Pat
     assert guarded.get("/register", auth=("bob", "correct horse")).status_code == 401
     assert guarded.get("/register", auth=("anna", "correct horse")).status_code == 200
     assert guarded.post("/register", auth=("anna", "correct horse")).status_code == 405
+
+
+def test_the_ledger_state_shows_what_verify_says(client: TestClient) -> None:
+    deadline = time.monotonic() + 120
+    while "everything holds" not in (page := client.get("/ledger?lang=en").text):
+        assert time.monotonic() < deadline, page
+        time.sleep(0.2)
+    assert "hash chain (" in page and "read model register_spells: ok" in page
