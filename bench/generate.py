@@ -560,13 +560,32 @@ class _Simulation:
         if taker is None:
             return
         count = 1 if self.rng.random() < 0.8 else 1 + int(self.rng.random() * (shares[giver] - 1))
+        taker = self.same_category(giver, taker)
+        if taker is None:
+            return
         fields = {"member": self.mid(giver), "to": self.mid(taker), "count": count}
         self.emit("shares.transferred", day, fields)
         shares[giver] -= count
         shares[taker] += count
-        # Whether paid-up money follows the shares is the ledger's choice: bound both ways.
+        # The shares carry their even part of the giver's paid-up capital (the ledger fills
+        # `paid_up` in), at most their price: bound both ways.
         self.paid_hi[taker] = self.paid_hi.get(taker, 0) + count * SHARE_CENTS
         self.paid_lo[giver] = max(0, self.paid_lo.get(giver, 0) - count * SHARE_CENTS)
+
+    def same_category(self, giver: int, drawn: int) -> int | None:
+        """The receiver: `drawn` if of the giver's category (a share keeps its category, and the
+        statutes' default refuses a transfer between categories), else the next member of that
+        category after it among the active ones, found without drawing again so that the rest of
+        the journal stays as it was; None if the giver is the only one."""
+        category, active = self.category, self.active
+        if category[drawn] == category[giver]:
+            return drawn
+        at = self.position[drawn]
+        for step in range(1, len(active)):
+            m = active[(at + step) % len(active)]
+            if m != giver and category[m] == category[giver]:
+                return m
+        return None
 
     def redeem(self, day: int, _: None) -> None:
         shares = self.shares

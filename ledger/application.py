@@ -3,9 +3,11 @@
 `Ledger.record` is the one write path. It drops entries already recorded
 (same id, same content), fills in what the ledger owns (sequence, recorded
 time, id, author, hash chain, the share price in force), loads the timelines
-the entries touch, checks the rules, and appends the batch in one
-transaction, together with the read models (`project`), so that an entry is
-never recorded without its read-model rows. If another writer got there first
+the entries touch, checks the rules (filling in on the way the paid-up
+amount a transfer carries, which depends on the giver's position on its
+date), and appends the batch in one transaction, together with the read
+models (`project`), so that an entry is never recorded without its
+read-model rows. If another writer got there first
 it starts again from the new head, after a short random back-off, so two
 clerks admitting the same member at once cannot both succeed, and a refusal
 is only given against a head that did not move while the batch was checked.
@@ -45,7 +47,7 @@ from coopledger.ledger.rules.identity import erasure_date
 from coopledger.ledger.statutes import Statutes
 from coopledger.ledger.store import Store
 from coopledger.ledger.timeline import Find, joins, retractions, stands_for, statutes_of
-from coopledger.ledger.validate import check
+from coopledger.ledger.validate import check_and_fill
 
 FULL_LOAD_SUBJECTS = 2_000
 ATTEMPTS = 30
@@ -65,6 +67,17 @@ def _identity_key(entry: ev.Entry) -> object:
     if not isinstance(entry, ev.Identified):
         return None
     return (entry.identity, tuple(sorted(values_of(entry).items())))
+
+
+def _recorded_without_paid_up(entry: ev.Entry) -> bool:
+    """A transfer as a ledger recorded it before `paid_up` existed (an old export's line, with its
+    `seq`, `recorded` and `hash`): kept so, the paid-up money staying with the giver, so that an
+    old export imports into the register it came from."""
+    return (
+        isinstance(entry, ev.SharesTransferred)
+        and entry.paid_up is None
+        and None not in (entry.seq, entry.recorded, entry.hash)
+    )
 
 
 def _generated_id(seq: int, taken: set[str]) -> str:
@@ -119,7 +132,12 @@ class Ledger:
         head = self.store.head() or HeadRow(0, "", GENESIS)
         statutes = statutes_of(self.store.timelines([ev.STATUTES]))
         batch_ids = {entry.id for entry, _ in batch if entry.id}
-        normalised = [(self._normalise(entry, statutes, batch_ids), source) for entry, source in batch]
+        normalised = []
+        as_recorded: set[int] = set()  # id() of the normalised transfers kept as recorded
+        for entry, source in batch:
+            normalised.append((self._normalise(entry, statutes, batch_ids), source))
+            if _recorded_without_paid_up(entry):
+                as_recorded.add(id(normalised[-1][0]))
         fresh, present, withheld, refusals = self._drop_present(normalised)
         today = self.today() if self.today is not None else self.clock().date()
         refusals += [
@@ -130,6 +148,13 @@ class Ledger:
         if refusals:
             self._refuse(refusals, head)
         stamped = self._stamp(fresh, head)
+        # The transfers whose paid-up amount the ledger computes (`state.completed`) as it checks them.
+        fill = {
+            stamped_entry.seq or 0
+            for (stamped_entry, _), (entry, _, _) in zip(stamped, fresh, strict=True)
+            if isinstance(entry, ev.SharesTransferred) and entry.paid_up is None
+            if id(entry) not in as_recorded
+        }
         find = self._finder(stamped)
         subjects = {entry.seq or 0: joins(entry, find) for entry, _ in stamped}  # a retraction: its target's
         refusals += self._check_retractions(stamped, find)
@@ -143,17 +168,20 @@ class Ledger:
             old: list[ev.Entry] = []
         else:
             old = list(self.store.entries()) if wide else self.store.timelines(sorted(touched))
-        refusals = check(
+        refusals, filled = check_and_fill(
             old + new,
             {e.seq or 0 for e in new},
             {entry.seq or 0: source for entry, source in stamped},
             None if wide else frozenset(touched),
+            fill,
         )
         if refusals:
             self._refuse(refusals, head)
+        new = [filled.get(e.seq or 0, e) for e in new]
+        refilled = {seq: content_digest(entry) for seq, entry in filled.items()}
         new, identities, erasures = self._seal(new)
         chained = self._chain(new, head.hash)
-        digests = [digest for _, _, digest in fresh]
+        digests = [refilled.get(e.seq or 0, digest) for e, (_, _, digest) in zip(new, fresh, strict=True)]
         index = [
             IndexRow(seq, e.id or "", e.recorded or "", digest, e.hash or "", subjects[seq])
             for e, digest in zip(chained, digests, strict=True)
@@ -245,6 +273,8 @@ class Ledger:
             same: bool | None = True
             if entry.id in known:
                 earlier: str | None = known[entry.id].digest
+                if earlier != digest:
+                    digest = self._filled_digest(entry, known[entry.id].seq) or digest
                 if earlier == digest:
                     same = self._same_identity(entry, known[entry.id].seq, records)
             elif entry.id in seen:
@@ -263,6 +293,19 @@ class Ledger:
                 if same is None:
                     withheld.append(entry)
         return fresh, present, withheld, refusals
+
+    def _filled_digest(self, entry: ev.Entry, seq: int) -> str | None:
+        """The digest of a transfer given without `paid_up` as the ledger filled it in for entry `seq`.
+
+        Left out, the amount is the ledger's to compute: the line is the recorded transfer
+        whatever amount that one carries, so importing a journal twice adds nothing.
+        """
+        if not isinstance(entry, ev.SharesTransferred) or entry.paid_up is not None:
+            return None
+        stored = self.store.entry(seq)
+        if not isinstance(stored, ev.SharesTransferred) or stored.paid_up is None:
+            return None
+        return content_digest(msgspec.structs.replace(entry, paid_up=stored.paid_up))
 
     def _same_identity(self, entry: ev.Entry, seq: int, records: dict[int, IdentityRecord]) -> bool | None:
         """Whether a re-imported entry's identity is the recorded one (None: no longer held)."""

@@ -281,6 +281,7 @@ _RANGES: dict[str, tuple[Any, Any]] = {
 _OTHER_CHECKS: dict[str, Check] = {
     "share_price": _decimal(MAX_SHARE_PRICE, "amount in euros"),
     "amount": _decimal(MAX_AMOUNT, "amount in euros"),
+    "paid_up": _decimal(MAX_AMOUNT, "amount in euros"),
     "reserves": _decimal(MAX_AMOUNT, "amount in euros"),
     "dividend_rate": _decimal(MAX_RATE, "percentage"),
     "value": _statute_value,

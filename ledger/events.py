@@ -200,10 +200,18 @@ class SharesPaid(MemberEntry, tag="shares.paid", frozen=True, kw_only=True):
 
 
 class SharesTransferred(MemberEntry, tag="shares.transferred", frozen=True, kw_only=True):
-    """A member transferred shares to another member (the money stays paid in)."""
+    """A member transferred shares to another member; the shares keep their category and carry
+    `paid_up` euros of paid-up capital with them, from the giver to the receiver.
+
+    The ledger fills `paid_up` in when the clerk leaves it out (the shares' even part of the
+    giver's paid-up capital, `ledger.state.carried_paid_up`). An entry recorded before the field
+    existed has none: the paid-up money stayed with the giver, and it replays so.
+    """
 
     to: Id
     count: Count
+    paid_up: Decimal | None = None
+    amounts: ClassVar[tuple[str, ...]] = ("paid_up",)
 
     def subjects(self) -> tuple[str, ...]:
         return (MEMBER + self.member, MEMBER + self.to)

@@ -14,11 +14,14 @@ from decimal import Decimal
 from functools import singledispatch
 from typing import Literal
 
+import msgspec
+
 from coopledger.ledger import events as ev
 from coopledger.ledger.statutes import Statutes
 from coopledger.ledger.timeline import coopted_until, redeemed_amount
 
 Status = Literal["none", "applicant", "member", "former"]
+ZERO = Decimal("0.00")
 
 
 @dataclass
@@ -200,10 +203,37 @@ def _(entry: ev.SharesPaid, state: LedgerState) -> None:
 @apply.register
 def _(entry: ev.SharesTransferred, state: LedgerState) -> None:
     giver, taker = state.member(entry.member), state.member(entry.to)
+    carried = entry.paid_up or ZERO  # none: recorded before `paid_up` existed, the money stayed
     if giver is not None:
         giver.shares -= entry.count
+        giver.paid -= carried
     if taker is not None:
         taker.shares += entry.count
+        taker.paid += carried
+
+
+def carried_paid_up(paid: Decimal, shares: int, count: int) -> Decimal:
+    """The paid-up capital `count` of a member's `shares` shares carry: their even part of the
+    member's paid-up `paid`, rounded down to the cent.
+
+    Rounded down, the shares given never carry more than their price, nor do the shares kept
+    (whole cents: paid - floor(paid x count / shares) <= (shares - count) x price).
+    """
+    if shares <= 0 or paid <= 0:
+        return ZERO
+    cents = int(paid * 100) * min(count, shares) // shares
+    return Decimal(cents).scaleb(-2)
+
+
+def completed(entry: ev.Entry, state: LedgerState) -> ev.Entry:
+    """The entry with what the ledger fills in from the state on its date, when the clerk left it
+    out: the paid-up capital a transfer's shares carry (`carried_paid_up`)."""
+    if isinstance(entry, ev.SharesTransferred) and entry.paid_up is None:
+        giver = state.member(entry.member)
+        if giver is not None:
+            carried = carried_paid_up(giver.paid, giver.shares, entry.count)
+            return msgspec.structs.replace(entry, paid_up=carried)
+    return entry
 
 
 @apply.register

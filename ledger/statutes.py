@@ -117,6 +117,13 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("min_shares", 1, _int(1, 1_000_000), "least shares a member holds", True),
         Parameter("share_price", Decimal("25.00"), _price, "price of one share in euros", True),
         Parameter("categories", "", _categories, "allowed share categories, comma-separated (empty: any)"),
+        Parameter(
+            "transfers_between_categories",
+            False,
+            _bool,
+            "may shares be transferred to a member of another category "
+            "(they then become shares of the receiver's category)",
+        ),
         Parameter("proxy_limit", 1, _int(0, 100), "proxies one member may hold at an assembly"),
         Parameter(
             "voting", "person", _choice("person", "share"), "one person one vote, or one share one vote"

@@ -9,13 +9,13 @@ entry that a new one would break is reported too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from functools import cache
 
 from coopledger.ledger import events as ev
 from coopledger.ledger.errors import Refusal, Source
 from coopledger.ledger.rules import Rule, rules_for
-from coopledger.ledger.state import LedgerState, apply
+from coopledger.ledger.state import LedgerState, apply, completed
 from coopledger.ledger.timeline import live_entries, statutes_of
 
 
@@ -37,12 +37,31 @@ def check(
     known: frozenset[str] | None,
 ) -> list[Refusal]:
     """Fold the timeline (recorded and new entries) and return every refusal."""
+    return check_and_fill(timeline, new_seqs, sources, known, frozenset())[0]
+
+
+def check_and_fill(
+    timeline: Sequence[ev.Entry],
+    new_seqs: set[int],
+    sources: dict[int, Source],
+    known: frozenset[str] | None,
+    fill: Container[int],
+) -> tuple[list[Refusal], dict[int, ev.Entry]]:
+    """`check`, filling in on the way what the ledger computes for the entries numbered in `fill`.
+
+    Each of them is completed from the state on its effective date (`state.completed`: a
+    transfer's `paid_up`), then checked and folded as completed; returns the refusals and the
+    completed entries by sequence number.
+    """
     live = live_entries(timeline)
     state = LedgerState(statutes=statutes_of(live), known=known)
     refusals: list[Refusal] = []
+    filled: dict[int, ev.Entry] = {}
     new = [e for e in timeline if (e.seq or 0) in new_seqs]
     for entry in live:
         seq = entry.seq or 0
+        if seq in fill:
+            entry = filled[seq] = completed(entry, state)
         broken = next(((r, reason) for r in _rules(type(entry)) if (reason := r.check(entry, state))), None)
         if broken is None:
             _mutator(type(entry))(entry, state)
@@ -50,7 +69,7 @@ def check(
         cause = None if seq in new_seqs else _cause(entry, new)
         source = sources.get(cause.seq or 0 if cause else seq)
         refusals.append(Refusal(broken[0].name, entry, broken[1], source, cause))
-    return sorted(refusals, key=lambda r: (r.cause is not None, r.entry.seq or 0))
+    return sorted(refusals, key=lambda r: (r.cause is not None, r.entry.seq or 0)), filled
 
 
 def _cause(recorded: ev.Entry, new: list[ev.Entry]) -> ev.Entry | None:

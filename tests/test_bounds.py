@@ -231,7 +231,7 @@ KINDS = {
     "year": "year",
     "seq": "seq",
     "share_price": "share_price",
-    **dict.fromkeys(["amount", "reserves"], "amount"),
+    **dict.fromkeys(["amount", "reserves", "paid_up"], "amount"),
     "dividend_rate": "rate",
     "founder": "bool",
     "value": "value",
@@ -725,7 +725,8 @@ def extreme_journal() -> list[dict[str, Any]]:
         founder=True,
         **texts,
     )
-    add("member.admitted", FIRST, member=MB, name=ODD, category=CAT, shares=1, share_price="-0.00")
+    # MA's shares go to MB: a share keeps its price (rule transfer-share-price), so MB's is MA's.
+    add("member.admitted", FIRST, member=MB, name=ODD, category=CAT, shares=1, share_price="9999.99")
     add("member.applied", FIRST, member=MC, name=exact("n", 1000), category=CAT, shares=ev.MAX_SHARES)
     add("member.refused", "1800-01-02", member=MC, reason=exact("r", 10000, FREE_ODD))
     add("identity.erased", "1802-01-01", member=MC, reason=exact("r", 10000, FREE_ODD))
@@ -758,7 +759,7 @@ def extreme_journal() -> list[dict[str, Any]]:
     for _ in range(10):  # MA holds 1.1e9 shares: still an `integer`
         add("shares.subscribed", "1800-01-02", member=MA, count=ev.MAX_SHARES, category=CAT)
     add("shares.paid", "1800-01-02", member=MA, amount="1000000000.00")
-    add("shares.transferred", "1800-01-02", member=MA, to=MB, count=ev.MAX_SHARES)
+    add("shares.transferred", "1800-01-02", member=MA, to=MB, count=ev.MAX_SHARES, paid_up="-0.00")
     add("shares.redeemed", "1800-01-02", member=MA, count=1, amount="1000000000.00")
     add("shares.redeemed", "1800-01-02", member=MB, count=1, amount="-0.00")
     updated = add("member.updated", "1800-01-02", member=MA, **{k: exact("u", 1000) for k in texts})
@@ -783,7 +784,8 @@ def extreme_journal() -> list[dict[str, Any]]:
     # The last years: one share one vote, the last day of the range.
     amend("2999-01-01", "voting", "share")
     for member in (MD, ME, MF):
-        add("member.admitted", "2999-01-01", member=member, name=ODD, category=CAT, shares=1)
+        price = {"share_price": "-0.00"} if member == MF else {}
+        add("member.admitted", "2999-01-01", member=member, name=ODD, category=CAT, shares=1, **price)
     add("member.exit_requested", "2999-01-02", member=MD)
     add("member.exit_refused", "2999-01-03", member=MD, reason=exact("r", 10000, FREE_ODD))
     add("member.resigned", "2999-06-30", member=MD)

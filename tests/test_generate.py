@@ -95,8 +95,7 @@ def check_journal(entries: Iterable[dict[str, Any]], upto: dt.date | None = None
     admitted: dict[str, dt.date] = {}
     founder: set[str] = set()
     shares: Counter[str] = Counter()
-    paid_stays: defaultdict[str, Decimal] = defaultdict(Decimal)  # stays with the giver ...
-    paid_moves: defaultdict[str, Decimal] = defaultdict(Decimal)  # ... or follows the shares
+    paid: defaultdict[str, Decimal] = defaultdict(Decimal)  # paid-up capital, as the ledger counts it
     pending: set[str] = set()
     convened: dict[str, dt.date] = {}
     voters: dict[str, set[str]] = {}
@@ -160,26 +159,26 @@ def check_journal(entries: Iterable[dict[str, Any]], upto: dt.date | None = None
             elif kind == "shares.paid":
                 amount = Decimal(e["amount"])
                 assert amount > 0 and amount == amount.quantize(Decimal("0.01")), where
-                paid_stays[m] += amount
-                paid_moves[m] += amount
+                paid[m] += amount
                 cap = shares[m] * SHARE
-                assert paid_stays[m] <= cap and paid_moves[m] <= cap, f"{where}: paid above {cap}"
+                assert paid[m] <= cap, f"{where}: paid above {cap}"
             elif kind == "shares.transferred":
                 to, count = e["to"], e["count"]
                 assert to != m and 1 <= count <= shares[m] - 1, f"{where}: {m} would keep < 1"
                 member_on(to, day, where)
+                assert category[to] == category[m], f"{where}: a share keeps its category"
+                # the shares carry their even part of the giver's paid-up capital, rounded down
+                moved = (paid[m] * 100 * count // shares[m]) / 100
                 shares[m] -= count
                 shares[to] += count
-                moved = min(paid_moves[m], count * SHARE)
-                paid_moves[m] -= moved
-                paid_moves[to] += moved
+                paid[m] -= moved
+                paid[to] += moved
             elif kind == "shares.redeemed":
                 count = e["count"]
                 assert 1 <= count <= shares[m] - 1, f"{where}: {m} would keep < 1 share"
-                for paid in (paid_stays, paid_moves):
-                    refund = Decimal(e["amount"]) if "amount" in e else min(paid[m], count * SHARE)
-                    assert refund <= paid[m], f"{where}: refund above paid-up"
-                    paid[m] -= refund
+                refund = Decimal(e["amount"]) if "amount" in e else min(paid[m], count * SHARE)
+                assert refund <= paid[m], f"{where}: refund above paid-up"
+                paid[m] -= refund
                 shares[m] -= count
             elif kind == "member.exit_requested":
                 assert m not in pending, f"{where}: already pending"
@@ -197,7 +196,7 @@ def check_journal(entries: Iterable[dict[str, Any]], upto: dt.date | None = None
                     assert e["reason"] in ("death", "end_of_employment", "bankruptcy", "other")
                 else:
                     assert e["reason"], where
-                status[m], shares[m] = "former", 0
+                status[m], shares[m], paid[m] = "former", 0, Decimal(0)
                 pending.discard(m)
         elif kind == "assembly.convened":
             ag = e["assembly"]

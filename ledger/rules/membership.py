@@ -108,6 +108,77 @@ def transfer_to_member(entry: ev.SharesTransferred, state: LedgerState) -> str |
     return f"recipient {entry.to} is not a member on {entry.date}"
 
 
+# The three rules below leave alone a transfer without `paid_up`: one recorded before them, by a
+# ledger that moved the shares into the receiver's category and left the money with the giver.
+# Every transfer recorded since carries `paid_up` (the ledger fills it in: `state.completed`).
+
+
+@rule("transfer-category")
+def transfer_category(entry: ev.SharesTransferred, state: LedgerState) -> str | None:
+    """A transferred share keeps its category: shares go to a member of the giver's category,
+    unless the statutes allow transfers between categories (`transfers_between_categories`;
+    the shares then become shares of the receiver's category)."""
+    giver, taker = state.member(entry.member), state.member(entry.to)
+    if entry.paid_up is None or giver is None or taker is None or not taker.is_member:
+        return None
+    if giver.category == taker.category or state.statutes.get("transfers_between_categories", entry.date):
+        return None
+    return (
+        f"{entry.member} holds category {giver.category} shares and {entry.to} category {taker.category}: "
+        "a share keeps its category, and the statutes do not allow transfers between categories "
+        "(transfers_between_categories)"
+    )
+
+
+@rule("transfer-share-price")
+def transfer_share_price(entry: ev.SharesTransferred, state: LedgerState) -> str | None:
+    """A transferred share keeps its price: giver and receiver hold shares of the same price
+    (a member's shares have one price in the register, so the subscribed capital stays whole)."""
+    giver, taker = state.member(entry.member), state.member(entry.to)
+    if entry.paid_up is None or giver is None or taker is None or not taker.is_member:
+        return None
+    if giver.share_price == taker.share_price:
+        return None
+    return (
+        f"{entry.member}'s shares are of {giver.share_price} and {entry.to}'s of {taker.share_price}: "
+        "a share keeps its price, and a member's shares all have one price"
+    )
+
+
+@rule("transfer-paid-up")
+def transfer_paid_up(entry: ev.SharesTransferred, state: LedgerState) -> str | None:
+    """A transferred share carries its paid-up amount (`paid_up`): at most the shares' price and
+    what the giver has paid up, and neither giver nor receiver ends up paid above their shares."""
+    giver, taker = state.member(entry.member), state.member(entry.to)
+    if entry.paid_up is None or giver is None or not giver.is_member:
+        return None
+    carried, most = entry.paid_up, entry.count * giver.share_price
+    subscribed = giver.shares * giver.share_price
+    if giver.paid > subscribed:
+        return (
+            f"{entry.member} has paid up {giver.paid} for {subscribed} subscribed, so which shares "
+            "carry what is unknown (a transfer recorded without paid_up left the money with its "
+            "giver: retract it and record it again)"
+        )
+    if carried > most:
+        shares = counted(entry.count, "share")
+        carry = "carries" if entry.count == 1 else "carry"
+        return f"{shares} of {giver.share_price} {carry} at most {most} paid up, not {carried}"
+    if carried > giver.paid:
+        return f"{entry.member} has paid up {giver.paid}, less than the {carried} the shares would carry"
+    kept = (giver.shares - entry.count) * giver.share_price
+    if giver.paid - carried > kept:
+        return (
+            f"{entry.member} would keep {giver.paid - carried} paid up for {kept} subscribed; "
+            f"the shares given carry at least {giver.paid - kept}"
+        )
+    if taker is not None and taker.is_member:
+        held = (taker.shares + entry.count) * taker.share_price
+        if taker.paid + carried > held:
+            return f"{entry.to} would have paid up {taker.paid + carried} for {held} subscribed"
+    return None
+
+
 @rule("paid-up-within-subscribed")
 def paid_up_within_subscribed(entry: ev.SharesPaid, state: LedgerState) -> str | None:
     """Payments never bring the paid-up capital above the subscribed shares' price."""

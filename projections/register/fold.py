@@ -178,10 +178,14 @@ def _apply(member: str, entry: ev.Entry, line: _Line | None) -> tuple[_Line | No
             line.paid_up += entry.amount
             return line, moved("paid", amount=entry.amount)
         case ev.SharesTransferred() if entry.member == member:
+            # The paid-up capital the shares carry travels in the entry, so each side's fold
+            # moves it alone; none: recorded before `paid_up` existed, the money stayed.
             line.shares -= entry.count
-            return line, moved("transferred", count=entry.count, reason=entry.to)
+            line.paid_up -= entry.paid_up or ZERO
+            return line, moved("transferred", count=entry.count, amount=entry.paid_up, reason=entry.to)
         case ev.SharesTransferred():
             line.shares += entry.count
+            line.paid_up += entry.paid_up or ZERO
         case ev.SharesRedeemed():
             amount = redeemed_amount(entry, line.paid_up, line.share_price)
             line.shares -= entry.count
