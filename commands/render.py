@@ -9,6 +9,7 @@ import io
 import re
 import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,16 @@ _terminal_width: int | None = None
 CUT = "\u2026"  # …, ending a cell cut to fit the terminal
 NARROWEST = 6  # a text column is never cut below this (or its header)
 TEXT_FLOOR = 8  # free text is cut to this before any other column is cut
+# A table too wide for the terminal first leaves out the columns no row fills, then these, in this
+# order, while its free text would be narrower than READABLE (WRAP_READABLE for a wrapped column,
+# which is narrowed first, losing nothing):
+# an entry's bookkeeping (when and by whom it was recorded, its id and document, its note), which
+# `show ENTRY` and --format csv|json give whole. A line under the table names what was left out.
+LEFT_OUT_FIRST = ("recorded", "by", "id", "ref", "note")
+READABLE = 24  # every entry type is whole (member.category_changed: 23)
+WRAP_READABLE = 40
+# Columns wrapped onto more lines, not cut, when narrowed: an entry's own fields.
+WRAPPED = ("details",)
 
 
 @contextlib.contextmanager
@@ -59,16 +70,25 @@ def for_terminal(pager: bool) -> Iterator[None]:
             sys.stdout.flush()
 
 
-def fitted(widths: list[int], headers: Sequence[str], free: Sequence[bool | None], room: int) -> list[int]:
+def fitted(
+    widths: list[int],
+    headers: Sequence[str],
+    free: Sequence[bool | None],
+    room: int,
+    readable: Sequence[int] = (),
+) -> list[int]:
     """Column widths within `room` characters (two between columns). Free text (cells of varying
-    length: details, names, notes; None for numbers) is narrowed first, the widest first, down to
-    TEXT_FLOOR; then,
-    if need be, any text column; numbers are never cut."""
+    length: details, names, notes; None for numbers) is narrowed first, the widest first: down to
+    its `readable` width if given, then down to TEXT_FLOOR; then, if need be, any text column;
+    numbers are never cut."""
     widths = list(widths)
     excess = sum(widths) + 2 * (len(widths) - 1) - room
-    for columns, floor in ((free, TEXT_FLOOR), ([w is not None for w in free], NARROWEST)):
+    passes = [(free, [TEXT_FLOOR] * len(widths)), ([w is not None for w in free], [NARROWEST] * len(widths))]
+    if readable:
+        passes.insert(0, (free, list(readable)))
+    for columns, floors in passes:
         while excess > 0:
-            cuttable = [i for i, w in enumerate(widths) if columns[i] and w > max(floor, len(headers[i]))]
+            cuttable = [i for i, w in enumerate(widths) if columns[i] and w > max(floors[i], len(headers[i]))]
             if not cuttable:
                 break
             widest = max(cuttable, key=lambda i: widths[i])
@@ -100,25 +120,88 @@ def neutral(value: Any) -> Any:
     return value
 
 
+def left_out(
+    columns: Sequence[str],
+    widths: Sequence[int],
+    free: Sequence[bool | None],
+    empty: Sequence[bool],
+    room: int,
+) -> list[int]:
+    """The columns a table leaves out to fit `room` readably: none if it fits whole; else the
+    empty ones, then those of LEFT_OUT_FIRST in order while the rest, its free text narrowed to
+    READABLE, would still not fit."""
+    if sum(widths) + 2 * (len(widths) - 1) <= room:
+        return []
+    out = [i for i, e in enumerate(empty) if e and len(columns) > 1]
+
+    def need() -> int:
+        kept = [i for i in range(len(columns)) if i not in out]
+        least = [WRAP_READABLE if columns[i] in WRAPPED else READABLE if free[i] else widths[i] for i in kept]
+        return sum(min(widths[i], w) for i, w in zip(kept, least, strict=True)) + 2 * (len(kept) - 1)
+
+    for name in LEFT_OUT_FIRST:
+        if need() <= room:
+            break
+        if name in columns and columns.index(name) not in out:
+            out.append(columns.index(name))
+    return sorted(out)
+
+
+def wrapped_or_cut(text: str, width: int, wrap: bool) -> list[str]:
+    """A cell's lines within `width`: wrapped at spaces (long words broken) or cut with an ellipsis."""
+    if len(text) <= width:
+        return [text]
+    return textwrap.wrap(text, width, break_on_hyphens=False) if wrap else [cut(text, width)]
+
+
+Fitted = tuple[list[str], list[list[list[str]]], list[int], list[bool], str | None]
+
+
+def fit(
+    columns: Sequence[str], cells: list[list[str]], widths: list[int], numeric: list[bool], room: int
+) -> Fitted:
+    """A table for a terminal `room` wide: the columns kept (`left_out`), each cell as its lines
+    (WRAPPED columns wrapped, others cut), the widths, which columns are numbers, and a line
+    naming the columns left out (None if none held anything)."""
+    free: list[bool | None] = [
+        None if num else c in WRAPPED or len({len(r[i]) for r in cells}) > 1
+        for i, (c, num) in enumerate(zip(columns, numeric, strict=True))
+    ]
+    empty = [bool(cells) and not any(r[i] for r in cells) for i in range(len(columns))]
+    out = left_out(columns, widths, free, empty, room)
+    named = [columns[i] for i in out if not empty[i]]
+    note = textwrap.fill(f"(left out to fit: {', '.join(named)}; --format csv|json has them)", room)
+    kept = [i for i in range(len(columns)) if i not in out]
+    names = [columns[i] for i in kept]
+    readable = [WRAP_READABLE if c in WRAPPED else READABLE for c in names]
+    widths = fitted([widths[i] for i in kept], names, [free[i] for i in kept], room, readable)
+    lines = [
+        [wrapped_or_cut(r[i], w, columns[i] in WRAPPED) for i, w in zip(kept, widths, strict=True)]
+        for r in cells
+    ]
+    return [columns[i] for i in kept], lines, widths, [numeric[i] for i in kept], note if named else None
+
+
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """A plain aligned text table, numbers right-aligned."""
+    """A plain aligned text table, numbers right-aligned.
+
+    For a terminal (`for_terminal`) it fits the width (`fit`): columns left out, free text
+    narrowed, an entry's details wrapped onto more lines, other text cut with an ellipsis."""
     cells = [[cell(row.get(c)) for c in columns] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     numeric = [all(isinstance(row.get(c), int | Decimal) for row in rows) and bool(rows) for c in columns]
+    lines, note = [[[v] for v in r] for r in cells], None
     if _terminal_width is not None:
-        full = widths
-        free = [None if num else len({len(r[i]) for r in cells}) > 1 for i, num in enumerate(numeric)]
-        widths = fitted(widths, columns, free, _terminal_width)
-        if widths != full:
-            cells = [[cut(v, w) for v, w in zip(r, widths, strict=True)] for r in cells]
+        columns, lines, widths, numeric, note = fit(columns, cells, widths, numeric, _terminal_width)
 
     def line(values: Sequence[str]) -> str:
         parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
         return "  ".join(parts).rstrip()
 
     out = [line(columns), line(["-" * w for w in widths])]
-    out += [line(r) for r in cells]
-    return "\n".join(out)
+    for row in lines:  # a row of several lines: the cells of one line each are blank below it
+        out += [line([c[k] if k < len(c) else "" for c in row]) for k in range(max(map(len, row), default=1))]
+    return "\n".join(out + ([note] if note else []))
 
 
 def emit(

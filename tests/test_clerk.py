@@ -4,6 +4,7 @@ its exit code and its message."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -360,11 +361,12 @@ def test_long_output_is_fitted_and_paged_on_a_terminal_only(url: str, tmp_path: 
     code, out = on_terminal("log", db=url, env=pager)
     assert code == 0
     logged = paged.read_text(encoding="utf-8")
-    assert logged.startswith("Log: 53 entries\n") and len(logged.splitlines()) == 56
-    assert max(len(line) for line in logged.splitlines()) <= 100 and "\u2026" in logged
+    rows = [line for line in logged.splitlines() if re.match(r" *[0-9]+  [0-9]{4}-[0-9]{2}-[0-9]{2}  ", line)]
+    assert logged.startswith("Log: 53 entries\n") and len(rows) == 53  # details wrap onto more lines
+    assert max(len(line) for line in logged.splitlines()) <= 100 and logged.rstrip().endswith("has them)")
     paged.unlink()
     code, out = on_terminal("log", "--no-pager", db=url, env=pager)
-    assert code == 0 and not paged.exists() and len(out.splitlines()) == 56
+    assert code == 0 and not paged.exists() and out.splitlines() == logged.splitlines()
     assert max(len(line) for line in out.splitlines()) <= 100
     code, out = on_terminal("log", "-n", "3", db=url, env=pager)
     assert code == 0 and not paged.exists() and out.startswith("Log: 3 entries")
