@@ -48,6 +48,7 @@ PAGES = [
     "/",
     "/register",
     "/register.csv",
+    "/register.xlsx",
     "/members/X1",
     "/members/M01",
     "/board",
@@ -141,6 +142,17 @@ def test_the_register_as_csv_is_the_same_rows(client: TestClient) -> None:
     assert rows[0] == ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
     assert len(rows) == 1 + 74 - 3  # M05 is B, M08 and M10 are C
     assert [r[1] for r in rows if r[0] == "X1"] == [SCRIPT]  # a CSV holds the text as it is
+
+
+def test_the_register_as_xlsx_is_the_same_rows(client: TestClient) -> None:
+    from openpyxl import load_workbook
+
+    response = client.get(dated("/register.xlsx?category=A", "2025-06-30"))
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.values)
+    assert rows[0] == ("member", "name", "category", "shares", "paid_up", "admitted", "founder")
+    assert len(rows) == 1 + 74 - 3
+    assert [r[1] for r in rows if r[0] == "X1"] == [SCRIPT]
 
 
 def test_personal_data_is_hidden_unless_asked(ledger: ReadOnlyLedger, client: TestClient) -> None:

@@ -275,6 +275,25 @@ class Web:
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
 
+    def register_xlsx(self, request: Request, view: View) -> Response:
+        """The same rows as the CSV in one sheet (openpyxl's write-only mode: rows are not kept)."""
+        from openpyxl import Workbook
+
+        query = register_query(request.query_params)
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(f"{view.day.isoformat()}")
+        for chunk in pages.register_csv(self.ledger, view, query, self.settings.show_personal_data):
+            for row in chunk:
+                sheet.append(list(row))
+        buffer = io.BytesIO()
+        book.save(buffer)
+        name = f"register-{view.day.isoformat()}.xlsx"
+        return Response(
+            buffer.getvalue(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+
     def member(self, request: Request, view: View) -> Response:
         member_id = str(_checked(lambda: parse_text(None, None, request.path_params["member"])))
         data = pages.member_page(self.ledger, view, member_id, self.settings.show_personal_data)
@@ -332,6 +351,7 @@ class Web:
             Route("/", page(self.overview), methods=["GET"], name="overview"),
             Route("/register", page(self.register), methods=["GET"], name="register"),
             Route("/register.csv", page(self.register_csv), methods=["GET"], name="register_csv"),
+            Route("/register.xlsx", page(self.register_xlsx), methods=["GET"], name="register_xlsx"),
             Route("/members/{member:path}", page(self.member), methods=["GET"], name="member"),
             Route("/board", page(self.board), methods=["GET"], name="board"),
             Route("/assemblies", page(self.assemblies), methods=["GET"], name="assemblies"),

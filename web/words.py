@@ -64,6 +64,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "first": ("« première", "« eerste", "« first"),
     "last": ("dernière »", "laatste »", "last »"),
     "download_csv": ("Télécharger (CSV)", "Downloaden (CSV)", "Download (CSV)"),
+    "download_xlsx": ("Télécharger (XLSX)", "Downloaden (XLSX)", "Download (XLSX)"),
     "filter": ("Filtrer", "Filteren", "Filter"),
     "rows": ("lignes", "rijen", "rows"),
     "none": ("aucun", "geen", "none"),
