@@ -41,6 +41,8 @@ EXTRA = [
 SCRIPTED = [
     '{"type": "member.admitted", "date": "2025-01-20", "member": "X1", "name": "<script>alert(1)</script>", '
     f'"category": "A", "shares": 3, "address": "{ADDRESS}", "email": "{EMAIL}"}}',
+    '{"type": "member.admitted", "date": "2025-01-21", "member": "X2", "name": "=1+2", '
+    '"category": "A", "shares": 1}',
     '{"type": "mandate.elected", "date": "2025-06-17", "person": "X1", "until": "2029-06-17", '
     '"assembly": "AG2025"}',
 ]
@@ -122,7 +124,7 @@ def test_a_name_that_is_markup_is_shown_as_text(client: TestClient, path: str) -
 
 def test_the_register_on_a_date_with_filters_order_and_pages(client: TestClient) -> None:
     page = client.get(dated("/register", "2025-06-30")).text
-    assert "74" in re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)  # type: ignore[union-attr]
+    assert "75" in re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)  # type: ignore[union-attr]
     assert 'rel="next"' in client.get(dated("/register?per=50", "2025-06-30")).text
     second = client.get(dated("/register?per=50&page=2", "2025-06-30")).text
     assert "P060" in second and "M01" not in second and 'rel="next"' not in second
@@ -140,8 +142,10 @@ def test_the_register_as_csv_is_the_same_rows(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0] == ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
-    assert len(rows) == 1 + 74 - 3  # M05 is B, M08 and M10 are C
+    assert len(rows) == 1 + 75 - 3  # M05 is B, M08 and M10 are C
     assert [r[1] for r in rows if r[0] == "X1"] == [SCRIPT]  # a CSV holds the text as it is
+    assert [r[1] for r in rows if r[0] == "X2"] == ["'=1+2"]  # but no formula a spreadsheet runs
+    assert {r[6] for r in rows[1:]} == {"yes", "no"}  # founder, as `register --format csv` says
 
 
 def test_the_register_as_xlsx_is_the_same_rows(client: TestClient) -> None:
@@ -151,8 +155,9 @@ def test_the_register_as_xlsx_is_the_same_rows(client: TestClient) -> None:
     assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
     rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.values)
     assert rows[0] == ("member", "name", "category", "shares", "paid_up", "admitted", "founder")
-    assert len(rows) == 1 + 74 - 3
+    assert len(rows) == 1 + 75 - 3
     assert [r[1] for r in rows if r[0] == "X1"] == [SCRIPT]
+    assert [r[1] for r in rows if r[0] == "X2"] == ["'=1+2"]
 
 
 def test_personal_data_is_hidden_unless_asked(ledger: ReadOnlyLedger, client: TestClient) -> None:

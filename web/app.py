@@ -31,6 +31,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from coopledger.commands.context import parse_date, parse_moment, parse_text, today
+from coopledger.commands.render import _csv_cells, neutral
 from coopledger.commands.view import View, parse_known, resolve_known
 from coopledger.ledger.events import FIRST_DATE, LAST_DATE
 from coopledger.reports.options import LANGS
@@ -262,10 +263,12 @@ class Web:
         chunks = pages.register_csv(self.ledger, view, query, self.settings.show_personal_data)
 
         def lines() -> Iterator[bytes]:
-            for chunk in chunks:
+            # As `register --format csv` writes them: yes/no, and no cell a spreadsheet would run.
+            for number, chunk in enumerate(chunks):
                 buffer = io.StringIO()
                 writer = csv.writer(buffer, lineterminator="\n")
-                writer.writerows(["" if c is None else c for c in row] for row in chunk)
+                rows = [[neutral(c) for c in chunk[0]]] if number == 0 else _csv_cells(chunk, len(chunk[0]))
+                writer.writerows(rows)
                 yield buffer.getvalue().encode()
 
         name = f"register-{view.day.isoformat()}.csv"
@@ -284,7 +287,7 @@ class Web:
         sheet = book.create_sheet(f"{view.day.isoformat()}")
         for chunk in pages.register_csv(self.ledger, view, query, self.settings.show_personal_data):
             for row in chunk:
-                sheet.append(list(row))
+                sheet.append([neutral(c) for c in row])  # openpyxl would store "=..." as a formula
         buffer = io.BytesIO()
         book.save(buffer)
         name = f"register-{view.day.isoformat()}.xlsx"
