@@ -371,7 +371,8 @@ def create_app(ledger: ReadOnlyLedger, settings: Settings | None = None) -> Any:
     settings = settings or Settings()
     web = Web(ledger, settings)
 
-    async def not_found(request: Request, exc: HTTPException) -> Response:
+    async def not_found(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
         if exc.status_code == 404:
             return web.error(request, 404, request.url.path)
         return Response(exc.detail, status_code=exc.status_code, headers=exc.headers)

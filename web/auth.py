@@ -13,9 +13,8 @@ import binascii
 import hmac
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ANY_USER = ""
 # No script, no frame of another site, no form sent anywhere but here; the report document,
@@ -88,7 +87,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
 
-        async def with_headers(message: dict[str, Any]) -> None:
+        async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}

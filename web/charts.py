@@ -140,7 +140,7 @@ def bars(
     canvas = _Canvas(title, tops + bottoms, len(labels), thousands, lowest=min(bottoms, default=0))
     canvas.axes(labels)
     width = max(2.0, canvas.plot_width / canvas.slots * 0.7)
-    named = []
+    named: list[tuple[str, str]] = []
     for sign, group in ((1, up), (-1, down)):
         base = [0.0] * len(labels)
         for index, (name, points) in enumerate(group):

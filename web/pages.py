@@ -163,7 +163,7 @@ def member_page(ledger: ReadOnlyLedger, view: View, member_id: str, personal: bo
     timeline = store.timelines([ev.MEMBER + member_id], view.known_seq)
     if not timeline:
         raise NotInLedger(member_id)
-    withdrawn = retractions(timeline)
+    withdrawn: dict[str, ev.Entry] = dict(retractions(timeline))
     live = {e.seq for e in live_entries(timeline)}
     entries = reveal(store, sorted(timeline, key=ev.effective_order))
     if not personal:

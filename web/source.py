@@ -75,7 +75,7 @@ class ReadOnlyStore(Store):
             event.listen(super().engine, "connect", _read_only_session)
         recorder = self.factory.application_recorder()
         assert isinstance(recorder, LedgerRecorder)
-        self.recorder = recorder
+        self.recorder = recorder  # type: ignore[assignment]  # the same recorder class as Store's
 
     @cached_property
     def engine(self) -> Engine:
