@@ -84,7 +84,10 @@ def serve(app: App, host: str, port: int, password_file: str | None, show_person
         )
     if show_personal_data:
         click.echo("coopledger: addresses and e-mails are shown (--show-personal-data)", err=True)
-    settings = Settings(show_personal_data=show_personal_data, users=users, warm=True)
+    # Without a password, only the names of this machine: a page elsewhere cannot point its own
+    # name at 127.0.0.1 and read the ledger through the visitor's browser (DNS rebinding).
+    hosts = None if users is not None else {"127.0.0.1", "localhost", "[::1]", shown.lower()}
+    settings = Settings(show_personal_data=show_personal_data, users=users, hosts=hosts, warm=True)
     try:
         uvicorn.run(create_app(ledger, settings), host=host.strip("[]"), port=port, log_level="warning")
     finally:

@@ -267,3 +267,11 @@ def test_the_ledger_state_shows_what_verify_says(client: TestClient) -> None:
         assert time.monotonic() < deadline, page
         time.sleep(0.2)
     assert "hash chain (" in page and "read model register_spells: ok" in page
+
+
+def test_without_a_password_only_this_machine_s_names_are_answered(ledger: ReadOnlyLedger) -> None:
+    local = TestClient(create_app(ledger, Settings(hosts={"127.0.0.1", "localhost", "[::1]"})))
+    assert local.get("/register", headers={"host": "evil.example:5000"}).status_code == 400
+    assert local.get("/register", headers={"host": "127.0.0.1:5000"}).status_code == 200
+    assert local.get("/register", headers={"host": "[::1]:5000"}).status_code == 200
+    assert local.get("/register", headers={"host": "LOCALHOST"}).status_code == 200

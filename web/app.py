@@ -15,7 +15,7 @@ import io
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -61,6 +61,7 @@ class Settings:
 
     show_personal_data: bool = False
     users: Mapping[str, str] | None = None
+    hosts: Collection[str] | None = None  # the Host names answered (None: any)
     warm: bool = False  # compute today's pages in the background, again after each new entry
     title: str = "coopledger"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -389,4 +390,4 @@ def create_app(ledger: ReadOnlyLedger, settings: Settings | None = None) -> Any:
 
     app = Starlette(routes=web.routes(), exception_handlers={HTTPException: not_found}, lifespan=lifespan)
     app.state.web = web
-    return Guard(app, settings.users)
+    return Guard(app, settings.users, settings.hosts)

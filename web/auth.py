@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -75,12 +75,24 @@ def allowed(users: Mapping[str, str], header: str | None) -> bool:
     return expected is not None and same
 
 
-class Guard:
-    """ASGI middleware: the security headers on every answer, and Basic authentication if asked."""
+def host_of(scope: Scope) -> str:
+    """The Host header's name, without its port, lower case ('[::1]' for IPv6)."""
+    raw = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1").strip().lower()
+    if raw.startswith("["):
+        return raw[: raw.find("]") + 1]
+    return raw.partition(":")[0]
 
-    def __init__(self, app: ASGIApp, users: Mapping[str, str] | None = None):
+
+class Guard:
+    """ASGI middleware: the security headers on every answer, the Host checked against the names
+    the server answers to (when given), and Basic authentication (when asked)."""
+
+    def __init__(
+        self, app: ASGIApp, users: Mapping[str, str] | None = None, hosts: Collection[str] | None = None
+    ):
         self.app = app
         self.users = users
+        self.hosts = {h.lower() for h in hosts} if hosts is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,6 +109,18 @@ class Guard:
                 message["headers"] = headers
             await send(message)
 
+        if self.hosts is not None and host_of(scope) not in self.hosts:
+            # A name this server was not started for: a web page elsewhere rebinding its name to
+            # 127.0.0.1 (DNS rebinding) must not read the register through the visitor's browser.
+            await with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b"unknown host name\n"})
+            return
         if self.users is not None:
             header = dict(scope.get("headers", [])).get(b"authorization")
             if not allowed(self.users, header.decode("latin-1") if header else None):
