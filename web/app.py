@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -64,7 +64,6 @@ class Settings:
     hosts: Collection[str] | None = None  # the Host names answered (None: any)
     warm: bool = False  # compute today's pages in the background, again after each new entry
     title: str = "coopledger"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class BadRequest(Exception):
