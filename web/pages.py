@@ -124,7 +124,7 @@ def register_page(ledger: ReadOnlyLedger, view: View, query: RegisterQuery, pers
             select(spells.c.id, *[spells.c[c] for c in columns]).where(spells.c.id.in_(wanted))
         )
         by_id = {row[0]: row[1:] for row in found}
-    rows = [by_id[i] for i in wanted]
+    rows = [by_id[i] for i in wanted if i in by_id]  # none missing, unless `rebuild` ran since
     return {
         "columns": columns,
         "rows": resolve_rows(ledger.store, rows, columns),

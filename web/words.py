@@ -39,7 +39,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "status_member": ("sociétaires", "vennoten", "members"),
     "status_former": ("anciens sociétaires", "gewezen vennoten", "former members"),
     "status_all": ("tous", "iedereen", "everyone"),
-    "former": ("ancien", "gewezen", "former"),
+    "former": ("Ancien sociétaire", "Gewezen vennoot", "Former member"),
     "shares": ("Parts", "Aandelen", "Shares"),
     "paid_up": ("Libéré", "Volstort", "Paid up"),
     "subscribed": ("Souscrit", "Geplaatst", "Subscribed"),
