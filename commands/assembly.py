@@ -13,6 +13,7 @@ import msgspec
 from coopledger.commands.completion import complete_assemblies, complete_members
 from coopledger.commands.context import (
     App,
+    Asked,
     BadInput,
     Choice,
     Count,
@@ -155,8 +156,8 @@ def vote(
         fields = {"member": member_id, "proxy": proxy, **common}
         record_at(app, assembly_id, "assembly.voted", date, entry_id=entry_id, **fields)
         return
-    if proxy or entry_id:
-        raise click.UsageError("--proxy and --id go with MEMBER, not --from-file")
+    if proxy or entry_id or common.pop("confirm"):
+        raise click.UsageError("--proxy, --id and --confirm go with MEMBER, not --from-file")
     day = date or assembly_date(app, assembly_id) or today()
     allow_future, allow_early = common.pop("allow_future"), common.pop("allow_early")
     batch = read_voters(voters, assembly_id, day, **{k: v for k, v in common.items() if v is not None})
@@ -172,9 +173,9 @@ def vote(
 @assembly.command()
 @click.argument("assembly_id", metavar="ASSEMBLY", shell_complete=complete_assemblies)
 @click.argument("resolution")
-@click.option("--title", required=True)
-@click.option("--for", "votes_for", type=Count(), required=True, help="votes for")
-@click.option("--against", type=Count(), required=True)
+@click.option("--title", cls=Asked, required=True)
+@click.option("--for", "votes_for", type=Count(), cls=Asked, required=True, help="votes for")
+@click.option("--against", type=Count(), cls=Asked, required=True)
 @click.option("--abstain", type=Count(), default=0, show_default=True)
 @click.option(
     "--majority",
@@ -203,6 +204,7 @@ def decide(
 @click.option(
     "--year",
     type=Year(),
+    cls=Asked,
     required=True,
     help="the fiscal year whose result is allocated, as `--year` of `report` counts it",
 )

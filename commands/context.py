@@ -211,6 +211,15 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+class Asked(click.Option):
+    """A required option of an entry: a clerk at a terminal is asked for it (a choice shows its
+    values) instead of being refused; a script, whose standard input is no terminal, never is."""
+
+    def consume_value(self, ctx: click.Context, opts: Any) -> tuple[Any, Any]:
+        self.prompt = self.opts[0] if sys.stdin.isatty() else None
+        return super().consume_value(ctx, opts)
+
+
 class BadOption(click.BadParameter):
     """Exit 2 on one line: an option's value the ledger cannot use (never a traceback)."""
 

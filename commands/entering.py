@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, get_args, get_type_hints
+import sys
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import click
 import msgspec
@@ -58,6 +59,12 @@ def build_entry(entry_type: str, fields: dict[str, Any]) -> ev.Entry:
     def where(field: str) -> str:
         return arguments.get(field) or "--" + field.replace("_", "-")
 
+    if sys.stdin.isatty():  # a clerk at a terminal is asked for what is missing; a script never
+        for info in msgspec.structs.fields(cls):
+            if info.required and info.name not in fields:
+                known = get_args(info.type) if get_origin(info.type) is Literal else ()
+                kind = click.Choice(known) if known else click.STRING
+                fields[info.name] = click.prompt(f"{where(info.name)} ({info.name})", type=kind)
     try:
         entry = bounds.check_input(msgspec.convert(fields, type=cls, strict=False))
     except msgspec.ValidationError as e:
@@ -68,9 +75,16 @@ def build_entry(entry_type: str, fields: dict[str, Any]) -> ev.Entry:
     return entry
 
 
-def record_one(app: App, entry: ev.Entry, allow_future: bool = False, allow_early: bool = False) -> None:
-    """Record one entry from the command line and say what was recorded."""
+def record_one(
+    app: App, entry: ev.Entry, allow_future: bool = False, allow_early: bool = False, confirm: bool = False
+) -> None:
+    """Record one entry from the command line and say what was recorded (after asking, with
+    --confirm, whether the entry shown is the one meant)."""
     plausible(app, [entry], allow_future, allow_early)
+    if confirm:
+        click.echo(ev.encode(entry).decode())
+        if not click.confirm("record this entry?", default=False):
+            raise BadInput("not recorded: the entry was not confirmed")
     with ledger_errors():
         result = app.ledger.record([(entry, Source("command line"))])
     for added in result.added:
@@ -113,7 +127,9 @@ def assembly_entry_options(f: Any) -> Any:
 
 
 def entry_options(f: Any, date_help: str | None = None) -> Any:
-    """--date, --id, --ref, --note, --by, --allow-future, --allow-early: what every entry command takes."""
+    """--date, --id, --ref, --note, --by, --allow-future, --allow-early, --confirm: what every
+    entry command takes."""
+    f = click.option("--confirm", is_flag=True, help="show the entry and ask before recording it")(f)
     f = click.option("--allow-early", is_flag=True, help="accept a date before the ledger's first entry")(f)
     f = click.option("--allow-future", is_flag=True, help="accept a date more than a year after today")(f)
     f = click.option(
@@ -134,7 +150,8 @@ def record_fields(
     fields["date"] = date.isoformat() if date else None
     fields["id"] = entry_id
     allow_future, allow_early = fields.pop("allow_future", False), fields.pop("allow_early", False)
-    record_one(app, build_entry(entry_type, fields), allow_future, allow_early)
+    confirm = fields.pop("confirm", False)
+    record_one(app, build_entry(entry_type, fields), allow_future, allow_early, confirm)
 
 
 def assembly_date(app: App, assembly_id: str) -> dt.date | None:

@@ -19,6 +19,7 @@ from coopledger.commands import sheets, transparency
 from coopledger.commands.completion import complete_types
 from coopledger.commands.context import (
     App,
+    Asked,
     BadInput,
     Choice,
     Count,
@@ -343,7 +344,7 @@ def record(ctx: click.Context, entry_type: str) -> None:
 
 @click.command()
 @click.argument("entry", metavar="ENTRY")
-@click.option("--reason", required=True, help="why the entry is withdrawn")
+@click.option("--reason", cls=Asked, required=True, help="why the entry is withdrawn")
 @entry_options
 @pass_app
 def retract(app: App, entry: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from coopledger.commands.completion import complete_assemblies, complete_members
-from coopledger.commands.context import App, parse_date, pass_app
+from coopledger.commands.context import App, Asked, parse_date, pass_app
 from coopledger.commands.entering import assembly_entry_options, entry_options, record_at, record_fields
 
 
@@ -29,6 +29,7 @@ def _person(f: Any) -> Any:
 def _until(f: Any) -> Any:
     return click.option(
         "--until",
+        cls=Asked,
         required=True,
         callback=parse_date,
         help="the day the mandate ends (no longer held that day)",
@@ -39,6 +40,7 @@ def _by_assembly(f: Any) -> Any:
     return click.option(
         "--assembly",
         "assembly_id",
+        cls=Asked,
         required=True,
         shell_complete=complete_assemblies,
         help="the deciding assembly",

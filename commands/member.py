@@ -12,7 +12,16 @@ import click
 import msgspec
 
 from coopledger.commands.completion import complete_members
-from coopledger.commands.context import App, Choice, Count, NotFound, ledger_errors, parse_text, pass_app
+from coopledger.commands.context import (
+    App,
+    Asked,
+    Choice,
+    Count,
+    NotFound,
+    ledger_errors,
+    parse_text,
+    pass_app,
+)
 from coopledger.commands.entering import choices, entry_options, record_fields
 from coopledger.commands.personal import resolve_joined, reveal
 from coopledger.commands.render import ENTRY_COLUMNS, emit, emit_chunks, entry_row
@@ -42,9 +51,9 @@ def member() -> None:
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--name", required=True)
-@click.option("--category", required=True)
-@click.option("--shares", type=Count(), required=True)
+@click.option("--name", cls=Asked, required=True)
+@click.option("--category", cls=Asked, required=True)
+@click.option("--shares", type=Count(), cls=Asked, required=True)
 @click.option("--founder", is_flag=True, help="a founder of the cooperative")
 @click.option("--address")
 @click.option("--email")
@@ -77,7 +86,7 @@ def resign(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
-@click.option("--reason", required=True, type=Choice(choices(ev.MemberLeft, "reason")))
+@click.option("--reason", cls=Asked, required=True, type=Choice(choices(ev.MemberLeft, "reason")))
 @entry_options
 @pass_app
 def leave(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
@@ -92,7 +101,7 @@ def leave(app: App, member_id: str, date: dt.date | None, entry_id: str | None, 
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
-@click.option("--reason", required=True)
+@click.option("--reason", cls=Asked, required=True)
 @entry_options
 @pass_app
 def exclude(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
@@ -124,7 +133,7 @@ def update(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
-@click.option("--count", type=Count(), required=True, help="how many more shares")
+@click.option("--count", type=Count(), cls=Asked, required=True, help="how many more shares")
 @click.option("--category", help="the member's own category (optional: checked when given)")
 @entry_options
 @pass_app
@@ -140,7 +149,9 @@ def subscribe(app: App, member_id: str, date: dt.date | None, entry_id: str | No
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
-@click.option("--amount", required=True, help="amount paid up, e.g. 50.00 (12,50 is read as 12.50)")
+@click.option(
+    "--amount", cls=Asked, required=True, help="amount paid up, e.g. 50.00 (12,50 is read as 12.50)"
+)
 @entry_options
 @pass_app
 def pay(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
@@ -156,9 +167,13 @@ def pay(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **
 @member.command()
 @click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
 @click.option(
-    "--to", required=True, shell_complete=complete_members, help="the member who receives the shares"
+    "--to",
+    cls=Asked,
+    required=True,
+    shell_complete=complete_members,
+    help="the member who receives the shares",
 )
-@click.option("--count", type=Count(), required=True, help="how many shares")
+@click.option("--count", type=Count(), cls=Asked, required=True, help="how many shares")
 @click.option(
     "--paid-up",
     help="paid-up capital the shares carry to the receiver (default: their even part of the giver's)",
@@ -183,7 +198,7 @@ def transfer(app: App, member_id: str, date: dt.date | None, entry_id: str | Non
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
-@click.option("--count", type=Count(), required=True, help="how many shares")
+@click.option("--count", type=Count(), cls=Asked, required=True, help="how many shares")
 @click.option("--amount", help="amount paid back (default: the shares' paid-up value)")
 @entry_options
 @pass_app
@@ -199,7 +214,9 @@ def redeem(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 
 @member.command()
 @click.argument("member_id", metavar="MEMBER", shell_complete=complete_members, callback=parse_text)
-@click.option("--reason", required=True, help="why, e.g. the person's request (no personal data here)")
+@click.option(
+    "--reason", cls=Asked, required=True, help="why, e.g. the person's request (no personal data here)"
+)
 @click.option("--ref", help="supporting document, e.g. the request's number")
 @click.option("--id", "entry_id", help="entry id (default: generated)")
 @pass_app
