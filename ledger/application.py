@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import random
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,15 +30,14 @@ from sqlalchemy import Connection
 from coopledger.ledger import events as ev
 from coopledger.ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
 from coopledger.ledger.identity import (
-    SALT_BYTES,
     IdentityRecord,
     carries_identity,
     same_identity,
-    sealed,
+    seal_all,
     subject_of,
     values_of,
 )
-from coopledger.ledger.provenance import GENESIS, chain_hash, content_digest, format_recorded, parse_recorded
+from coopledger.ledger.provenance import GENESIS, chain, content_digest, format_recorded, parse_recorded
 from coopledger.ledger.recorders import HeadRow, IndexRow
 from coopledger.ledger.rules import NEEDS_EVERYTHING
 from coopledger.ledger.rules.batch import entry_id_unique, retraction_target
@@ -138,7 +136,7 @@ class Ledger:
             normalised.append((self._normalise(entry, statutes, batch_ids), source))
             if _recorded_without_paid_up(entry):
                 as_recorded.add(id(normalised[-1][0]))
-        fresh, present, withheld, refusals = self._drop_present(normalised)
+        fresh, present, withheld, refusals = self._drop_present(normalised, head.seq > 0)
         today = self.today() if self.today is not None else self.clock().date()
         refusals += [
             Refusal(erasure_date.name, entry, reason, source)
@@ -179,45 +177,22 @@ class Ledger:
             self._refuse(refusals, head)
         new = [filled.get(e.seq or 0, e) for e in new]
         refilled = {seq: content_digest(entry) for seq, entry in filled.items()}
-        new, identities, erasures = self._seal(new)
-        chained = self._chain(new, head.hash)
+        new, identities, erasures = seal_all(new)
+        chained = chain(new, head.hash)
         digests = [refilled.get(e.seq or 0, digest) for e, (_, _, digest) in zip(new, fresh, strict=True)]
         index = [
             IndexRow(seq, e.id or "", e.recorded or "", digest, e.hash or "", subjects[seq])
-            for e, digest in zip(chained, digests, strict=True)
+            for e, digest in zip(chained.entries, digests, strict=True)
             if (seq := e.seq or 0)
         ]
-        if chained:
+        if chained.entries:
             with self.store.transaction() as conn:
                 self.store.append(conn, chained, index, identities, erasures)
                 if self.project is not None:
-                    self.project(conn, chained)
+                    self.project(conn, chained.entries)
             if erasures:
                 self.store.checkpoint()
-        return Recorded(chained, present, withheld)
-
-    @staticmethod
-    def _seal(
-        entries: list[ev.Entry],
-    ) -> tuple[list[ev.Entry], list[IdentityRecord], list[tuple[str, int]]]:
-        """The chained form of each entry, the identity records to write, and the erasures.
-
-        Personal data leaves the entries for identity records; a record the batch itself
-        erases later (an import holding both) is never written.
-        """
-        salts = secrets.token_bytes(SALT_BYTES * len(entries))
-        chained, records = [], []
-        for offset, entry in enumerate(entries):
-            if isinstance(entry, ev.Identified):
-                entry, record = sealed(entry, salts[offset * SALT_BYTES : (offset + 1) * SALT_BYTES])
-                if record is not None:
-                    records.append(record)
-            chained.append(entry)
-        erasures = [(e.member, e.seq or 0) for e in chained if isinstance(e, ev.IdentityErased)]
-        if erasures:
-            last = {subject: seq for subject, seq in erasures}
-            records = [r for r in records if r.seq > last.get(r.subject, 0)]
-        return chained, records, erasures
+        return Recorded(chained.entries, present, withheld)
 
     def _refuse(self, refusals: list[Refusal], head: HeadRow) -> NoReturn:
         """Refuse, unless another writer committed while the batch was read and checked.
@@ -246,16 +221,17 @@ class Ledger:
         return entry
 
     def _drop_present(
-        self, batch: list[tuple[ev.Entry, Source]]
+        self, batch: list[tuple[ev.Entry, Source]], recorded: bool = True
     ) -> tuple[list[tuple[ev.Entry, Source, str]], list[ev.Entry], list[ev.Entry], list[Refusal]]:
         """Split off entries whose id is already recorded (or repeated) with the same content.
 
         The content digest leaves the identity out; a recorded entry's identity is compared
         through its commitment, recomputed with the recorded salt. When the recorded identity
         is no longer held, the entry is present and its personal data `withheld`: an erasure
-        wins over an old export.
+        wins over an old export. `recorded`: whether the ledger held any entry when the batch
+        was read (an empty one knows no id: nothing to look up).
         """
-        known = self.store.known_ids([e.id for e, _ in batch if e.id])
+        known = self.store.known_ids([e.id for e, _ in batch if e.id]) if recorded else {}
         records = self.store.identities_at(
             [
                 (subject_of(e), known[e.id].seq)
@@ -395,10 +371,3 @@ class Ledger:
             elif target is not None:
                 withdrawn.add(target.id or "")
         return refusals
-
-    def _chain(self, entries: list[ev.Entry], previous: str) -> list[ev.Entry]:
-        chained = []
-        for entry in entries:
-            previous = chain_hash(previous, entry)
-            chained.append(msgspec.structs.replace(entry, hash=previous))
-        return chained

@@ -56,7 +56,21 @@ def canonical(values: Mapping[str, str]) -> bytes:
 
 
 _sorted_json = msgspec.json.encode
+_canonical_json = msgspec.json.Encoder(order="sorted").encode  # one encoder, made once
 _replace = msgspec.structs.replace
+_IDENTIFIED = frozenset(ev.Identified.__args__)
+# How seal_all seals each identified type: its identity fields in sorted order (the order of
+# `identity_fields`), those fields set to None (what leaves the chained entry), and whose
+# identity it is (the member, or the mandate's person).
+_HOW: dict[type[ev.Entry], tuple[tuple[str, ...], dict[str, None], str]] = {
+    cls: (
+        tuple(sorted(cls.identity_names)),
+        dict.fromkeys(cls.identity_names),
+        "member" if issubclass(cls, ev.MemberEntry) else "person",
+    )
+    for cls in _IDENTIFIED
+}
+_HMAC = hmac.digest
 
 
 def commit(salt: bytes, message: bytes) -> str:
@@ -104,6 +118,55 @@ def sealed(entry: ev.Identified, salts: bytes | None = None) -> tuple[ev.Entry, 
         entry, identity=commitment, identity_fields=tuple(sorted(values)), **dict.fromkeys(values)
     )
     return chained, IdentityRecord(commitment, subject, seq, salt.hex(), fields.decode())
+
+
+def seal_all(
+    entries: list[ev.Entry],
+) -> tuple[list[ev.Entry], list[IdentityRecord], list[tuple[str, int]]]:
+    """The chained form of a stamped batch, the identity records to write, and the erasures.
+
+    Each entry with identity values in clear gets a fresh salt of `SALT_BYTES` random bytes
+    (one call to the system's generator for the batch) and its commitment, computed as
+    `sealed` does, in one pass; a full export's line keeps its commitment and salt, and a
+    pseudonymous line has no record (both through `sealed`). A record that the batch itself
+    erases later (an import holding both) is never written. The erasures are (subject, seq)
+    of each `identity.erased` entry.
+    """
+    salts = secrets.token_bytes(SALT_BYTES * len(entries))
+    chained: list[ev.Entry] = []
+    records: list[IdentityRecord] = []
+    erasures: list[tuple[str, int]] = []
+    keep, record, make, replace, digest = chained.append, records.append, tuple.__new__, _replace, _HMAC
+    at = 0
+    for entry in entries:
+        at += SALT_BYTES
+        how = _HOW.get(type(entry))
+        if how is None:
+            if type(entry) is ev.IdentityErased:
+                erasures.append((entry.member, entry.seq or 0))
+            keep(entry)
+            continue
+        names, cleared, whose = how
+        if entry.identity is not None:  # type: ignore[attr-defined]
+            entry, held = sealed(entry)  # type: ignore[arg-type]
+            if held is not None:
+                record(held)
+            keep(entry)
+            continue
+        values = {name: value for name in names if (value := getattr(entry, name)) is not None}
+        if not values:
+            keep(entry)
+            continue
+        salt = salts[at - SALT_BYTES : at]
+        fields = _canonical_json(values)
+        commitment = digest(salt, fields, "sha256").hex()
+        keep(replace(entry, identity=commitment, identity_fields=tuple(values), **cleared))
+        seq = entry.seq or 0
+        record(make(IdentityRecord, (commitment, getattr(entry, whose), seq, salt.hex(), fields.decode())))
+    if erasures:
+        last = dict(erasures)
+        records = [r for r in records if r.seq > last.get(r.subject, 0)]
+    return chained, records, erasures
 
 
 def opens(record: IdentityRecord) -> bool:

@@ -120,6 +120,23 @@ class Frontier:
         self.size += 1
         return completed
 
+    def extend(self, leaves: Iterable[bytes], lowest: int = 1) -> list[tuple[int, int, bytes]]:
+        """Add leaf hashes in turn, as `append` does; return the perfect subtrees they complete
+        of level `lowest` (at least 1) or more, as ``(level, start, hash)``: what a store keeps."""
+        hashes, size, completed = self.hashes, self.size, []
+        pop, push, sha256 = hashes.pop, hashes.append, hashlib.sha256
+        for digest in leaves:
+            level = 0
+            while (size >> level) & 1:  # the subtree to the left is as large: merge
+                digest = sha256(b"\x01" + pop() + digest).digest()
+                level += 1
+                if level >= lowest:
+                    completed.append((level, size + 1 - (1 << level), digest))
+            push(digest)
+            size += 1
+        self.size = size
+        return completed
+
     def root(self) -> bytes:
         return _fold(self.hashes) if self.hashes else EMPTY_ROOT
 

@@ -16,11 +16,13 @@ from coopledger.ledger.recorders import (
     FORMAT,
     LEDGER_STREAM,
     TRANSACTION,
+    EventRow,
     HeadRow,
     IndexRow,
     KnownEntry,
     LedgerRecorder,
     chunks,
+    event_rows,
 )
 
 
@@ -76,13 +78,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """Append a batch in a transaction of its own (the ledger itself uses `write`)."""
         with self.datastore.get_connection() as conn, conn.transaction():
-            self.write(conn, stored_events, kwargs.get("index", []))
+            self.write(conn, event_rows(stored_events), kwargs.get("index", []))
         return None
 
     def write(
         self,
         connection: psycopg.Connection[Any],
-        stored_events: Sequence[StoredEvent],
+        events: Sequence[EventRow],
         index: Sequence[IndexRow],
         identities: Sequence[IdentityRecord] = (),
         erasures: Sequence[tuple[str, int]] = (),
@@ -101,43 +103,48 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             try:
                 self._lock_table(curs)
                 self._notify_channel(curs)
+                stream = LEDGER_STREAM
                 self._copy(
                     curs,
                     self.events_table,
                     "originator_id, originator_version, topic, state",
-                    ((s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events),
+                    ((stream, *event) for event in events),
                 )
-                self._insert_events(
-                    curs, stored_events, index=index, identities=identities, erasures=erasures, tree=tree
-                )
+                self._insert(curs, index, identities, erasures, tree)
             except psycopg.IntegrityError as e:
                 raise IntegrityError(e) from e
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         """The ledger's index rows, in the same transaction as the events."""
-        rows: list[IndexRow] = kwargs.get("index", [])
+        self._insert(curs, **kwargs)
+
+    def _insert(
+        self,
+        curs: Any,
+        index: Sequence[IndexRow] = (),
+        identities: Sequence[IdentityRecord] = (),
+        erasures: Sequence[tuple[str, int]] = (),
+        tree: Sequence[tuple[int, int, bytes]] = (),
+    ) -> None:
         self._copy(
             curs,
             self.entries_table,
             "seq, entry_id, recorded, digest, hash",
-            ((r.seq, r.entry_id, r.recorded, r.digest, r.hash) for r in rows),
+            ((r.seq, r.entry_id, r.recorded, r.digest, r.hash) for r in index),
         )
         self._copy(
             curs,
             self.subjects_table,
             "subject, seq",
-            ((subject, r.seq) for r in rows for subject in r.subjects),
+            ((subject, r.seq) for r in index for subject in r.subjects),
         )
-        identities: Sequence[IdentityRecord] = kwargs.get("identities", ())
         if identities:
             self._copy(curs, self.identities_table, "commitment, subject, seq, salt, fields", identities)
-        erasures: Sequence[tuple[str, int]] = kwargs.get("erasures", ())
         for subject, seq in erasures:
             curs.execute(
                 SQL("DELETE FROM {0} WHERE subject = %s AND seq < %s").format(self.identities_table),
                 (subject, seq),
             )
-        tree: Sequence[tuple[int, int, bytes]] = kwargs.get("tree", ())
         if tree:
             self._copy(curs, self.tree_table, "level, start, hash", tree)
 

@@ -55,6 +55,15 @@ class IndexRow(NamedTuple):
     subjects: tuple[str, ...]
 
 
+# One stored event of the ledger's stream: (sequence number, journal type, canonical bytes).
+EventRow = tuple[int, str, bytes]
+
+
+def event_rows(stored_events: Iterable[StoredEvent]) -> list[EventRow]:
+    """eventsourcing's stored events (of the ledger's stream) as the recorders write them."""
+    return [(s.originator_version, s.topic, s.state) for s in stored_events]
+
+
 class HeadRow(NamedTuple):
     """The last recorded entry: where the next one chains on."""
 
@@ -81,16 +90,16 @@ class LedgerRecorder:
     def write(
         self,
         connection: Any,
-        stored_events: Sequence[StoredEvent],
+        events: Sequence[EventRow],
         index: Sequence[IndexRow],
         identities: Sequence[IdentityRecord] = (),
         erasures: Sequence[tuple[str, int]] = (),
         tree: Sequence[tuple[int, int, bytes]] = (),
     ) -> None:
-        """Append events, their index rows, identity records and the Merkle tree's new subtree
-        hashes (level, start, hash) on a driver connection, inside its transaction; then
-        erase, for each (subject, seq) of `erasures`, the subject's identity records from
-        before that sequence number.
+        """Append events of the ledger's stream, (seq, topic, state), their index rows, identity
+        records and the Merkle tree's new subtree hashes (level, start, hash) on a driver
+        connection, inside its transaction; then erase, for each (subject, seq) of `erasures`,
+        the subject's identity records from before that sequence number.
 
         Raises eventsourcing's `IntegrityError` when another writer took a sequence number.
         """

@@ -14,11 +14,13 @@ from coopledger.ledger.recorders import (
     FORMAT,
     LEDGER_STREAM,
     TRANSACTION,
+    EventRow,
     HeadRow,
     IndexRow,
     KnownEntry,
     LedgerRecorder,
     chunks,
+    event_rows,
 )
 
 
@@ -65,34 +67,40 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        rows: list[IndexRow] = kwargs.get("index", [])
-        c.executemany(
-            self.insert_events_statement,
-            [(s.originator_id.hex, s.originator_version, s.topic, s.state) for s in stored_events],  # type: ignore[union-attr]
-        )
+        self._insert(c, event_rows(stored_events), **kwargs)  # type: ignore[arg-type]
+        return None
+
+    def _insert(
+        self,
+        c: sqlite3.Cursor,
+        events: Sequence[EventRow],
+        index: Sequence[IndexRow] = (),
+        identities: Sequence[IdentityRecord] = (),
+        erasures: Sequence[tuple[str, int]] = (),
+        tree: Sequence[tuple[int, int, bytes]] = (),
+    ) -> None:
+        """Every row of a batch, one executemany per table (the driver takes the tuples as they are)."""
+        stream = LEDGER_STREAM.hex
+        c.executemany(self.insert_events_statement, [(stream, *event) for event in events])
         c.executemany(
             "INSERT INTO coop_entries VALUES (?,?,?,?,?)",
-            [(r.seq, r.entry_id, r.recorded, r.digest, r.hash) for r in rows],
+            [(r.seq, r.entry_id, r.recorded, r.digest, r.hash) for r in index],
         )
         c.executemany(
             "INSERT INTO coop_subjects VALUES (?,?)",
-            [(subject, r.seq) for r in rows for subject in r.subjects],
+            [(subject, r.seq) for r in index for subject in r.subjects],
         )
-        identities: Sequence[IdentityRecord] = kwargs.get("identities", ())
         if identities:
             c.executemany("INSERT INTO coop_identities VALUES (?,?,?,?,?)", identities)
-        erasures: Sequence[tuple[str, int]] = kwargs.get("erasures", ())
         if erasures:
             c.executemany("DELETE FROM coop_identities WHERE subject = ? AND seq < ?", erasures)
-        tree: Sequence[tuple[int, int, bytes]] = kwargs.get("tree", ())
         if tree:
             c.executemany("INSERT INTO coop_tree VALUES (?,?,?)", tree)
-        return None
 
     def write(
         self,
         connection: sqlite3.Connection,
-        stored_events: Sequence[StoredEvent],
+        events: Sequence[EventRow],
         index: Sequence[IndexRow],
         identities: Sequence[IdentityRecord] = (),
         erasures: Sequence[tuple[str, int]] = (),
@@ -100,14 +108,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
     ) -> None:
         cursor = connection.cursor()
         try:
-            self._insert_events(
-                cursor,  # type: ignore[arg-type]
-                stored_events,
-                index=index,
-                identities=identities,
-                erasures=erasures,
-                tree=tree,
-            )
+            self._insert(cursor, events, index, identities, erasures, tree)
         except sqlite3.IntegrityError as e:
             raise IntegrityError(e) from e
         finally:

@@ -25,7 +25,6 @@ from eventsourcing.persistence import (
     InterfaceError,
     OperationalError,
     PersistenceError,
-    StoredEvent,
 )
 from eventsourcing.utils import Environment
 from sqlalchemy import Connection, Engine
@@ -44,10 +43,10 @@ from coopledger.ledger.errors import (
 )
 from coopledger.ledger.events import Entry, decode, encode
 from coopledger.ledger.identity import IdentityRecord
+from coopledger.ledger.provenance import Chained
 from coopledger.ledger.recorders import (
     FORMAT,
     LAST_FORMAT_1,
-    LEDGER_STREAM,
     TRANSACTION,
     HeadRow,
     IndexRow,
@@ -284,29 +283,31 @@ class Store:
     def append(
         self,
         conn: Connection,
-        entries: Sequence[Entry],
+        entries: Sequence[Entry] | Chained,
         index: Sequence[IndexRow],
         identities: Sequence[IdentityRecord] = (),
         erasures: Sequence[tuple[str, int]] = (),
     ) -> None:
         """Write a batch in the transaction `conn`; `ConcurrentWrite` if the head moved.
 
-        With the entries: their identity records, and the erasures (subject, seq) they
-        record (the subject's identity records before seq are deleted).
+        The entries come chained (`provenance.chain`: with their stored bytes and leaf
+        hashes, so nothing is encoded twice) or as entries, encoded here. With them: their
+        identity records, and the erasures (subject, seq) they record (the subject's identity
+        records before seq are deleted).
         """
-        stored = [
-            StoredEvent(
-                originator_id=LEDGER_STREAM,
-                originator_version=entry.seq or 0,
-                topic=entry.type,
-                state=encode(entry),
-            )
-            for entry in entries
-        ]
-        subtrees = tree.appended(self, entries[0].seq or 0, [s.state for s in stored]) if stored else []
+        if isinstance(entries, Chained):
+            states, leaf_hashes = entries.states, entries.leaves
+            entries = entries.entries
+        else:
+            states = [encode(entry) for entry in entries]
+            leaf_hashes = tree.leaves(states)
+        if not entries:
+            return
+        events = [(entry.seq or 0, entry.type, state) for entry, state in zip(entries, states, strict=True)]
+        subtrees = tree.extended(self, entries[0].seq or 0, leaf_hashes)
         try:
             self.recorder.write(
-                conn.connection.driver_connection, stored, index, identities, erasures, subtrees
+                conn.connection.driver_connection, events, index, identities, erasures, subtrees
             )
         except IntegrityError as e:
             raise ConcurrentWrite(str(e)) from e

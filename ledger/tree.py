@@ -85,11 +85,12 @@ def rows_for(states: Iterable[bytes]) -> tuple[Frontier, list[tuple[int, int, by
 
 def appended(store: Store, first_seq: int, states: Sequence[bytes]) -> list[tuple[int, int, bytes]]:
     """The rows that appending these entries (the first of sequence ``first_seq``) stores."""
-    frontier = StoredTree(store).frontier(first_seq - 1)
-    rows: list[tuple[int, int, bytes]] = []
-    for leaf in leaves(states):
-        rows += kept(frontier.append(leaf))
-    return rows
+    return extended(store, first_seq, leaves(states))
+
+
+def extended(store: Store, first_seq: int, leaf_hashes: Iterable[bytes]) -> list[tuple[int, int, bytes]]:
+    """The rows that appending entries of these leaf hashes (the first of sequence ``first_seq``) stores."""
+    return StoredTree(store).frontier(first_seq - 1).extend(leaf_hashes, STORED_LEVEL)
 
 
 def missing(store: Store, size: int) -> bool:
