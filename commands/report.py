@@ -43,7 +43,7 @@ from coopledger.projections.figures.compute import Figures, TreeHead, compute
 from coopledger.projections.figures.data import flatten, to_data
 from coopledger.projections.figures.restatement import Restatement, restatement
 from coopledger.projections.figures.series import series
-from coopledger.reports.labels import entry_label, figure_label, table_word
+from coopledger.reports.labels import entry_label, figure_label, table_word, value_word
 from coopledger.reports.options import LOCALES, SECTIONS, THOUSANDS, ReportOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -211,13 +211,18 @@ def worded(rows: Rows, columns: list[str], lang: str) -> tuple[Rows, list[str]]:
 def _people(figures: Figures, restated: Restatement | None, options: ReportOptions) -> None:
     """Aligned tables in the report's language: the provenance, the figures by group, each named
     in the report's words, then any restatement."""
-    from coopledger.reports.text import Style
+    from coopledger.reports.text import Style, french_spacing
 
     lang = options.lang
     style = Style(lang, options.thousands_separator)
 
     def label(path: str) -> str:
-        return figure_label(path, lang, figures.start, figures.end, style.day)
+        text = figure_label(path, lang, figures.start, figures.end, style.day)
+        return french_spacing(text) if lang == "fr" else text
+
+    def shown(value: Any) -> str:
+        """A figure as a reader of the language writes it: words translated, numbers formatted."""
+        return value_word(value, lang) if isinstance(value, str) else style.value(value)
 
     def show(rows: Rows, columns: list[str], title: str | None = None) -> None:
         emit(*worded(rows, columns, lang), "table", title)
@@ -241,7 +246,7 @@ def _people(figures: Figures, restated: Restatement | None, options: ReportOptio
         click.echo(table_word("checkpoint", lang, size=entries, root=p["checkpoint"]["root"]))
     flat = flatten(data)
     for group in ("members", "capital", "assemblies", "result_allocation", "board"):
-        rows = [{"figure": label(k), "value": v} for k, v in flat.items() if k.startswith(group + ".")]
+        rows = [{"figure": label(k), "value": shown(v)} for k, v in flat.items() if k.startswith(group + ".")]
         if rows:
             click.echo()
             show(rows, ["figure", "value"], table_word(group, lang))

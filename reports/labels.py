@@ -403,6 +403,47 @@ def entry_label(entry_type: str, lang: str) -> str:
     return ENTRY_TYPES[lang].get(entry_type, entry_type)
 
 
+# The vocabulary of figures whose value is a word (an assembly's kind, a resolution's majority
+# and outcome), as the report's table shows it in each language.
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "ordinary": "ordinaire",
+        "extraordinary": "extraordinaire",
+        "simple": "simple",
+        "two_thirds": "deux tiers",
+        "three_quarters": "trois quarts",
+        "four_fifths": "quatre cinquièmes",
+        "adopted": "adoptée",
+        "rejected": "rejetée",
+    },
+    "nl": {
+        "ordinary": "gewoon",
+        "extraordinary": "buitengewoon",
+        "simple": "gewoon",
+        "two_thirds": "twee derden",
+        "three_quarters": "drie vierden",
+        "four_fifths": "vier vijfden",
+        "adopted": "aangenomen",
+        "rejected": "verworpen",
+    },
+    "en": {
+        "ordinary": "ordinary",
+        "extraordinary": "extraordinary",
+        "simple": "simple",
+        "two_thirds": "two thirds",
+        "three_quarters": "three quarters",
+        "four_fifths": "four fifths",
+        "adopted": "adopted",
+        "rejected": "rejected",
+    },
+}
+
+
+def value_word(value: str, lang: str) -> str:
+    """A figure's word value in the report's language (other text, e.g. a title, as it is)."""
+    return VALUE_WORDS[lang].get(value, value)
+
+
 def table_word(key: str, lang: str, **values: object) -> str:
     """The table's words for `key` (TABLE_WORDS), with the values put in."""
     return TABLE_WORDS[lang][key].format(**values)

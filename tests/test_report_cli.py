@@ -213,3 +213,16 @@ def test_markup_in_the_data_reaches_no_report_as_markup(demo: str) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, fmt
         assert "&lt;b&gt;Coop&lt;/b&gt;" in body, fmt
     assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| R&amp;D" in report(demo, "--format", "md").decode()
+
+
+def test_the_table_writes_values_in_the_reports_language(demo: str) -> None:
+    """An assembly's kind, a majority and an outcome in words of the language, numbers in its
+    format, and French typography before a colon (siblings of issue 9.13)."""
+    french = report(demo, "--year", "2025", "--lang", "fr").decode()
+    assert "Assemblée AG2025\u00a0: nature" in french
+    assert "ordinaire" in french and "adoptée" in french and "61,54" in french
+    assert "ordinary" not in french and "adopted" not in french and "61.54" not in french
+    dutch = report(demo, "--year", "2025", "--lang", "nl").decode()
+    assert "gewoon" in dutch and "aangenomen" in dutch and "61,54" in dutch
+    english = report(demo, "--year", "2025", "--lang", "en").decode()
+    assert "ordinary" in english and "adopted" in english and "61.54" in english
