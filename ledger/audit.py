@@ -1,172 +1,464 @@
 """The auditor's checks of the ledger itself, returning what they find as data.
 
-`audit` re-reads every stored entry and checks the hash chain, the stored
-bytes, the ledger's own indexes and every rule over the whole history.
-Each check gives a `Finding`: its name and its problems (none: ok). The
-read models are checked beside these (`projections.read_models.audit`);
-`coopledger verify` only renders the findings.
+`audit` reads every stored entry once, in sequence order, and hands each to
+every check, which compares it as it goes with the rows of the table it
+checks, read in the same order (`ledger/scan.py`): the hash chain and the
+stored bytes, the entry and subject indexes, the Merkle tree, the identity
+store; the rules are folded over the whole history in effective order. The
+read models are checked in the same pass (`projections.audit`). Nothing holds
+a table: memory stays bounded whatever the length of the ledger.
+
+Each check gives a `Finding`: its name, its problems (none: ok), and the first
+entry the problems name; `coopledger verify` only renders the findings.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from operator import itemgetter
+from typing import Any, NamedTuple, Protocol
 
-from coopledger.ledger.events import Entry, Identified, IdentityErased, decode, encode
+import msgspec
+from sqlalchemy import Connection
+
+from coopledger.ledger import scan
+from coopledger.ledger.errors import Refusal
+from coopledger.ledger.events import (
+    Entry,
+    EntryRetracted,
+    Identified,
+    IdentityErased,
+    StatutesAmended,
+    decode,
+    effective_order,
+    encode,
+)
 from coopledger.ledger.identity import IdentityRecord, opens, subject_of
+from coopledger.ledger.merkle import Frontier, leaf_hash
 from coopledger.ledger.provenance import GENESIS, chain_hash, content_digest
+from coopledger.ledger.rules import Rule, rules_for
+from coopledger.ledger.scan import Ahead
+from coopledger.ledger.state import LedgerState, apply
 from coopledger.ledger.store import Store
-from coopledger.ledger.timeline import joins
-from coopledger.ledger.tree import rows_for
-from coopledger.ledger.validate import check
+from coopledger.ledger.timeline import Amendment, joins, statutes_from
+from coopledger.ledger.tree import STORED_LEVEL, leaf_data
 from coopledger.ledger.words import counted
+
+SHOWN = 20  # problem lines kept per check; the rest are counted
+IN_MEMORY = 100_000  # entries kept from the single pass for the folds after it; beyond, read again
 
 
 @dataclass(frozen=True)
 class Finding:
-    """What one check found: nothing (ok), or one line per problem."""
+    """What one check found: nothing (ok), or one line per problem; and the sequence number of
+    the first entry the problems name, where they name one."""
 
     name: str
     problems: Sequence[str]
+    first: int | None = None
+
+
+class Stored(NamedTuple):
+    """An entry as stored: its place in the stored order (1, 2, 3...), its bytes, and its
+    chained bytes (the bytes without the `"hash"` member: what the chain hashes, the tree's leaf)."""
+
+    position: int
+    state: bytes
+    chained: bytes
+
+
+class Check(Protocol):
+    """One check of the single pass: shown every entry in stored order, then asked what it found."""
+
+    def see(self, entry: Entry, stored: Stored) -> None: ...
+
+    def findings(self) -> list[Finding]: ...
 
 
 @dataclass(frozen=True)
 class LedgerAudit:
-    """Every entry as stored, and what the ledger's checks found in them."""
+    """How many entries were read, the last one, and what every check found."""
 
-    entries: list[Entry]
+    size: int
+    last: Entry | None
     findings: list[Finding]
 
 
-def audit(store: Store) -> LedgerAudit:
-    """Read every entry and index row once, and run every check of the ledger on them."""
-    states = list(store.states())
-    entries = [decode(state) for state in states]
-    index, subjects = store.index_rows(), store.subject_pairs()
-    records = store.identities()
-    return LedgerAudit(
-        entries,
-        [
-            Finding(
-                f"hash chain ({counted(len(entries), 'entry', 'entries')})",
-                chain_problems(entries) + encoding_problems(entries, states),
-            ),
-            Finding("entry and subject indexes", index_problems(entries, index, subjects)),
-            Finding("Merkle tree (coop_tree)", tree_problems(states, store.tree_rows())),
-            Finding(identity_summary(entries, records), identity_problems(entries, records)),
-            Finding(
-                "rules (every entry re-checked on its effective date)",
-                [str(r) for r in check(entries, set(), {}, None)],
-            ),
-        ],
-    )
+class Problems:
+    """A check's problem lines, the first `SHOWN` of them (a broken ledger can have millions),
+    and the first entry they name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.more = 0
+        self.first: int | None = None
+
+    def add(self, line: str, seq: int | None = None) -> None:
+        if len(self.lines) < SHOWN:
+            self.lines.append(line)
+        else:
+            self.more += 1
+        if seq is not None and (self.first is None or seq < self.first):
+            self.first = seq
+
+    def finding(self, name: str) -> Finding:
+        more = [f"... and {self.more} more"] if self.more else []
+        return Finding(name, [*self.lines, *more], self.first)
 
 
-def _erased_before(entries: list[Entry]) -> dict[str, int]:
-    """Subject -> the sequence number of its last erasure: its identities before it are gone."""
-    return {e.member: e.seq or 0 for e in entries if isinstance(e, IdentityErased)}
+def _quiet(_: str) -> None:
+    return None
 
 
-def identity_summary(entries: list[Entry], records: dict[str, IdentityRecord]) -> str:
-    """How many identities the store holds, how many were erased, how many it never held."""
-    erased_before = _erased_before(entries)
-    held = erased = absent = 0
-    for e in entries:
-        if isinstance(e, Identified) and e.identity is not None:
-            if e.identity in records:
-                held += 1
-            elif (e.seq or 0) < erased_before.get(subject_of(e), 0):
-                erased += 1
+class Pass:
+    """The single pass as the checks share it: the read transaction, the store, the progress
+    callback, and the entries kept for the checks that read them again after it (every entry,
+    up to `IN_MEMORY`; a longer ledger is read again, a page at a time)."""
+
+    def __init__(self, conn: Connection, store: Store, phase: Callable[[str], None]) -> None:
+        self.conn, self.store, self.phase = conn, store, phase
+        self.entries: list[Entry] | None = []
+
+    def keep(self, entry: Entry) -> None:
+        if self.entries is not None:
+            if len(self.entries) < IN_MEMORY:
+                self.entries.append(entry)
             else:
-                absent += 1
-    persons = len(erased_before)
-    summary = f"identity store ({held} held, {erased} erased of {counted(persons, 'person', 'people')}"
-    return summary + (f", {absent} imported without personal data)" if absent else ")")
+                self.entries = None
+
+    def again(self) -> Iterable[Entry]:
+        """Every entry once more, in sequence order."""
+        return self.entries if self.entries is not None else self.store.entries()
 
 
-def identity_problems(entries: list[Entry], records: dict[str, IdentityRecord]) -> list[str]:
-    """Each identity record opens the commitment of its entry; none outlives its erasure."""
-    by_seq = {e.seq: e for e in entries}
-    erased_before = _erased_before(entries)
-    problems = []
-    for record in sorted(records.values(), key=lambda r: r.seq):
-        entry = by_seq.get(record.seq)
-        if not isinstance(entry, Identified) or entry.identity != record.commitment:
-            problems.append(f"identity record of #{record.seq} is not the commitment of that entry")
-        elif subject_of(entry) != record.subject:
-            problems.append(f"identity record of #{record.seq} names another subject")
-        elif not opens(record):
-            problems.append(f"identity record of #{record.seq} does not open its commitment")
-        elif sorted(json.loads(record.fields)) != list(entry.identity_fields):
-            problems.append(f"identity record of #{record.seq} holds other fields than the entry commits to")
-        if record.seq < erased_before.get(record.subject, 0):
-            problems.append(f"identity record of #{record.seq} outlived the erasure of {record.subject}")
-    return problems
+def audit(
+    store: Store,
+    more: Callable[[Pass], Sequence[Check]] = lambda _: (),
+    phase: Callable[[str], None] = _quiet,
+) -> LedgerAudit:
+    """Read every entry once and run every check of the ledger on it, with the checks `more`
+    gives (the read models'), all in one read transaction."""
+    with scan.snapshot(store) as conn:
+        shared = Pass(conn, store, phase)
+        chain = Chain()
+        checks: list[Check] = [
+            chain,
+            Indexes(conn, store),
+            Tree(scan.tree_rows(conn)),
+            Identities(conn, store),
+            Rules(shared),
+            *more(shared),
+        ]
+        phase("checking the hash chain, the indexes, the tree and the identities")
+        position, last = 0, None
+        for position, state in enumerate(store.states(), start=1):
+            state = bytes(state)
+            try:
+                entry = decode(state)
+            except msgspec.MsgspecError as e:
+                chain.problems.add(f"entry #{position}: the stored bytes are not an entry ({e})", position)
+                continue
+            stored = Stored(position, state, leaf_data(state))
+            for check in checks:
+                check.see(entry, stored)
+            shared.keep(entry)
+            last = entry
+        findings = [finding for check in checks for finding in check.findings()]
+    return LedgerAudit(position, last, findings)
 
 
-def chain_problems(entries: list[Entry]) -> list[str]:
-    """Breaks in the sequence, the recorded clock or the hash chain."""
-    problems = []
-    previous_hash, previous_recorded = GENESIS, ""
-    for expected, entry in enumerate(entries, start=1):
-        if entry.seq != expected:
-            problems.append(f"entry {entry.id}: sequence {entry.seq}, expected {expected}")
-        if (entry.recorded or "") <= previous_recorded:
-            problems.append(f"entry #{entry.seq}: recorded {entry.recorded} not after {previous_recorded}")
-        if chain_hash(previous_hash, entry) != entry.hash:
-            problems.append(f"entry #{entry.seq}: hash does not match its content and the previous hash")
-        previous_hash, previous_recorded = entry.hash or "", entry.recorded or ""
-    return problems
+def described(entry: Entry) -> str:
+    """An entry named in full: sequence number, id, type, date, and whom it is about."""
+    subject = next(iter(entry.subjects()), "")
+    kind, _, who = subject.partition(":")
+    about = f", {kind} {who}" if who else (f", {subject}" if subject else "")
+    if isinstance(entry, EntryRetracted):
+        about = f", withdrawing {entry.entry}"
+    return f"#{entry.seq} (id {entry.id}, {entry.type}, dated {entry.date}{about})"
 
 
-def encoding_problems(entries: list[Entry], states: list[bytes]) -> list[str]:
-    """Each stored entry must be exactly its canonical bytes: an edit that decodes the same
-    (spaces, key order, escapes) would otherwise pass the hash chain unseen."""
-    return [
-        f"entry #{entry.seq}: stored bytes are not its canonical encoding"
-        for entry, state in zip(entries, states, strict=True)
-        if encode(entry) != bytes(state)
-    ]
+# -- the hash chain and the stored bytes ----------------------------------------------------
 
 
-def index_problems(
-    entries: list[Entry], index: list[tuple[int, str, str, str, str]], subjects: set[tuple[str, int]]
-) -> list[str]:
-    """The ledger's own indexes must say exactly what the entries say."""
-    expected = {(e.seq, e.id, e.recorded, content_digest(e), e.hash) for e in entries}
-    problems = [
-        f"coop_entries row for #{row[0]} does not match the entry"
-        for row in index
-        if tuple(row) not in expected
-    ]
-    if len(index) != len(expected):
-        problems.append(
-            f"coop_entries has {counted(len(index), 'row')} for {counted(len(entries), 'entry', 'entries')}"
-        )
-    by_id = {e.id: e for e in entries}
-    wanted = {(subject, e.seq or 0) for e in entries for subject in joins(e, by_id.get)}
-    problems += [f"coop_subjects lacks ({s}, #{seq})" for s, seq in sorted(wanted - subjects)]
-    problems += [f"coop_subjects has a stray ({s}, #{seq})" for s, seq in sorted(subjects - wanted)]
-    return problems
+class Chain:
+    """Sequence numbers 1..n, recorded times increasing, each hash the chain's, each stored entry
+    exactly its canonical bytes."""
+
+    def __init__(self) -> None:
+        self.problems = Problems()
+        self.size = 0
+        self.previous_hash, self.previous_recorded = GENESIS, ""
+
+    def see(self, entry: Entry, stored: Stored) -> None:
+        self.check(entry, stored.position, stored.state, stored.chained)
+
+    def check(self, entry: Entry, position: int, state: bytes | None, chained: bytes | None) -> None:
+        problems, seq = self.problems, entry.seq
+        self.size += 1
+        if seq != position:
+            problems.add(f"entry {entry.id}: sequence {seq}, expected {position}", position)
+        recorded = entry.recorded or ""
+        if recorded <= self.previous_recorded:
+            problems.add(
+                f"entry #{seq}: recorded {entry.recorded} not after {self.previous_recorded}", position
+            )
+        canonical = state is not None and encode(entry) == state
+        if canonical and chained is not None:  # the stored bytes are the entry's: hash them as they are
+            digest = hashlib.sha256(self.previous_hash.encode() + chained).hexdigest()
+        else:
+            digest = chain_hash(self.previous_hash, entry)
+        if digest != entry.hash:
+            problems.add(f"entry #{seq}: hash does not match its content and the previous hash", position)
+        if state is not None and not canonical:
+            problems.add(f"entry #{seq}: stored bytes are not its canonical encoding", position)
+        self.previous_hash, self.previous_recorded = entry.hash or "", recorded
+
+    def findings(self) -> list[Finding]:
+        return [self.problems.finding(f"hash chain ({counted(self.size, 'entry', 'entries')})")]
 
 
-def tree_problems(states: Sequence[bytes], stored: list[tuple[int, int, bytes]]) -> list[str]:
+def chain_problems(entries: Iterable[Entry]) -> list[str]:
+    """Breaks in the sequence, the recorded clock or the hash chain of these entries."""
+    chain = Chain()
+    for position, entry in enumerate(entries, start=1):
+        chain.check(entry, position, None, None)
+    return list(chain.findings()[0].problems)
+
+
+# -- the ledger's own indexes ----------------------------------------------------------------
+
+
+class Indexes:
+    """`coop_entries` and `coop_subjects` must say exactly what the entries say."""
+
+    def __init__(self, conn: Connection, store: Store) -> None:
+        self.index = Ahead(scan.entry_index(conn), key=itemgetter(0))
+        self.subjects = Ahead(scan.subject_index(conn), key=itemgetter(0))
+        self.find = store.entry_by_id
+        self.problems = Problems()
+        self.rows = self.entries = 0
+
+    def see(self, entry: Entry, stored: Stored) -> None:
+        problems, position = self.problems, stored.position
+        self.entries += 1
+        for row in self.index.before(position):
+            self.rows += 1
+            problems.add(f"coop_entries row for #{row[0]} does not match the entry", row[0])
+        rows = self.index.at(position)
+        self.rows += len(rows)
+        expected = (entry.seq, entry.id, entry.recorded, content_digest(entry), entry.hash)
+        if not rows:
+            problems.add(f"coop_entries lacks the row of #{position}", position)
+        elif tuple(rows[0]) != expected:
+            problems.add(f"coop_entries row for #{position} does not match the entry", position)
+        for seq, subject in self.subjects.before(position):
+            problems.add(f"coop_subjects has a stray ({subject}, #{seq})", seq)
+        subjects, seq, indexed = joins(entry, self.find), entry.seq or 0, self.subjects.at(position)
+        if len(indexed) == len(subjects) == 1 and indexed[0] == (seq, subjects[0]):
+            return  # one subject, indexed: the common case
+        wanted = {(subject, seq) for subject in subjects}
+        have = {(subject, at) for at, subject in indexed}
+        for subject, seq in sorted(wanted - have):
+            problems.add(f"coop_subjects lacks ({subject}, #{seq})", position)
+        for subject, seq in sorted(have - wanted):
+            problems.add(f"coop_subjects has a stray ({subject}, #{seq})", position)
+
+    def findings(self) -> list[Finding]:
+        problems = self.problems
+        for row in self.index.rest():
+            self.rows += 1
+            problems.add(f"coop_entries row for #{row[0]} does not match the entry", row[0])
+        for seq, subject in self.subjects.rest():
+            problems.add(f"coop_subjects has a stray ({subject}, #{seq})", seq)
+        if self.rows != self.entries:
+            entries = counted(self.entries, "entry", "entries")
+            problems.add(f"coop_entries has {counted(self.rows, 'row')} for {entries}")
+        return [problems.finding("entry and subject indexes")]
+
+
+# -- the Merkle tree -------------------------------------------------------------------------
+
+
+class Tree:
     """The stored subtree hashes must be those of the entries' leaves, no more, no fewer."""
-    _, rows = rows_for(states)
-    expected = {(level, start): digest for level, start, digest in rows}
-    found = {(level, start): digest for level, start, digest in stored}
-    problems = [
-        f"subtree of entries #{start + 1}-#{start + (1 << level)} does not match them"
-        for (level, start), digest in sorted(found.items(), key=lambda kv: (kv[0][1], -kv[0][0]))
-        if (level, start) in expected and expected[level, start] != digest
-    ]
-    problems += [
-        f"coop_tree lacks the subtree of entries #{start + 1}-#{start + (1 << level)}"
-        for level, start in sorted(expected.keys() - found.keys(), key=lambda k: (k[1], -k[0]))
-    ]
-    problems += [
-        f"coop_tree has a stray subtree (level {level} at {start})"
-        for level, start in sorted(found.keys() - expected.keys())
-    ]
-    return problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+
+    def __init__(self, stored: Iterable[tuple[int, int, bytes]]) -> None:
+        self.frontier = Frontier()
+        self.stored = Ahead(stored, key=lambda row: (row[1] + (1 << row[0]), row[0]))
+        self.problems = Problems()
+
+    def see(self, entry: Entry, stored: Stored) -> None:
+        self.add(stored.chained)
+
+    def add(self, chained: bytes) -> None:
+        for start, level, digest in self.frontier.append(leaf_hash(chained)):
+            if level < STORED_LEVEL:
+                continue
+            key = (start + (1 << level), level)
+            self._strays(self.stored.before(key))
+            found = self.stored.at(key)
+            span = f"entries #{start + 1}-#{start + (1 << level)}"
+            if not found:
+                self.problems.add(f"coop_tree lacks the subtree of {span}")
+            elif found[0][2] != digest:
+                self.problems.add(f"subtree of {span} does not match them")
+
+    def _strays(self, rows: Iterable[tuple[int, int, bytes]]) -> None:
+        for level, start, _ in rows:
+            self.problems.add(f"coop_tree has a stray subtree (level {level} at {start})")
+
+    def findings(self) -> list[Finding]:
+        self._strays(self.stored.rest())
+        return [self.problems.finding("Merkle tree (coop_tree)")]
+
+
+def tree_problems(states: Iterable[bytes], stored: Iterable[tuple[int, int, bytes]]) -> list[str]:
+    """The stored subtree hashes (level, start, hash) against the tree of these entries."""
+    tree = Tree(sorted(stored, key=lambda row: (row[1] + (1 << row[0]), row[0])))
+    for state in states:
+        tree.add(leaf_data(state))
+    return list(tree.findings()[0].problems)
+
+
+# -- the identity store ----------------------------------------------------------------------
+
+
+class Identities:
+    """Each identity record opens the commitment of its entry; none outlives its erasure."""
+
+    def __init__(self, conn: Connection, store: Store) -> None:
+        self.store = store
+        self.records = Ahead((IdentityRecord(*row) for row in scan.identity_rows(conn)), key=itemgetter(2))
+        self.problems = Problems()
+        self.held = self.erased = 0
+        self.pending: dict[str, int] = defaultdict(int)  # subject -> identities not held since its erasure
+        self.erasures: dict[str, int] = {}  # subject -> its last erasure
+
+    def see(self, entry: Entry, stored: Stored) -> None:
+        for record in self.records.before(stored.position):
+            self.problems.add(
+                f"identity record of #{record.seq} is not the commitment of that entry", record.seq
+            )
+        found = self.records.at(stored.position)
+        if isinstance(entry, IdentityErased):
+            self.erasures[entry.member] = entry.seq or 0
+            self.erased += self.pending.pop(entry.member, 0)
+        if isinstance(entry, Identified) and entry.identity is not None:
+            if found and found[0].commitment == entry.identity:
+                self.held += 1
+            else:
+                self.pending[subject_of(entry)] += 1
+        for record in found:
+            self.compare(record, entry)
+
+    def compare(self, record: IdentityRecord, entry: Entry) -> None:
+        problems, seq = self.problems, record.seq
+        if not isinstance(entry, Identified) or entry.identity != record.commitment:
+            problems.add(f"identity record of #{seq} is not the commitment of that entry", seq)
+        elif subject_of(entry) != record.subject:
+            problems.add(f"identity record of #{seq} names another subject", seq)
+        elif not opens(record):
+            problems.add(f"identity record of #{seq} does not open its commitment", seq)
+        elif sorted(msgspec.json.decode(record.fields)) != list(entry.identity_fields):
+            problems.add(f"identity record of #{seq} holds other fields than the entry commits to", seq)
+
+    def findings(self) -> list[Finding]:
+        for record in self.records.rest():
+            self.problems.add(
+                f"identity record of #{record.seq} is not the commitment of that entry", record.seq
+            )
+        for subject, erased_at in sorted(self.erasures.items()):  # erasures are few: one read each
+            for record in self.store.identities_of(subject):
+                if record.seq < erased_at:
+                    self.problems.add(
+                        f"identity record of #{record.seq} outlived the erasure of {subject}", record.seq
+                    )
+        persons = counted(len(self.erasures), "person", "people")
+        absent = sum(self.pending.values())
+        name = f"identity store ({self.held} held, {self.erased} erased of {persons}"
+        name += f", {absent} imported without personal data)" if absent else ")"
+        return [self.problems.finding(name)]
+
+
+# -- the rules -------------------------------------------------------------------------------
+
+
+@cache
+def _rules(entry_type: type[Entry]) -> list[Rule]:
+    return rules_for(entry_type)
+
+
+@cache
+def _mutator(entry_type: type[Entry]) -> Callable[[Entry, LedgerState], None]:
+    return apply.dispatch(entry_type)
+
+
+class Rules:
+    """Every rule re-checked on the whole history, folded in effective order.
+
+    The same fold as `ledger.validate.check(entries, set(), {}, None)` (a test holds them
+    equal), without sorting the ledger: entries come in sequence order, which is effective
+    order but for the backdated ones; those are kept aside (`outliers`, few) and merged back
+    into the entries read again (`Pass.again`).
+    """
+
+    def __init__(self, shared: Pass) -> None:
+        self.shared = shared
+        self.outliers: list[Entry] = []
+        self.outlier_seqs: set[int] = set()
+        self.top: tuple[Any, ...] | None = None
+        self.withdrawn: set[str] = set()
+        self.amendments: list[tuple[str | None, Amendment]] = []
+        self.seen = 0
+
+    def see(self, entry: Entry, stored: Stored) -> None:
+        self.seen += 1
+        if isinstance(entry, EntryRetracted):  # never live: it only takes its target out
+            self.withdrawn.add(str(entry.entry))
+            return
+        if isinstance(entry, StatutesAmended):
+            amendment = Amendment(entry.parameter, entry.value, entry.date, entry.seq or 0)
+            self.amendments.append((entry.id, amendment))
+        key = effective_order(entry)
+        if self.top is not None and key < self.top:
+            self.outliers.append(entry)
+            self.outlier_seqs.add(entry.seq or 0)
+        else:
+            self.top = key
+
+    def in_order(self) -> Iterator[Entry]:
+        """Every entry but the retractions, in effective order: the entries read again, with the
+        backdated ones merged back in where they belong."""
+        aside = sorted(self.outliers, key=effective_order)
+        keys = [effective_order(e) for e in aside]
+        skip, n, i = self.outlier_seqs, len(aside), 0
+        for entry in self.shared.again():
+            if isinstance(entry, EntryRetracted) or (skip and (entry.seq or 0) in skip):
+                continue
+            while i < n and keys[i] < effective_order(entry):
+                yield aside[i]
+                i += 1
+            yield entry
+        yield from aside[i:]
+
+    def findings(self) -> list[Finding]:
+        self.shared.phase(f"checking the rules on {counted(self.seen, 'entry', 'entries')}")
+        withdrawn = self.withdrawn
+        state = LedgerState(statutes=statutes_from(a for i, a in self.amendments if i not in withdrawn))
+        refusals = []
+        for entry in self.in_order():
+            if entry.id in withdrawn:
+                continue
+            broken = next(((r, why) for r in _rules(type(entry)) if (why := r.check(entry, state))), None)
+            if broken is None:
+                _mutator(type(entry))(entry, state)
+            else:
+                refusals.append(Refusal(broken[0].name, entry, broken[1]))
+        problems = Problems()
+        for refusal in sorted(refusals, key=lambda r: r.entry.seq or 0):
+            problems.add(str(refusal), refusal.entry.seq)
+        return [problems.finding("rules (every entry re-checked on its effective date)")]

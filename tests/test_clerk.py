@@ -538,8 +538,9 @@ def test_long_phases_show_progress_on_a_terminal_only(url: str, tmp_path: Path) 
     assert code == 0, out
     for phase in (
         "catching up the read models",
-        "checking the hash chain, the indexes, the tree and the rules",
-        "comparing the read models with a replay of 53 entries",
+        "checking the hash chain, the indexes, the tree and the identities",
+        "checking the rules on 53 entries",
+        "comparing the read models with a fold of 53 entries",
     ):
         assert f"{phase}: done in " in out
     code, out = on_terminal("rebuild", db=url, env=shown, stderr=True)

@@ -3,10 +3,22 @@ entry that differs named in full, the read models compared with the pure folds r
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
-from tests.conftest import run_cli
+import pytest
+from click.testing import CliRunner, Result
+
+from coopledger.commands.main import cli
+from coopledger.ledger import audit as ledger_audit
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.store import Store
+from coopledger.ledger.validate import check
+from tests.conftest import ROOT, run_cli
+from tests.test_atomic_write import execute
+
+DEMO = ROOT / "examples" / "demo.jsonl"
 
 ADMIT = ["member", "admit", "S1", "--name", "Ada", "--category", "A", "--shares", "2", "--date", "2025-03-02"]
 
@@ -28,3 +40,138 @@ def test_counts_of_one_are_in_the_singular(shared_db_url: str, tmp_path: Path) -
     assert "checkpoints (1 extended): ok" in out
     recorded = ok("verify", db=db).stdout.decode()
     assert "entries" not in recorded.replace("entry and subject indexes", "")
+
+
+# -- a ledger with backdated entries, an amendment and retractions of every kind of row -------
+
+EXTRA: list[dict[str, object]] = [
+    {"id": "x-054", "type": "shares.paid", "date": "2024-05-02", "member": "M06", "amount": "10.00"},
+    {"id": "x-055", "type": "statutes.amended", "date": "2025-01-01", "parameter": "quorum", "value": 0.2},
+    {
+        "id": "x-056",
+        "type": "entry.retracted",
+        "date": "2025-07-01",
+        "entry": "demo-009",
+        "reason": "bounced",
+    },
+    {"id": "x-057", "type": "assembly.convened", "date": "2025-09-01", "assembly": "EX2025"}
+    | {"kind": "extraordinary"},
+    {"id": "x-058", "type": "entry.retracted", "date": "2025-09-02", "entry": "x-057", "reason": "never met"},
+    {"id": "x-059", "type": "body.seats", "date": "2025-10-01", "count": 6},
+    {"id": "x-060", "type": "entry.retracted", "date": "2025-10-02", "entry": "x-059", "reason": "typo"},
+    {"id": "x-061", "type": "member.admitted", "date": "2024-03-01", "member": "M99", "name": "Late Entry"}
+    | {"category": "A", "shares": 1},
+]
+
+
+def rich_ledger(db: str, tmp_path: Path) -> None:
+    """The demo, then entries dated before others already recorded, an amendment of the
+    statutes, and retractions of a payment, an assembly and a body's seats."""
+    journal = tmp_path / "rich.jsonl"
+    extra = "".join(json.dumps(line) + "\n" for line in EXTRA)
+    journal.write_text(DEMO.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    ok("import", str(journal), db=db)
+
+
+def verify_in_process(db: str, monkeypatch: pytest.MonkeyPatch, streamed: bool) -> Result:
+    """`verify` through click's runner; `streamed`: as on a ledger too long to keep in memory
+    (timelines through the subject index, the rules' fold over the entries read again)."""
+    monkeypatch.setattr(ledger_audit, "IN_MEMORY", 0 if streamed else ledger_audit.IN_MEMORY)
+    return CliRunner().invoke(cli, ["--db", db, "verify"], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed"])
+def test_a_rich_ledger_verifies(
+    shared_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    rich_ledger(shared_db_url, tmp_path)
+    result = verify_in_process(shared_db_url, monkeypatch, streamed)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "hash chain (61 entries): ok" in result.stdout
+    assert "read model governance_assemblies: ok" in result.stdout
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed"])
+def test_read_model_rows_are_compared_with_the_folds_and_named(
+    shared_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    db = shared_db_url
+    rich_ledger(db, tmp_path)
+    execute(
+        db,
+        "UPDATE register_spells SET shares = 7 WHERE member = 'M06' AND known_to IS NULL",
+        "DELETE FROM register_movements WHERE member = 'M09'",
+        "INSERT INTO governance_votes (assembly, member, proxy, date, known_from, known_to) "
+        "VALUES ('AG2025', 'M98', NULL, '2025-06-17', 40, NULL)",
+        "UPDATE governance_assemblies SET known_to = 50 WHERE assembly = 'AG2025'",
+        "UPDATE governance_seats SET known_to = NULL WHERE seats = 6",
+    )
+    result = verify_in_process(db, monkeypatch, streamed)
+    assert result.exit_code == 1
+    out, err = result.stdout, result.stderr
+    for table in ("register_spells", "register_movements", "governance_votes", "governance_assemblies"):
+        assert f"read model {table}: BROKEN" in out, table
+    assert "read model governance_seats: BROKEN" in out
+    assert "read model governance_resolutions: ok" in out and "hash chain (61 entries): ok" in out
+    assert (
+        "member M06: row valid from 2024-04-02, known from #54: shares 7 in the table, 1 in a fresh fold\n"
+        in err
+    )
+    assert "member M09: a fresh fold gives a row the table lacks: member=M09 seq=" in err
+    assert "entry #40: the table has a row no fold gives: assembly=AG2025 member=M98" in err
+    assert "entry #33: row known until #50 in the table, but the entry is not retracted" in err
+    assert (
+        "body board: row valid from 2025-10-01, known from #59: "
+        "known_to NULL in the table, 60 in a fresh fold" in err
+    )
+    # the first entry concerned, in full: the admission of M09 gave the first row now missing
+    assert err.rstrip().endswith(
+        "first entry that differs: #18 (id demo-018, member.admitted, dated 2024-09-03, member M09)"
+    )
+
+
+def test_a_changed_entry_is_named_in_full(shared_db_url: str) -> None:
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    table = "stored_events" if db.startswith("sqlite") else "coopledger_events"
+    if db.startswith("sqlite"):
+        changed = "CAST(replace(CAST(state AS TEXT), '\"shares\"\\:1,', '\"shares\"\\:5,') AS BLOB)"
+    else:
+        changed = (
+            "convert_to(replace(convert_from(state, 'UTF8'), '\"shares\"\\:1,', '\"shares\"\\:5,'), 'UTF8')"
+        )
+    execute(db, f"UPDATE {table} SET state = {changed} WHERE originator_version = 6")
+    result = run_cli("verify", db=db)
+    assert result.returncode == 1
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert "hash chain (53 entries): BROKEN" in out and "read model register_spells: BROKEN" in out
+    assert "entry #6: hash does not match its content and the previous hash" in err
+    assert (
+        "member M03: row valid from 2024-02-05, known from #6: shares 1 in the table, 5 in a fresh fold"
+        in err
+    )
+    assert err.rstrip().endswith(
+        "first entry that differs: #6 (id demo-006, member.admitted, dated 2024-02-05, member M03)"
+    )
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed"])
+def test_the_rules_fold_is_the_write_paths(
+    shared_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    """Entries deleted under the ledger break rules of later ones: verify's fold, which merges
+    the backdated entries back in, refuses exactly what `validate.check` does on the list."""
+    db = shared_db_url
+    rich_ledger(db, tmp_path)
+    table = "stored_events" if db.startswith("sqlite") else "coopledger_events"
+    execute(db, f"DELETE FROM {table} WHERE originator_version IN (12, 61)")  # M06's and M99's admissions
+    monkeypatch.setattr(ledger_audit, "IN_MEMORY", 0 if streamed else ledger_audit.IN_MEMORY)
+    store = Store(parse_database(db))
+    try:
+        entries = list(store.entries())
+        expected = [str(r) for r in check(entries, set(), {}, None)]
+        found = next(f for f in ledger_audit.audit(store).findings if f.name.startswith("rules"))
+    finally:
+        store.close()
+    assert expected and list(found.problems) == expected
+    assert found.first == min(r.entry.seq or 0 for r in check(entries, set(), {}, None))

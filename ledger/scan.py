@@ -1,0 +1,180 @@
+"""The auditor's streamed reads: each of the ledger's tables in one stated order, a page at a time.
+
+`verify` reads every table once, in key order, beside the entries in sequence
+order, and compares as it goes (merge joins), so it holds a page of rows, never
+a table: a ledger of millions of entries is checked in bounded memory. Rows come
+through a server-side cursor on PostgreSQL and SQLite's own lazy cursor.
+
+Everything is read in one transaction (`snapshot`): a repeatable read on
+PostgreSQL, one read transaction on SQLite, so an append committed meanwhile is
+seen whole or not at all. The store's own reads made inside (`Store.states`,
+`Store.entry_by_id`) go through the same connection.
+
+Text keys are ordered byte by byte (PostgreSQL's "C" collation, SQLite's
+default), which is the order of Python's `str` comparison, so a merge join in
+Python sees them in the order the database gives them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from sqlalchemy import Connection, Table
+
+from coopledger.ledger.events import Entry, decode
+from coopledger.ledger.recorders import LEDGER_STREAM, TRANSACTION
+
+if TYPE_CHECKING:
+    from coopledger.ledger.store import Store
+
+PAGE = 5_000  # rows fetched at a time from a server-side cursor
+_cursors = itertools.count(1)
+T = TypeVar("T")
+
+
+@contextmanager
+def snapshot(store: Store) -> Iterator[Connection]:
+    """One read transaction on the store's database; store reads inside go through it."""
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+            conn.exec_driver_sql("SELECT 1")  # begins it: one snapshot for every statement after
+        else:
+            conn.exec_driver_sql("BEGIN")  # pysqlite opens no transaction for a SELECT by itself
+        token = TRANSACTION.set(conn.connection.driver_connection)
+        try:
+            yield conn
+        finally:
+            TRANSACTION.reset(token)
+            conn.rollback()
+
+
+def bytewise(conn: Connection, column: str) -> str:
+    """A text column compared byte by byte, as Python compares `str`."""
+    return f'{column} COLLATE "C"' if conn.dialect.name == "postgresql" else column
+
+
+def rows(conn: Connection, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query (`?` for each parameter), streamed straight from the driver: a
+    server-side cursor on PostgreSQL, SQLite's lazy cursor (no SQLAlchemy row per row)."""
+    driver = conn.connection.driver_connection
+    if conn.dialect.name != "postgresql":
+        yield from driver.execute(sql, params)  # type: ignore[union-attr]
+        return
+    cursor = driver.cursor(name=f"coop_scan_{next(_cursors)}")  # type: ignore[union-attr]
+    try:
+        cursor.itersize = PAGE
+        cursor.execute(sql.replace("?", "%s"), params)
+        yield from cursor
+    finally:
+        cursor.close()
+
+
+def table_rows(conn: Connection, table: Table, order: str) -> Iterator[tuple[Any, ...]]:
+    """Every row of a read-model table but its surrogate `id`, typed as SQLAlchemy reads them,
+    ordered by `order` (SQL; a text column through `bytewise`) and streamed.
+
+    psycopg gives dates, decimals and booleans as Python's; SQLite's values go through
+    SQLAlchemy's own result processors of the column types (ISO text to dates, numbers to
+    two-decimal `Decimal`s, integers to booleans).
+    """
+    columns = [column for column in table.c if column.name != "id"]
+    dialect = conn.dialect
+    typed = [
+        (i, process)
+        for i, column in enumerate(columns)
+        if dialect.name == "sqlite"
+        and (process := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+    ]
+    names = ", ".join(f'"{column.name}"' for column in columns)
+    found = rows(conn, f"SELECT {names} FROM {table.name} ORDER BY {order}")
+    if not typed:
+        yield from found
+        return
+    for row in found:
+        values = list(row)
+        for i, process in typed:
+            values[i] = process(values[i])
+        yield tuple(values)
+
+
+def entry_index(conn: Connection) -> Iterator[tuple[Any, ...]]:
+    """`coop_entries` by sequence number: (seq, entry id, recorded, digest, hash)."""
+    return rows(conn, "SELECT seq, entry_id, recorded, digest, hash FROM coop_entries ORDER BY seq")
+
+
+def subject_index(conn: Connection) -> Iterator[tuple[Any, ...]]:
+    """`coop_subjects` by sequence number: (seq, subject)."""
+    return rows(conn, "SELECT seq, subject FROM coop_subjects ORDER BY seq")
+
+
+def tree_rows(conn: Connection) -> Iterator[tuple[int, int, bytes]]:
+    """`coop_tree` in the order appends complete its subtrees: by end, then level."""
+    one = "CAST(1 AS BIGINT)" if conn.dialect.name == "postgresql" else "1"
+    sql = f"SELECT level, start, hash FROM coop_tree ORDER BY start + ({one} << level), level"
+    return ((level, start, bytes(digest)) for level, start, digest in rows(conn, sql))
+
+
+def identity_rows(conn: Connection) -> Iterator[tuple[Any, ...]]:
+    """`coop_identities` by sequence number: (commitment, subject, seq, salt, fields)."""
+    sql = "SELECT commitment, subject, seq, salt, fields FROM coop_identities ORDER BY seq"
+    return rows(conn, sql)
+
+
+def timelines(conn: Connection, store: Store, prefix: str) -> Iterator[tuple[str, list[Entry]]]:
+    """Every timeline of one kind of subject (`member:`, `body:`) through `coop_subjects`:
+    (the subject's id without the prefix, its entries in sequence order), ordered by id byte by byte.
+
+    A subject row naming no entry is skipped here (the index check reports it)."""
+    postgres = conn.dialect.name == "postgresql"
+    stream = LEDGER_STREAM if postgres else LEDGER_STREAM.hex
+    events = store.recorder.events_table_name  # type: ignore[attr-defined]
+    subject = bytewise(conn, "s.subject")
+    sql = (
+        f"SELECT s.subject, e.state FROM coop_subjects s LEFT JOIN {events} e "
+        "ON e.originator_id = ? AND e.originator_version = s.seq "
+        f"WHERE {subject} >= ? AND {subject} < ? ORDER BY {subject}, s.seq"
+    )
+    high = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    found = rows(conn, sql, stream, prefix, high)
+    for key, group in itertools.groupby(found, key=lambda row: str(row[0])):
+        yield key[len(prefix) :], [decode(state) for _, state in group if state is not None]
+
+
+class Ahead(Generic[T]):
+    """Rows in ascending key order, taken a key at a time beside another stream (a merge join)."""
+
+    def __init__(self, rows: Iterable[T], key: Callable[[T], Any]) -> None:
+        self.rows = iter(rows)
+        self.key = key
+        self.head: T | None = next(self.rows, None)
+
+    def before(self, key: Any) -> list[T]:
+        """The rows with a key below `key` (none of the other stream's): strays."""
+        head, found = self.head, []
+        while head is not None and self.key(head) < key:
+            found.append(head)
+            head = next(self.rows, None)
+        self.head = head
+        return found
+
+    def at(self, key: Any) -> list[T]:
+        """The rows with exactly this key (after `before`)."""
+        head = self.head
+        if head is None or self.key(head) != key:
+            return []
+        found = [head]
+        head = next(self.rows, None)
+        while head is not None and self.key(head) == key:
+            found.append(head)
+            head = next(self.rows, None)
+        self.head = head
+        return found
+
+    def rest(self) -> Iterator[T]:
+        while self.head is not None:
+            row, self.head = self.head, next(self.rows, None)
+            yield row

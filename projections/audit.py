@@ -1,0 +1,336 @@
+"""The auditor's check of the read models: every persisted row against the pure folds, streamed.
+
+`verify` works out what one catch-up from position 0 would write, with the folds
+the projectors use (`member_history`, `body_history`, `assembly_row`) and the
+same refold at every sequence number that touched a subject (`tables.refold`
+into `RowChanges`), and compares it with the persisted rows, knowledge intervals
+included, as it goes (no second database):
+
+- a member's register rows, a body's seats and mandates: subject by subject, the
+  subject's timeline (through the subject index, `scan.timelines`) and its rows
+  in each table all read in subject order, compared as multisets;
+- an assembly or statutes row: with the entry it stands for, during the ledger's
+  single pass in sequence order (`ledger.audit.audit`); the row is known until
+  the entry's retraction, if any.
+
+It holds one subject's timeline and rows at a time, and the retractions of
+assembly entries: nothing that grows with the ledger. A difference names the
+row, what the fold gives instead, and the entry the row became true at.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Table
+
+from coopledger.ledger import events as ev
+from coopledger.ledger import scan
+from coopledger.ledger.audit import Finding, Pass, Problems, Stored
+from coopledger.ledger.scan import Ahead
+from coopledger.ledger.timeline import stands_for
+from coopledger.ledger.words import counted
+from coopledger.projections.governance.fold import assembly_row, body_history
+from coopledger.projections.governance.schema import ASSEMBLY_TABLES, mandate_spells, seat_spells
+from coopledger.projections.register.fold import member_history
+from coopledger.projections.register.schema import movements, spells
+from coopledger.projections.tables import RowChanges, Rows, refold
+
+if TYPE_CHECKING:
+    from coopledger.ledger.store import Store
+
+Row = tuple[Any, ...]
+
+
+class TableDiff:
+    """What differs in one read-model table: the first lines, and the first entry concerned."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.columns = [column.name for column in table.c if column.name != "id"]
+        self.problems = Problems()
+
+    def compare(self, label: str, expected: list[Row], stored: list[Row], cut: bool = False) -> None:
+        """The rows of one subject (or entry): the fold's against the table's, as multisets.
+
+        Rows end with their knowledge interval (known_from, known_to); `cut` rows end with
+        known_from (the assembly rows, whose known_to is checked against the retractions).
+        """
+        if len(expected) == len(stored) and (expected == stored or Counter(expected) == Counter(stored)):
+            return
+        at = -1 if cut else -2
+
+        def known(row: Row) -> int:
+            return int(row[at])
+
+        missing = sorted((Counter(expected) - Counter(stored)).elements(), key=known)
+        extra = sorted((Counter(stored) - Counter(expected)).elements(), key=known)
+        names = self.columns[:-1] if cut else self.columns
+        for held in list(extra):  # a row changed in place: paired with the fold's row most like it
+            if not missing:
+                break
+            fold = max(missing, key=lambda row: sum(a == b for a, b in zip(row, held, strict=True)))
+            missing.remove(fold)
+            extra.remove(held)
+            changed = "; ".join(
+                f"{name} {_shown(a)} in the table, {_shown(b)} in a fresh fold"
+                for name, a, b in zip(names, held, fold, strict=True)
+                if a != b
+            )
+            valid = f"valid from {fold[names.index('valid_from')]}, " if "valid_from" in names else ""
+            self.problems.add(
+                f"{label}: row {valid}known from #{known(held)}: {changed}", min(known(fold), known(held))
+            )
+        for row in missing:
+            self.problems.add(
+                f"{label}: a fresh fold gives a row the table lacks: {_row(names, row)}", known(row)
+            )
+        for row in extra:
+            self.problems.add(f"{label}: the table has a row no fold gives: {_row(names, row)}", known(row))
+
+    def finding(self) -> Finding:
+        return self.problems.finding(f"read model {self.table.name}")
+
+
+def _known(row: Row) -> int:
+    """The entry after which a persisted row became true (`known_from`)."""
+    return int(row[-2])
+
+
+def _shown(value: Any) -> str:
+    return "NULL" if value is None else str(value)
+
+
+def _row(names: Sequence[str], row: Row) -> str:
+    return " ".join(f"{name}={_shown(value)}" for name, value in zip(names, row, strict=True))
+
+
+# -- subjects folded over time: members, bodies ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectFold:
+    """A read model folded per subject: its timelines, what touches a subject, the fold, two tables."""
+
+    prefix: str  # the subject index's prefix (`member:`, `body:`)
+    follows: type[ev.Entry]  # the entries (or the retractions of entries) that touch a subject
+    keys: Callable[[ev.Entry], Iterable[str]]  # the subjects such an entry touches
+    fold: Callable[[str, Sequence[ev.Entry], int], tuple[Rows, Rows]]
+    tables: tuple[Table, Table]
+    column: str  # the subject's column, the first of both tables
+
+    def expected(
+        self, subject: str, timeline: list[ev.Entry], find: Callable[[str], ev.Entry | None]
+    ) -> tuple[list[Row], list[Row]]:
+        """The rows one catch-up from scratch writes for the subject: refolded at every
+        sequence number that touched it, as the projector does (`tables.refold`)."""
+        follows, keys = self.follows, self.keys
+        if any(isinstance(entry, ev.EntryRetracted) for entry in timeline):
+            by_id = {entry.id: entry for entry in timeline}
+
+            def look(entry_id: str) -> ev.Entry | None:
+                return by_id.get(entry_id) or find(entry_id)
+
+            targets = [(entry.seq or 0, stands_for(entry, look)) for entry in timeline]
+        else:
+            targets = [(entry.seq or 0, entry) for entry in timeline]
+        touched = [
+            seq
+            for seq, target in targets
+            if isinstance(target, follows)
+            for key in keys(target)
+            if key == subject
+        ]
+        if not touched:
+            return [], []
+        if len(touched) == 1:  # what `RowChanges.move_to` makes of a subject new to the tables
+            first, second = self.fold(subject, timeline, touched[0])
+            return [(*r, touched[0], None) for r in first], [(*r, touched[0], None) for r in second]
+        changes = (RowChanges(), RowChanges())
+        refold({subject: touched}, lambda _: timeline, self.fold, changes)
+        return [tuple(r) for r in changes[0].inserts], [tuple(r) for r in changes[1].inserts]
+
+
+REGISTER = SubjectFold(
+    ev.MEMBER, ev.MemberEntry, lambda e: e.members(), member_history, (spells, movements), "member"
+)
+BODIES = SubjectFold(
+    ev.BODY,
+    ev.BodyEntry,
+    lambda e: (e.body,) if isinstance(e, ev.BodyEntry) else (),
+    body_history,
+    (seat_spells, mandate_spells),
+    "body",
+)
+
+
+def _grouped(rows: Iterable[Row]) -> Iterator[tuple[str, list[Row]]]:
+    for key, group in itertools.groupby(rows, key=lambda row: str(row[0])):
+        yield key, list(group)
+
+
+def merged(*streams: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, list[Any]]]:
+    """Streams of (key, value) in ascending key order, joined on the key: (key, one value or
+    None per stream)."""
+    iterators = [iter(stream) for stream in streams]
+    heads = [next(it, None) for it in iterators]
+    last: str | None = None
+    while any(head is not None for head in heads):
+        key = min(head[0] for head in heads if head is not None)
+        if last is not None and key <= last:
+            raise RuntimeError(f"the database returned {key!r} after {last!r}: not in byte order")
+        values = []
+        for i, head in enumerate(heads):
+            if head is not None and head[0] == key:
+                values.append(head[1])
+                heads[i] = next(iterators[i], None)
+            else:
+                values.append(None)
+        last = key
+        yield key, values
+
+
+def in_memory(entries: list[ev.Entry], prefixes: Sequence[str]) -> dict[str, dict[str, list[ev.Entry]]]:
+    """The timelines of several kinds of subject from entries at hand, in one pass: prefix ->
+    subject id -> its entries in sequence order (what `timeline.subject_timelines` gives)."""
+    by_id = {entry.id: entry for entry in entries}
+    found: dict[str, dict[str, list[ev.Entry]]] = {prefix: {} for prefix in prefixes}
+    for entry in entries:
+        target = by_id.get(str(entry.entry)) if isinstance(entry, ev.EntryRetracted) else entry
+        for subject in target.subjects() if target is not None else ():  # `timeline.joins`
+            prefix, _, key = subject.partition(":")
+            if (kind := found.get(prefix + ":")) is not None:
+                kind.setdefault(key, []).append(entry)
+    return found
+
+
+def check_subjects(
+    shared: Pass,
+    fold: SubjectFold,
+    diffs: dict[Table, TableDiff],
+    timelines: Iterable[tuple[str, list[ev.Entry]]],
+) -> None:
+    conn, store = shared.conn, shared.store
+    first, second = fold.tables
+    order = scan.bytewise(conn, fold.column)
+    streams = (
+        timelines,
+        _grouped(scan.table_rows(conn, first, order)),
+        _grouped(scan.table_rows(conn, second, order)),
+    )
+    for subject, (timeline, held_first, held_second) in merged(*streams):
+        expected_first, expected_second = fold.expected(subject, timeline or [], store.entry_by_id)
+        label = f"{fold.column} {subject}"
+        diffs[first].compare(label, expected_first, held_first or [])
+        diffs[second].compare(label, expected_second, held_second or [])
+
+
+# -- assemblies and statutes: one row per entry ----------------------------------------------
+
+
+class AssemblyRows:
+    """Each assembly or statutes entry's row, known from the entry until its retraction."""
+
+    def __init__(self, conn: Connection, store: Store, diffs: dict[Table, TableDiff]) -> None:
+        self.diffs = diffs
+        self.find = store.entry_by_id
+        self.stored = {
+            table: Ahead(scan.table_rows(conn, table, "known_from"), key=_known)
+            for table in ASSEMBLY_TABLES.values()
+        }
+        self.closed: dict[tuple[Table, int], int] = {}  # (table, entry) -> its row's known_to, where set
+        self.retracted: dict[tuple[Table, int], int] = {}  # (table, entry) -> the entry's retraction
+
+    def see(self, entry: ev.Entry) -> None:
+        if isinstance(entry, ev.EntryRetracted):
+            target = self.find(str(entry.entry))
+            withdrawn = assembly_row(target) if target is not None else None
+            if target is not None and withdrawn is not None:
+                self.retracted[ASSEMBLY_TABLES[type(withdrawn)], target.seq or 0] = entry.seq or 0
+            return
+        row = assembly_row(entry)
+        if row is None:
+            return
+        seq, table = entry.seq or 0, ASSEMBLY_TABLES[type(row)]
+        stored, diff = self.stored[table], self.diffs[table]
+        for stray in stored.before(seq):
+            diff.compare(f"entry #{_known(stray)}", [], [stray])
+        found = stored.at(seq)
+        for held in found:
+            if held[-1] is not None:
+                self.closed[table, seq] = held[-1]
+        diff.compare(f"entry #{seq}", [(*row, seq)], [held[:-1] for held in found], cut=True)
+
+    def finish(self) -> None:
+        for table, stored in self.stored.items():
+            for stray in stored.rest():
+                self.diffs[table].compare(f"entry #{_known(stray)}", [], [stray])
+        for table, seq in sorted(self.closed.keys() | self.retracted.keys(), key=lambda k: (k[0].name, k[1])):
+            closed, retracted = self.closed.get((table, seq)), self.retracted.get((table, seq))
+            if closed != retracted:
+                held = f"known until #{closed}" if closed is not None else "still known"
+                fold = f"retracted by #{retracted}" if retracted is not None else "not retracted"
+                self.diffs[table].problems.add(
+                    f"entry #{seq}: row {held} in the table, but the entry is {fold}", seq
+                )
+
+
+# -- the check of every read model -----------------------------------------------------------
+
+
+class ReadModels:
+    """Every persisted read model against the folds of the entries, and where each has got to."""
+
+    def __init__(self, shared: Pass) -> None:
+        from coopledger.projections.read_models import TABLES
+
+        self.shared = shared
+        self.diffs = {table: TableDiff(table) for table in TABLES}
+        self.assemblies = AssemblyRows(shared.conn, shared.store, self.diffs)
+        self.head = self.seen = 0
+
+    def see(self, entry: ev.Entry, stored: Stored) -> None:
+        self.head = entry.seq or 0
+        self.seen += 1
+        self.assemblies.see(entry)
+
+    def findings(self) -> list[Finding]:
+        from coopledger.projections.read_models import positions
+
+        self.assemblies.finish()
+        self.shared.phase(
+            f"comparing the read models with a fold of {counted(self.seen, 'entry', 'entries')}"
+        )
+        folds = (REGISTER, BODIES)
+        shared = self.shared
+        if shared.entries is not None:  # the timelines from the entries at hand, whatever the index says
+            grouped = in_memory(shared.entries, [fold.prefix for fold in folds])
+            for fold in folds:
+                timelines = grouped[fold.prefix]
+                check_subjects(shared, fold, self.diffs, ((s, timelines[s]) for s in sorted(timelines)))
+        else:  # through the subject index, a subject at a time
+            for fold in folds:
+                check_subjects(
+                    shared, fold, self.diffs, scan.timelines(shared.conn, shared.store, fold.prefix)
+                )
+        behind = [
+            f"read model {name} is at #{seq}, the ledger at #{self.head}"
+            for name, seq in positions(self.shared.conn).items()
+            if seq != self.head
+        ]
+        return [*(diff.finding() for diff in self.diffs.values()), Finding("read-model positions", behind)]
+
+
+def check(store: Store) -> list[Finding]:
+    """The read models' findings alone (the ledger's own checks aside)."""
+    with scan.snapshot(store) as conn:
+        shared = Pass(conn, store, lambda _: None)
+        models = ReadModels(shared)
+        for position, entry in enumerate(store.entries(), start=1):
+            models.see(entry, Stored(position, b"", b""))
+            shared.keep(entry)
+        return models.findings()
