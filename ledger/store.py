@@ -90,16 +90,13 @@ class Store:
         self._ensure_tree()
 
     def _ensure_tree(self) -> None:
-        """A ledger written before the Merkle tree existed gets it now, in one transaction."""
-        head = self.head()
-        if head is not None and tree.missing(self, head.seq):
-            self.build_tree()
+        """A ledger written before the Merkle tree existed gets it now, in one transaction, once
+        however many processes open it at the same moment (`tree.ensure`)."""
+        tree.ensure(self)
 
     def build_tree(self) -> int:
         """Recompute the stored Merkle tree from the entries; the number of rows written."""
-        _, rows = tree.rows_for(self.states())
-        self._guard(lambda: self.recorder.replace_tree(rows))
-        return len(rows)
+        return tree.build(self) or 0
 
     def _check_format(self) -> None:
         """Refuse a ledger of another store format; mark a new one with this version's."""

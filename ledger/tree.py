@@ -15,7 +15,10 @@ reads plus at most a few dozen entries, and an append reads the frontier
 (O(log n) rows) and writes the subtrees it completes.
 
 A ledger written before the tree existed gets it on first open
-(`Store.__init__` calls :func:`ensure`), in one transaction.
+(`Store.__init__` calls :func:`ensure`), in one transaction that holds a lock
+(PostgreSQL: an advisory lock of the ledger's schema, as table creation holds
+one; SQLite: the write lock, taken first): of several processes opening such a
+ledger at once, one builds the tree and the others, waiting, find it built.
 """
 
 from __future__ import annotations
@@ -99,3 +102,40 @@ def missing(store: Store, size: int) -> bool:
     if size < block:
         return False
     return store.tree_hash(STORED_LEVEL, (size // block - 1) * block) is None
+
+
+# The advisory lock key held while the tree is built ("tree"), paired with the schema's hash:
+# one builder per ledger on a server (`postgres_recorder.CREATION_LOCK` serialises creation).
+BUILD_LOCK = 0x74726565
+
+
+def ensure(store: Store) -> int | None:
+    """Build the stored tree of a ledger that lacks it, once however many processes open it at
+    the same moment; the rows written, None when the tree was there (one indexed read)."""
+    head = store.head()
+    if head is None or not missing(store, head.seq):
+        return None
+    return build(store, only_if_missing=True)
+
+
+def build(store: Store, only_if_missing: bool = False) -> int | None:
+    """Recompute `coop_tree` from the entries in one transaction holding the build lock; with
+    `only_if_missing`, nothing if another process built it meanwhile (None)."""
+    with store.transaction() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:  # released with the transaction; a second builder waits here
+            conn.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (BUILD_LOCK,)
+            )
+        else:  # the write lock first: no append or other builder until this one commits
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if only_if_missing:  # read again under the lock: another process may have built it
+            head = store.head()
+            if head is None or not missing(store, head.seq):
+                return None
+        _, rows = rows_for(store.states())
+        conn.exec_driver_sql("DELETE FROM coop_tree")
+        if rows:
+            marks = ", ".join(["%s" if postgres else "?"] * 3)
+            conn.exec_driver_sql(f"INSERT INTO coop_tree (level, start, hash) VALUES ({marks})", rows)
+    return len(rows)
