@@ -25,6 +25,7 @@ from coopledger.commands.context import (
     pass_app,
     today,
 )
+from coopledger.commands.desk import roll, roll_comparison, show_roll_comparison
 from coopledger.commands.entering import (
     assembly_date,
     assembly_entry_options,
@@ -280,14 +281,21 @@ def show(app: App, view: View, assembly_id: str) -> None:
             convened = [f.assembly for f in assemblies_between(app.read_models(), FIRST_DATE, LAST_DATE)]
         hint = did_you_mean(assembly_id, convened, "convened")
         raise NotFound(f"no assembly {assembly_id!r} was convened{known} ({hint})")
+    with ledger_errors():  # the roll of the assembly's day beside the participation recorded
+        checked = roll_comparison(app, app.read_models(), figures, view.known_seq)
     if view.fmt == "json":
-        sys.stdout.write(_json.encode(assembly_data(figures)).decode() + "\n")
+        sys.stdout.write(_json.encode({**assembly_data(figures), "roll": checked}).decode() + "\n")
     elif view.fmt == "csv":
         base = {c: getattr(figures, c) for c in PARTICIPATION}
         rows = [{**base, **row} for row in resolution_rows(figures)] or [base]
         emit(rows, PARTICIPATION + RESOLUTION, "csv")
     else:
         show_table(figures)
+        click.echo("")
+        show_roll_comparison(checked)
+
+
+assembly.add_command(roll)
 
 
 @click.command()

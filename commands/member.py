@@ -22,6 +22,7 @@ from coopledger.commands.context import (
     parse_text,
     pass_app,
 )
+from coopledger.commands.desk import BINARY, certificate, cooperative_option, output_option, register_document
 from coopledger.commands.entering import choices, entry_options, record_fields
 from coopledger.commands.personal import resolve_joined, reveal
 from coopledger.commands.render import ENTRY_COLUMNS, emit, emit_chunks, entry_row
@@ -321,19 +322,35 @@ def show(app: App, view: View, member_id: str) -> None:
     )
 
 
+member.add_command(certificate)
+
+
 @click.command()
 @click.option("--all", "include_former", is_flag=True, help="also former members, with exit date and reason")
-@view_options("table", "csv", "json", as_of=True)
+@cooperative_option
+@output_option
+@view_options("table", "csv", "json", "xlsx", "ods", "pdf", as_of=True, lang=True)
 @pass_app
-def register(app: App, view: View, include_former: bool) -> None:
+def register(app: App, view: View, include_former: bool, cooperative: str | None, output: str | None) -> None:
     """The register of members on a date, ordered by member id.
+
+    --format xlsx, ods or pdf writes the legal register (-o FILE): every member registered on
+    the date, former members too, with identity, address, category, shares, paid-up capital,
+    admission, exit, and every movement of their shares, titled with --cooperative, the date
+    and the checkpoint of the entries it includes, in --lang (fr, nl, en).
 
     \b
     Examples:
       coopledger register --as-of 2025-12-31
       coopledger register --as-of 2025-12-31 --known-at 2026-03-01 --format csv
       coopledger register --as-of 2025-12-31 --all --format json
+      coopledger register --as-of 2025-12-31 --format pdf --cooperative "Coop Example SC" -o register.pdf
     """
+    if view.fmt in BINARY:
+        register_document(app, view, cooperative, output)
+        return
+    if output is not None:
+        raise click.UsageError("-o FILE goes with --format xlsx, ods or pdf")
     day = view.day
     columns = REGISTER + FORMER if include_former else REGISTER
     rows: list[tuple[Any, ...]] = []  # only a table keeps them, for its widths and its title
