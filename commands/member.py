@@ -28,7 +28,7 @@ from coopledger.commands.personal import resolve_joined, reveal
 from coopledger.commands.render import ENTRY_COLUMNS, emit, emit_chunks, entry_row
 from coopledger.commands.view import View, view_options
 from coopledger.ledger import events as ev
-from coopledger.ledger.identity import ERASED
+from coopledger.ledger.identity import ERASED, NOT_HELD
 from coopledger.ledger.timeline import live_entries, retractions
 from coopledger.ledger.words import counted
 from coopledger.projections.register.queries import movements_between, register_chunks
@@ -253,9 +253,10 @@ def forget(app: App, member_id: str, reason: str, ref: str | None, entry_id: str
 def show(app: App, view: View, member_id: str) -> None:
     """Everything the ledger holds about one person, for a subject access request.
 
-    Their identity (every record of the identity store, or [erased]), every
-    entry about them, their mandates and the assemblies whose votes they took
-    part in (never how they voted).
+    Their identity (every record of the identity store; [erased] once erased,
+    [not held] if the ledger never had it), every entry about them, their
+    mandates and the assemblies whose votes they took part in (never how they
+    voted).
 
     \b
     Examples:
@@ -309,7 +310,7 @@ def show(app: App, view: View, member_id: str) -> None:
     for item in identity:
         click.echo("  " + ", ".join(f"{k}={v}" for k, v in item.items()))
     if not identity:
-        click.echo(f"  {ERASED}" + (f" on {erased[-1].date} (#{erased[-1].seq})" if erased else ""))
+        click.echo(f"  {ERASED} on {erased[-1].date} (#{erased[-1].seq})" if erased else f"  {NOT_HELD}")
     click.echo("")
     emit(rows, ENTRY_COLUMNS, "table", f"Entries about {member_id} ({len(rows)})")
     click.echo("")
@@ -356,7 +357,7 @@ def register(app: App, view: View, include_former: bool, cooperative: str | None
     rows: list[tuple[Any, ...]] = []  # only a table keeps them, for its widths and its title
 
     def kept() -> Iterator[list[tuple[Any, ...]]]:
-        for chunk in resolve_joined(chunks, columns):
+        for chunk in resolve_joined(chunks, columns, app.store):
             if view.fmt == "table":
                 rows.extend(chunk)
             yield chunk

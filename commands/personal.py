@@ -1,20 +1,22 @@
-"""What the views show of personal data: values from the identity store, `[erased]` where none is held.
+"""What the views show of personal data: values from the identity store, or why there are none.
 
 Entries and read-model rows hold commitments (`ledger/identity.py`); a view looks
 the values up here, at the moment it prints. So an erasure, which deletes the
 identity records, takes the values out of every view at once, and no read model
-ever held them.
+ever held them. Where the store holds no value, a view shows `[erased]` if the
+person's identity was erased (an `identity.erased` entry), and `[not held]` if the
+ledger never had it (an entry imported from a pseudonymous export).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import msgspec
 
 from coopledger.ledger import events as ev
-from coopledger.ledger.identity import ERASED, field_value, revealed
+from coopledger.ledger.identity import field_value, not_shown, revealed, subject_of
 from coopledger.ledger.store import Store
 from coopledger.projections.register.queries import IDENTITY_COLUMNS
 
@@ -30,10 +32,29 @@ def held(store: Store, commitments: Iterable[str | None]) -> Held:
     return {c: decode(r.fields) for c, r in records.items()}
 
 
+def erased_among(store: Store, subjects: Iterable[str]) -> set[str]:
+    """Those of these member or person ids whose identity was erased (read only when asked)."""
+    return store.erased_subjects(sorted(set(subjects)))
+
+
 def reveal(store: Store, entries: Sequence[ev.Entry]) -> list[ev.Entry]:
-    """Entries as a view shows them: their identity fields in clear, or `[erased]`."""
+    """Entries as a view shows them: their identity fields in clear, or `[erased]` / `[not held]`."""
     values = held(store, (getattr(e, "identity", None) for e in entries))
-    return [revealed(e, values) for e in entries]
+    missing = (
+        subject_of(e)
+        for e in entries
+        if isinstance(e, ev.Identified) and e.identity is not None and e.identity not in values
+    )
+    erased = erased_among(store, missing)
+    return [revealed(e, values, erased) for e in entries]
+
+
+def _subject_at(columns: Sequence[str]) -> int | None:
+    """Where a row names its person: the `member` column, else `person` (None: nowhere)."""
+    for name in ("member", "person"):
+        if name in columns:
+            return list(columns).index(name)
+    return None
 
 
 def resolve_rows(
@@ -44,38 +65,62 @@ def resolve_rows(
     if not at or not rows:
         return [tuple(row) for row in rows]
     values = held(store, (row[i] for row in rows for i, _ in at))
+    whose = _subject_at(columns)
+    missing = [row for row in rows if any(row[i] is not None and row[i] not in values for i, _ in at)]
+    erased = erased_among(store, (row[whose] for row in missing)) if whose is not None else set()
     resolved = []
     for row in rows:
         cells = list(row)
+        gone = not_shown(whose is None or row[whose] in erased)
         for i, name in at:
-            cells[i] = field_value(cells[i], name, values)
+            cells[i] = field_value(cells[i], name, values, gone)
         resolved.append(tuple(cells))
     return resolved
 
 
 def resolve_joined(
-    chunks: Iterable[Sequence[Sequence[Any]]], columns: Sequence[str]
+    chunks: Iterable[Sequence[Sequence[Any]]], columns: Sequence[str], store: Store | None = None
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Rows of `register_chunks(..., identities=True)` with the values of their identity
-    columns: each such column's commitment is replaced from the fields joined at the row's end."""
+    columns: each such column's commitment is replaced from the fields joined at the row's end.
+    Where none was joined: `[erased]`, or `[not held]` if the `store` knows no erasure of the
+    row's member (without a store: `[erased]`)."""
     at = [i for i, c in enumerate(columns) if c in IDENTITY_COLUMNS]
     width = len(columns)
+    whose = _subject_at(columns)
     decode = msgspec.json.Decoder(dict[str, str]).decode
     for chunk in chunks:
         if not at:
             yield [tuple(row) for row in chunk]
             continue
+        erased: Container[str] = ()
+        if store is not None and whose is not None:
+            missing = (
+                row[whose]
+                for row in chunk
+                if any(
+                    row[i] is not None and fields is None for i, fields in zip(at, row[width:], strict=True)
+                )
+            )
+            erased = erased_among(store, missing)
         resolved = []
         for row in chunk:
             cells = list(row[:width])
+            gone = not_shown(store is None or whose is None or row[whose] in erased)
             for i, fields in zip(at, row[width:], strict=True):
                 if cells[i] is not None:
-                    cells[i] = ERASED if fields is None else decode(fields).get(columns[i])
+                    cells[i] = gone if fields is None else decode(fields).get(columns[i])
             resolved.append(tuple(cells))
         yield resolved
 
 
 def resolve_names(store: Store, items: Sequence[Any]) -> list[Any]:
-    """NamedTuples whose `name` holds a commitment (a board's holders), with the name."""
+    """NamedTuples whose `name` holds a commitment and `person` the person (a board's holders),
+    with the name."""
     values: Mapping[str, Mapping[str, str]] = held(store, (item.name for item in items))
-    return [item._replace(name=field_value(item.name, "name", values)) for item in items]
+    missing = (item.person for item in items if item.name is not None and item.name not in values)
+    erased = erased_among(store, missing)
+    return [
+        item._replace(name=field_value(item.name, "name", values, not_shown(item.person in erased)))
+        for item in items
+    ]

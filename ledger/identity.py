@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from typing import NamedTuple
 
 import msgspec
@@ -31,7 +31,14 @@ import msgspec
 from coopledger.ledger import events as ev
 
 SALT_BYTES = 16
-ERASED = "[erased]"  # what views show where the identity store holds no value
+# What views show where the identity store holds no value (docs/user-guide.md, "Personal data"):
+ERASED = "[erased]"  # the person's identity was erased (`member forget`, an `identity.erased` entry)
+NOT_HELD = "[not held]"  # never held: recorded without personal data (a pseudonymous export's line)
+
+
+def not_shown(erased: bool) -> str:
+    """The placeholder of a value the identity store does not hold: erased, or never held."""
+    return ERASED if erased else NOT_HELD
 
 
 class IdentityRecord(NamedTuple):
@@ -204,20 +211,25 @@ def personal_of(record: IdentityRecord) -> ev.Personal:
     return ev.Personal(salt=record.salt, **json.loads(record.fields))
 
 
-def revealed(entry: ev.Entry, held: Mapping[str, Mapping[str, str]]) -> ev.Entry:
-    """A chained entry with its identity fields in clear for a view: the values, or `[erased]`."""
+def revealed(entry: ev.Entry, held: Mapping[str, Mapping[str, str]], erased: Container[str] = ()) -> ev.Entry:
+    """A chained entry with its identity fields in clear for a view: the values, or `[erased]`
+    if its person's identity was erased (their id in `erased`), `[not held]` if it never was."""
     if not isinstance(entry, ev.Identified) or entry.identity is None:
         return entry
     values = held.get(entry.identity)
-    shown = {k: (values.get(k, ERASED) if values is not None else ERASED) for k in entry.identity_fields}
+    missing = not_shown(subject_of(entry) in erased)
+    shown = {k: (values.get(k, missing) if values is not None else missing) for k in entry.identity_fields}
     return msgspec.structs.replace(entry, identity=None, identity_fields=(), **shown)
 
 
-def field_value(commitment: str | None, name: str, held: Mapping[str, Mapping[str, str]]) -> str | None:
-    """One identity field of a read-model row (which holds the commitment): value or `[erased]`."""
+def field_value(
+    commitment: str | None, name: str, held: Mapping[str, Mapping[str, str]], missing: str = ERASED
+) -> str | None:
+    """One identity field of a read-model row (which holds the commitment): the value, or
+    `missing` (`not_shown`: `[erased]` or `[not held]`) where the identity store has none."""
     if commitment is None:
         return None
     values = held.get(commitment)
     if values is None:
-        return ERASED
+        return missing
     return values.get(name)

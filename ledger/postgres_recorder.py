@@ -11,8 +11,10 @@ from eventsourcing.persistence import IntegrityError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
+from coopledger.ledger.events import MEMBER
 from coopledger.ledger.identity import IdentityRecord
 from coopledger.ledger.recorders import (
+    ERASURE,
     FORMAT,
     LEDGER_STREAM,
     TRANSACTION,
@@ -199,6 +201,17 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             (LEDGER_STREAM, list(subjects), upto if upto is not None else 1 << 62),
         )
         return [bytes(row[1]) for row in rows]
+
+    def erased_subjects(self, subjects: Sequence[str]) -> set[str]:
+        rows = self._fetch(
+            SQL(
+                "SELECT DISTINCT s.subject FROM {0} s JOIN {1} e "
+                "ON e.originator_id = %s AND e.originator_version = s.seq "
+                "WHERE s.subject = ANY(%s) AND e.topic = %s"
+            ).format(self.subjects_table, self.events_table),
+            (LEDGER_STREAM, [MEMBER + subject for subject in subjects], ERASURE),
+        )
+        return {row[0][len(MEMBER) :] for row in rows}
 
     def states_between(self, after: int, upto: int | None) -> list[bytes]:
         rows = self._fetch(

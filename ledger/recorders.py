@@ -37,6 +37,7 @@ FORMAT = "2"
 LAST_FORMAT_1 = "4ce54dc"
 
 LEDGER_STREAM = uuid5(NAMESPACE_URL, "https://coopledger/ledger")
+ERASURE = "identity.erased"  # the topic of an erasure's stored event
 
 # The driver connection of the write transaction in progress (see `Store.transaction`):
 # while it is set, the recorders read through it, so the read models written in that
@@ -123,6 +124,10 @@ class LedgerRecorder:
 
     def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:
         """The identity records written with these entries: (subject, seq) -> by seq."""
+        raise NotImplementedError
+
+    def erased_subjects(self, subjects: Sequence[str]) -> set[str]:
+        """Those of these member or person ids whose identity an `identity.erased` entry erased."""
         raise NotImplementedError
 
     def head(self) -> HeadRow | None:

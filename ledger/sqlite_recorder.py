@@ -9,8 +9,10 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from coopledger.ledger.events import MEMBER
 from coopledger.ledger.identity import IdentityRecord
 from coopledger.ledger.recorders import (
+    ERASURE,
     FORMAT,
     LEDGER_STREAM,
     TRANSACTION,
@@ -160,6 +162,20 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             ):
                 states[seq] = state
         return [states[seq] for seq in sorted(states)]
+
+    def erased_subjects(self, subjects: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in chunks([MEMBER + subject for subject in subjects]):
+            marks = ",".join("?" * len(chunk))
+            for (subject,) in self._fetch(
+                "SELECT DISTINCT s.subject FROM coop_subjects s "
+                f"CROSS JOIN {self.events_table_name} e ON e.originator_id = ? "
+                "AND e.originator_version = s.seq "
+                f"WHERE s.subject IN ({marks}) AND e.topic = ?",
+                (LEDGER_STREAM.hex, *chunk, ERASURE),
+            ):
+                found.add(subject[len(MEMBER) :])
+        return found
 
     def states_between(self, after: int, upto: int | None) -> list[bytes]:
         return [

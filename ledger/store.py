@@ -265,6 +265,11 @@ class Store:
         """The identity records written with these entries, (subject, seq), by sequence number."""
         return self._guard(lambda: self.recorder.identities_at(keys)) if keys else {}
 
+    def erased_subjects(self, subjects: Sequence[str]) -> set[str]:
+        """Those of these member or person ids whose identity an erasure erased (views then show
+        `[erased]` where no value is held; otherwise `[not held]`)."""
+        return self._guard(lambda: self.recorder.erased_subjects(subjects)) if subjects else set()
+
     def checkpoint(self) -> bool:
         """After an erasure on SQLite: copy the write-ahead log into the file and empty it, so
         that no erased byte stays in the log. False if a reader kept it from finishing."""

@@ -185,6 +185,8 @@ def member_page(ledger: ReadOnlyLedger, view: View, member_id: str, personal: bo
     return {
         "member": member_id,
         "identity": identity,
+        # no identity shown: erased ([erased]), or never held ([not held], a pseudonymous import)
+        "erased": any(isinstance(e, ev.IdentityErased) for e in timeline),
         "current": current,
         "lines": lines,
         "moves": moves,

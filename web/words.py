@@ -75,6 +75,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     ),
     "identity": ("Identité", "Identiteit", "Identity"),
     "erased": ("effacée", "gewist", "erased"),
+    "not_held": ("non détenue", "niet bewaard", "not held"),
     "certificate": (
         "Attestation d'inscription au registre",
         "Attest van inschrijving",

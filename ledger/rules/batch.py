@@ -32,11 +32,16 @@ def entry_id_unique(
 def retraction_target(
     entry: ev.EntryRetracted, target: ev.Entry | None, retracted: Callable[[ev.Entry], bool]
 ) -> str | None:
-    """A retraction names an existing, live entry that is not itself a retraction."""
+    """A retraction names an existing, live entry that is not itself a retraction or an erasure."""
     if target is None:
         return f"no recorded entry {entry.entry!r}"
     if isinstance(target, ev.EntryRetracted):
         return f"{entry.entry!r} is a retraction; record the entry again instead"
+    if isinstance(target, ev.IdentityErased):
+        return (
+            f"{entry.entry!r} erased {target.member}'s identity, which is gone for good: an erasure "
+            "cannot be retracted"
+        )
     if retracted(target):
         return f"{entry.entry!r} is already retracted"
     return None
