@@ -102,6 +102,7 @@ class Pages:
         self.page = 0
         self.y = 0.0
         self.text: Any = None
+        self.face: tuple[str, float] | None = None  # the text object's font and size
         self.rules: Any = None
         self.head: Callable[[Pages], float] = lambda pages: self.height - MARGIN
         self.first: Callable[[Pages], float] | None = None
@@ -148,7 +149,12 @@ class Pages:
     def write(
         self, x: float, y: float, text: str, font: str | None = None, size: float | None = None
     ) -> None:
-        self.text.setFont(font or self.regular, size or self.size)
+        if not text:
+            return
+        face = (font or self.regular, size or self.size)
+        if face != self.face:  # a page's text says its font once per change, not once per cell
+            self.text.setFont(*face)
+            self.face = face
         self.text.setTextOrigin(x, y)
         self.text.textOut(text)
 
@@ -161,6 +167,7 @@ class Pages:
     def _begin_page(self) -> None:
         self.page += 1
         self.text = self.canvas.beginText()
+        self.face = None
         self.rules = self.canvas.beginPath()
         top = self.first(self) if self.page == 1 and self.first is not None else self.head(self)
         self.y = top
