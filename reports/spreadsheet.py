@@ -166,6 +166,7 @@ def _settings(sheets: Sequence[Sheet]) -> str:
         f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-settings {_NS}office:version="1.2">'
         '<office:settings><config:config-item-set config:name="ooo:view-settings">'
         '<config:config-item-map-indexed config:name="Views"><config:config-item-map-entry>'
+        '<config:config-item config:name="ViewId" config:type="string">view1</config:config-item>'
         f'<config:config-item-map-named config:name="Tables">{tables}</config:config-item-map-named>'
         "</config:config-item-map-entry></config:config-item-map-indexed>"
         "</config:config-item-set></office:settings></office:document-settings>"
