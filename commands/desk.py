@@ -129,7 +129,8 @@ def register_document(app: App, view: View, cooperative: str | None, output: str
         engine = app.read_models()
         size = entries_included(app, view.known_seq)
         heading = make_heading(app, engine, view, size, cooperative, day, totals=True)
-        rows = resolve_joined(register_chunks(engine, COLUMNS, day, size, True, identities=True), COLUMNS)
+        chunks = register_chunks(engine, COLUMNS, day, size, True, identities=True)
+        rows = resolve_joined(chunks, COLUMNS, app.store)
         with output_stream(output, fmt) as stream:
             if fmt == "pdf":
                 with engine.connect() as conn:
@@ -191,7 +192,7 @@ def certificate(app: App, view: View, member_id: str, cooperative: str | None, o
             own = movements_of(conn, [member_id], day, size)
             received = transfers_received(conn, day, size, member_id, givers)
         heading = make_heading(app, engine, view, size, cooperative, day)
-    resolved = next(iter(resolve_joined([[line]], COLUMNS)))[0]
+        resolved = next(iter(resolve_joined([[line]], COLUMNS, app.store)))[0]
     document = Certificate(heading, resolved, merged(own, received, [member_id]).get(member_id, []), today())
     if view.fmt == "html":
         from coopledger.reports.certificate import certificate_html
@@ -253,7 +254,7 @@ def roll(
     """
     from coopledger.commands.personal import resolve_joined
     from coopledger.commands.render import emit_chunks
-    from coopledger.ledger.identity import ERASED
+    from coopledger.ledger.identity import ERASED, NOT_HELD
     from coopledger.projections.register.documents import roll_chunks, shares_on
     from coopledger.projections.register.queries import members_on
     from coopledger.reports.roll import MAILING, ROLL, RollHeading, roll_sheet, votes_of, write_roll_pdf
@@ -268,14 +269,14 @@ def roll(
         day = figures.date
         if mailing:
             rows = resolve_joined(
-                roll_chunks(engine, MAILING, day, size, identities=True, with_email=True), MAILING
+                roll_chunks(engine, MAILING, day, size, identities=True, with_email=True), MAILING, app.store
             )
             skipped = 0
 
             def addressed() -> Iterator[list[tuple[Any, ...]]]:
                 nonlocal skipped
                 for chunk in rows:
-                    kept = [row for row in chunk if row[2] != ERASED]
+                    kept = [row for row in chunk if row[2] not in (ERASED, NOT_HELD)]
                     skipped += len(chunk) - len(kept)
                     yield kept
 
@@ -284,13 +285,13 @@ def roll(
                 members = members_on(conn, day, size)
             click.echo(
                 f"{assembly_id}: {written} of {counted(members, 'member')} on the roll have an e-mail address"
-                + (f" ({skipped} erased)" if skipped else "")
+                + (f" ({skipped} erased or not held)" if skipped else "")
                 + f"; {members - written} to convene by letter",
                 err=True,
             )
             return
         columns = ["member", "name", "category", "shares"]
-        rows = resolve_joined(roll_chunks(engine, columns, day, size, identities=True), columns)
+        rows = resolve_joined(roll_chunks(engine, columns, day, size, identities=True), columns, app.store)
         if fmt in ("table", "csv"):
             from coopledger.ledger.timeline import statutes_of
 

@@ -39,6 +39,7 @@ WORDS: dict[str, dict[str, str]] = {
         "sheet_register": "Registre",
         "sheet_movements": "Mouvements",
         "erased": "[effacé]",
+        "not_held": "[non détenu]",
         # columns
         "member": "n°",
         "name": "nom ou dénomination",
@@ -137,6 +138,7 @@ WORDS: dict[str, dict[str, str]] = {
         "sheet_register": "Register",
         "sheet_movements": "Bewegingen",
         "erased": "[gewist]",
+        "not_held": "[niet bewaard]",
         "member": "nr.",
         "name": "naam",
         "address": "woonplaats of zetel",
@@ -231,6 +233,7 @@ WORDS: dict[str, dict[str, str]] = {
         "sheet_register": "Register",
         "sheet_movements": "Movements",
         "erased": "[erased]",
+        "not_held": "[not held]",
         "member": "no.",
         "name": "name",
         "address": "address or seat",

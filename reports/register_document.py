@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
-from coopledger.ledger.identity import ERASED
+from coopledger.ledger.identity import ERASED, NOT_HELD
 from coopledger.projections.register.documents import RECEIVED, Totals
 from coopledger.projections.register.fold import Movement
 from coopledger.reports.desk_words import counted, day, money, number, word
@@ -152,10 +152,13 @@ def sentence(text: str) -> str:
 
 
 def identity(value: str | None, lang: str) -> str:
-    """A name or address as the document prints it: `[erased]` in the document's words."""
+    """A name or address as the document prints it: `[erased]` and `[not held]` (never held:
+    imported without personal data) in the document's words."""
     if value is None:
         return ""
-    return word("erased", lang) if value == ERASED else value
+    if value == ERASED:
+        return word("erased", lang)
+    return word("not_held", lang) if value == NOT_HELD else value
 
 
 def exit_words(kind: str | None, reason: str | None, lang: str) -> tuple[str, str]:

@@ -423,3 +423,32 @@ def test_spreadsheets_stream_their_rows() -> None:
 
     write_ods(out, [Sheet("R", ["title"], ["a"] * 12, [10] * 12, watched(20_000))])
     assert seen[-1] > seen[1] > 0  # written before the last rows were read
+
+
+def test_erased_and_never_held_identities_in_the_documents(
+    demo: str, shared_db_url: str, tmp_path: Path
+) -> None:
+    """An identity erased reads [effacé], one the ledger never held (a pseudonymous export
+    imported) [non détenu]; the mailing list leaves both out and counts them."""
+    if ("postgresql" in demo) != ("postgresql" in shared_db_url):
+        pytest.skip("one backend at a time: the export of the demo on the same backend")
+    journal = tmp_path / "pseudonymous.jsonl"
+    ok(demo, "export", "--without-personal-data", str(journal))
+    ok(shared_db_url, "import", str(journal))
+    ok(
+        shared_db_url,
+        "member",
+        "forget",
+        "M04",
+        "--reason",
+        "request",
+        env={"COOPLEDGER_TODAY": "2033-02-01"},
+    )
+    out = tmp_path / "register.ods"
+    ok(shared_db_url, "register", "--as-of", "2025-12-31", "--format", "ods", "-o", str(out))
+    rows = ods_rows(out)["Registre"]
+    members = {r[0]: r for r in rows if r and r[0].startswith("M")}
+    assert members["M04"][1] == "[effacé]" and members["M01"][1] == "[non détenu]"
+    mailing = ok(shared_db_url, "assembly", "roll", "AG2025", "--mailing", "--format", "csv")
+    assert mailing.stdout.splitlines() == ["member,name,email"]
+    assert "(2 erased or not held)" in mailing.stderr
