@@ -52,9 +52,9 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
         ledger = audit(app.store, lambda shared: [ReadModels(shared)], step)
         findings = ledger.findings
         step("checking the checkpoints")
-        held, problems = check_checkpoints(app, checkpoints, keys)
+        held, problems, departs = check_checkpoints(app, checkpoints, keys)
         if held or problems:
-            findings.append(Finding(f"checkpoints ({len(held)} extended)", problems))
+            findings.append(Finding(f"checkpoints ({len(held)} extended)", problems, departs))
         first = min((f.first for f in findings if f.problems and f.first is not None), default=None)
         differs = first_differing(app, first) if first is not None else None
     for finding in findings:

@@ -21,6 +21,7 @@ import click
 from coopledger.commands.context import App, BadInput, NotFound, ledger_errors, parse_text, pass_app, written
 from coopledger.ledger import checkpoint as cp
 from coopledger.ledger import events as ev
+from coopledger.ledger.audit import described
 from coopledger.ledger.merkle import (
     ProofError,
     consistency_proof,
@@ -179,8 +180,9 @@ def recorded_keys(app: App) -> list[cp.PublicKey]:
 
 def check_checkpoints(
     app: App, files: Sequence[str], key_files: Sequence[str]
-) -> tuple[list[str], list[str]]:
-    """Each checkpoint's signatures and that the ledger's tree extends it: (what holds, problems)."""
+) -> tuple[list[str], list[str], int | None]:
+    """Each checkpoint's signatures and that the ledger's tree extends it: (what holds, problems,
+    the entry the ledger departs from a checkpoint at, where the signed checkpoints pin it)."""
     keys = [read_verifier(k) for k in key_files]
     if files:
         notes = [(name, read_note(name)) for name in files]
@@ -194,7 +196,7 @@ def check_checkpoints(
         ]
         notes = [(n, note) for n, note in notes if note is not None]
     if not notes:
-        return [], []
+        return [], [], None
     keys = keys or recorded_keys(app)
     origin = app.store.meta("origin")
     size, tree = current(app)
@@ -204,33 +206,56 @@ def check_checkpoints(
         try:
             signed = cp.verify(note, keys)
         except cp.CheckpointError as e:
-            return held, [f"{name}: {e}"]
+            return held, [f"{name}: {e}"], None
         if point.size > size:
-            return held, [f"{name}: the checkpoint has {_entries(point.size)}, the ledger only {size}"]
+            return held, [f"{name}: the checkpoint has {_entries(point.size)}, the ledger only {size}"], None
         try:
             if point.size:
                 proof = consistency_proof(point.size, size, tree)
                 verify_consistency(point.size, size, point.root, tree.root(size), proof)
         except ProofError:
-            return held, [f"{name}: the ledger does not extend it: {first_difference(app, point)}"]
+            why, first = first_difference(app, point, keys)
+            return held, [f"{name}: the ledger does not extend it: {why}"], first
         if origin is not None and point.origin != origin:
-            return held, [f"{name}: a checkpoint of {point.origin}, not of this ledger ({origin})"]
+            return held, [f"{name}: a checkpoint of {point.origin}, not of this ledger ({origin})"], None
         held.append(f"{name}: {_entries(point.size)}, signed by {', '.join(signed)}: extended by the ledger")
-    return held, []
+    return held, [], None
 
 
-def first_difference(app: App, point: cp.Checkpoint) -> str:
-    """Where the ledger departs from a checkpoint, as far as the checkpoint alone can tell."""
-    recorded = [
-        cp.SignedNote.parse(text).checkpoint() if "\n\n" in text else cp.Checkpoint.parse(text)
-        for _, _, text in app.store.checkpoint_rows()
-    ]
+def first_difference(app: App, point: cp.Checkpoint, keys: Sequence[cp.PublicKey]) -> tuple[str, int | None]:
+    """Where the ledger departs from a checkpoint, as far as the signed checkpoints the ledger
+    recorded can tell: each one these keys signed, and the ledger extends, shows its entries
+    unchanged; each one it does not extend, that the change is in its entries. What to say, and
+    the entry when they pin it to one."""
     _, tree = current(app)
-    for old in recorded:  # a checkpoint the ledger recorded and still extends bounds the change
-        if old.size and old.size <= point.size and tree.root(old.size) != old.root:
-            changed = f"changed at or before #{old.size}"
-            return f"its first {_entries(point.size)} are not those it signs ({changed})"
-    return f"its first {_entries(point.size)} are not those the checkpoint signs (rewritten history)"
+    after, upto = 0, point.size
+    for _, size, text in app.store.checkpoint_rows():
+        if "\n\n" not in text or not 0 < size <= point.size:
+            continue
+        try:
+            note = cp.SignedNote.parse(text)
+            cp.verify(note, keys)
+        except cp.CheckpointError:
+            continue  # unsigned, or by another key: it proves nothing here
+        old = note.checkpoint()
+        if tree.root(old.size) == old.root:
+            after = max(after, old.size)
+        else:
+            upto = min(upto, old.size)
+    entries = f"its first {_entries(point.size)} are not those it signs"
+    if after >= upto:  # the checkpoints contradict each other: say nothing more
+        return f"{entries} (rewritten history)", None
+    if upto - after == 1:
+        entry = app.store.entry(upto)
+        named = described(entry) if entry is not None else f"#{upto}"
+        return f"{entries}: entry {named} differs from the one signed", upto
+    if after == 0 and upto == point.size:
+        return f"{entries} (rewritten history; no checkpoint recorded before it narrows the change)", None
+    entry = app.store.entry(after + 1)
+    named = described(entry) if entry is not None else f"#{after + 1}"
+    since = f"after #{after}, " if after else ""
+    bounded = f"changed {since}at or before #{upto}: the first entry that may differ is {named}"
+    return f"{entries} ({bounded})", None
 
 
 @click.command()

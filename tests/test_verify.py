@@ -7,12 +7,17 @@ import json
 import subprocess
 from pathlib import Path
 
+import msgspec
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import text
 
 from coopledger.commands.main import cli
 from coopledger.ledger import audit as ledger_audit
 from coopledger.ledger.database import parse_database
+from coopledger.ledger.engine import engine_for
+from coopledger.ledger.events import encode
+from coopledger.ledger.provenance import chain_hash, content_digest
 from coopledger.ledger.store import Store
 from coopledger.ledger.validate import check
 from tests.conftest import ROOT, run_cli
@@ -175,3 +180,77 @@ def test_the_rules_fold_is_the_write_paths(
         store.close()
     assert expected and list(found.problems) == expected
     assert found.first == min(r.entry.seq or 0 for r in check(entries, set(), {}, None))
+
+
+# -- a rewritten history against its checkpoints ----------------------------------------------
+
+
+def rewrite_from(url: str, seq: int) -> None:
+    """Entry `seq` changed in place and every hash from it on recomputed, its indexes and the
+    tree made to match: what passes plain `verify` and only a checkpoint catches."""
+    store = Store(parse_database(url))
+    try:
+        entries = list(store.entries())
+        events = store.recorder.events_table_name  # type: ignore[attr-defined]
+        previous = entries[seq - 2].hash or ""
+        engine = engine_for(parse_database(url))
+        with engine.begin() as conn:
+            for entry in entries[seq - 1 :]:
+                if entry.seq == seq:
+                    entry = msgspec.structs.replace(entry, ref="rewritten")
+                entry = msgspec.structs.replace(entry, hash=chain_hash(previous, entry))
+                previous = entry.hash or ""
+                conn.execute(
+                    text(f"UPDATE {events} SET state = :state WHERE originator_version = :seq"),
+                    {"state": encode(entry), "seq": entry.seq},
+                )
+                conn.execute(
+                    text("UPDATE coop_entries SET hash = :hash, digest = :digest WHERE seq = :seq"),
+                    {"hash": entry.hash, "digest": content_digest(entry), "seq": entry.seq},
+                )
+        engine.dispose()
+        store.build_tree()
+    finally:
+        store.close()
+
+
+def test_the_signed_checkpoints_recorded_pin_where_a_rewritten_history_departs(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    db = shared_db_url
+    lines = DEMO.read_text(encoding="utf-8").splitlines(keepends=True)
+    ok("keygen", "--out", str(tmp_path / "keys"), "--name", "coop", db=db)
+    key, public = str(tmp_path / "keys" / "coop.key"), str(tmp_path / "keys" / "coop.pub")
+    for n, (start, end) in enumerate([(0, 10), (10, 11), (11, len(lines))]):
+        part = tmp_path / f"part-{n}.jsonl"
+        part.write_text("".join(lines[start:end]), encoding="utf-8")
+        ok("import", str(part), db=db)
+        signed = ok("checkpoint", "--sign", key, db=db).stdout  # at 10, 11 and 53 entries
+    checkpoint = tmp_path / "ag-2025.txt"
+    checkpoint.write_bytes(signed)
+    rewrite_from(db, 11)
+    named = "#11 (id demo-011, shares.paid, dated 2024-03-29, member M05)"
+    eleven = "DELETE FROM coop_checkpoints WHERE size = 11"
+
+    # without the checkpoint of 11 entries, those of 10 and 53 bound the change
+    execute(db, "CREATE TABLE kept AS SELECT * FROM coop_checkpoints WHERE size = 11", eleven)
+    caught = run_cli("verify", "--checkpoint", str(checkpoint), "--key", public, db=db)
+    assert caught.returncode == 1
+    out, err = caught.stdout.decode(), caught.stderr.decode()
+    assert "hash chain (53 entries): ok" in out and "Merkle tree (coop_tree): ok" in out
+    assert (
+        "ag-2025.txt: the ledger does not extend it: its first 53 entries are not those it signs "
+        f"(changed after #10, at or before #53: the first entry that may differ is {named})" in err
+    )
+    assert "first entry that differs" not in err  # nothing pins it to one entry
+
+    # with it, they pin it
+    execute(db, "INSERT INTO coop_checkpoints SELECT * FROM kept")
+    caught = run_cli("verify", "--checkpoint", str(checkpoint), "--key", public, db=db)
+    err = caught.stderr.decode()
+    assert f"its first 53 entries are not those it signs: entry {named} differs from the one signed" in err
+    assert err.rstrip().endswith(f"first entry that differs: {named}")
+    recorded = run_cli("verify", "--key", public, db=db)  # the checkpoints recorded, oldest first
+    err = recorded.stderr.decode()
+    assert recorded.returncode == 1 and "(11 entries): the ledger does not extend it" in err
+    assert err.rstrip().endswith(f"first entry that differs: {named}")
