@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, Select, exists, func, select
 
 from coopledger.projections.governance.schema import participations
 from coopledger.projections.register.fold import Movement
-from coopledger.projections.register.queries import CHUNK, IDENTITY_COLUMNS, _on, identity_store
+from coopledger.projections.register.queries import _on, register_select, streamed
 from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.tables import known_at
 
@@ -49,16 +49,6 @@ class Totals(NamedTuple):
     paid_up: Decimal
 
 
-def _selected(columns: Sequence[str], identities: bool) -> Select[Any]:
-    query = select(*[spells.c[name] for name in columns])
-    if identities:
-        for name in (c for c in columns if c in IDENTITY_COLUMNS):
-            held = identity_store.alias(f"held_{name}")
-            query = query.outerjoin_from(spells, held, held.c.commitment == spells.c[name])
-            query = query.add_columns(held.c.fields)
-    return query
-
-
 def member_line(
     engine: Engine,
     member: str,
@@ -68,7 +58,7 @@ def member_line(
     identities: bool = False,
 ) -> tuple[Any, ...] | None:
     """One member's register line on `as_of` (a former member's too), or None if not registered."""
-    query = _selected(columns, identities).where(
+    query = register_select(columns, identities).where(
         spells.c.member == member, known_at(spells, known_seq), _on(as_of)
     )
     with engine.connect() as conn:
@@ -103,10 +93,8 @@ def movement_chunks(engine: Engine, as_of: dt.date, known_seq: int | None = None
     """Every register movement dated on or before `as_of`, by member, date and sequence, a chunk
     at a time from a server-side cursor (a transfer once, as the giver's, naming the receiver)."""
     query = _movements(known_seq, as_of).order_by(movements.c.member, movements.c.date, movements.c.seq)
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
-        for partition in result.partitions():
-            yield [Movement(*row) for row in partition]
+    for chunk in streamed(engine, query):
+        yield [Movement(*row) for row in chunk]
 
 
 def movements_of(
@@ -161,17 +149,12 @@ def roll_chunks(
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The members on `day` (end of day) in member order, a chunk at a time: an assembly's roll.
     With `with_email`, only those whose line has an e-mail (erased or not: the caller resolves)."""
-    query = _selected(columns, identities).where(
+    query = register_select(columns, identities).where(
         known_at(spells, known_seq), _on(day), spells.c.status == "member"
     )
     if with_email:
         query = query.where(spells.c.email.is_not(None))
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
-            query.order_by(spells.c.member)
-        )
-        for partition in result.partitions():
-            yield [tuple(row) for row in partition]
+    return streamed(engine, query.order_by(spells.c.member))
 
 
 def shares_on(conn: Connection, day: dt.date, known_seq: int | None = None) -> int:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, column, func, or_, select, table
+from sqlalchemy import ColumnElement, Connection, Engine, Select, column, func, or_, select, table
 
 from coopledger.projections.register.fold import Movement, Spell
 from coopledger.projections.register.schema import movements, spells
@@ -60,19 +60,27 @@ def register_chunks(
     identity store's fields for its commitment (JSON text, None once erased), joined in the
     same query so that a register of millions needs no second round trip per chunk.
     """
+    query = register_select(columns, identities).where(known_at(spells, known_seq), _on(as_of))
+    if not include_former:
+        query = query.where(spells.c.status == "member")
+    return streamed(engine, query.order_by(spells.c.member))
+
+
+def register_select(columns: Sequence[str], identities: bool) -> Select[Any]:
+    """Register columns, each identity column followed at the row's end by its identity fields."""
     query = select(*[spells.c[name] for name in columns])
     if identities:
         for name in (c for c in columns if c in IDENTITY_COLUMNS):
             held = identity_store.alias(f"held_{name}")
             query = query.outerjoin_from(spells, held, held.c.commitment == spells.c[name])
             query = query.add_columns(held.c.fields)
-    query = query.where(known_at(spells, known_seq), _on(as_of))
-    if not include_former:
-        query = query.where(spells.c.status == "member")
+    return query
+
+
+def streamed(engine: Engine, query: Select[Any]) -> Iterator[list[tuple[Any, ...]]]:
+    """A query's rows a chunk at a time, through a server-side cursor: bounded memory."""
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
-            query.order_by(spells.c.member)
-        )
+        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
         for partition in result.partitions():
             yield [tuple(row) for row in partition]
 
