@@ -117,7 +117,11 @@ def main() -> None:
         wall = statistics.median(w for w, _ in times[which])
         cpu = statistics.median(c for _, c in times[which])
         medians[which] = (wall, cpu)
-        print(f"  {which:6} wall {wall:6.2f} s ({entries / wall:,.0f} entries/s)  cpu {cpu:6.2f} s")
+        least = min(w for w, _ in times[which]), min(c for _, c in times[which])
+        print(
+            f"  {which:6} wall {wall:6.2f} s ({entries / wall:,.0f} entries/s)  cpu {cpu:6.2f} s"
+            f"  (fastest: wall {least[0]:.2f} s, cpu {least[1]:.2f} s)"
+        )
     ratios = [n[0] / b[0] for b, n in zip(times["before"], times["now"], strict=True)]
     print(
         f"  now/before: wall {medians['now'][0] / medians['before'][0]:.3f} "

@@ -17,7 +17,7 @@ from typing import IO, Any
 import click
 import msgspec
 
-from coopledger.commands import sheets, transparency
+from coopledger.commands import sheets
 from coopledger.commands.completion import complete_types
 from coopledger.commands.context import (
     App,
@@ -270,6 +270,8 @@ def export(app: App, output: str, pseudonymous: bool, bundle: str | None) -> Non
         buffer = io.BytesIO()
         with ledger_errors():
             _write_journal(app, buffer, pseudonymous)
+            from coopledger.commands import transparency  # signatures: only for a bundle
+
             transparency.write_bundle(app, bundle, buffer.getvalue())
         return
     with ledger_errors(), written(output) as stream:
@@ -411,7 +413,11 @@ def log(
       coopledger log --since 2026-01-01 --format json
       coopledger log --since-checkpoint ag-2025.txt
     """
-    after = transparency.extended_size(app, since_checkpoint) if since_checkpoint else 0
+    after = 0
+    if since_checkpoint:
+        from coopledger.commands import transparency  # signatures: only for a checkpoint
+
+        after = transparency.extended_size(app, since_checkpoint)
     low = format_recorded(since) if since else ""
     high = format_recorded(until) if until else "~"
     with ledger_errors():

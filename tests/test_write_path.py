@@ -11,19 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
+from eventsourcing.persistence import IntegrityError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coopledger.ledger import events as ev
 from coopledger.ledger import identity
+from coopledger.ledger.audit import audit
 from coopledger.ledger.merkle import Frontier, leaf_hash
 from coopledger.ledger.provenance import GENESIS, chain, chain_hash, content_digest, format_recorded
+from coopledger.ledger.sqlite_recorder import BULK_IDENTITIES
 from coopledger.ledger.tree import STORED_LEVEL, kept, leaf_data
+from tests.conftest import Book
+from tests.journal import admit
 
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo.jsonl"
 # The types the demo journal does not have.
@@ -168,3 +174,31 @@ def test_content_digest_blanks_each_types_fields(entry: ev.Entry) -> None:
     sealed = identity.seal_all([linked])[0][0]
     for variant in (entry, linked, sealed, msgspec.structs.replace(entry, id=None)):
         assert content_digest(variant) == _digest_as_defined(variant) == content_digest(entry)
+
+
+# -- the identity store's first records -------------------------------------------------------
+
+
+def test_a_first_import_indexes_its_commitments_after_them(book: Book) -> None:
+    people = BULK_IDENTITIES + 200
+    book.record(
+        *[admit(f"M{n:05}", "2024-01-10", name=f"Name {n}", email=f"{n}@x.org") for n in range(people)]
+    )
+    # then into a store that has records: indexed as they come
+    book.record(*[admit(f"N{n:05}", "2024-01-11", name=f"Other {n}") for n in range(people)])
+    held = book.store.identities()
+    assert len(held) == 2 * people and all(identity.opens(r) for r in held.values())
+    some = sorted(held)[::97]
+    assert book.store.identities(some) == {c: held[c] for c in some}  # looked up by commitment
+    if book.url.startswith("sqlite:///"):
+        connection = sqlite3.connect(book.url.removeprefix("sqlite:///"))
+        (sql,) = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'coop_identities_commitment'"
+        ).fetchone()
+        connection.close()
+        assert sql.startswith("CREATE UNIQUE INDEX")
+    record = next(iter(held.values()))
+    clash = record._replace(seq=10 * people)
+    with pytest.raises(IntegrityError), book.store.transaction() as conn:  # still unique
+        book.store.recorder.write(conn.connection.driver_connection, [], [], [clash])
+    assert not any(f.problems for f in audit(book.store).findings)
