@@ -11,7 +11,7 @@ from coopledger.commands.progress import progress
 from coopledger.commands.render import emit
 from coopledger.commands.transparency import check_checkpoints
 from coopledger.commands.view import View, view_options
-from coopledger.ledger.audit import Finding, audit, described
+from coopledger.ledger.audit import Finding, audit, named
 from coopledger.ledger.words import counted
 from coopledger.projections import read_models
 from coopledger.projections.audit import ReadModels
@@ -56,7 +56,7 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
         if held or problems:
             findings.append(Finding(f"checkpoints ({len(held)} extended)", problems, departs))
         first = min((f.first for f in findings if f.problems and f.first is not None), default=None)
-        differs = first_differing(app, first) if first is not None else None
+        differs = named(app.store, first) if first is not None else None
     for finding in findings:
         click.echo(f"{finding.name}: {'ok' if not finding.problems else 'BROKEN'}")
         for problem in finding.problems:
@@ -67,14 +67,6 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
         click.echo(f"last entry: #{ledger.last.seq}, hash {ledger.last.hash}")
     if any(finding.problems for finding in findings):
         raise SystemExit(1)
-
-
-def first_differing(app: App, seq: int) -> str:
-    """The first entry a problem names, in full (or that none is stored under its number)."""
-    entry = app.store.entry(seq)
-    if entry is None:
-        return f"#{seq} (no entry is stored under that number)"
-    return described(entry) + ("" if entry.seq == seq else f", stored as #{seq}")
 
 
 @click.command()

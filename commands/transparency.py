@@ -21,7 +21,7 @@ import click
 from coopledger.commands.context import App, BadInput, NotFound, ledger_errors, parse_text, pass_app, written
 from coopledger.ledger import checkpoint as cp
 from coopledger.ledger import events as ev
-from coopledger.ledger.audit import described
+from coopledger.ledger.audit import named
 from coopledger.ledger.merkle import (
     ProofError,
     consistency_proof,
@@ -246,15 +246,12 @@ def first_difference(app: App, point: cp.Checkpoint, keys: Sequence[cp.PublicKey
     if after >= upto:  # the checkpoints contradict each other: say nothing more
         return f"{entries} (rewritten history)", None
     if upto - after == 1:
-        entry = app.store.entry(upto)
-        named = described(entry) if entry is not None else f"#{upto}"
-        return f"{entries}: entry {named} differs from the one signed", upto
+        return f"{entries}: entry {named(app.store, upto)} differs from the one signed", upto
     if after == 0 and upto == point.size:
         return f"{entries} (rewritten history; no checkpoint recorded before it narrows the change)", None
-    entry = app.store.entry(after + 1)
-    named = described(entry) if entry is not None else f"#{after + 1}"
+    first = named(app.store, after + 1)
     since = f"after #{after}, " if after else ""
-    bounded = f"changed {since}at or before #{upto}: the first entry that may differ is {named}"
+    bounded = f"changed {since}at or before #{upto}: the first entry that may differ is {first}"
     return f"{entries} ({bounded})", None
 
 

@@ -161,6 +161,7 @@ def audit(
                 entry = decode(state)
             except msgspec.MsgspecError as e:
                 chain.problems.add(f"entry #{position}: the stored bytes are not an entry ({e})", position)
+                chain.size += 1
                 continue
             stored = Stored(position, state, leaf_data(state))
             for check in checks:
@@ -179,6 +180,17 @@ def described(entry: Entry) -> str:
     if isinstance(entry, EntryRetracted):
         about = f", withdrawing {entry.entry}"
     return f"#{entry.seq} (id {entry.id}, {entry.type}, dated {entry.date}{about})"
+
+
+def named(store: Store, seq: int) -> str:
+    """The entry stored under a sequence number, in full (`described`), or what stands there."""
+    try:
+        entry = store.entry(seq)
+    except msgspec.MsgspecError:
+        return f"#{seq} (its stored bytes are not an entry)"
+    if entry is None:
+        return f"#{seq} (no entry is stored under that number)"
+    return described(entry) + ("" if entry.seq == seq else f", stored as #{seq}")
 
 
 # -- the hash chain and the stored bytes ----------------------------------------------------

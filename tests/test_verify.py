@@ -254,3 +254,24 @@ def test_the_signed_checkpoints_recorded_pin_where_a_rewritten_history_departs(
     err = recorded.stderr.decode()
     assert recorded.returncode == 1 and "(11 entries): the ledger does not extend it" in err
     assert err.rstrip().endswith(f"first entry that differs: {named}")
+
+
+def test_stored_bytes_that_are_no_entry_are_named_not_a_crash(shared_db_url: str) -> None:
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    if db.startswith("sqlite"):
+        execute(
+            db, "UPDATE stored_events SET state = CAST('{not json' AS BLOB) WHERE originator_version = 20"
+        )
+    else:
+        execute(
+            db,
+            "UPDATE coopledger_events SET state = convert_to('{not json', 'UTF8') "
+            "WHERE originator_version = 20",
+        )
+    result = run_cli("verify", db=db)
+    assert result.returncode == 1
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert "hash chain (53 entries): BROKEN" in out and "read model register_spells: BROKEN" in out
+    assert "entry #20: the stored bytes are not an entry (JSON is malformed" in err
+    assert err.rstrip().endswith("first entry that differs: #20 (its stored bytes are not an entry)")
