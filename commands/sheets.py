@@ -19,6 +19,7 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -157,12 +158,13 @@ def _entry(line: dict[str, Any], column_of: dict[str, str], date_format: str | N
 
 
 def _annotation(cls: type[ev.Entry] | None, name: str) -> Any:
-    if cls is None:
-        return str
-    for info in msgspec.structs.fields(cls):
-        if info.name == name:
-            return info.type
-    return str
+    return _field_types(cls).get(name, str) if cls is not None else str
+
+
+@cache
+def _field_types(cls: type[ev.Entry]) -> dict[str, Any]:
+    """An entry type's fields and their types (msgspec resolves them slowly: once per type)."""
+    return {info.name: info.type for info in msgspec.structs.fields(cls)}
 
 
 def _typed(value: Any, annotation: Any, date_format: str | None) -> Any:
