@@ -323,6 +323,12 @@ class _Bounds(NamedTuple):
     amount_indices: tuple[int, ...]
     fixed: tuple[tuple[int, Any], ...]  # (index, default) of the fields whose default is not None
     whole: tuple[tuple[str, Check], ...]  # checks of the entry as a whole: (JSON name, check)
+    # A type that may carry personal data: the indices of `identity`, `identity_fields` and
+    # `personal`, and its checks when none of them is given (a clerk's line), which are those
+    # above but the commitment's (each of which passes when nothing is committed to).
+    committed_at: tuple[int, int, int] | None
+    plain_others: tuple[tuple[int, str, Check], ...]  # (index, JSON name, check)
+    plain_whole: tuple[tuple[str, Check], ...]
 
 
 def _bounds_of(cls: type[Entry]) -> _Bounds:
@@ -352,6 +358,12 @@ def _bounds_of(cls: type[Entry]) -> _Bounds:
         if not info.required and info.default is not None:
             fixed.append((index, info.default))
     assert {name for name, _, _ in amounts} == set(cls.amounts), cls
+    index_of = {info.name: i for i, info in enumerate(msgspec.structs.fields(cls))}
+    whole = _WHOLE_CHECKS.get(cls, ())
+    committed_at = None
+    if "identity" in index_of:
+        committed_at = (index_of["identity"], index_of["identity_fields"], index_of["personal"])
+    commitment = {key for key, _ in _IDENTITY_PARTS} if committed_at else set()
     return _Bounds(
         tuple(every),
         tuple(ranges),
@@ -359,7 +371,10 @@ def _bounds_of(cls: type[Entry]) -> _Bounds:
         tuple(amounts),
         tuple(amount_indices),
         tuple(fixed),
-        _WHOLE_CHECKS.get(cls, ()),
+        whole,
+        committed_at,
+        tuple((index_of[name], key, check) for name, key, check in others if name not in commitment),
+        tuple((key, check) for key, check in whole if check is not _committed),
     )
 
 
@@ -503,10 +518,18 @@ def decode_input(data: bytes | str, *, plain: bool | None = None) -> Entry:
         value = values[index]
         if value is not None and not low <= value <= high:
             _out_of_bounds(entry, bounds.every)
-    if bounds.others:
-        _out_of_bounds(entry, bounds.others)
-    if bounds.whole:
+    at = bounds.committed_at
+    if at is not None and (values[at[0]] is not None or values[at[1]] or values[at[2]] is not None):
+        _out_of_bounds(entry, bounds.others)  # a commitment, its fields or its data: all of it
         _whole_out_of_bounds(entry, bounds.whole)
+    else:  # nothing committed to (every line but an export's): what else there is to check
+        for index, key, check in bounds.plain_others:
+            value = values[index]
+            if value is not None and (error := check(value)) is not None:
+                raise msgspec.ValidationError(f"{error} - at `$.{key}`")
+        for key, whole_check in bounds.plain_whole:
+            if (error := whole_check(entry)) is not None:
+                raise msgspec.ValidationError(f"{error} - at `$.{key}`" if key else error)
     for index in bounds.amount_indices:
         if values[index] is not None:
             return _checked_amounts(entry, bounds.amounts)
