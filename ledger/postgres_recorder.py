@@ -14,6 +14,7 @@ from psycopg.sql import SQL, Identifier
 from coopledger.ledger.events import MEMBER
 from coopledger.ledger.identity import IdentityRecord
 from coopledger.ledger.recorders import (
+    BULK_IDENTITIES,
     ERASURE,
     FORMAT,
     LEDGER_STREAM,
@@ -26,6 +27,9 @@ from coopledger.ledger.recorders import (
     chunks,
     event_rows,
 )
+
+# The unique constraint on coop_identities.commitment, as PostgreSQL names the inline UNIQUE.
+COMMITMENT_KEY = "coop_identities_commitment_key"
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
@@ -141,7 +145,18 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             ((subject, r.seq) for r in index for subject in r.subjects),
         )
         if identities:
+            # A first import's records go in before their commitment index is made, as on SQLite
+            # (ledger/sqlite_recorder.py): the constraint is dropped and added again, unique all
+            # the same, in this transaction; readers of the (empty) store wait for its commit.
+            bulk = len(identities) >= BULK_IDENTITIES and self._first_records(curs)
+            key = SQL("CONSTRAINT {0}").format(Identifier(COMMITMENT_KEY))
+            if bulk:
+                curs.execute(SQL("ALTER TABLE {0} DROP {1}").format(self.identities_table, key))
             self._copy(curs, self.identities_table, "commitment, subject, seq, salt, fields", identities)
+            if bulk:
+                curs.execute(
+                    SQL("ALTER TABLE {0} ADD {1} UNIQUE (commitment)").format(self.identities_table, key)
+                )
         for subject, seq in erasures:
             curs.execute(
                 SQL("DELETE FROM {0} WHERE subject = %s AND seq < %s").format(self.identities_table),
@@ -149,6 +164,19 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             )
         if tree:
             self._copy(curs, self.tree_table, "level, start, hash", tree)
+
+    def _first_records(self, curs: Any) -> bool:
+        """Whether the identity store is empty and its commitment index the one our tables make."""
+        curs.execute(
+            SQL(
+                "SELECT NOT EXISTS (SELECT 1 FROM {0}) AND EXISTS (SELECT 1 FROM pg_constraint c "
+                "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                "WHERE c.conname = %s AND t.relname = 'coop_identities' AND n.nspname = %s)"
+            ).format(self.identities_table),
+            (COMMITMENT_KEY, self.datastore.schema),
+        )
+        row = curs.fetchone()
+        return bool(row[0] if not isinstance(row, dict) else next(iter(row.values())))
 
     @staticmethod
     def _copy(curs: Any, table: Any, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:

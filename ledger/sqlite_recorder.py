@@ -12,6 +12,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from coopledger.ledger.events import MEMBER
 from coopledger.ledger.identity import IdentityRecord
 from coopledger.ledger.recorders import (
+    BULK_IDENTITIES,
     ERASURE,
     FORMAT,
     LEDGER_STREAM,
@@ -27,7 +28,6 @@ from coopledger.ledger.recorders import (
 
 COMMITMENT_INDEX = "coop_identities_commitment"
 CREATE_COMMITMENT_INDEX = f"CREATE UNIQUE INDEX {COMMITMENT_INDEX} ON coop_identities (commitment)"
-BULK_IDENTITIES = 1_000  # records from which a first write makes the commitment index after them
 
 
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):

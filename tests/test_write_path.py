@@ -24,9 +24,11 @@ from hypothesis import strategies as st
 from coopledger.ledger import events as ev
 from coopledger.ledger import identity
 from coopledger.ledger.audit import audit
+from coopledger.ledger.database import parse_database
 from coopledger.ledger.merkle import Frontier, leaf_hash
+from coopledger.ledger.postgres_recorder import connect
 from coopledger.ledger.provenance import GENESIS, chain, chain_hash, content_digest, format_recorded
-from coopledger.ledger.sqlite_recorder import BULK_IDENTITIES
+from coopledger.ledger.recorders import BULK_IDENTITIES
 from coopledger.ledger.tree import STORED_LEVEL, kept, leaf_data
 from tests.conftest import Book
 from tests.journal import admit
@@ -197,6 +199,15 @@ def test_a_first_import_indexes_its_commitments_after_them(book: Book) -> None:
         ).fetchone()
         connection.close()
         assert sql.startswith("CREATE UNIQUE INDEX")
+    elif book.url.startswith("postgresql"):
+        database = parse_database(book.url)
+        with connect(database.eventsourcing_env) as conn:
+            kinds = conn.execute(
+                "SELECT c.contype FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+                "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE c.conname = %s AND n.nspname = %s",
+                ("coop_identities_commitment_key", database.schema),
+            ).fetchall()
+        assert kinds == [("u",)]
     record = next(iter(held.values()))
     clash = record._replace(seq=10 * people)
     with pytest.raises(IntegrityError), book.store.transaction() as conn:  # still unique
