@@ -383,7 +383,7 @@ def test_the_report_table_prints_labels_not_keys(url: str) -> None:
     assert done.returncode == 0, done.stderr
     text = done.stdout.decode()
     assert "Départs de plein droit (fin du contrat de travail)" in text
-    assert "Parts de catégorie A au 31/12/2025" in text and "Assemblée AG2025: votants" in text
+    assert "Parts de catégorie A au 31/12/2025" in text and "Assemblée AG2025\u00a0: votants" in text
     assert "left_by_right" not in text and "at_end" not in text and "by_category" not in text
     english = cli("report", "--year", "2025", "--lang", "en", db=url).stdout.decode()
     assert "Members on 31/12/2025" in english
