@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,8 @@ def test_a_first_import_indexes_its_commitments_after_them(book: Book) -> None:
     with pytest.raises(IntegrityError), book.store.transaction() as conn:  # still unique
         book.store.recorder.write(conn.connection.driver_connection, [], [], [clash])
     assert not any(f.problems for f in audit(book.store).findings)
+
+
+@given(key=st.binary(max_size=64), message=st.binary(max_size=300))
+def test_the_batch_hmac_is_hmac_sha256(key: bytes, message: bytes) -> None:
+    assert identity._hmac_sha256(key, message) == hmac.digest(key, message, "sha256")
