@@ -84,21 +84,22 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
         file=sys.stderr,
         hidden=not show_progress or len(lines) < PROGRESS_FROM,
     ) as bar:
+        last, decode, keep = len(lines), bounds.decode_input, entries.append
         for number, line in enumerate(lines, start=1):
             if number % 1000 == 0:
                 bar.update(1000)
-            elif number == len(lines):  # the last lines too: the bar ends at 100 %
+            elif number == last:  # the last lines too: the bar ends at 100 %
                 bar.update(number % 1000)
-            if not line.strip() or line.lstrip().startswith(b"#"):
+            # A line of the journal starts with its object; any other is looked at: blank, comment.
+            if line[:1] != b"{" and (not line.strip() or line.lstrip().startswith(b"#")):
                 continue
             try:
-                entry = bounds.decode_input(line, plain=plain)
+                entry = decode(line, plain=plain)
             except (msgspec.ValidationError, msgspec.DecodeError) as e:
                 raise JournalError(line_words(line, str(e)), Source(name, number)) from None
-            problem = amendment_problem(entry)
-            if problem is not None:
+            if type(entry) is ev.StatutesAmended and (problem := amendment_problem(entry)) is not None:
                 raise JournalError(wherever(problem, lambda f: f"field `{f}`"), Source(name, number))
-            entries.append((entry, Source(name, number)))
+            keep((entry, Source(name, number)))
     return entries
 
 

@@ -261,14 +261,13 @@ class Ledger:
             elif entry.id in seen:
                 earlier, first = seen[entry.id]
                 same = _identity_key(entry) == _identity_key(first)
-            else:
-                earlier = None
+            else:  # a new id: nothing to compare with (`entry_id_unique` holds)
+                seen[entry.id] = (digest, entry)
+                fresh.append((entry, source, digest))
+                continue
             reason = entry_id_unique.check(entry, digest, earlier, same is not False)
             if reason:
                 refusals.append(Refusal(entry_id_unique.name, entry, reason, source))
-            elif earlier is None:
-                seen[entry.id] = (digest, entry)
-                fresh.append((entry, source, digest))
             else:
                 present.append(entry)
                 if same is None:

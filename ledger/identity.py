@@ -81,13 +81,14 @@ _SHA256 = hashlib.sha256
 _BLOCK = 64  # SHA-256's block size: HMAC pads its key to it (RFC 2104)
 _INNER = bytes(byte ^ 0x36 for byte in range(256))
 _OUTER = bytes(byte ^ 0x5C for byte in range(256))
+_ZEROS = [bytes(_BLOCK - length) for length in range(_BLOCK + 1)]  # a key's padding, by its length
 
 
 def _hmac_sha256(key: bytes, message: bytes) -> bytes:
     """HMAC-SHA256 (RFC 2104) of a key of at most 64 bytes, as `hmac.digest(key, message,
     "sha256")` computes it, in two hashes: for a batch, OpenSSL's HMAC set-up per call costs
     more than the hashing (a test holds the two equal)."""
-    padded = key + bytes(_BLOCK - len(key))
+    padded = key + _ZEROS[len(key)]
     inner = _SHA256(padded.translate(_INNER) + message).digest()
     return _SHA256(padded.translate(_OUTER) + inner).digest()
 
