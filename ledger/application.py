@@ -175,11 +175,13 @@ class Ledger:
         )
         if refusals:
             self._refuse(refusals, head)
-        new = [filled.get(e.seq or 0, e) for e in new]
-        refilled = {seq: content_digest(entry) for seq, entry in filled.items()}
+        digests = [digest for _, _, digest in fresh]
+        if filled:  # transfers whose paid-up amount the check filled in: their entries and digests
+            new = [filled.get(e.seq or 0, e) for e in new]
+            refilled = {seq: content_digest(entry) for seq, entry in filled.items()}
+            digests = [refilled.get(e.seq or 0, digest) for e, digest in zip(new, digests, strict=True)]
         new, identities, erasures = seal_all(new)
         chained = chain(new, head.hash)
-        digests = [refilled.get(e.seq or 0, digest) for e, (_, _, digest) in zip(new, fresh, strict=True)]
         index = [
             IndexRow(seq, e.id or "", e.recorded or "", digest, e.hash or "", subjects[seq])
             for e, digest in zip(chained.entries, digests, strict=True)
