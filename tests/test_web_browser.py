@@ -34,7 +34,8 @@ if not (CHROMIUM and DRIVER):
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,14 @@ def heading(driver: object) -> str:
     return str(driver.find_element(By.TAG_NAME, "h1").text)  # type: ignore[attr-defined]
 
 
+def follow(driver: object, by: str, what: str) -> None:
+    """Click and wait until the next page has replaced this one: a click returns before the
+    browser has navigated, and reading the old page's heading then fails or misleads."""
+    page = driver.find_element(By.TAG_NAME, "html")  # type: ignore[attr-defined]
+    driver.find_element(by, what).click()  # type: ignore[attr-defined]
+    WebDriverWait(driver, 30).until(staleness_of(page))  # type: ignore[arg-type]
+
+
 def test_a_person_moves_the_register_through_time_follows_a_member_and_switches_language(
     site: str, browser: object
 ) -> None:
@@ -82,18 +91,18 @@ def test_a_person_moves_the_register_through_time_follows_a_member_and_switches_
     # The date picker moves the whole view (the form is sent as a plain GET).
     picker = driver.find_element(By.NAME, "as_of")  # type: ignore[attr-defined]
     driver.execute_script("arguments[0].value = '2025-12-31'", picker)  # type: ignore[attr-defined]
-    driver.find_element(By.CSS_SELECTOR, "form.when button").click()  # type: ignore[attr-defined]
+    follow(driver, By.CSS_SELECTOR, "form.when button")
     assert "31/12/2025" in heading(driver)
     assert "as_of=2025-12-31" in driver.current_url  # type: ignore[attr-defined]
     # A member's page keeps the date.
-    driver.find_element(By.LINK_TEXT, "M01").click()  # type: ignore[attr-defined]
+    follow(driver, By.LINK_TEXT, "M01")
     assert "Anna Peeters" in heading(driver)
     assert "as_of=2025-12-31" in driver.current_url  # type: ignore[attr-defined]
     # The language: every word of the page, kept on the next page.
     Select(driver.find_element(By.NAME, "lang")).select_by_value("nl")  # type: ignore[attr-defined]
-    driver.find_element(By.CSS_SELECTOR, "form.when button").click()  # type: ignore[attr-defined]
+    follow(driver, By.CSS_SELECTOR, "form.when button")
     assert heading(driver).startswith("Vennoot M01")
-    driver.find_element(By.LINK_TEXT, "Overzicht").click()  # type: ignore[attr-defined]
+    follow(driver, By.LINK_TEXT, "Overzicht")
     charts = driver.find_elements(By.CSS_SELECTOR, "figure svg")  # type: ignore[attr-defined]
     assert len(charts) == 4 and all(chart.is_displayed() for chart in charts)
     assert "Vennoten per categorie" in driver.page_source  # type: ignore[attr-defined]
