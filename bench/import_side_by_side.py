@@ -21,9 +21,11 @@ or `--now TREE`, another worktree of the packaged layout, run through a link tre
 from __future__ import annotations
 
 import argparse
+import atexit
 import compileall
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -92,6 +94,7 @@ def main() -> None:
     journal = args.journal.resolve()
     entries = sum(1 for line in journal.open("rb") if line.strip())
     links = Path(tempfile.mkdtemp(prefix="sbs-links-"))
+    atexit.register(shutil.rmtree, links, ignore_errors=True)
     before = args.before.resolve()
     before_path = before if args.before_module == "commands" else link_tree(before, links / "before")
     now = args.now.resolve() if args.now else HERE
