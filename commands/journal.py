@@ -200,7 +200,7 @@ def import_(
             step("checking the dates")
             plausible(app, [entry for entry, _ in batch if entry.recorded is None], allow_future)
             step(f"checking and recording {counted(len(batch), 'entry', 'entries')}")
-            result = app.ledger.record(batch)
+            result = app.ledger.record(batch, by_content=True)
     except DryRun as run:
         _say_dry_run(name, run.added, len(batch) - len(run.added), run.day, run.members)
         return
@@ -210,7 +210,7 @@ def import_(
     elapsed = time.perf_counter() - started
     click.echo(
         f"{name}: {counted(len(result.added), 'entry', 'entries')} added, "
-        f"{len(result.present)} already present ({elapsed:.2f} s)"
+        f"{len(result.present)} already present{_matched(result.matched)} ({elapsed:.2f} s)"
     )
     if result.withheld:
         members = sorted({getattr(e, "member", None) or getattr(e, "person", "") for e in result.withheld})
@@ -220,6 +220,17 @@ def import_(
             "the ledger no longer "
             f"holds those identities (erased, or recorded without personal data): {shown}"
         )
+
+
+def _matched(sources: list[Source]) -> str:
+    """` (K without id, matched by content: lines a, b, …)`: which lines without id were found."""
+    if not sources:
+        return ""
+    unit = sources[0].unit
+    lines = list(dict.fromkeys(str(s.line) for s in sources if s.line is not None))  # a row can give two
+    shown = ", ".join(lines[:5]) + (", …" if len(lines) > 5 else "")
+    where = f": {unit}{'s' if len(lines) > 1 else ''} {shown}" if lines else ""
+    return f" ({len(sources)} without id, matched by content{where})"
 
 
 def _say_dry_run(

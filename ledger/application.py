@@ -1,7 +1,8 @@
 """The ledger application: accept or refuse entries, and record them with provenance.
 
 `Ledger.record` is the one write path. It drops entries already recorded
-(same id, same content), fills in what the ledger owns (sequence, recorded
+(same id, same content; in a file imported again, entries without id found by
+their content, `Ledger._drop_matched`), fills in what the ledger owns (sequence, recorded
 time, id, author, hash chain, the share price in force), loads the timelines
 the entries touch, checks the rules (filling in on the way the paid-up
 amount a transfer carries, which depends on the giver's position on its
@@ -91,12 +92,15 @@ class Recorded:
     """The outcome of a write: entries added, and entries that were already there.
 
     `withheld`: entries already there whose identity is no longer held (erased, or recorded
-    without personal data), given again with personal data that was not restored.
+    without personal data), given again with personal data that was not restored. `matched`:
+    the sources of the entries of `present` that had no id (found by their content).
     """
 
     added: list[ev.Entry]
     present: list[ev.Entry]
     withheld: list[ev.Entry] = field(default_factory=list)
+    # Where the entries given without id that were found present by their content came from.
+    matched: list[Source] = field(default_factory=list)
 
 
 @dataclass
@@ -117,16 +121,20 @@ class Ledger:
             except (KeyError, OSError):
                 self.user = "unknown"
 
-    def record(self, batch: Sequence[tuple[ev.Entry, Source]]) -> Recorded:
-        """Check and record a batch, all or nothing; raises `Refused` with every refusal."""
+    def record(self, batch: Sequence[tuple[ev.Entry, Source]], by_content: bool = False) -> Recorded:
+        """Check and record a batch, all or nothing; raises `Refused` with every refusal.
+
+        `by_content`: entries without id that the ledger already holds are present (`_drop_matched`),
+        for a file imported again; an entry typed at the command line is always a new one.
+        """
         for attempt in range(ATTEMPTS):
             try:
-                return self._record_once(batch)
+                return self._record_once(batch, by_content)
             except ConcurrentWrite:
                 time.sleep(random.uniform(0, min(1.0, BACK_OFF * 2**attempt)))
         raise StoreError(f"gave up after {ATTEMPTS} attempts: other writers keep appending; nothing written")
 
-    def _record_once(self, batch: Sequence[tuple[ev.Entry, Source]]) -> Recorded:
+    def _record_once(self, batch: Sequence[tuple[ev.Entry, Source]], by_content: bool = False) -> Recorded:
         head = self.store.head() or HeadRow(0, "", GENESIS)
         statutes = statutes_of(self.store.timelines([ev.STATUTES]))
         batch_ids = {entry.id for entry, _ in batch if entry.id}
@@ -137,6 +145,7 @@ class Ledger:
             if _recorded_without_paid_up(entry):
                 as_recorded.add(id(normalised[-1][0]))
         fresh, present, withheld, refusals = self._drop_present(normalised, head.seq > 0)
+        fresh, matched = self._drop_matched(fresh, present, withheld, by_content and head.seq > 0)
         today = self.today() if self.today is not None else self.clock().date()
         refusals += [
             Refusal(erasure_date.name, entry, reason, source)
@@ -199,7 +208,7 @@ class Ledger:
                     self.project(conn, added)
             if erasures:
                 self.store.checkpoint()
-        return Recorded(added, present, withheld)
+        return Recorded(added, present, withheld, matched)
 
     def _refuse(self, refusals: list[Refusal], head: HeadRow) -> NoReturn:
         """Refuse, unless another writer committed while the batch was read and checked.
@@ -275,6 +284,61 @@ class Ledger:
                 if same is None:
                     withheld.append(entry)
         return fresh, present, withheld, refusals
+
+    def _drop_matched(
+        self,
+        fresh: list[tuple[ev.Entry, Source, str]],
+        present: list[ev.Entry],
+        withheld: list[ev.Entry],
+        recorded: bool,
+    ) -> tuple[list[tuple[ev.Entry, Source, str]], list[Source]]:
+        """Split off the entries without id that the ledger already holds, found by content.
+
+        The k-th entry of the batch with content digest D is present when the ledger holds at
+        least k entries with digest D: identical lines of one file stay distinct (two payments
+        of 25.00 on one day are two payments), and a file imported again adds nothing. A match
+        is compared as an id's is: a transfer given without `paid_up` against the recorded
+        transfers whatever amount the ledger filled in, and an identity through its commitment.
+        Appends to `present` (and `withheld`); returns the entries left and the matches' sources.
+        `recorded`: whether to look (the batch is a file's and the ledger held entries).
+        """
+        loose = [(entry, digest) for entry, _, digest in fresh if entry.id is None]
+        if not recorded or not loose:
+            return fresh, []
+        seqs = self.store.digest_seqs(sorted({digest for _, digest in loose}))
+        unfilled = [e for e, _ in loose if isinstance(e, ev.SharesTransferred) and e.paid_up is None]
+        if unfilled:  # recorded transfers, by the digest they have without their paid-up amount
+            givers = sorted({subject for e in unfilled for subject in e.subjects()[:1]})
+            for stored in self.store.timelines(givers):
+                if isinstance(stored, ev.SharesTransferred) and stored.paid_up is not None and stored.seq:
+                    key = content_digest(msgspec.structs.replace(stored, paid_up=None))
+                    seqs.setdefault(key, []).append(stored.seq)
+            seqs = {digest: sorted(set(found)) for digest, found in seqs.items()}
+        if not seqs:
+            return fresh, []
+        records = self.store.identities_at(
+            [
+                (subject_of(e), seq)
+                for e, d in loose
+                if d in seqs and isinstance(e, ev.Identified) and carries_identity(e)
+                for seq in seqs[d]
+            ]
+        )
+        taken: dict[str, int] = {}  # per digest, how many of its recorded entries were matched
+        kept, matched = [], []
+        for entry, source, digest in fresh:
+            if entry.id is None and taken.get(digest, 0) < len(seqs.get(digest, ())):
+                seq = seqs[digest][taken.get(digest, 0)]
+                same = self._same_identity(entry, seq, records) if isinstance(entry, ev.Identified) else True
+                if same is not False:
+                    taken[digest] = taken.get(digest, 0) + 1
+                    present.append(entry)
+                    matched.append(source)
+                    if same is None:
+                        withheld.append(entry)
+                    continue
+            kept.append((entry, source, digest))
+        return kept, matched
 
     def _filled_digest(self, entry: ev.Entry, seq: int) -> str | None:
         """The digest of a transfer given without `paid_up` as the ledger filled it in for entry `seq`.

@@ -58,6 +58,10 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                 SQL("CREATE INDEX IF NOT EXISTS coop_entries_recorded ON {0} (recorded)").format(
                     self.entries_table
                 ),
+                # Entries given without id are found again by content (`Ledger._drop_present`).
+                SQL("CREATE INDEX IF NOT EXISTS coop_entries_digest ON {0} (digest)").format(
+                    self.entries_table
+                ),
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {0} (subject text NOT NULL, seq bigint NOT NULL, "
                     "PRIMARY KEY (subject, seq))"
@@ -206,6 +210,19 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             (list(entry_ids),),
         )
         return {row[0]: KnownEntry(row[1], row[2]) for row in rows}
+
+    def digest_seqs(self, digests: Sequence[str]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for chunk in chunks(digests, 10_000):
+            rows = self._fetch(
+                SQL("SELECT digest, seq FROM {0} WHERE digest = ANY(%s) ORDER BY seq").format(
+                    self.entries_table
+                ),
+                (list(chunk),),
+            )
+            for row in rows:
+                found.setdefault(row[0], []).append(row[1])
+        return found
 
     def seq_of(self, entry_id: str) -> int | None:
         rows = self._fetch(

@@ -139,6 +139,10 @@ class LedgerRecorder:
     def known_ids(self, entry_ids: Sequence[str]) -> dict[str, KnownEntry]:
         raise NotImplementedError
 
+    def digest_seqs(self, digests: Sequence[str]) -> dict[str, list[int]]:
+        """The sequence numbers of the recorded entries with each of these content digests, in order."""
+        raise NotImplementedError
+
     def seq_of(self, entry_id: str) -> int | None:
         raise NotImplementedError
 

@@ -56,6 +56,8 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             "entry_id TEXT NOT NULL UNIQUE, recorded TEXT NOT NULL, digest TEXT NOT NULL, "
             "hash TEXT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS coop_entries_recorded ON coop_entries (recorded)",
+            # Entries given without id are found again by content (`Ledger._drop_present`).
+            "CREATE INDEX IF NOT EXISTS coop_entries_digest ON coop_entries (digest)",
             "CREATE TABLE IF NOT EXISTS coop_subjects (subject TEXT NOT NULL, "
             "seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID",
             # One record per entry at most: the sequence number is the rowid (inserts append);
@@ -149,6 +151,16 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
                 f"SELECT entry_id, seq, digest FROM coop_entries WHERE entry_id IN ({marks})", chunk
             ):
                 found[row[0]] = KnownEntry(row[1], row[2])
+        return found
+
+    def digest_seqs(self, digests: Sequence[str]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for chunk in chunks(digests):
+            marks = ",".join("?" * len(chunk))
+            for row in self._fetch(
+                f"SELECT digest, seq FROM coop_entries WHERE digest IN ({marks}) ORDER BY seq", chunk
+            ):
+                found.setdefault(row[0], []).append(row[1])
         return found
 
     def seq_of(self, entry_id: str) -> int | None:

@@ -177,6 +177,10 @@ class Store:
     def known_ids(self, entry_ids: Sequence[str]) -> dict[str, KnownEntry]:
         return self._guard(lambda: self.recorder.known_ids(entry_ids)) if entry_ids else {}
 
+    def digest_seqs(self, digests: Sequence[str]) -> dict[str, list[int]]:
+        """The recorded entries with each of these content digests (sequence numbers, in order)."""
+        return self._guard(lambda: self.recorder.digest_seqs(digests)) if digests else {}
+
     def seq_of(self, entry_id: str) -> int | None:
         return self._guard(lambda: self.recorder.seq_of(entry_id))
 
