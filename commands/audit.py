@@ -12,10 +12,12 @@ from coopledger.commands.render import emit
 from coopledger.commands.transparency import check_checkpoints
 from coopledger.commands.view import View, view_options
 from coopledger.ledger.audit import Finding, audit, named
+from coopledger.ledger.errors import describe
 from coopledger.ledger.words import counted
 from coopledger.projections import read_models
+from coopledger.projections.assertions import asserted, unheld
 from coopledger.projections.audit import ReadModels
-from coopledger.projections.governance.flags import Flag, flags
+from coopledger.projections.problems import Problem, problems
 
 
 @click.command()
@@ -51,6 +53,8 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
         app.read_models()
         ledger = audit(app.store, lambda shared: [ReadModels(shared)], step)
         findings = ledger.findings
+        step("checking the journal assertions")
+        findings.append(_assertions(app))
         step("checking the checkpoints")
         held, problems, departs = check_checkpoints(app, checkpoints, keys)
         if held or problems:
@@ -67,6 +71,16 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
         click.echo(f"last entry: #{ledger.last.seq}, hash {ledger.last.hash}")
     if any(finding.problems for finding in findings):
         raise SystemExit(1)
+
+
+def _assertions(app: App) -> Finding:
+    """The journal assertions, against the register the audit has just compared with the entries."""
+    recorded = asserted(app.store)
+    with app.engine.connect() as conn:
+        failing = unheld(conn, recorded)
+    problems = [f"{describe(f.assertion)}: {f.reason}" for f in failing]
+    first = min((f.assertion.seq or 0 for f in failing), default=None)
+    return Finding(f"journal assertions ({len(recorded) - len(failing)} held)", problems, first)
 
 
 @click.command()
@@ -90,24 +104,27 @@ def rebuild(app: App) -> None:
 
 
 @click.command(name="check")
-@click.option("--strict", is_flag=True, help="exit 1 when anything is flagged")
+@click.option("--strict", is_flag=True, hidden=True, expose_value=False, help="accepted for old scripts")
 @view_options("table", "csv", "json", as_of=True)
 @pass_app
-def check_flags(app: App, view: View, strict: bool) -> None:
-    """Flag what needs the secretary's attention on a date (the entries themselves are valid).
+def check_problems(app: App, view: View) -> None:
+    """Report every problem in one run: journal assertions that fail, and what needs the secretary.
 
-    Flags a cooptation still unconfirmed after the assembly that should have
-    confirmed it, and a seat held by someone who is no longer a member.
+    A journal assertion (`assert.members`, `assert.shares`) the register
+    disagrees with; a cooptation still unconfirmed after the assembly that
+    should have confirmed it; a seat held by someone who is no longer a
+    member (the flags on the --as-of date, today by default). Each with its
+    rule, its date and the entry it is about. Exits 1 when there is any.
 
     \b
     Examples:
-      coopledger check --as-of 2025-12-31
-      coopledger check --strict --format json
+      coopledger check
+      coopledger check --as-of 2025-12-31 --format json
     """
     day, known = view.day, view.known_seq
     with ledger_errors():
         engine = app.read_models()
-        rows = [flag._asdict() for flag in flags(engine, day, known)]
-    emit(rows, list(Flag._fields), view.fmt, f"Flags as of {day}: {len(rows)}")
-    if strict and rows:
+        rows = [problem._asdict() for problem in problems(engine, app.store, day, known)]
+    emit(rows, list(Problem._fields), view.fmt, f"Problems as of {day}: {len(rows)}")
+    if rows:
         raise SystemExit(1)

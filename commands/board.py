@@ -55,9 +55,9 @@ def holder_flags(engine: Any, board: Board, known_seq: int | None) -> Flagged:
     for name, find in FLAGS.items():
         if name == "cooptation-overdue":  # said above, in the board's words
             continue
-        for body, person, detail in find(engine, board.as_of, known_seq):
-            if body == board.body:
-                found.setdefault(person, []).append(f"{name}: {detail}")
+        for raised in find(engine, board.as_of, known_seq):
+            if raised.body == board.body:
+                found.setdefault(raised.person, []).append(f"{name}: {raised.detail}")
     return found
 
 

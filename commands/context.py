@@ -36,7 +36,7 @@ from coopledger.ledger.events import FIRST_DATE, LAST_DATE, Entry
 from coopledger.ledger.presence import ledger_present, no_ledger
 from coopledger.ledger.provenance import format_recorded
 from coopledger.ledger.store import Store
-from coopledger.projections import read_models
+from coopledger.projections import assertions, read_models
 from coopledger.projections.projector import LostRace
 from coopledger.projections.read_models import create_tables
 from coopledger.projections.register.queries import members_on
@@ -166,6 +166,8 @@ class App:
 
         def project(conn: Any, recent: Sequence[Entry]) -> None:
             read_models.project(conn, self.store, recent)
+            if unheld := assertions.refusals(conn, self.store, recent):
+                raise Refused(unheld)
             if self.dry_run:  # everything checked and projected: say what, and write nothing
                 day = max(today(), *(entry.date for entry in recent))
                 raise DryRun(list(recent), day, members_on(conn, day, None))

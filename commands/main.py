@@ -87,8 +87,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "check": (
         "audit",
-        "check_flags",
-        "Flag what needs the secretary's attention on a date (the entries themselves are valid).",
+        "check_problems",
+        "Report every problem in one run: journal assertions that fail, and what needs the secretary.",
     ),
     "rebuild": ("audit", "rebuild", "Throw the read models away and rebuild them from the entries."),
     "report": ("report", "report", "The year's figures and the special report of an accredited cooperative."),

@@ -21,7 +21,7 @@ import getpass
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import NoReturn
 
@@ -85,6 +85,19 @@ def _generated_id(seq: int, taken: set[str]) -> str:
     while candidate in taken:
         candidate, suffix = f"@{seq}.{suffix}", suffix + 1
     return candidate
+
+
+def _project(
+    project: Projector, conn: Connection, added: list[ev.Entry], sources: dict[int | None, Source]
+) -> None:
+    """Write the read models; a refusal they raise (a journal assertion the batch breaks,
+    `projections/assertions.py`) gets the source of the entry it blames."""
+    try:
+        project(conn, added)
+    except Refused as refused:
+        raise Refused(
+            [replace(r, source=r.source or sources.get((r.cause or r.entry).seq)) for r in refused.refusals]
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -174,7 +187,7 @@ class Ledger:
         if head.seq == 0:
             old: list[ev.Entry] = []
         else:
-            old = list(self.store.entries()) if wide else self.store.timelines(sorted(touched))
+            old = list(self.store.entries()) if wide else self._timelines(touched)
         refusals, filled = check_and_fill(
             old + new,
             {e.seq or 0 for e in new},
@@ -196,6 +209,7 @@ class Ledger:
             for e, digest in zip(chained.entries, digests, strict=True)
             if (seq := e.seq or 0)
         ]
+        sources = {entry.seq: source for entry, source in stamped}
         # The batch's earlier forms are not needed any more, nor, once written, its bytes: a
         # large import lets them go before the projections fold (a quarter of its peak memory).
         del normalised, fresh, stamped, new, old, find, digests
@@ -205,10 +219,22 @@ class Ledger:
                 self.store.append(conn, chained, index, identities, erasures)
                 del chained, index, identities
                 if self.project is not None:
-                    self.project(conn, added)
+                    _project(self.project, conn, added, sources)
             if erasures:
                 self.store.checkpoint()
         return Recorded(added, present, withheld, matched)
+
+    def _timelines(self, touched: set[str]) -> list[ev.Entry]:
+        """The recorded entries of the timelines the batch touches, and of the other side of each
+        transfer among them, which joins `touched`: a transfer's rules read both members' states,
+        so a backdated change on one side is checked against the other (`transfer-category`)."""
+        loaded = self.store.timelines(sorted(touched))
+        others = {s for e in loaded if isinstance(e, ev.SharesTransferred) for s in e.subjects()} - touched
+        if not others:
+            return loaded
+        touched |= others
+        more = self.store.timelines(sorted(others))
+        return sorted({e.seq: e for e in [*loaded, *more]}.values(), key=lambda e: e.seq or 0)
 
     def _refuse(self, refusals: list[Refusal], head: HeadRow) -> NoReturn:
         """Refuse, unless another writer committed while the batch was read and checked.

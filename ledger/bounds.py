@@ -37,6 +37,8 @@ from coopledger.ledger.events import (
     Identified,
     MemberAdmitted,
     MemberApplied,
+    MembersAsserted,
+    SharesAsserted,
     StatutesAmended,
     decode,
 )
@@ -306,6 +308,10 @@ _WHOLE_CHECKS: dict[type[Entry], tuple[tuple[str, Check], ...]] = {
 # Where one type's field differs from the others of that name.
 _RANGE_OVERRIDES: dict[tuple[type[Entry], str], tuple[Any, Any]] = {
     (BodySeats, "count"): (0, MAX_COUNT),
+    # A figure of the whole register: a count of members or a sum of shares (a BIGINT's worth,
+    # exact as a JSON number in any reader).
+    (MembersAsserted, "count"): (0, MAX_SEQ),
+    (SharesAsserted, "count"): (0, MAX_SEQ),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coopledger.ledger.events import Entry
+from coopledger.ledger.events import Assertion, Entry
 
 
 class LedgerError(Exception):
@@ -39,6 +39,8 @@ def describe(entry: Entry, recorded: bool = True) -> str:
     """A short human name of an entry: type, subject, date, and sequence (or the clerk's id)."""
     subject = next(iter(entry.subjects()), "")
     who = subject.partition(":")[2] or subject
+    if isinstance(entry, Assertion):  # a figure of the whole register (or of one category)
+        who = entry.category or ""
     clerk_id = entry.id if entry.id and not entry.id.startswith("@") else ""
     where = f"#{entry.seq}" if recorded and entry.seq else clerk_id
     parts = [entry.type, who, entry.date.isoformat(), f"({where})" if where else ""]

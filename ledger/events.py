@@ -66,6 +66,7 @@ MEMBER = "member:"
 ASSEMBLY = "assembly:"
 BODY = "body:"
 STATUTES = "statutes"
+ASSERTIONS = "assertions"
 
 
 class Entry(
@@ -427,6 +428,27 @@ class IdentityErased(Entry, tag="identity.erased", frozen=True, kw_only=True):
         return (MEMBER + self.member,)
 
 
+class Assertion(Entry, frozen=True, kw_only=True):
+    """A figure of the register pinned by a clerk (a signed report's): the ledger refuses any
+    batch after which the register, as of `date`, disagrees with it (`projections/assertions.py`)."""
+
+    count: Annotated[int, Meta(ge=0)]
+    category: Id | None = None
+    # Checked at the end of its day, after every other entry of that date.
+    phase: ClassVar[int] = 3
+
+    def subjects(self) -> tuple[str, ...]:
+        return (ASSERTIONS,)
+
+
+class MembersAsserted(Assertion, tag="assert.members", frozen=True, kw_only=True):
+    """The register holds `count` members on `date` (of `category`, if given)."""
+
+
+class SharesAsserted(Assertion, tag="assert.shares", frozen=True, kw_only=True):
+    """The members hold `count` shares in all on `date` (members of `category`, if given)."""
+
+
 # An entry type that may carry personal data (it has the `identity` fields).
 Identified = MemberApplied | MemberAdmitted | MemberUpdated | MandateElected | MandateCoopted
 
@@ -460,6 +482,8 @@ Event = Union[  # noqa: UP007  (a runtime union value for msgspec)
     StatutesAmended,
     EntryRetracted,
     IdentityErased,
+    MembersAsserted,
+    SharesAsserted,
 ]
 
 EVENT_TYPES: dict[str, type[Entry]] = {

@@ -97,6 +97,8 @@ BASE: dict[str, dict[str, Any]] = {
     "statutes.amended": {"parameter": "quorum", "value": "10"},
     "entry.retracted": {"entry": "@1", "reason": "typo"},
     "identity.erased": {"member": "M1", "reason": "request"},
+    "assert.members": {"count": 1},
+    "assert.shares": {"count": 1, "category": "A"},
 }
 
 
@@ -165,6 +167,7 @@ CASES: dict[str, list[tuple[Any, bool]]] = {
     "shares": [(1, T), (ev.MAX_SHARES, T), (0, F), (-1, F), (ev.MAX_SHARES + 1, F), *COUNTS],
     "seats": [(0, T), (ev.MAX_COUNT, T), (-1, F), (ev.MAX_COUNT + 1, F), *COUNTS],
     "votes": [(0, T), (ev.MAX_COUNT, T), (-1, F), (ev.MAX_COUNT + 1, F), *COUNTS],
+    "figure": [(0, T), (2**31, T), (2**53, T), (-1, F), (2**53 + 1, F), *COUNTS[1:]],
     "year": [(1800, T), (2999, T), (1799, F), (3000, F), (2**63, F)],
     "seq": [(1, T), (2**53, T), (-1, F), (2**53 + 1, F), (10**30, F)],
     "share_price": [("9999.99", T), ("10000.00", F), ("9999.991", F), *AMOUNT_ODD],
@@ -241,7 +244,12 @@ KINDS = {
     "identity_fields": "committed_fields",
     "personal": "personal",
 }
-OVERRIDES = {("body.seats", "count"): "seats", ("member.left", "reason"): "literal"}
+OVERRIDES = {
+    ("body.seats", "count"): "seats",
+    ("member.left", "reason"): "literal",
+    ("assert.members", "count"): "figure",
+    ("assert.shares", "count"): "figure",
+}
 
 
 def kind_of(entry_type: str, key: str) -> str:
@@ -812,6 +820,8 @@ def extreme_journal() -> list[dict[str, Any]]:
     add("body.seats", LAST, count=0)
     add("entry.retracted", LAST, entry=updated, reason=exact("r", 10000, FREE_ODD))
     amend(LAST, "quorum", "100")
+    add("assert.members", LAST, count=2, category=CAT)  # MA and MF
+    add("assert.shares", LAST, count=ev.MAX_COUNT)  # 999,999,999 and 1
     return out
 
 

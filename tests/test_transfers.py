@@ -254,6 +254,18 @@ def test_a_journal_line_without_paid_up_is_the_transfer_it_recorded(book: Book) 
     assert book.store.head().seq == len(BASE) + 1  # type: ignore[union-attr]
 
 
+def test_a_backdated_category_change_is_checked_against_the_transfers_it_comes_before(
+    book: Book,
+) -> None:
+    """A transfer's rules read both members: a change on the giver's side alone, dated before
+    the transfer, re-checks it against the receiver (found by the register property)."""
+    book.record(*BASE, admit("Q", "2025-01-10", shares=2, category="B"))
+    book.record({"type": "shares.transferred", "date": "2025-03-01", "member": "P", "to": "Q", "count": 1})
+    change = {"type": "member.category_changed", "date": "2025-02-01", "member": "P", "category": "A"}
+    assert "transfer-category: P holds category A shares and Q category B" in refused(book, change)
+    assert check(list(book.store.entries()), set(), {}, None) == []
+
+
 # -- the property: a transfer moves capital, never makes or loses any ------------------------
 
 PEOPLE = ["M0", "M1", "M2", "M3"]

@@ -46,6 +46,8 @@ OTHERS: list[dict[str, Any]] = [
     {"type": "entry.retracted", "date": "2025-01-02", "entry": "@3", "reason": "typed the wrong member"},
     {"type": "identity.erased", "date": "2033-01-02", "member": "M9", "reason": "request"},
     {"type": "member.updated", "date": "2025-01-02", "member": "M1", "address": 'Rue "A" 1', "email": "a@b"},
+    {"type": "assert.members", "date": "2025-12-31", "count": 11},
+    {"type": "assert.shares", "date": "2025-12-31", "count": 16, "category": "A"},
 ]
 
 

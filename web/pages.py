@@ -30,9 +30,9 @@ from coopledger.projections import read_models
 from coopledger.projections.figures.compute import EXITS, Scope, compute, sum_in_cents, tallies
 from coopledger.projections.figures.data import flatten, to_data
 from coopledger.projections.figures.series import month_ends, series
-from coopledger.projections.governance.flags import flags
 from coopledger.projections.governance.queries import assemblies_between, board_as_of, bodies, find_assembly
 from coopledger.projections.governance.summary import participation, quorum_met
+from coopledger.projections.problems import problems
 from coopledger.projections.register.fold import Spell, member_history
 from coopledger.projections.register.queries import _on
 from coopledger.projections.register.schema import spells
@@ -449,7 +449,8 @@ def ledger_page(ledger: ReadOnlyLedger, view: View) -> dict[str, Any]:
     checkpoints = store.checkpoint_rows()
     at = read_models.positions(ledger.engine)
     raised = ledger.cached(
-        ("flags", view.day, view.known_seq), lambda: flags(ledger.engine, view.day, view.known_seq)
+        ("flags", view.day, view.known_seq),
+        lambda: problems(ledger.engine, store, view.day, view.known_seq),
     )
     return {
         "last": head,

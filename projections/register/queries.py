@@ -98,9 +98,15 @@ def movements_between(
         return [Movement(*row) for row in conn.execute(query.order_by(movements.c.date, movements.c.seq))]
 
 
-def members_on(conn: Connection, day: dt.date, known_seq: int | None) -> int:
-    """How many members the register holds on `day`."""
-    query = select(func.count()).where(known_at(spells, known_seq), spells.c.status == "member", _on(day))
+def members_on(
+    conn: Connection, day: dt.date, known_seq: int | None, category: str | None = None, shares: bool = False
+) -> int:
+    """How many members the register holds on `day` (of `category`), or with `shares`, how many
+    shares they hold in all."""
+    figure = func.coalesce(func.sum(spells.c.shares), 0) if shares else func.count()
+    query = select(figure).where(known_at(spells, known_seq), spells.c.status == "member", _on(day))
+    if category is not None:
+        query = query.where(spells.c.category == category)
     return int(conn.execute(query).scalar() or 0)
 
 
