@@ -188,11 +188,14 @@ def import_(
     with ledger_errors():
         if sheets.is_sheet(name):
             mapping = sheets.SheetMap.load(sheet_map.name) if sheet_map else sheets.SheetMap()
-            batch = sheets.read_sheet(name, entry_type, mapping)
+            read = sheets.read_sheet(name, entry_type, mapping)
+            batch, former = read.entries, read.former
         elif entry_type or sheet_map:
             raise BadInput("--type and --map read a spreadsheet (.csv, .xlsx, .ods), not JSON Lines")
         else:
-            batch = read_journal(journal, name, show)
+            batch, former = read_journal(journal, name, show), []
+    if former:
+        _say_former(name, former)
     app.dry_run = dry_run
     try:
         with ledger_errors(), progress() as step:
@@ -220,6 +223,17 @@ def import_(
             "the ledger no longer "
             f"holds those identities (erased, or recorded without personal data): {shown}"
         )
+
+
+def _say_former(name: str, rows: list[int]) -> None:
+    """A register sheet's former members are not imported: it no longer shows what they held."""
+    shown = ", ".join(map(str, rows[:5])) + (", …" if len(rows) > 5 else "")
+    click.echo(
+        f"coopledger: note: {name}: {counted(len(rows), 'former member', 'former members')} left out "
+        f"(row{'s' if len(rows) > 1 else ''} {shown}): a register shows no holding after an exit; "
+        "their history comes in with the ledger's journal (`coopledger export`)",
+        err=True,
+    )
 
 
 def _matched(sources: list[Source]) -> str:

@@ -35,6 +35,8 @@ TRUE = {"yes", "true", "1", "y", "x", "oui", "ja", "vrai", "waar"}
 FALSE = {"no", "false", "0", "n", "non", "nee", "faux", "onwaar"}
 JOURNAL_FIELDS = {f for cls in ev.EVENT_TYPES.values() for f in cls.__struct_fields__} | {"type"}
 REGISTER_SHAPE = {"member", "admitted"}  # the columns of `coopledger register` that make it one
+# What the legal register (`register --format xlsx|ods`) says of a member's exit: read, not imported.
+EXIT_COLUMNS = {"status", "exit_date", "exit_kind", "exit_reason"}
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,25 @@ def is_sheet(name: str) -> bool:
     return name.lower().endswith(SUFFIXES)
 
 
-def read_sheet(path: str, entry_type: str | None, sheet_map: SheetMap) -> list[tuple[ev.Entry, Source]]:
-    """Every row of the spreadsheet as an entry, checked as a journal line; the first bad row stops."""
+@dataclass(frozen=True)
+class SheetRead:
+    """A spreadsheet's entries, and the rows of former members a register sheet left out."""
+
+    entries: list[tuple[ev.Entry, Source]]
+    former: list[int]
+
+
+def read_sheet(path: str, entry_type: str | None, sheet_map: SheetMap) -> SheetRead:
+    """Every row of the spreadsheet as an entry, checked as a journal line; the first bad row stops.
+
+    The header is the first row with two cells or more: the title lines of the legal register
+    (`register --format xlsx|ods`) above it are passed over, and its columns are read in any
+    of its languages. A register row with an exit date is a former member's, whose holding the
+    register no longer shows: it is left out, and its row number returned.
+    """
     name = Path(path).name
     rows = _rows(path, sheet_map.sheet)
-    header = next(rows, None)
+    header = next((row for _, row in rows if sum(map(_filled, row)) >= 2), None)
     if header is None:
         raise JournalError(f"{name} is empty: the first row must name the columns")
     header = [str(h).strip() if h is not None else "" for h in header]
@@ -84,21 +100,26 @@ def read_sheet(path: str, entry_type: str | None, sheet_map: SheetMap) -> list[t
     kind = entry_type or sheet_map.type
     register = kind is None and "type" not in field_of.values() and _register_shaped(field_of)
     entries: list[tuple[ev.Entry, Source]] = []
+    former: list[int] = []
     for number, row in rows:
         cells = {field_of[i]: value for i, value in enumerate(row) if i in field_of and _filled(value)}
-        for name, table in sheet_map.values.items():
-            if name in cells:
-                cells[name] = table.get(str(cells[name]).strip(), cells[name])
+        for field_name, table in sheet_map.values.items():
+            if field_name in cells:
+                cells[field_name] = table.get(str(cells[field_name]).strip(), cells[field_name])
         if not cells:
             continue
         column_of = {f: header[i] for i, f in field_of.items()}
         if register:  # a refusal names the register's own columns
             column_of |= {"date": column_of["admitted"], "amount": column_of.get("paid_up", "paid_up")}
+            if "exit_date" in cells:
+                former.append(number)
+                continue
+            cells = {f: value for f, value in cells.items() if f not in EXIT_COLUMNS}
         lines = _register_lines(cells) if register else [{"type": kind, **cells} if kind else cells]
         for line in lines:
             entry = _entry(line, column_of, sheet_map.date_format, number)
             entries.append((entry, Source(name, number, unit="row")))
-    return entries
+    return SheetRead(entries, former)
 
 
 def _register_shaped(field_of: dict[int, str]) -> bool:
@@ -125,13 +146,25 @@ def _fields(header: Sequence[str], sheet_map: SheetMap) -> dict[int, str]:
     if missing:
         raise JournalError(f"the mapping names a column that is not in the header: `{missing[0]}`")
     fields = {}
+    labels = {} if by_column else _register_labels()
     for i, title in enumerate(header):
         name = title.lower().replace(" ", "_").replace("-", "_")
         if title in by_column:
             fields[i] = by_column[title]
+        elif title.casefold() in labels and name not in JOURNAL_FIELDS:
+            fields[i] = labels[title.casefold()]
         elif title and (not by_column or name in JOURNAL_FIELDS):  # with a mapping, others are ignored
             fields[i] = name
     return fields
+
+
+@cache
+def _register_labels() -> dict[str, str]:
+    """The legal register's column titles, in each of its languages, and the field each holds."""
+    from coopledger.reports.desk_words import WORDS
+    from coopledger.reports.register_document import COLUMNS
+
+    return {words[column].casefold(): column for words in WORDS.values() for column in COLUMNS}
 
 
 def _filled(value: Any) -> bool:
@@ -231,32 +264,33 @@ def _decimal(value: Any) -> Decimal | None:
 # -- the three formats: numbered rows of cell values -------------------------------------------
 
 
-def _rows(path: str, sheet: str | None) -> Iterator[Any]:
-    """The header row, then (row number, cells) pairs, numbered as the spreadsheet shows them."""
+def _rows(path: str, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cells) pairs, numbered as the spreadsheet shows them."""
     suffix = Path(path).suffix.lower()
-    try:
-        if suffix == ".csv":
+    if suffix == ".csv":
+        try:
             yield from _csv_rows(path)
-        elif suffix == ".xlsx":
-            yield from _xlsx_rows(path, sheet)
-        else:
-            yield from _ods_rows(path, sheet)
-    except (OSError, ValueError, KeyError) as e:
+        except (OSError, ValueError) as e:
+            raise JournalError(f"cannot read {Path(path).name} as a CSV spreadsheet: {e}") from None
+        return
+    from python_calamine import CalamineError, CalamineWorkbook  # only for a spreadsheet import
+
+    try:
+        book = CalamineWorkbook.from_path(path)
+        worksheet = book.get_sheet_by_name(sheet) if sheet else book.get_sheet_by_index(0)
+        yield from _numbered(worksheet.iter_rows())
+    except (OSError, CalamineError) as e:
         raise JournalError(
-            f"cannot read {Path(path).name} as a {suffix[1:].upper()} spreadsheet: {e}"
+            f"cannot read {Path(path).name} as a {suffix[1:].upper()} spreadsheet: {e or type(e).__name__}"
         ) from None
 
 
-def _numbered(rows: Iterator[Sequence[Any]]) -> Iterator[Any]:
-    header = next(rows, None)
-    if header is None:
-        return
-    yield list(header)
-    for number, row in enumerate(rows, start=2):
+def _numbered(rows: Iterator[Sequence[Any]]) -> Iterator[tuple[int, list[Any]]]:
+    for number, row in enumerate(rows, start=1):
         yield number, list(row)
 
 
-def _csv_rows(path: str) -> Iterator[Any]:
+def _csv_rows(path: str) -> Iterator[tuple[int, list[Any]]]:
     """CSV in UTF-8 (with or without a byte-order mark), separated by commas or semicolons."""
     with open(path, encoding="utf-8-sig", newline="") as stream:
         sample = stream.read(8192)
@@ -271,48 +305,3 @@ def _csv_rows(path: str) -> Iterator[Any]:
 def _unneutral(cell: str) -> str:
     """A cell as it was before a CSV writer (coopledger's own) kept a spreadsheet from running it."""
     return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@") else cell
-
-
-def _xlsx_rows(path: str, sheet: str | None) -> Iterator[Any]:
-    import openpyxl  # only for a spreadsheet import
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        worksheet = book[sheet] if sheet else book.worksheets[0]
-        yield from _numbered(worksheet.iter_rows(values_only=True))
-    finally:
-        book.close()
-
-
-def _ods_rows(path: str, sheet: str | None) -> Iterator[Any]:
-    from odf import opendocument, table, text  # only for a spreadsheet import
-
-    document = opendocument.load(path)
-    sheets = document.spreadsheet.getElementsByType(table.Table)
-    chosen = [s for s in sheets if not sheet or s.getAttribute("name") == sheet]
-    if not chosen:
-        raise KeyError(f"no sheet named {sheet!r}")
-
-    def cells(row: Any) -> list[Any]:
-        values: list[Any] = []
-        for cell in row.getElementsByType(table.TableCell):
-            repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
-            values += [_ods_value(cell, text)] * min(repeat, 1_000)
-        while values and values[-1] is None:
-            values.pop()
-        return values
-
-    yield from _numbered(cells(row) for row in chosen[0].getElementsByType(table.TableRow))
-
-
-def _ods_value(cell: Any, text: Any) -> Any:
-    kind = cell.getAttribute("valuetype")
-    if kind == "date":
-        return dt.date.fromisoformat(cell.getAttribute("datevalue")[:10])
-    if kind in ("float", "currency", "percentage"):
-        number = float(cell.getAttribute("value"))
-        return int(number) if number.is_integer() else number
-    if kind == "boolean":
-        return cell.getAttribute("booleanvalue") == "true"
-    shown = "\n".join(str(p) for p in cell.getElementsByType(text.P))
-    return shown or None
