@@ -48,7 +48,9 @@ from coopledger.ledger.store import Store
 from coopledger.ledger.timeline import Find, joins, retractions, stands_for, statutes_of
 from coopledger.ledger.validate import check_and_fill
 
-FULL_LOAD_SUBJECTS = 2_000
+# A batch loads the timelines it touches, unless it is a sizeable part of the ledger: past a
+# quarter of its entries, reading the whole ledger costs at most a few times the batch itself.
+FULL_LOAD_SHARE = 4
 ATTEMPTS = 30
 BACK_OFF = 0.02  # seconds; doubled each attempt, capped at 1 s, with jitter
 
@@ -181,7 +183,7 @@ class Ledger:
         if refusals:
             self._refuse(refusals, head)
         new = [entry for entry, _ in stamped]
-        wide = len(subjects) > FULL_LOAD_SUBJECTS or any(type(e) in NEEDS_EVERYTHING for e in new)
+        wide = len(new) * FULL_LOAD_SHARE > head.seq or any(type(e) in NEEDS_EVERYTHING for e in new)
         touched = {s for subject_list in subjects.values() for s in subject_list}
         touched.add(ev.STATUTES)
         if head.seq == 0:

@@ -21,7 +21,9 @@ from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.source import EntrySource, find_in
 from coopledger.projections.tables import RowChanges, open_rows, refold, write_changes
 
-WIDE = 2_000  # touched members beyond which timelines come from one scan of the ledger
+# Touched members beyond a quarter of the ledger's entries read their timelines in one scan of
+# the ledger: it then costs at most a few times the batch itself.
+WIDE_SHARE = 4
 
 
 class RegisterProjector(Projector[tuple[RowChanges, RowChanges]]):
@@ -38,7 +40,7 @@ class RegisterProjector(Projector[tuple[RowChanges, RowChanges]]):
         touched = self.members_touched(new, source)
         # From scratch (a rebuild, a fresh replay) every timeline comes from one scan of the
         # entries, independent of the store's subject index; so does a catch-up touching many.
-        wide = start == 0 or len(touched) > WIDE
+        wide = start == 0 or len(touched) * WIDE_SHARE > start
         timelines = member_timelines(new if start == 0 else source.entries(), touched) if wide else None
         spell_changes = RowChanges(open_rows(conn, spells, touched, Spell._fields, wide))
         movement_changes = RowChanges(open_rows(conn, movements, touched, Movement._fields, wide))
