@@ -220,9 +220,9 @@ def _people(figures: Figures, restated: Restatement | None, options: ReportOptio
         text = figure_label(path, lang, figures.start, figures.end, style.day)
         return french_spacing(text) if lang == "fr" else text
 
-    def shown(value: Any) -> str:
+    def shown(value: Any, path: str = "") -> str:
         """A figure as a reader of the language writes it: words translated, numbers formatted."""
-        return value_word(value, lang) if isinstance(value, str) else style.value(value)
+        return value_word(value, lang) if isinstance(value, str) else style.figure(path, value)
 
     def show(rows: Rows, columns: list[str], title: str | None = None) -> None:
         emit(*worded(rows, columns, lang), "table", title)
@@ -246,7 +246,9 @@ def _people(figures: Figures, restated: Restatement | None, options: ReportOptio
         click.echo(table_word("checkpoint", lang, size=entries, root=p["checkpoint"]["root"]))
     flat = flatten(data)
     for group in ("members", "capital", "assemblies", "result_allocation", "board"):
-        rows = [{"figure": label(k), "value": shown(v)} for k, v in flat.items() if k.startswith(group + ".")]
+        rows = [
+            {"figure": label(k), "value": shown(v, k)} for k, v in flat.items() if k.startswith(group + ".")
+        ]
         if rows:
             click.echo()
             show(rows, ["figure", "value"], table_word(group, lang))

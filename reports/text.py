@@ -89,6 +89,12 @@ class Style:
         """The form of a word for `count`, by the language's plural rule."""
         return one if self.locale.plural_form(count) == "one" else other
 
+    def figure(self, path: str, value: Any) -> str:
+        """A figure of the report by its path: a fiscal year is a name (2024), never 2.024."""
+        if path.endswith(".year") and isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return self.value(value)
+
     def value(self, value: Any) -> str:
         """Any figure in a table cell: counts, amounts, dates, words."""
         if value is None:

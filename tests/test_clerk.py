@@ -387,6 +387,9 @@ def test_the_report_table_prints_labels_not_keys(url: str) -> None:
     assert "left_by_right" not in text and "at_end" not in text and "by_category" not in text
     english = cli("report", "--year", "2025", "--lang", "en", db=url).stdout.decode()
     assert "Members on 31/12/2025" in english
+    # a fiscal year is a name, not a count with a thousands separator
+    assert re.search(r"Affectation du résultat \(AG2025\)\u00a0: exercice +2024\n", text), text
+    assert re.search(r"\(AG2025\): financial year +2024\n", english), english
 
 
 def test_counts_of_one_are_singular(url: str, tmp_path: Path) -> None:

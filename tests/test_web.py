@@ -232,6 +232,7 @@ def test_the_board_assemblies_report_and_ledger_state(client: TestClient) -> Non
     assert "Participation" in assembly and "adopted" in assembly
     report = client.get(dated("/report?year=2025&lang=en")).text
     assert "Annual report 2025" in report and "<iframe" in report
+    assert '<td class="n">2024</td>' in client.get(dated("/report?year=2025&lang=fr")).text  # not 2.024
     document = client.get(dated("/report/document?year=2025&lang=nl"))
     assert "'unsafe-inline'" in document.headers["content-security-policy"]
     assert "<svg" in document.text and 'lang="nl"' in document.text

@@ -288,7 +288,7 @@ def report_page(ledger: ReadOnlyLedger, view: View, start: dt.date, end: dt.date
         (
             group,
             [
-                (figure_label(k, view.lang, start, end, style.day), style.value(v))
+                (figure_label(k, view.lang, start, end, style.day), style.figure(k, v))
                 for k, v in flat.items()
                 if k.startswith(group + ".")
             ],
