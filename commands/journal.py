@@ -9,7 +9,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from typing import IO, Any
@@ -227,10 +227,10 @@ def import_(
 
 def _say_former(name: str, rows: list[int]) -> None:
     """A register sheet's former members are not imported: it no longer shows what they held."""
-    shown = ", ".join(map(str, rows[:5])) + (", …" if len(rows) > 5 else "")
     click.echo(
         f"coopledger: note: {name}: {counted(len(rows), 'former member', 'former members')} left out "
-        f"(row{'s' if len(rows) > 1 else ''} {shown}): a register shows no holding after an exit; "
+        f"(row{'s' if len(rows) > 1 else ''} {_first_five(map(str, rows))}): a register shows no "
+        "holding after an exit; "
         "their history comes in with the ledger's journal (`coopledger export`)",
         err=True,
     )
@@ -242,9 +242,14 @@ def _matched(sources: list[Source]) -> str:
         return ""
     unit = sources[0].unit
     lines = list(dict.fromkeys(str(s.line) for s in sources if s.line is not None))  # a row can give two
-    shown = ", ".join(lines[:5]) + (", …" if len(lines) > 5 else "")
-    where = f": {unit}{'s' if len(lines) > 1 else ''} {shown}" if lines else ""
+    where = f": {unit}{'s' if len(lines) > 1 else ''} {_first_five(lines)}" if lines else ""
     return f" ({len(sources)} without id, matched by content{where})"
+
+
+def _first_five(items: Iterable[str]) -> str:
+    """`a, b, c, d, e, …`: the first five line or row numbers, and an ellipsis if there are more."""
+    shown = list(items)
+    return ", ".join(shown[:5]) + (", …" if len(shown) > 5 else "")
 
 
 def _say_dry_run(

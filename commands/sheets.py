@@ -99,6 +99,9 @@ def read_sheet(path: str, entry_type: str | None, sheet_map: SheetMap) -> SheetR
     field_of = _fields(header, sheet_map)
     kind = entry_type or sheet_map.type
     register = kind is None and "type" not in field_of.values() and _register_shaped(field_of)
+    column_of = {f: header[i] for i, f in field_of.items()}
+    if register:  # a refusal names the register's own columns
+        column_of |= {"date": column_of["admitted"], "amount": column_of.get("paid_up", "paid_up")}
     entries: list[tuple[ev.Entry, Source]] = []
     former: list[int] = []
     for number, row in rows:
@@ -108,9 +111,7 @@ def read_sheet(path: str, entry_type: str | None, sheet_map: SheetMap) -> SheetR
                 cells[field_name] = table.get(str(cells[field_name]).strip(), cells[field_name])
         if not cells:
             continue
-        column_of = {f: header[i] for i, f in field_of.items()}
-        if register:  # a refusal names the register's own columns
-            column_of |= {"date": column_of["admitted"], "amount": column_of.get("paid_up", "paid_up")}
+        if register:
             if "exit_date" in cells:
                 former.append(number)
                 continue

@@ -58,7 +58,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                 SQL("CREATE INDEX IF NOT EXISTS coop_entries_recorded ON {0} (recorded)").format(
                     self.entries_table
                 ),
-                # Entries given without id are found again by content (`Ledger._drop_present`).
+                # Entries given without id are found again by content (`Ledger._drop_matched`).
                 SQL("CREATE INDEX IF NOT EXISTS coop_entries_digest ON {0} (digest)").format(
                     self.entries_table
                 ),

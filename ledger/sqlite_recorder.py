@@ -56,7 +56,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             "entry_id TEXT NOT NULL UNIQUE, recorded TEXT NOT NULL, digest TEXT NOT NULL, "
             "hash TEXT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS coop_entries_recorded ON coop_entries (recorded)",
-            # Entries given without id are found again by content (`Ledger._drop_present`).
+            # Entries given without id are found again by content (`Ledger._drop_matched`).
             "CREATE INDEX IF NOT EXISTS coop_entries_digest ON coop_entries (digest)",
             "CREATE TABLE IF NOT EXISTS coop_subjects (subject TEXT NOT NULL, "
             "seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID",

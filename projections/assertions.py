@@ -18,8 +18,9 @@ from sqlalchemy import Connection
 from coopledger.ledger import events as ev
 from coopledger.ledger.errors import Refusal
 from coopledger.ledger.store import Store
-from coopledger.ledger.timeline import live_entries, retractions
+from coopledger.ledger.timeline import Find, live_entries, retractions, stands_for
 from coopledger.projections.register.queries import members_on
+from coopledger.projections.source import find_in
 
 
 class Unheld(NamedTuple):
@@ -38,11 +39,9 @@ class Unheld(NamedTuple):
         )
 
 
-def asserted(
-    store: Store, known_seq: int | None = None, batch: Sequence[ev.Entry] = ()
-) -> list[ev.Assertion]:
-    """The live assertions recorded (by `known_seq`), with a batch not yet committed."""
-    timeline = [*store.timelines([ev.ASSERTIONS], known_seq), *batch]
+def asserted(store: Store, known_seq: int | None = None) -> list[ev.Assertion]:
+    """The live assertions recorded by `known_seq` (all of them if None)."""
+    timeline = store.timelines([ev.ASSERTIONS], known_seq)
     return [e for e in live_entries(timeline, known_seq) if isinstance(e, ev.Assertion)]
 
 
@@ -66,11 +65,9 @@ def refusals(conn: Connection, store: Store, batch: Sequence[ev.Entry]) -> list[
     date the batch reaches back to: an entry changes the register from its date on (a
     retraction from its target's). The ledger adds each refusal's source.
     """
-    by_id = {entry.id: entry for entry in batch}
+    find = find_in(batch, store)
     reach = {
-        entry.seq: _reaches_back_to(entry, store, by_id)
-        for entry in batch
-        if not isinstance(entry, ev.Assertion)
+        entry.seq: _reaches_back_to(entry, find) for entry in batch if not isinstance(entry, ev.Assertion)
     }
     since = min(reach.values(), default=None)
     withdrawn = retractions(batch)
@@ -78,10 +75,11 @@ def refusals(conn: Connection, store: Store, batch: Sequence[ev.Entry]) -> list[
     recorded = (
         [] if since is None else [a for a in asserted(store) if a.date >= since and a.id not in withdrawn]
     )
+    own = {assertion.seq for assertion in new}
     found = []
     for failing in unheld(conn, [*recorded, *new]):
         assertion = failing.assertion
-        if any(assertion is entry for entry in new):  # the batch's own
+        if assertion.seq in own:
             found.append(Refusal(assertion.type, assertion, failing.reason))
         else:
             cause = next((e for e in batch if e.seq in reach and reach[e.seq] <= assertion.date), None)
@@ -89,11 +87,7 @@ def refusals(conn: Connection, store: Store, batch: Sequence[ev.Entry]) -> list[
     return found
 
 
-def _reaches_back_to(entry: ev.Entry, store: Store, by_id: dict[str | None, ev.Entry]) -> dt.date:
+def _reaches_back_to(entry: ev.Entry, find: Find) -> dt.date:
     """The first date on which an entry changes the register: its own, or its retraction target's."""
-    if not isinstance(entry, ev.EntryRetracted):
-        return entry.date
-    name = str(entry.entry)
-    seq = None if name in by_id else store.seq_of(name)
-    target = by_id.get(name) or (store.entry(seq) if seq is not None else None)
+    target = stands_for(entry, find)
     return min(entry.date, target.date) if target is not None else entry.date

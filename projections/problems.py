@@ -32,11 +32,11 @@ def problems(engine: Engine, store: Store, day: dt.date, known_seq: int | None) 
     """Every problem as known after `known_seq`: every assertion, and the flags raised on `day`;
     in date order."""
     with engine.connect() as conn:
-        found = [
-            Problem(a.type, a.date, a.id, a.seq, "", "", failing.reason)
-            for failing in unheld(conn, asserted(store, known_seq), known_seq)
-            for a in [failing.assertion]
-        ]
+        failing = unheld(conn, asserted(store, known_seq), known_seq)
+    found = [
+        Problem(f.assertion.type, f.assertion.date, f.assertion.id, f.assertion.seq, "", "", f.reason)
+        for f in failing
+    ]
     timelines: dict[str, list[ev.Entry]] = {}
     for name, raised in flags(engine, day, known_seq):
         if raised.timeline not in timelines:
