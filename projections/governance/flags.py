@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from coopledger.ledger import events as ev
 from coopledger.projections.governance.queries import board_as_of, bodies, cooptations_overdue
-from coopledger.projections.register.queries import register_columns
+from coopledger.projections.register.queries import lines_of
 
 
 class Raised(NamedTuple):
@@ -61,14 +61,17 @@ def cooptation_overdue(engine: Engine, day: dt.date, known: int | None) -> Itera
 @flag("holder-not-member")
 def holder_not_member(engine: Engine, day: dt.date, known: int | None) -> Iterator[Raised]:
     """Someone holds a seat but is no longer a member (an exit does not end a mandate)."""
+    boards = [board_as_of(engine, day, known, body) for body in bodies(engine, known)]
+    holders = {holder.person for board in boards for holder in board.holders}
     register = {
         member: (status, exit_date)
-        for member, status, exit_date in register_columns(
-            engine, ["member", "status", "exit_date"], day, known, True
+        for member, status, exit_date in lines_of(
+            engine, holders, ["member", "status", "exit_date"], day, known
         )
     }
-    for body in bodies(engine, known):
-        for holder in board_as_of(engine, day, known, body).holders:
+    for board in boards:
+        body = board.body
+        for holder in board.holders:
             status, exit_date = register.get(holder.person, (None, None))
             if status == "member":
                 continue

@@ -66,6 +66,19 @@ def register_chunks(
     return streamed(engine, query.order_by(spells.c.member))
 
 
+def lines_of(
+    engine: Engine, persons: Collection[str], columns: Sequence[str], as_of: dt.date, known_seq: int | None
+) -> list[tuple[Any, ...]]:
+    """Some columns of these persons' register lines on `as_of`, former members' too."""
+    if not persons:
+        return []
+    query = register_select(columns, False).where(
+        known_at(spells, known_seq), _on(as_of), spells.c.member.in_(sorted(persons))
+    )
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
 def register_select(columns: Sequence[str], identities: bool) -> Select[Any]:
     """Register columns, each identity column followed at the row's end by its identity fields."""
     query = select(*[spells.c[name] for name in columns])
