@@ -14,8 +14,8 @@ from psycopg.sql import SQL, Identifier
 from coopledger.ledger.events import MEMBER
 from coopledger.ledger.identity import IdentityRecord
 from coopledger.ledger.recorders import (
-    BULK_IDENTITIES,
     ERASURE,
+    FIRST_LOAD_ROWS,
     FORMAT,
     LEDGER_STREAM,
     TRANSACTION,
@@ -30,6 +30,12 @@ from coopledger.ledger.recorders import (
 
 # The unique constraint on coop_identities.commitment, as PostgreSQL names the inline UNIQUE.
 COMMITMENT_KEY = "coop_identities_commitment_key"
+
+
+def _answer(curs: Any) -> bool:
+    """The one boolean a query answered (rows come as tuples or, on eventsourcing's cursors, dicts)."""
+    row = curs.fetchone()
+    return bool(row[0] if not isinstance(row, dict) else next(iter(row.values())))
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
@@ -47,6 +53,10 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         self.meta_table = SQL("{0}.coop_meta").format(schema)
         self.tree_table = SQL("{0}.coop_tree").format(schema)
         self.checkpoints_table = SQL("{0}.coop_checkpoints").format(schema)
+        self.digest_index = SQL("{0}.coop_entries_digest").format(schema)
+        self.create_digest_index = SQL(
+            "CREATE INDEX IF NOT EXISTS coop_entries_digest ON {0} (digest)"
+        ).format(self.entries_table)
         self.events_table = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
         self.sql_create_statements.extend(
             [
@@ -59,9 +69,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                     self.entries_table
                 ),
                 # Entries given without id are found again by content (`Ledger._drop_matched`).
-                SQL("CREATE INDEX IF NOT EXISTS coop_entries_digest ON {0} (digest)").format(
-                    self.entries_table
-                ),
+                self.create_digest_index,
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {0} (subject text NOT NULL, seq bigint NOT NULL, "
                     "PRIMARY KEY (subject, seq))"
@@ -136,12 +144,18 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         erasures: Sequence[tuple[str, int]] = (),
         tree: Sequence[tuple[int, int, bytes]] = (),
     ) -> None:
+        # A first import's content digests are indexed once they are all in, as on SQLite.
+        first = len(index) >= FIRST_LOAD_ROWS and self._empty(curs, self.entries_table)
+        if first:
+            curs.execute(SQL("DROP INDEX IF EXISTS {0}").format(self.digest_index))
         self._copy(
             curs,
             self.entries_table,
             "seq, entry_id, recorded, digest, hash",
             ((r.seq, r.entry_id, r.recorded, r.digest, r.hash) for r in index),
         )
+        if first:
+            curs.execute(self.create_digest_index)
         self._copy(
             curs,
             self.subjects_table,
@@ -152,7 +166,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             # A first import's records go in before their commitment index is made, as on SQLite
             # (ledger/sqlite_recorder.py): the constraint is dropped and added again, unique all
             # the same, in this transaction; readers of the (empty) store wait for its commit.
-            bulk = len(identities) >= BULK_IDENTITIES and self._first_records(curs)
+            bulk = len(identities) >= FIRST_LOAD_ROWS and self._first_records(curs)
             key = SQL("CONSTRAINT {0}").format(Identifier(COMMITMENT_KEY))
             if bulk:
                 curs.execute(SQL("ALTER TABLE {0} DROP {1}").format(self.identities_table, key))
@@ -169,6 +183,11 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         if tree:
             self._copy(curs, self.tree_table, "level, start, hash", tree)
 
+    @staticmethod
+    def _empty(curs: Any, table: Any) -> bool:
+        curs.execute(SQL("SELECT NOT EXISTS (SELECT 1 FROM {0})").format(table))
+        return _answer(curs)
+
     def _first_records(self, curs: Any) -> bool:
         """Whether the identity store is empty and its commitment index the one our tables make."""
         curs.execute(
@@ -179,8 +198,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             ).format(self.identities_table),
             (COMMITMENT_KEY, self.datastore.schema),
         )
-        row = curs.fetchone()
-        return bool(row[0] if not isinstance(row, dict) else next(iter(row.values())))
+        return _answer(curs)
 
     @staticmethod
     def _copy(curs: Any, table: Any, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:

@@ -38,9 +38,10 @@ LAST_FORMAT_1 = "4ce54dc"
 
 LEDGER_STREAM = uuid5(NAMESPACE_URL, "https://coopledger/ledger")
 ERASURE = "identity.erased"  # the topic of an erasure's stored event
-# Identity records from which a first write into an empty identity store makes the commitment
-# index after inserting them (one sort instead of as many inserts at random places).
-BULK_IDENTITIES = 1_000
+# Rows from which a first write into an empty table (the index of entries, the identity store)
+# makes its index on random keys (digests, commitments) after inserting them: one sort instead
+# of as many inserts at random places.
+FIRST_LOAD_ROWS = 1_000
 
 # The driver connection of the write transaction in progress (see `Store.transaction`):
 # while it is set, the recorders read through it, so the read models written in that

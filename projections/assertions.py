@@ -65,16 +65,17 @@ def refusals(conn: Connection, store: Store, batch: Sequence[ev.Entry]) -> list[
     date the batch reaches back to: an entry changes the register from its date on (a
     retraction from its target's). The ledger adds each refusal's source.
     """
+    withdrawn = retractions(batch)
+    new = [e for e in batch if isinstance(e, ev.Assertion) and e.id not in withdrawn]
+    on_record = asserted(store)
+    if not new and not on_record:  # the everyday case, and an import without assertions
+        return []
     find = find_in(batch, store)
     reach = {
         entry.seq: _reaches_back_to(entry, find) for entry in batch if not isinstance(entry, ev.Assertion)
     }
     since = min(reach.values(), default=None)
-    withdrawn = retractions(batch)
-    new = [e for e in batch if isinstance(e, ev.Assertion) and e.id not in withdrawn]
-    recorded = (
-        [] if since is None else [a for a in asserted(store) if a.date >= since and a.id not in withdrawn]
-    )
+    recorded = [] if since is None else [a for a in on_record if a.date >= since and a.id not in withdrawn]
     own = {assertion.seq for assertion in new}
     found = []
     for failing in unheld(conn, [*recorded, *new]):

@@ -38,6 +38,7 @@ metadata = MetaData()
 Money = Numeric(14, 2)
 Id = String(200)
 CHUNK = 500  # subjects per `IN (...)` when reading open rows
+FIRST_LOAD = 1_000  # rows from which a read model built from scratch makes its indexes after them
 
 # A subject's (member's, body's) open rows: their values -> row id (None: inserted by this catch-up).
 OpenRows = dict[str, dict[tuple[Any, ...], int | None]]
@@ -147,23 +148,37 @@ def open_rows(
     return found
 
 
-def write_changes(conn: Connection, table: Table, changes: RowChanges) -> None:
-    """Close the rows that stopped being true, then insert the new ones."""
+def write_changes(conn: Connection, table: Table, changes: RowChanges, first: bool = False) -> None:
+    """Close the rows that stopped being true, then insert the new ones (`first`: into a read
+    model built from scratch)."""
     if changes.closes:
         conn.execute(
             update(table).where(table.c.id == bindparam("b_row")).values(known_to=bindparam("b_known_to")),
             changes.closes,
         )
     if changes.inserts:
-        bulk_insert(conn, table, changes.inserts)
+        bulk_insert(conn, table, changes.inserts, first)
 
 
-def bulk_insert(conn: Connection, table: Table, rows: list[list[Any]]) -> None:
+def bulk_insert(conn: Connection, table: Table, rows: list[list[Any]], first: bool = False) -> None:
     """Insert many rows straight through the driver: the hot path of a large import.
 
     Rows hold the table's columns in order, `id` left out (the database numbers them).
     SQLite takes an executemany; PostgreSQL a COPY, several times faster than inserts.
+    `first`: the table was empty; many rows then go in before the table's indexes are made,
+    one sort each instead of as many inserts in them (PostgreSQL's "Populating a Database").
     """
+    later = (
+        sorted(table.indexes, key=lambda index: str(index.name)) if first and len(rows) >= FIRST_LOAD else []
+    )
+    for index in later:
+        index.drop(conn)
+    _insert(conn, table, rows)
+    for index in later:
+        index.create(conn)
+
+
+def _insert(conn: Connection, table: Table, rows: list[list[Any]]) -> None:
     names = [column.name for column in table.c if column.name != "id"]
     quoted = ", ".join(f'"{name}"' for name in names)
     if conn.dialect.name == "sqlite":

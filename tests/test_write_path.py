@@ -29,7 +29,7 @@ from coopledger.ledger.database import parse_database
 from coopledger.ledger.merkle import Frontier, leaf_hash
 from coopledger.ledger.postgres_recorder import connect
 from coopledger.ledger.provenance import GENESIS, chain, chain_hash, content_digest, format_recorded
-from coopledger.ledger.recorders import BULK_IDENTITIES
+from coopledger.ledger.recorders import FIRST_LOAD_ROWS
 from coopledger.ledger.tree import STORED_LEVEL, kept, leaf_data
 from tests.conftest import Book
 from tests.journal import admit
@@ -185,7 +185,7 @@ def test_content_digest_blanks_each_types_fields(entry: ev.Entry) -> None:
 
 
 def test_a_first_import_indexes_its_commitments_after_them(book: Book) -> None:
-    people = BULK_IDENTITIES + 200
+    people = FIRST_LOAD_ROWS + 200
     book.record(
         *[admit(f"M{n:05}", "2024-01-10", name=f"Name {n}", email=f"{n}@x.org") for n in range(people)]
     )
@@ -200,8 +200,13 @@ def test_a_first_import_indexes_its_commitments_after_them(book: Book) -> None:
         (sql,) = connection.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'coop_identities_commitment'"
         ).fetchone()
+        indexes = {
+            row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
         connection.close()
         assert sql.startswith("CREATE UNIQUE INDEX")
+        # the content digests and the register's look-ups, made after the first rows went in
+        assert {"coop_entries_digest", "register_spells_member", "register_movements_date"} <= indexes
     elif book.url.startswith("postgresql"):
         database = parse_database(book.url)
         with connect(database.eventsourcing_env) as conn:
@@ -210,7 +215,14 @@ def test_a_first_import_indexes_its_commitments_after_them(book: Book) -> None:
                 "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE c.conname = %s AND n.nspname = %s",
                 ("coop_identities_commitment_key", database.schema),
             ).fetchall()
+            indexes = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT indexname FROM pg_indexes WHERE schemaname = %s", (database.schema,)
+                )
+            }
         assert kinds == [("u",)]
+        assert {"coop_entries_digest", "register_spells_member", "register_movements_date"} <= indexes
     record = next(iter(held.values()))
     clash = record._replace(seq=10 * people)
     with pytest.raises(IntegrityError), book.store.transaction() as conn:  # still unique

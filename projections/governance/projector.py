@@ -113,7 +113,7 @@ class GovernanceProjector(Projector[GovernanceChanges]):
                 .values(known_to=bindparam("b_known_to")),
                 closes,
             )
-        write_changes(conn, seat_spells, changes.seats)
-        write_changes(conn, mandate_spells, changes.mandates)
+        write_changes(conn, seat_spells, changes.seats, first=start == 0)
+        write_changes(conn, mandate_spells, changes.mandates, first=start == 0)
         for table, rows in changes.assemblies.inserts.items():
-            bulk_insert(conn, table, rows)
+            bulk_insert(conn, table, rows, first=start == 0)

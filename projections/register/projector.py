@@ -67,4 +67,4 @@ class RegisterProjector(Projector[tuple[RowChanges, RowChanges]]):
 
     def write(self, conn: Connection, start: int, changes: tuple[RowChanges, RowChanges]) -> None:
         for table, table_changes in zip(self.tables, changes, strict=True):
-            write_changes(conn, table, table_changes)
+            write_changes(conn, table, table_changes, first=start == 0)
