@@ -9,6 +9,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 import click
 
@@ -250,7 +251,17 @@ def main(args: Sequence[str] | None = None) -> None:
         sys.exit(0)
     except Exception as e:  # the last guard: one line, not a traceback
         _internal(e)
-    sys.exit(code if isinstance(code, int) else 0)
+    _leave(code if isinstance(code, int) else 0)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit without tearing the interpreter down: after a large import or register it would
+    free, one by one, hundreds of thousands of objects that the system frees at once (0.15 s
+    of the 45k bench journal's import). By now the command has closed what it opened (the
+    context's close gives the connections back) and registered nothing to run at exit."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _internal(error: BaseException) -> None:

@@ -48,10 +48,11 @@ def _groups() -> list[click.Group]:
 def imported_by(tmp_path: Path, *args: str) -> tuple[list[str], str]:
     """The heavy libraries a real `coopledger ARGS` process imported, and what it printed."""
     code = (
-        "import sys, atexit;"
+        "import os, sys;"
         f"heavy = {HEAVY!r};"
         "top = lambda: {m.split('.')[0] for m in sys.modules};"
-        "atexit.register(lambda: print('IMPORTED', sorted(top() & set(heavy))));"
+        "leave = os._exit;"  # main ends in os._exit: say what was imported just before it
+        "os._exit = lambda code: (print('IMPORTED', sorted(top() & set(heavy)), flush=True), leave(code));"
         "from coopledger.commands.main import main; main(sys.argv[1:])"
     )
     done = subprocess.run(
