@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
+import os
 import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import msgspec
@@ -50,7 +51,14 @@ from coopledger.ledger.provenance import format_recorded
 from coopledger.ledger.timeline import retractions
 from coopledger.ledger.words import counted
 
+if TYPE_CHECKING:
+    from coopledger.ledger.application import Parts
+
 PROGRESS_FROM = 5_000  # lines from which reading a journal shows its bar (on a terminal)
+# Lines of a journal file checked and recorded at a time, all in one transaction: memory holds
+# one part (COOPLEDGER_IMPORT_PART sets another size: smaller for tests, larger to trade memory
+# for fewer reads of the subject index).
+PART_LINES = 100_000
 _json = msgspec.json.Encoder(decimal_format="string")
 BOM = b"\xef\xbb\xbf"
 
@@ -75,31 +83,54 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
     content = stream.read()
     if content.startswith(BOM):  # files saved by Notepad or Excel start with one
         content = content[len(BOM) :]
-    plain = bounds.is_plain(content) or None  # plain as a whole: no line needs looking at for it
     lines = content.splitlines()
-    entries: list[tuple[ev.Entry, Source]] = []
     with click.progressbar(
         length=len(lines),
         label="reading",
         file=sys.stderr,
         hidden=not show_progress or len(lines) < PROGRESS_FROM,
     ) as bar:
-        last, decode, keep = len(lines), bounds.decode_input, entries.append
-        for number, line in enumerate(lines, start=1):
-            if number % 1000 == 0:
-                bar.update(1000)
-            elif number == last:  # the last lines too: the bar ends at 100 %
-                bar.update(number % 1000)
-            # A line of the journal starts with its object; any other is looked at: blank, comment.
-            if line[:1] != b"{" and (not line.strip() or line.lstrip().startswith(b"#")):
-                continue
-            try:
-                entry = decode(line, plain=plain)
-            except (msgspec.ValidationError, msgspec.DecodeError) as e:
-                raise JournalError(line_words(line, str(e)), Source(name, number)) from None
-            if type(entry) is ev.StatutesAmended and (problem := amendment_problem(entry)) is not None:
-                raise JournalError(wherever(problem, lambda f: f"field `{f}`"), Source(name, number))
-            keep((entry, Source(name, number)))
+        return decoded(lines, bounds.is_plain(content), name, 0, bar.update)
+
+
+def journal_parts(stream: IO[bytes], name: str, size: int) -> Parts:
+    """A seekable journal's parts of `size` lines, decoded as `read_journal` decodes them, read
+    from the start each time the result is called: a long file is never in memory whole."""
+
+    def parts() -> Iterator[list[tuple[ev.Entry, Source]]]:
+        stream.seek(0)
+        done = 0
+        while data := b"".join(islice(stream, size)):
+            if done == 0 and data.startswith(BOM):
+                data = data[len(BOM) :]
+            lines = data.splitlines()
+            yield decoded(lines, bounds.is_plain(data), name, done)
+            done += len(lines)
+
+    return parts
+
+
+def decoded(
+    lines: list[bytes], plain: bool, name: str, before: int, advance: Callable[[int], None] | None = None
+) -> list[tuple[ev.Entry, Source]]:
+    """The entries of a journal's lines (`before` lines precede them in the file), each with its
+    line; `plain`: the lines as a whole are plain (`bounds.is_plain`), so no line needs looking
+    at for it. `advance` moves a progress bar on by lines read."""
+    entries: list[tuple[ev.Entry, Source]] = []
+    last, decode, keep, plainly = len(lines), bounds.decode_input, entries.append, plain or None
+    for number, line in enumerate(lines, start=1):
+        if advance is not None and (number % 1000 == 0 or number == last):  # the bar ends full
+            advance(1000 if number % 1000 == 0 else number % 1000)
+        # A line of the journal starts with its object; any other is looked at: blank, comment.
+        if line[:1] != b"{" and (not line.strip() or line.lstrip().startswith(b"#")):
+            continue
+        try:
+            entry = decode(line, plain=plainly)
+        except (msgspec.ValidationError, msgspec.DecodeError) as e:
+            raise JournalError(line_words(line, str(e)), Source(name, before + number)) from None
+        if type(entry) is ev.StatutesAmended and (problem := amendment_problem(entry)) is not None:
+            raise JournalError(wherever(problem, lambda f: f"field `{f}`"), Source(name, before + number))
+        keep((entry, Source(name, before + number)))
     return entries
 
 
@@ -185,6 +216,10 @@ def import_(
     show = sys.stderr.isatty()
     if by:
         app.user = by
+    from coopledger.ledger.application import Imported  # the rules: only commands that write
+
+    batch: list[tuple[ev.Entry, Source]] = []
+    parts: Parts | None = None
     with ledger_errors():
         if sheets.is_sheet(name):
             mapping = sheets.SheetMap.load(sheet_map.name) if sheet_map else sheets.SheetMap()
@@ -192,28 +227,31 @@ def import_(
             batch, former = read.entries, read.former
         elif entry_type or sheet_map:
             raise BadInput("--type and --map read a spreadsheet (.csv, .xlsx, .ods), not JSON Lines")
+        elif journal.seekable() and not dry_run:  # a file on disk: part by part (stdin: whole)
+            parts, former = journal_parts(journal, name, _part_lines()), []
         else:
             batch, former = read_journal(journal, name, show), []
     if former:
         _say_former(name, former)
     app.dry_run = dry_run
+    result = Imported()
     try:
         with ledger_errors(), progress() as step:
-            # An export's lines (with their recorded time) were accepted once already: a restore.
-            step("checking the dates")
-            plausible(app, [entry for entry, _ in batch if entry.recorded is None], allow_future)
-            step(f"checking and recording {counted(len(batch), 'entry', 'entries')}")
-            result = app.ledger.record(batch, by_content=True)
+            if parts is not None:
+                result = app.ledger.record_parts(_dated(parts, app, allow_future, step), by_content=True)
+            else:
+                for whole in _dated(lambda: iter([batch]), app, allow_future, step)():
+                    result.take(app.ledger.record(whole, by_content=True))
     except DryRun as run:
         _say_dry_run(name, run.added, len(batch) - len(run.added), run.day, run.members)
         return
     if dry_run:  # nothing new: no transaction was opened
-        _say_dry_run(name, [], len(result.present), None, None)
+        _say_dry_run(name, [], result.present, None, None)
         return
     elapsed = time.perf_counter() - started
     click.echo(
-        f"{name}: {counted(len(result.added), 'entry', 'entries')} added, "
-        f"{len(result.present)} already present{_matched(result.matched)} ({elapsed:.2f} s)"
+        f"{name}: {counted(result.added, 'entry', 'entries')} added, "
+        f"{result.present} already present{_matched(result.matched)} ({elapsed:.2f} s)"
     )
     if result.withheld:
         members = sorted({getattr(e, "member", None) or getattr(e, "person", "") for e in result.withheld})
@@ -223,6 +261,28 @@ def import_(
             "the ledger no longer "
             f"holds those identities (erased, or recorded without personal data): {shown}"
         )
+
+
+def _part_lines() -> int:
+    try:
+        return max(1, int(os.environ.get("COOPLEDGER_IMPORT_PART", PART_LINES)))
+    except ValueError:
+        return PART_LINES
+
+
+def _dated(parts: Parts, app: App, allow_future: bool, step: Callable[[str], None]) -> Parts:
+    """The parts, each refused (exit 2) if a date is implausible (`plausible`) before it is
+    checked and recorded; an export's lines (with their recorded time) were accepted once
+    already: a restore."""
+
+    def checked() -> Iterator[list[tuple[ev.Entry, Source]]]:
+        for part in parts():
+            step("checking the dates")
+            plausible(app, [entry for entry, _ in part if entry.recorded is None], allow_future)
+            step(f"checking and recording {counted(len(part), 'entry', 'entries')}")
+            yield part
+
+    return checked
 
 
 def _say_former(name: str, rows: list[int]) -> None:

@@ -20,10 +20,10 @@ import datetime as dt
 import getpass
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import msgspec
 from sqlalchemy import Connection
@@ -54,6 +54,7 @@ FULL_LOAD_SHARE = 4
 ATTEMPTS = 30
 BACK_OFF = 0.02  # seconds; doubled each attempt, capped at 1 s, with jitter
 
+T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 # Writes the read models of just-appended entries, inside the write transaction.
 Projector = Callable[[Connection, Sequence[ev.Entry]], None]
@@ -118,6 +119,41 @@ class Recorded:
     matched: list[Source] = field(default_factory=list)
 
 
+class _CheckWhole(Exception):
+    """A part of a file of several was refused: the file is checked whole (`record_parts`)."""
+
+
+@dataclass
+class Imported:
+    """What a file recorded part by part came to: counts of the entries, not the entries (a long
+    file's parts are let go one after another), and the few lines worth naming."""
+
+    added: int = 0
+    present: int = 0
+    withheld: list[ev.Entry] = field(default_factory=list)
+    matched: list[Source] = field(default_factory=list)
+
+    def take(self, part: Recorded) -> None:
+        self.added += len(part.added)
+        self.present += len(part.present)
+        self.withheld += part.withheld
+        self.matched += part.matched
+
+
+@dataclass
+class Matching:
+    """Finding a file's lines without id by content across its parts: only among the entries
+    recorded before the file (`upto`), the k-th line with a digest against the k-th such entry
+    (`taken`: per digest, how many were matched in the parts before)."""
+
+    upto: int
+    taken: dict[str, int] = field(default_factory=dict)
+
+
+# A file's parts, read from its start each time (`Ledger.record_parts`).
+Parts = Callable[[], Iterator[list[tuple[ev.Entry, Source]]]]
+
+
 @dataclass
 class Ledger:
     """The write side: entries in, rules checked, events out."""
@@ -142,15 +178,68 @@ class Ledger:
         `by_content`: entries without id that the ledger already holds are present (`_drop_matched`),
         for a file imported again; an entry typed at the command line is always a new one.
         """
+        return self._again(lambda: self._record_whole(batch, by_content))
+
+    def record_parts(self, parts: Parts, by_content: bool = False) -> Imported:
+        """Record a long file part by part, in one transaction: all of it or none of it.
+
+        Each part is checked and recorded as a batch after the parts before it (which its
+        store reads see), so memory holds one part at a time, and the state of the members.
+        A file whose parts are refused in that order (a line needing one further on, in
+        effective order before it) is checked again whole, in one batch, so that its verdict,
+        and its refusals' words, are those of `record`. `parts` gives the file's parts from
+        the start, each time it is called.
+        """
+        try:
+            return self._again(lambda: self._record_parts(parts(), by_content))
+        except _CheckWhole:
+            pass
+        whole = [line for part in parts() for line in part]
+        imported = Imported()
+        imported.take(self.record(whole, by_content))
+        return imported
+
+    def _again(self, write: Callable[[], T]) -> T:
+        """Write, starting again from the new head while other writers get there first."""
         for attempt in range(ATTEMPTS):
             try:
-                return self._record_once(batch, by_content)
+                return write()
             except ConcurrentWrite:
                 time.sleep(random.uniform(0, min(1.0, BACK_OFF * 2**attempt)))
         raise StoreError(f"gave up after {ATTEMPTS} attempts: other writers keep appending; nothing written")
 
-    def _record_once(self, batch: Sequence[tuple[ev.Entry, Source]], by_content: bool = False) -> Recorded:
+    def _record_whole(self, batch: Sequence[tuple[ev.Entry, Source]], by_content: bool) -> Recorded:
+        recorded = self._record_once(batch, by_content)
+        if any(isinstance(e, ev.IdentityErased) for e in recorded.added):
+            self.store.checkpoint()  # the erased records' bytes out of the write-ahead log too
+        return recorded
+
+    def _record_parts(self, parts: Iterator[list[tuple[ev.Entry, Source]]], by_content: bool) -> Imported:
+        """Every part in one transaction. A refused part of a file of several raises
+        `_CheckWhole`; the refusal of a file of one part is the file's."""
+        matching = Matching((self.store.head() or HeadRow(0, "", GENESIS)).seq)
+        imported, erased, count = Imported(), False, 0
+        try:
+            with self.store.transaction():
+                for part in parts:
+                    count += 1
+                    recorded = self._record_once(part, by_content, matching)
+                    imported.take(recorded)
+                    erased = erased or any(isinstance(e, ev.IdentityErased) for e in recorded.added)
+                    del recorded, part  # the next part is read without this one in memory
+        except Refused:
+            if count > 1 or next(parts, None) is not None:
+                raise _CheckWhole from None
+            raise
+        if erased:
+            self.store.checkpoint()
+        return imported
+
+    def _record_once(
+        self, batch: Sequence[tuple[ev.Entry, Source]], by_content: bool, matching: Matching | None = None
+    ) -> Recorded:
         head = self.store.head() or HeadRow(0, "", GENESIS)
+        matching = matching or Matching(head.seq)
         statutes = statutes_of(self.store.timelines([ev.STATUTES]))
         batch_ids = {entry.id for entry, _ in batch if entry.id}
         normalised = []
@@ -160,7 +249,7 @@ class Ledger:
             if _recorded_without_paid_up(entry):
                 as_recorded.add(id(normalised[-1][0]))
         fresh, present, withheld, refusals = self._drop_present(normalised, head.seq > 0)
-        fresh, matched = self._drop_matched(fresh, present, withheld, by_content and head.seq > 0)
+        fresh, matched = self._drop_matched(fresh, present, withheld, matching if by_content else None)
         today = self.today() if self.today is not None else self.clock().date()
         refusals += [
             Refusal(erasure_date.name, entry, reason, source)
@@ -222,8 +311,6 @@ class Ledger:
                 del chained, index, identities
                 if self.project is not None:
                     _project(self.project, conn, added, sources)
-            if erasures:
-                self.store.checkpoint()
         return Recorded(added, present, withheld, matched)
 
     def _timelines(self, touched: set[str]) -> list[ev.Entry]:
@@ -318,7 +405,7 @@ class Ledger:
         fresh: list[tuple[ev.Entry, Source, str]],
         present: list[ev.Entry],
         withheld: list[ev.Entry],
-        recorded: bool,
+        matching: Matching | None,
     ) -> tuple[list[tuple[ev.Entry, Source, str]], list[Source]]:
         """Split off the entries without id that the ledger already holds, found by content.
 
@@ -328,16 +415,22 @@ class Ledger:
         is compared as an id's is: a transfer given without `paid_up` against the recorded
         transfers whatever amount the ledger filled in, and an identity through its commitment.
         Appends to `present` (and `withheld`); returns the entries left and the matches' sources.
-        `recorded`: whether to look (the batch is a file's and the ledger held entries).
+        `matching`: None for a batch that is not a file's; for a file's part, where its file
+        has got to (the entries recorded before it are the ones looked among).
         """
         loose = [(entry, digest) for entry, _, digest in fresh if entry.id is None]
-        if not recorded or not loose:
+        if matching is None or not matching.upto or not loose:
             return fresh, []
-        seqs = self.store.digest_seqs(sorted({digest for _, digest in loose}))
+        upto = matching.upto
+        seqs = {
+            digest: before
+            for digest, found in self.store.digest_seqs(sorted({digest for _, digest in loose})).items()
+            if (before := [seq for seq in found if seq <= upto])
+        }
         unfilled = [e for e, _ in loose if isinstance(e, ev.SharesTransferred) and e.paid_up is None]
         if unfilled:  # recorded transfers, by the digest they have without their paid-up amount
             givers = sorted({subject for e in unfilled for subject in e.subjects()[:1]})
-            for stored in self.store.timelines(givers):
+            for stored in self.store.timelines(givers, upto):
                 if isinstance(stored, ev.SharesTransferred) and stored.paid_up is not None and stored.seq:
                     key = content_digest(msgspec.structs.replace(stored, paid_up=None))
                     seqs.setdefault(key, []).append(stored.seq)
@@ -352,7 +445,7 @@ class Ledger:
                 for seq in seqs[d]
             ]
         )
-        taken: dict[str, int] = {}  # per digest, how many of its recorded entries were matched
+        taken = matching.taken  # per digest, how many of its recorded entries were matched
         kept, matched = [], []
         for entry, source, digest in fresh:
             if entry.id is None and taken.get(digest, 0) < len(seqs.get(digest, ())):

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from functools import cached_property, partial
 from typing import TypeVar
 from urllib.parse import unquote
@@ -56,6 +57,8 @@ from coopledger.ledger.recorders import (
 
 PAGE = 20_000
 T = TypeVar("T")
+# The store whose write transaction is open in this context, and its connection (`transaction`).
+_WRITING: ContextVar[tuple[Store, Connection] | None] = ContextVar("coopledger_writing", default=None)
 
 
 class Store:
@@ -141,10 +144,17 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         """One transaction for entries and read models: all of it commits, or none of it.
 
+        Opened again inside itself (a long file recorded part by part), it is the same
+        transaction: the inner writes commit with the outer, or roll back with it.
+
         Store reads inside go through it (they see what it has written so far). A fault
         of a value or of the infrastructure rolls everything back and is raised as
         `UnstorableValue` or `WriteFailed`; a failed commit as `CommitUncertain`.
         """
+        writing = _WRITING.get()
+        if writing is not None and writing[0] is self:  # a part of a longer write: it commits the whole
+            yield writing[1]
+            return
         errors: tuple[type[BaseException], ...] = (
             DBAPIError,
             StatementError,
@@ -155,9 +165,11 @@ class Store:
             try:
                 conn.begin()
                 token = TRANSACTION.set(conn.connection.driver_connection)
+                own = _WRITING.set((self, conn))
                 try:
                     yield conn
                 finally:
+                    _WRITING.reset(own)
                     TRANSACTION.reset(token)
             except errors as e:
                 conn.rollback()

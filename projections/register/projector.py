@@ -40,15 +40,18 @@ class RegisterProjector(Projector[tuple[RowChanges, RowChanges]]):
         touched = self.members_touched(new, source)
         # From scratch (a rebuild, a fresh replay) every timeline comes from one scan of the
         # entries, independent of the store's subject index; so does a catch-up touching many.
+        # Otherwise the touched members' timelines come in one read of the subject index.
         wide = start == 0 or len(touched) * WIDE_SHARE > start
-        timelines = member_timelines(new if start == 0 else source.entries(), touched) if wide else None
+        read = (
+            (new if start == 0 else source.entries())
+            if wide
+            else source.timelines([ev.MEMBER + member for member in touched])
+        )
+        timelines = member_timelines(read, touched)
         spell_changes = RowChanges(open_rows(conn, spells, touched, Spell._fields, wide))
         movement_changes = RowChanges(open_rows(conn, movements, touched, Movement._fields, wide))
         changes = (spell_changes, movement_changes)
-        if timelines is not None:
-            refold(touched, timelines.__getitem__, member_history, changes)
-        else:
-            refold(touched, lambda member: source.timelines([ev.MEMBER + member]), member_history, changes)
+        refold(touched, timelines.__getitem__, member_history, changes)
         return changes
 
     def members_touched(self, new: list[ev.Entry], source: EntrySource) -> dict[str, list[int]]:

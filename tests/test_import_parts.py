@@ -1,0 +1,135 @@
+"""A journal file is imported part by part, in one transaction (issue 12.3).
+
+Memory holds one part at a time; everything else is as for the file in one batch: the same
+entries and read models, all or nothing, the same verdict and words when a part is refused
+(the file is then checked whole), lines without id matched by content across the parts.
+`COOPLEDGER_IMPORT_PART` makes the parts a few lines long here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from coopledger.commands.main import cli
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.store import Store
+from tests.conftest import ROOT, init_ledger
+
+DEMO = ROOT / "examples" / "demo.jsonl"
+
+
+def run(url: str, *args: str, part: int | None = None) -> Result:
+    env = {"COOPLEDGER_IMPORT_PART": str(part)} if part is not None else {}
+    return CliRunner().invoke(cli, ["--db", url, *args], env=env)
+
+
+def journal(tmp_path: Path, *lines: dict[str, object]) -> Path:
+    path = tmp_path / "journal.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def admit(member: str, date: str = "2024-01-08") -> dict[str, object]:
+    return {
+        "type": "member.admitted",
+        "date": date,
+        "member": member,
+        "name": f"Name {member}",
+        "category": "A",
+        "shares": 4,
+    }
+
+
+def pay(member: str, date: str = "2024-02-01") -> dict[str, object]:
+    return {"type": "shares.paid", "date": date, "member": member, "amount": "25.00"}
+
+
+def recorded(url: str) -> list[tuple[str, str, str | None]]:
+    store = Store(parse_database(url))
+    try:
+        return [(e.type, str(e.date), getattr(e, "member", None)) for e in store.entries()]
+    finally:
+        store.close()
+
+
+def views(url: str) -> dict[str, str]:
+    """What a secretary reads off the ledger, without what moves with the recording time."""
+    shown = {
+        name: run(url, *args).output
+        for name, args in {
+            "register": ("register", "--as-of", "2025-12-31", "--format", "csv"),
+            "board": ("board", "--as-of", "2025-12-31", "--format", "csv"),
+            "movements": ("movements", "--year", "2025", "--format", "csv"),
+        }.items()
+    }
+    report = json.loads(run(url, "report", "--year", "2025", "--format", "json").output)
+    report.pop("provenance")
+    shown["report"] = json.dumps(report, sort_keys=True)
+    return shown
+
+
+def test_a_journal_imported_in_parts_is_the_journal_imported_whole(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    whole = init_ledger(f"sqlite:///{tmp_path / 'whole.db'}")
+    assert run(whole, "import", str(DEMO)).exit_code == 0
+    parts = run(shared_db_url, "import", str(DEMO), part=4)
+    assert parts.exit_code == 0, parts.output
+    lines = sum(1 for line in DEMO.read_text().splitlines() if line.startswith("{"))
+    assert f"{lines} entries added, 0 already present" in parts.output
+    assert recorded(shared_db_url) == recorded(whole)
+    assert views(shared_db_url) == views(whole)
+    assert run(shared_db_url, "verify").exit_code == 0
+    again = run(shared_db_url, "import", str(DEMO), part=4)
+    assert f"0 entries added, {lines} already present" in again.output
+
+
+def test_a_line_needing_one_further_on_is_checked_with_the_whole_file(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    # M2 pays in the first part and is admitted, on an earlier date, in the second: the first
+    # part alone is refused, the file as a whole is not.
+    path = journal(tmp_path, admit("M1"), pay("M2"), pay("M1"), admit("M2", "2024-01-09"))
+    result = run(shared_db_url, "import", str(path), part=2)
+    assert result.exit_code == 0, result.output
+    assert "4 entries added" in result.output
+    assert [member for _, _, member in recorded(shared_db_url)] == ["M1", "M2", "M1", "M2"]
+    assert run(shared_db_url, "verify").exit_code == 0
+
+
+def test_a_refusal_in_a_late_part_writes_nothing_and_names_its_line(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    lines = [admit(f"M{n}") for n in range(1, 7)] + [pay("M9")]  # M9 was never admitted
+    result = run(shared_db_url, "import", str(journal(tmp_path, *lines)), part=2)
+    assert result.exit_code == 1
+    assert "line 7" in result.output and "M9" in result.output
+    assert recorded(shared_db_url) == []
+    assert "0 members" in run(shared_db_url, "register").output
+
+
+def test_a_bad_line_in_a_late_part_writes_nothing(shared_db_url: str, tmp_path: Path) -> None:
+    path = journal(tmp_path, *(admit(f"M{n}") for n in range(1, 6)))
+    path.write_text(path.read_text() + '{"type": "shares.paid", "date": "2024-13-01"}\n')
+    result = run(shared_db_url, "import", str(path), part=2)
+    assert result.exit_code == 2
+    assert "line 6" in result.output
+    assert recorded(shared_db_url) == []
+
+
+def test_lines_without_id_are_matched_across_parts_as_in_one_file(shared_db_url: str, tmp_path: Path) -> None:
+    # Two identical payments, one in each part: two payments; the file again: nothing new.
+    path = journal(tmp_path, admit("M1"), pay("M1"), pay("M1"))
+    first = run(shared_db_url, "import", str(path), part=2)
+    assert "3 entries added, 0 already present" in first.output
+    again = run(shared_db_url, "import", str(path), part=2)
+    assert (
+        "0 entries added, 3 already present (3 without id, matched by content: lines 1, 2, 3)" in again.output
+    )
+    longer = journal(tmp_path, admit("M1"), pay("M1"), pay("M1"), pay("M1"))
+    third = run(shared_db_url, "import", str(longer), part=1)
+    assert "1 entry added, 3 already present" in third.output
+    assert [kind for kind, _, _ in recorded(shared_db_url)].count("shares.paid") == 3
