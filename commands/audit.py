@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -14,9 +16,10 @@ from coopledger.commands.view import View, view_options
 from coopledger.ledger.audit import Finding, audit, named
 from coopledger.ledger.errors import describe
 from coopledger.ledger.words import counted
-from coopledger.projections import read_models
+from coopledger.projections import beside, read_models
 from coopledger.projections.assertions import asserted, unheld
 from coopledger.projections.audit import ReadModels
+from coopledger.projections.beside import Worker
 from coopledger.projections.problems import Problem, problems
 
 
@@ -49,9 +52,11 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
       coopledger verify --checkpoint ag-2025.txt --key coop-example.pub
     """
     with ledger_errors(), progress() as step:
-        step("catching up the read models")
-        app.read_models()
-        ledger = audit(app.store, lambda shared: [ReadModels(shared)], step)
+        head = app.store.head()
+        with _worker(app, head.seq if head is not None else 0) as beside:
+            step("catching up the read models")
+            app.read_models()
+            ledger = audit(app.store, lambda shared: [ReadModels(shared)], step, beside)
         findings = ledger.findings
         step("checking the journal assertions")
         findings.append(_assertions(app))
@@ -71,6 +76,20 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
         click.echo(f"last entry: #{ledger.last.seq}, hash {ledger.last.hash}")
     if any(finding.problems for finding in findings):
         raise SystemExit(1)
+
+
+@contextmanager
+def _worker(app: App, size: int) -> Iterator[Worker | None]:
+    """A worker process for the rules and the read models on a long ledger (`projections.beside`),
+    started now so that its start-up overlaps the catch-up; ended however `verify` ends."""
+    if size < beside.BESIDE or not beside.shareable(app.store.database):
+        yield None
+        return
+    worker = beside.Worker(app.store.database)
+    try:
+        yield worker
+    finally:
+        worker.close()
 
 
 def _assertions(app: App) -> Finding:

@@ -115,17 +115,20 @@ def _quiet(_: str) -> None:
 
 
 class Pass:
-    """The single pass as the checks share it: the read transaction, the store, the progress
-    callback, and the entries kept for the checks that read them again after it (every entry,
-    up to `IN_MEMORY`; a longer ledger is read again, a page at a time)."""
+    """A pass as the checks share it: the read transaction, the store, the progress callback,
+    and the entries kept for the checks that read them again after it (every entry, up to
+    `limit`, `IN_MEMORY` unless given; a longer ledger is read again, a page at a time)."""
 
-    def __init__(self, conn: Connection, store: Store, phase: Callable[[str], None]) -> None:
+    def __init__(
+        self, conn: Connection, store: Store, phase: Callable[[str], None], limit: int | None = None
+    ) -> None:
         self.conn, self.store, self.phase = conn, store, phase
+        self.limit = IN_MEMORY if limit is None else limit
         self.entries: list[Entry] | None = []
 
     def keep(self, entry: Entry) -> None:
         if self.entries is not None:
-            if len(self.entries) < IN_MEMORY:
+            if len(self.entries) < self.limit:
                 self.entries.append(entry)
             else:
                 self.entries = None
@@ -135,23 +138,40 @@ class Pass:
         return self.entries if self.entries is not None else self.store.entries()
 
 
+class Beside(Protocol):
+    """The second half of the checks (the rules, and the read models `more` gives) run elsewhere:
+    in a second process, on the second core, over the same snapshot."""
+
+    def start(self, shared: Pass) -> None:
+        """The main pass's snapshot is taken: take the same one."""
+
+    def findings(self) -> list[Finding] | None:
+        """What the second half found; None if it could not run on the same snapshot."""
+
+
 def audit(
     store: Store,
     more: Callable[[Pass], Sequence[Check]] = lambda _: (),
     phase: Callable[[str], None] = _quiet,
+    beside: Beside | None = None,
 ) -> LedgerAudit:
-    """Read every entry once and run every check of the ledger on it, with the checks `more`
-    gives (the read models'), all in one read transaction."""
+    """Run every check of the ledger, and the checks `more` gives (the read models'), all in one
+    read transaction.
+
+    The ledger's own checks (chain, indexes, tree, identities) read the stored entries once; the
+    rules and `more` read them once more (`second_half`), here after the first pass, or beside
+    it in a second process (`beside`) when one is given and sees the same snapshot.
+    """
     with scan.snapshot(store) as conn:
         shared = Pass(conn, store, phase)
+        if beside is not None:
+            beside.start(shared)
         chain = Chain()
         checks: list[Check] = [
             chain,
             Indexes(conn, store),
             Tree(scan.tree_rows(conn)),
             Identities(conn, store),
-            Rules(shared),
-            *more(shared),
         ]
         phase("checking the hash chain, the indexes, the tree and the identities")
         position, last = 0, None
@@ -166,10 +186,30 @@ def audit(
             stored = Stored(position, state, leaf_data(state))
             for check in checks:
                 check.see(entry, stored)
-            shared.keep(entry)
             last = entry
         findings = [finding for check in checks for finding in check.findings()]
+        second = None
+        if beside is not None:
+            phase("checking the rules and the read models")
+            second = beside.findings()
+        findings += second if second is not None else second_half(shared, more)
     return LedgerAudit(position, last, findings)
+
+
+def second_half(shared: Pass, more: Callable[[Pass], Sequence[Check]]) -> list[Finding]:
+    """The rules and the checks `more` gives, over one pass of the entries that decode (those
+    that do not are the chain's finding)."""
+    checks: list[Check] = [Rules(shared), *more(shared)]
+    for position, state in enumerate(shared.store.states(), start=1):
+        try:
+            entry = decode(state)
+        except msgspec.MsgspecError:
+            continue
+        stored = Stored(position, b"", b"")
+        for check in checks:
+            check.see(entry, stored)
+        shared.keep(entry)
+    return [finding for check in checks for finding in check.findings()]
 
 
 def described(entry: Entry) -> str:
@@ -262,16 +302,17 @@ class Indexes:
             problems.add(f"coop_entries row for #{row[0]} does not match the entry", row[0])
         rows = self.index.at(position)
         self.rows += len(rows)
-        expected = (entry.seq, entry.id, entry.recorded, content_digest(entry), entry.hash)
         if not rows:
             problems.add(f"coop_entries lacks the row of #{position}", position)
-        elif tuple(rows[0]) != expected:
+        elif rows[0] != (entry.seq, entry.id, entry.recorded, content_digest(entry), entry.hash):
             problems.add(f"coop_entries row for #{position} does not match the entry", position)
         for seq, subject in self.subjects.before(position):
             problems.add(f"coop_subjects has a stray ({subject}, #{seq})", seq)
-        subjects, seq, indexed = joins(entry, self.find), entry.seq or 0, self.subjects.at(position)
-        if len(indexed) == len(subjects) == 1 and indexed[0] == (seq, subjects[0]):
+        indexed = self.subjects.at(position)
+        subjects = joins(entry, self.find) if isinstance(entry, EntryRetracted) else entry.subjects()
+        if len(indexed) == len(subjects) == 1 and indexed[0] == (entry.seq, subjects[0]):
             return  # one subject, indexed: the common case
+        seq = entry.seq or 0
         wanted = {(subject, seq) for subject in subjects}
         have = {(subject, at) for at, subject in indexed}
         for subject, seq in sorted(wanted - have):

@@ -18,7 +18,7 @@ Python sees them in the order the database gives them.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -152,21 +152,28 @@ class Ahead(Generic[T]):
         self.key = key
         self.head: T | None = next(self.rows, None)
 
-    def before(self, key: Any) -> list[T]:
+    def before(self, key: Any) -> Sequence[T]:
         """The rows with a key below `key` (none of the other stream's): strays."""
-        head, found = self.head, []
+        head = self.head
+        if head is None or not self.key(head) < key:
+            return ()  # the common case, without a list
+        found = []
         while head is not None and self.key(head) < key:
             found.append(head)
             head = next(self.rows, None)
         self.head = head
         return found
 
-    def at(self, key: Any) -> list[T]:
+    def at(self, key: Any) -> Sequence[T]:
         """The rows with exactly this key (after `before`)."""
-        head = self.head
-        if head is None or self.key(head) != key:
-            return []
-        found = [head]
+        first = self.head
+        if first is None or self.key(first) != key:
+            return ()
+        head = next(self.rows, None)
+        if head is None or self.key(head) != key:  # the common case: one row
+            self.head = head
+            return (first,)
+        found = [first, head]
         head = next(self.rows, None)
         while head is not None and self.key(head) == key:
             found.append(head)

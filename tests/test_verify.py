@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -20,6 +21,7 @@ from coopledger.ledger.events import encode
 from coopledger.ledger.provenance import chain_hash, content_digest
 from coopledger.ledger.store import Store
 from coopledger.ledger.validate import check
+from coopledger.projections import beside
 from tests.conftest import ROOT, run_cli
 from tests.test_atomic_write import execute
 
@@ -275,3 +277,105 @@ def test_stored_bytes_that_are_no_entry_are_named_not_a_crash(shared_db_url: str
     assert "hash chain (53 entries): BROKEN" in out and "read model register_spells: BROKEN" in out
     assert "entry #20: the stored bytes are not an entry (JSON is malformed" in err
     assert err.rstrip().endswith("first entry that differs: #20 (its stored bytes are not an entry)")
+
+
+# -- the second half in a worker process ------------------------------------------------------
+
+DRILLS = {
+    "payload byte edited": "UPDATE {t} SET state = {edit} WHERE originator_version = 3",
+    "middle row deleted": "DELETE FROM {t} WHERE originator_version = 20",
+    "recorded time moved": "UPDATE {t} SET state = {moved} WHERE originator_version = 5",
+    "hash edited": f"UPDATE coop_entries SET hash = '{'0' * 64}' WHERE seq = 7",
+    "subject index row wrong": "UPDATE coop_subjects SET subject = 'member:M77' WHERE seq = 9",
+    "identity record altered": "UPDATE coop_identities SET salt = '00' WHERE subject = 'M03'",
+    "read-model row edited": "UPDATE register_spells SET shares = 7 WHERE member = 'M06'",
+    "movement row deleted": "DELETE FROM register_movements WHERE member = 'M09'",
+}
+
+
+def _replaced(db: str, old: str, new: str) -> str:
+    if db.startswith("sqlite"):
+        return f"CAST(replace(CAST(state AS TEXT), '{old}', '{new}') AS BLOB)"
+    return f"convert_to(replace(convert_from(state, 'UTF8'), '{old}', '{new}'), 'UTF8')"
+
+
+def verify_beside(db: str, monkeypatch: pytest.MonkeyPatch, worker: bool) -> Result:
+    """`verify` through click's runner, the rules and read models in a worker process (a real
+    one: `python -m coopledger.projections.beside`) or in this one."""
+    monkeypatch.setattr(beside, "BESIDE", 0 if worker else 10**9)
+    return CliRunner().invoke(cli, ["--db", db, "verify"], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("drill", [None, *DRILLS])
+def test_the_worker_finds_what_one_process_finds(
+    shared_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drill: str | None
+) -> None:
+    db = shared_db_url
+    rich_ledger(db, tmp_path)
+    if drill is not None:
+        table = "stored_events" if db.startswith("sqlite") else "coopledger_events"
+        edit, moved = _replaced(db, "M02", "M0X"), _replaced(db, '"recorded":"2', '"recorded":"1')
+        execute(db, DRILLS[drill].format(t=table, edit=edit, moved=moved))
+    alone = verify_beside(db, monkeypatch, worker=False)
+    started: list[beside.Worker] = []
+    monkeypatch.setattr(beside.Worker, "start", _recording(beside.Worker.start, started))
+    beside_it = verify_beside(db, monkeypatch, worker=True)
+    assert started and started[0].process.returncode == 0  # the worker ran, and ended
+    assert (beside_it.exit_code, beside_it.stdout, beside_it.stderr) == (
+        alone.exit_code,
+        alone.stdout,
+        alone.stderr,
+    )
+    assert alone.exit_code == (0 if drill is None else 1), alone.stdout + alone.stderr
+
+
+def _recording(start: Any, started: list[beside.Worker]) -> Any:
+    def recorded(worker: beside.Worker, shared: Any) -> None:
+        started.append(worker)
+        start(worker, shared)
+
+    return recorded
+
+
+def test_a_worker_that_sees_another_snapshot_leaves_the_work_to_the_main_process(
+    shared_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write between the two snapshots: the worker's mark differs, it reports nothing, and the
+    main process checks the rules and the read models itself, with the same output."""
+    db = shared_db_url
+    rich_ledger(db, tmp_path)
+    execute(db, "UPDATE register_spells SET shares = 7 WHERE member = 'M06' AND known_to IS NULL")
+    alone = verify_beside(db, monkeypatch, worker=False)
+    monkeypatch.setattr(beside, "mark", lambda conn, store: ("another snapshot",))
+    found: list[list[ledger_audit.Finding] | None] = []
+    monkeypatch.setattr(beside.Worker, "findings", _recording_findings(beside.Worker.findings, found))
+    moved = verify_beside(db, monkeypatch, worker=True)
+    assert found == [None]
+    assert (moved.exit_code, moved.stdout, moved.stderr) == (alone.exit_code, alone.stdout, alone.stderr)
+    assert "read model register_spells: BROKEN" in moved.stdout
+
+
+def _recording_findings(findings: Any, found: list[list[ledger_audit.Finding] | None]) -> Any:
+    def recorded(worker: beside.Worker) -> list[ledger_audit.Finding] | None:
+        found.append(findings(worker))
+        return found[-1]
+
+    return recorded
+
+
+def test_the_worker_streams_as_the_main_process_would(
+    shared_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`IN_MEMORY` reaches the worker: a ledger longer than it is read again there too."""
+    db = shared_db_url
+    rich_ledger(db, tmp_path)
+    execute(db, "DELETE FROM register_movements WHERE member = 'M09'")
+    monkeypatch.setattr(ledger_audit, "IN_MEMORY", 0)
+    alone = verify_beside(db, monkeypatch, worker=False)
+    beside_it = verify_beside(db, monkeypatch, worker=True)
+    assert (beside_it.exit_code, beside_it.stdout, beside_it.stderr) == (
+        alone.exit_code,
+        alone.stdout,
+        alone.stderr,
+    )
+    assert "member M09: a fresh fold gives a row the table lacks" in alone.stderr
