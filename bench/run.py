@@ -4,16 +4,18 @@ Every figure is the wall time of a real `coopledger` process, as a user sees it,
 each sits beside a *floor*: the least the same storage needs for the same rows
 (plain sqlite3 / psycopg, no ledger). The ratio figure / floor says how much the
 ledger costs on top of the database; a ratio that grows with N points at work that
-does not scale linearly.
+does not scale linearly. Issue 12's floors (bench/floors/, one process each, timed in
+turn with their command) come first, with the issue's target ratio.
 
     python bench/run.py              # 45,000 and 450,000 members, SQLite and PostgreSQL
-    python bench/run.py --quick      # 45,000 only
+    python bench/run.py --quick      # 45,000 only, written to bench/results-quick.md
     python bench/run.py --repeat 3 --no-pg
 
 Journals come from bench/generate.py (10 years, seed 1) and are cached in bench/out/.
-Each figure is the median of k runs (5 for 45k, 3 for 450k; --repeat K), the backends
-interleaved run by run so that a noisy neighbour hurts both alike. The table is
-printed and written to bench/results.md. Temporary files are removed and every
+Each figure is the median of k runs (5 for 45k, 3 for 450k and --quick; --repeat K), the
+backends interleaved run by run and each command followed at once by its floor, so that a
+noisy neighbour hurts both alike. The table is printed and written to bench/results.md
+(bench/results-quick.md with --quick). Temporary files are removed and every
 PostgreSQL schema made here is dropped, even on Ctrl-C.
 """
 
@@ -43,9 +45,14 @@ from cleanup import cleanup_on_signals
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
+FLOORS = HERE / "floors"
 RESULTS = HERE / "results.md"
+RESULTS_QUICK = HERE / "results-quick.md"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SIZES = {45_000: 5, 450_000: 3}  # members -> default number of runs
+# --quick: 45k members in three runs, not five, so that every command on both backends fits in
+# about two minutes once import, verify and rebuild meet issue 12's targets.
+QUICK = {45_000: 3}
 YEARS = 10
 SEED = 1
 LAST_YEAR = 2025  # bench/generate.py's default --last-year
@@ -55,7 +62,7 @@ EVE = f"{LAST_YEAR}-12-31"
 # Every other command a user runs on a ledger, on the ledger of the last import: a label, its
 # arguments, and the floor it is measured against ("select": the floor table read in order,
 # beside the fixed cost of starting the CLI; "read_all": the ledger's own events read back;
-# "write": one row inserted and committed by a plain script, process start included).
+# "write": one entry's rows written by bench/floors/admit.py, process start included).
 COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("register", ("register", "--as-of", EVE, "--format", "csv"), "select"),
     ("movements", ("movements", "--year", str(LAST_YEAR), "--format", "csv"), "select"),
@@ -75,22 +82,17 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "write",
     ),
 )
-WRITE_SQLITE = """\
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM floor").fetchone()[0]
-conn.execute("INSERT INTO floor VALUES (?, ?, 'member.admitted', '2025-12-31', '{}')", (seq, str(seq)))
-conn.execute("COMMIT")
-"""
-WRITE_PG = """\
-import sys, psycopg
-with psycopg.connect(sys.argv[1]) as conn:
-    table = sys.argv[2]
-    seq = conn.execute(f"SELECT coalesce(max(seq), 0) + 1 FROM {table}").fetchone()[0]
-    row = (seq, str(seq))
-    conn.execute(f"INSERT INTO {table} VALUES (%s, %s, 'member.admitted', '2025-12-31', '{{}}')", row)
-"""
+# Issue 12's targets: the largest ratio of each figure to its floor (bench/floors/) it accepts.
+TARGETS = {"--help": 2.0, "import": 2.0, "register": 1.5, "verify": 3.0, "rebuild": 3.0, "member admit": 2.0}
+# Issue 12's floor of each figure, as the table names it (bench/floors/, see bench/README.md).
+ISSUE_FLOORS = {
+    "import": "floors/import_journal.py: parse, hash-chain, 4 rows an entry, 1 transaction",
+    "register": "floors/register.py: indexed SELECT of register_spells, csv",
+    "verify": "floors/verify.py: every stored entry re-read and re-hashed",
+    "member admit": "floors/admit.py: one entry's 4 rows, 1 transaction",
+}
+REBUILD_FLOOR = "floors/import_journal.py (the import floor, run between import and rebuild)"
+CLICK_FLOOR = 'python -c "import click"'
 
 
 class BenchError(Exception):
@@ -370,28 +372,35 @@ READ_ALL = "SELECT state FROM {0} ORDER BY originator_id, originator_version"
 
 @dataclass
 class Backend:
-    """One store kind under test, with the ledger kept for the read measurements."""
+    """One store kind under test, with what later measurements read: the ledger of the last
+    import (`kept["ledger"]`) and the import floor's newest database (`kept["floor"]`)."""
 
     name: str
-    url_of: Callable[[], tuple[str, Any]]  # fresh ledger URL, and its handle for discarding
+    url_of: Callable[[str], tuple[str, Any]]  # fresh URL for a label, and its handle for discarding
     discard: Callable[[Any], None]
     imports: Figure = field(default_factory=Figure)
     commands: dict[str, Figure] = field(default_factory=lambda: {label: Figure() for label, *_ in COMMANDS})
     rebuilds: Figure = field(default_factory=Figure)
     rebuild_own: Figure = field(default_factory=Figure)
-    url: str = ""
-    handle: Any = None
+    kept: dict[str, tuple[str, Any]] = field(default_factory=dict)  # label -> (URL, handle)
+    events: str = ""  # the name of the ledger's events table
+    printed: str = ""  # the register the command printed last, for its floor to match
+
+    @property
+    def url(self) -> str:
+        return self.kept["ledger"][0] if "ledger" in self.kept else ""
 
 
 @dataclass
 class Floors:
-    """The floor figures of one backend, in the order they are printed."""
+    """The floor figures of one backend, in the order they are printed; `issue` holds issue 12's,
+    by the label of the command each is the floor of."""
 
     insert: dict[str, Figure] = field(default_factory=dict)
     count: Figure = field(default_factory=Figure)
     select: Figure = field(default_factory=Figure)
     read_all: Figure = field(default_factory=Figure)
-    write: Figure = field(default_factory=Figure)
+    issue: dict[str, Figure] = field(default_factory=lambda: {label: Figure() for label in ISSUE_FLOORS})
 
 
 @dataclass
@@ -403,21 +412,47 @@ class SizeResult:
     floors: dict[str, Floors]
 
 
-def import_once(backend: Backend, journal: Path, entries: int, timeout: float) -> float:
-    """Import into an empty ledger; keeps it for the reads and drops the previous one."""
-    url, handle = backend.url_of()
+def load_once(
+    backend: Backend, label: str, argv: Callable[[str], list[str]], entries: int, timeout: float
+) -> float:
+    """Load the journal into a fresh store (label "ledger": `coopledger import`; "floor": the
+    import floor) and check every entry went in. The store replaces the older one of its label,
+    for the measurements that follow."""
+    url, handle = backend.url_of(label)
     try:
-        elapsed, out = run_process([coopledger_bin(), "--db", url, "import", str(journal)], timeout)
+        elapsed, out = run_process(argv(url), timeout)
+        loaded = re.search(r"(\d+) entries", out)
+        if not loaded or int(loaded.group(1)) != entries:
+            raise BenchError(
+                f"{backend.name} {label} loaded {loaded and loaded.group(1)} of {entries}: {out!r}"
+            )
     except BenchError:
         backend.discard(handle)
         raise
-    added = re.search(r"(\d+) entries added", out)
-    if not added or int(added.group(1)) != entries:
-        backend.discard(handle)
-        raise BenchError(f"{backend.name} import added {added and added.group(1)} of {entries}: {out!r}")
-    backend.discard(backend.handle)
-    backend.url, backend.handle = url, handle
+    backend.discard(backend.kept.get(label, ("", None))[1])
+    backend.kept[label] = url, handle
     return elapsed
+
+
+def importing(journal: Path) -> Callable[[str], list[str]]:
+    return lambda url: [coopledger_bin(), "--db", url, "import", str(journal)]
+
+
+def import_floor(journal: Path) -> Callable[[str], list[str]]:
+    return lambda url: [*floor_script("import_journal.py"), url, str(journal)]
+
+
+def floor_script(name: str) -> list[str]:
+    """The argv of one of issue 12's floors: a process of its own, as the command is."""
+    return [sys.executable, str(FLOORS / name)]
+
+
+# The floor scripts of the commands that have one, given the backend measured.
+COMMAND_FLOORS: dict[str, Callable[[Backend], list[str]]] = {
+    "register": lambda b: [*floor_script("register.py"), b.url, EVE],
+    "verify": lambda b: [*floor_script("verify.py"), b.url, b.events],
+    "member admit": lambda b: [*floor_script("admit.py"), b.kept["floor"][0]],
+}
 
 
 def command_once(
@@ -432,10 +467,20 @@ def command_once(
         elapsed, out = run_process([coopledger_bin(), "--db", backend.url, *argv], timeout)
     finally:
         checkpoint.unlink(missing_ok=True)
-    if label == "register" and out.count("\n") - 1 < members * 0.9:
-        raise BenchError(
-            f"{backend.name} register has {out.count(chr(10)) - 1} rows, expected about {members}"
-        )
+    if label == "register":
+        if out.count("\n") - 1 < members * 0.9:
+            raise BenchError(
+                f"{backend.name} register has {out.count(chr(10)) - 1} rows, expected about {members}"
+            )
+        backend.printed = out
+    return elapsed
+
+
+def command_floor_once(backend: Backend, label: str, timeout: float) -> float:
+    """A command's floor, right after the command; the register's must print the same rows."""
+    elapsed, out = run_process(COMMAND_FLOORS[label](backend), timeout)
+    if label == "register" and out != backend.printed:
+        raise BenchError(f"{backend.name} register floor printed other rows than the command")
     return elapsed
 
 
@@ -449,56 +494,62 @@ def rebuild_once(backend: Backend, timeout: float) -> float:
 
 
 def measure_size(members: int, runs: int, stores: Stores, timeout: float) -> SizeResult:
-    """All figures for one size: imports and insert floors, then reads, then rebuilds."""
+    """All figures for one size, run after run. On each backend an import, the import floor
+    and a rebuild in turn (the floor is the issue's for both: A/B/A), then every command, each
+    followed at once by its floor (A/B), so that a noisy neighbour hurts both sides alike."""
     journal = journal_for(members)
     rows = journal_rows(journal)
+    entries = len(rows)
     backends = [sqlite_backend(stores)] + ([pg_backend(stores)] if stores.pg else [])
     floors = {b.name: Floors() for b in backends}
     kept: dict[str, Any] = {}
-    print(f"N = {members:,} members, {len(rows):,} entries, {runs} runs", file=sys.stderr)
+    print(f"N = {members:,} members, {entries:,} entries, {runs} runs", file=sys.stderr)
     for run in range(1, runs + 1):
-        print(f"  run {run}/{runs}: import", file=sys.stderr)
-        for backend in backends:
-            backend.imports.add(lambda b=backend: import_once(b, journal, len(rows), timeout))
+        print(f"  run {run}/{runs}", file=sys.stderr)
         insert_floors(stores, rows, floors, kept)
-    for run in range(1, runs + 1):
-        print(f"  run {run}/{runs}: every command and the read floors", file=sys.stderr)
         for backend in backends:
-            if backend.url:
-                for label, arguments, _ in COMMANDS:
-                    backend.commands[label].add(
-                        lambda b=backend, c=label, a=arguments: command_once(b, c, a, members, timeout)
-                    )
+            floor = floors[backend.name]
+            backend.imports.add(
+                lambda b=backend: load_once(b, "ledger", importing(journal), entries, timeout)
+            )
+            floor.issue["import"].add(
+                lambda b=backend: load_once(b, "floor", import_floor(journal), entries, timeout)
+            )
+            if not backend.url:
+                continue
+            backend.events = backend.events or events_table(stores, backend)
+            backend.rebuilds.add(lambda b=backend: rebuild_once(b, timeout))
+            floor.read_all.add(lambda b=backend: read_all_floor(stores, b))
+            for label, arguments, _ in COMMANDS:
+                backend.commands[label].add(
+                    lambda b=backend, c=label, a=arguments: command_once(b, c, a, members, timeout)
+                )
+                if label in COMMAND_FLOORS and "floor" in backend.kept:
+                    floor.issue[label].add(lambda b=backend, c=label: command_floor_once(b, c, timeout))
         read_floors(stores, floors, kept)
-        write_floors(stores, floors, kept, timeout)
-    for run in range(1, runs + 1):
-        print(f"  run {run}/{runs}: rebuild", file=sys.stderr)
-        for backend in backends:
-            if backend.url:
-                backend.rebuilds.add(lambda b=backend: rebuild_once(b, timeout))
-                floors[backend.name].read_all.add(lambda b=backend: read_all_floor(stores, b))
     for backend in backends:
-        backend.discard(backend.handle)
         for figure in (backend.imports, backend.rebuilds, *backend.commands.values()):
             if not backend.url and not figure.failure:
                 figure.failure = "no ledger: the import failed"
+        for _, handle in backend.kept.values():
+            backend.discard(handle)
     stores.discard_sqlite(kept.get("sqlite"))
     stores.drop_schema(kept.get("pg_executemany"))
     stores.drop_schema(kept.get("pg_copy"))
-    return SizeResult(members, len(rows), runs, backends, floors)
+    return SizeResult(members, entries, runs, backends, floors)
 
 
 def sqlite_backend(stores: Stores) -> Backend:
-    def fresh() -> tuple[str, Any]:
-        path = stores.sqlite_path("ledger")
+    def fresh(label: str) -> tuple[str, Any]:
+        path = stores.sqlite_path(label)
         return f"sqlite:///{path}", path
 
     return Backend("SQLite", fresh, stores.discard_sqlite)
 
 
 def pg_backend(stores: Stores) -> Backend:
-    def fresh() -> tuple[str, Any]:
-        schema = stores.pg_schema("ledger")
+    def fresh(label: str) -> tuple[str, Any]:
+        schema = stores.pg_schema(label)
         return stores.pg_url(schema), schema
 
     return Backend("PostgreSQL", fresh, stores.drop_schema)
@@ -546,43 +597,49 @@ def read_floors(stores: Stores, floors: dict[str, Floors], kept: dict[str, Any])
         pg.select.add(lambda: pg_query_floor(stores, SQL("SELECT * FROM {0} ORDER BY seq").format(table)))
 
 
-def write_floors(stores: Stores, floors: dict[str, Floors], kept: dict[str, Any], timeout: float) -> None:
-    """One row inserted and committed by a plain script in a process of its own, as a clerk's
-    one-entry command must (the floor of `member admit`)."""
-    if "sqlite" in kept:
-        script = [sys.executable, "-c", WRITE_SQLITE, str(kept["sqlite"])]
-        floors["SQLite"].write.add(lambda: run_process(script, timeout)[0])
-    if "PostgreSQL" in floors and "pg_copy" in kept:
-        from psycopg.conninfo import make_conninfo
-
-        assert stores.pg is not None
-        conninfo = make_conninfo(**{k: str(v) for k, v in stores.pg.conninfo.items()})
-        script = [sys.executable, "-c", WRITE_PG, conninfo, f'"{kept["pg_copy"]}".floor']
-        floors["PostgreSQL"].write.add(lambda: run_process(script, timeout)[0])
+def events_table(stores: Stores, backend: Backend) -> str:
+    """The name of the ledger's events table (eventsourcing names it per backend)."""
+    handle = backend.kept["ledger"][1]
+    if backend.name == "SQLite":
+        return sqlite_events_table(handle)
+    return pg_events_table(stores, handle)
 
 
 def read_all_floor(stores: Stores, backend: Backend) -> float:
     """Read every stored event's state back in order from the ledger itself: the least a
     rebuild must do."""
+    handle = backend.kept["ledger"][1]
     if backend.name == "SQLite":
-        path = backend.handle
-        return sqlite_query_floor(path, READ_ALL.format(sqlite_events_table(path)))
+        return sqlite_query_floor(handle, READ_ALL.format(backend.events))
     from psycopg.sql import SQL, Identifier
 
-    schema = backend.handle
-    table = SQL("{0}.{1}").format(Identifier(schema), Identifier(pg_events_table(stores, schema)))
+    table = SQL("{0}.{1}").format(Identifier(handle), Identifier(backend.events))
     return pg_query_floor(stores, SQL(READ_ALL).format(table))
 
 
 # ---------------------------------------------------------------------------- fixed costs
 
 
-def fixed_costs(runs: int, timeout: float) -> dict[str, Figure]:
-    """What every command pays before touching a store: the interpreter, then the CLI's imports."""
-    costs = {"python -c pass": Figure(), "coopledger --help": Figure()}
+@dataclass
+class FixedCosts:
+    """What every command pays before touching a store (the interpreter, then the CLI's
+    imports), and the floor of `coopledger --help`: importing click alone."""
+
+    start: Figure = field(default_factory=Figure)
+    help: Figure = field(default_factory=Figure)
+    click: Figure = field(default_factory=Figure)
+
+    def floors(self) -> list[tuple[str, Figure]]:
+        return [("python -c pass", self.start), ("coopledger --help", self.help)]
+
+
+def fixed_costs(runs: int, timeout: float) -> FixedCosts:
+    """The fixed costs, `coopledger --help` and its floor in turn run by run."""
+    costs = FixedCosts()
     for _ in range(runs):
-        costs["python -c pass"].add(lambda: run_process([sys.executable, "-c", "pass"], timeout)[0])
-        costs["coopledger --help"].add(lambda: run_process([coopledger_bin(), "--help"], timeout)[0])
+        costs.start.add(lambda: run_process([sys.executable, "-c", "pass"], timeout)[0])
+        costs.help.add(lambda: run_process([coopledger_bin(), "--help"], timeout)[0])
+        costs.click.add(lambda: run_process([sys.executable, "-c", "import click"], timeout)[0])
     return costs
 
 
@@ -613,14 +670,58 @@ def shown(figure: Figure) -> str:
     return seconds(figure.median)
 
 
+def verdict(figure: Figure, floor: Figure, target: float) -> str:
+    """The issue's target ratio, and whether this run meets it."""
+    wanted = f"≤ {target:g}×"
+    if figure.median is None or not floor.median:
+        return wanted
+    return f"{wanted}, " + ("met" if figure.median / floor.median <= target else "missed")
+
+
 HEADER = (
-    "| measure | backend | median (s) | entries/s | floor | floor (s) | floor rows/s | ratio |\n"
-    "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |"
+    "| measure | backend | median (s) | entries/s | floor | floor (s) | floor rows/s | ratio | target |\n"
+    "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- |"
 )
 READ_FLOOR = "SELECT state ORDER BY version (ledger's events)"
 
 
-def size_table(result: SizeResult, costs: dict[str, Figure]) -> list[str]:
+def group(
+    measure: str,
+    backend: str,
+    figure: Figure,
+    floors: list[tuple[str, Figure]],
+    entries: int | None = None,
+    target: float | None = None,
+) -> list[str]:
+    """Table rows of one figure beside its floors, the figure on the first row only; rates per
+    entry if `entries` is given; with a `target`, the first floor is the issue's, and its row
+    says whether the ratio meets it."""
+    lines = []
+    for index, (floor, base) in enumerate(floors):
+        first = index == 0
+        cells = [
+            measure if first else "",
+            backend if first else "",
+            shown(figure) if first else "",
+            rate(entries, figure.median) if first and entries else "",
+            floor,
+            shown(base),
+            rate(entries, base.median) if entries else "",
+            ratio(figure.median, base.median),
+            verdict(figure, base, target) if first and target else "",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def startup_table(costs: FixedCosts, runs: int) -> list[str]:
+    """The start-up of the CLI beside importing click, the issue's floor for `--help`."""
+    floors = [(CLICK_FLOOR, costs.click), ("python -c pass", costs.start)]
+    help_rows = group("`coopledger --help`", "", costs.help, floors, target=TARGETS["--help"])
+    return [f"### Start-up, median of {runs}", "", HEADER, *help_rows]
+
+
+def size_table(result: SizeResult, costs: FixedCosts) -> list[str]:
     """One size's table: a row per (figure, floor) pair, the figure shown on its first row only."""
     n = result.entries
     lines = [
@@ -628,56 +729,50 @@ def size_table(result: SizeResult, costs: dict[str, Figure]) -> list[str]:
         "",
         HEADER,
     ]
-
-    def group(
-        measure: str, backend: str, figure: Figure, per: bool, floors: list[tuple[str, Figure]]
-    ) -> None:
-        for index, (floor, base) in enumerate(floors):
-            first = index == 0
-            cells = [
-                measure if first else "",
-                backend if first else "",
-                shown(figure) if first else "",
-                rate(n, figure.median) if first and per else "",
-                floor,
-                shown(base),
-                rate(n, base.median) if per else "",
-                ratio(figure.median, base.median),
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
-
     for backend in result.backends:
         floors = result.floors[backend.name]
+        issue = floors.issue
+        bulk = "COPY" if backend.name == "PostgreSQL" else "executemany"
         inserts = [(f"{name}, 1 transaction", figure) for name, figure in floors.insert.items()]
-        group("`import` into an empty ledger", backend.name, backend.imports, True, inserts)
+        import_floors = [(f"{ISSUE_FLOORS['import']} ({bulk})", issue["import"]), *inserts]
+        imports = backend.imports
+        lines += group(
+            "`import` into an empty ledger", backend.name, imports, import_floors, n, TARGETS["import"]
+        )
         reads = [
             ("SELECT count(*) (floor table)", floors.count),
             ("SELECT * ORDER BY seq (floor table)", floors.select),
         ]
         kinds = {
-            "select": reads + list(costs.items()),
-            "read_all": [(READ_FLOOR, floors.read_all), *costs.items()],
-            "write": [("one row by a plain script, process included", floors.write), *costs.items()],
+            "select": reads + costs.floors(),
+            "read_all": [(READ_FLOOR, floors.read_all), *costs.floors()],
+            "write": costs.floors(),
         }
         for label, arguments, kind in COMMANDS:
             shown_argv = " ".join(a.replace("{id}", "ID") for a in arguments)
-            group(f"`{shown_argv}`", backend.name, backend.commands[label], False, kinds[kind])
-        group("`rebuild` (wall)", backend.name, backend.rebuilds, True, [(READ_FLOOR, floors.read_all)])
-        group(
-            "`rebuild` (its own timer)",
-            backend.name,
-            backend.rebuild_own,
-            True,
-            [(READ_FLOOR, floors.read_all)],
+            own = [(ISSUE_FLOORS[label], issue[label])] if label in COMMAND_FLOORS else []
+            figure = backend.commands[label]
+            lines += group(
+                f"`{shown_argv}`", backend.name, figure, [*own, *kinds[kind]], target=TARGETS.get(label)
+            )
+        rebuild_floors = [(REBUILD_FLOOR, issue["import"]), (READ_FLOOR, floors.read_all)]
+        lines += group(
+            "`rebuild` (wall)", backend.name, backend.rebuilds, rebuild_floors, n, TARGETS["rebuild"]
         )
+        own_timer = [(READ_FLOOR, floors.read_all)]
+        lines += group("`rebuild` (its own timer)", backend.name, backend.rebuild_own, own_timer, n)
     return lines
 
 
-def failures(results: list[SizeResult]) -> list[str]:
-    notes = []
+def failures(results: list[SizeResult], costs: FixedCosts) -> list[str]:
+    fixed = [*costs.floors(), (CLICK_FLOOR, costs.click)]
+    notes = [f"- {name}: {figure.failure}" for name, figure in fixed if figure.failure]
     for result in results:
         for backend in result.backends:
             named = {"import": backend.imports, "rebuild": backend.rebuilds, **backend.commands}
+            named |= {
+                f"floor of {label}": figure for label, figure in result.floors[backend.name].issue.items()
+            }
             for name, figure in named.items():
                 if figure.failure:
                     notes.append(f"- {result.members:,} members, {backend.name} {name}: {figure.failure}")
@@ -690,8 +785,7 @@ def failures(results: list[SizeResult]) -> list[str]:
 def environment(pg: PgInfo | None, stores: Stores) -> list[str]:
     """Facts that decide how far these numbers carry to another machine."""
     facts = [
-        f"- CPUs: {os.cpu_count()} ({platform.machine()}), load average at start: "
-        + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        f"- CPUs: {os.cpu_count()} ({platform.machine()}), load average at start: {load_average()}",
         f"- Python {platform.python_version()} ({sys.executable})",
         f"- SQLite {sqlite3.sqlite_version}",
     ]
@@ -705,6 +799,10 @@ def environment(pg: PgInfo | None, stores: Stores) -> list[str]:
     facts.append("- " + ", ".join(f"{p} {version_of(p)}" for p in packages))
     facts.append(f"- coopledger at git {git_head()}")
     return facts
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def version_of(package: str) -> str:
@@ -723,11 +821,19 @@ def git_head() -> str:
         return "?"
 
 
-def report(results: list[SizeResult], costs: dict[str, Figure], facts: list[str], argv: list[str]) -> str:
-    body: list[str] = []
+def report(
+    results: list[SizeResult], costs: FixedCosts, facts: list[str], argv: list[str], started: float
+) -> str:
+    """The results page; the load average at the end and the run's length join the facts, the
+    machine being shared."""
+    facts = [
+        *facts,
+        f"- load average at end: {load_average()}; the whole run took {time.perf_counter() - started:.0f} s",
+    ]
+    body = [*startup_table(costs, len(costs.help.times)), ""]
     for result in results:
         body += [*size_table(result, costs), ""]
-    notes = failures(results)
+    notes = failures(results, costs)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         f"# coopledger benchmark results\n\n{when}, `python bench/run.py {' '.join(argv)}`. "
@@ -753,9 +859,14 @@ def check_postgres(pg: PgInfo, stores: Stores) -> None:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="only 45,000 members")
     parser.add_argument(
-        "--repeat", type=int, metavar="K", help="runs per figure (default 5 at 45k, 3 at 450k)"
+        "--quick", action="store_true", help=f"only 45,000 members, 3 runs, written to {RESULTS_QUICK.name}"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        metavar="K",
+        help="runs per figure (default 5 at 45k, 3 at 450k and with --quick)",
     )
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", DEFAULT_PG), help="PostgreSQL base URL")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
@@ -764,7 +875,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=float,
         help="seconds before a process counts as hung (default 60 s per 45k members, at least 120)",
     )
-    parser.add_argument("--output", type=Path, default=RESULTS, help="Markdown file to write")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help=f"Markdown file to write (default {RESULTS.name}, or with --quick {RESULTS_QUICK.name})",
+    )
     args = parser.parse_args(argv)
     if args.repeat is not None and args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -772,11 +887,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    output = args.output or (RESULTS_QUICK if args.quick else RESULTS)
     coopledger_bin()
     pg = None if args.no_pg else PgInfo.parse(args.pg)
-    sizes = {45_000: SIZES[45_000]} if args.quick else dict(SIZES)
+    sizes = QUICK if args.quick else SIZES
     stores = Stores(pg)
     results: list[SizeResult] = []
     try:
@@ -790,11 +907,11 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(measure_size(members, args.repeat or runs, stores, timeout))
     finally:
         stores.close()
-    text = report(results, costs, facts, argv)
+    text = report(results, costs, facts, argv, started)
     print(text)
-    args.output.write_text(text, encoding="utf-8")
-    print(f"written to {args.output}", file=sys.stderr)
-    return 1 if failures(results) else 0
+    output.write_text(text, encoding="utf-8")
+    print(f"written to {output}", file=sys.stderr)
+    return 1 if failures(results, costs) else 0
 
 
 if __name__ == "__main__":
