@@ -245,7 +245,7 @@ class Ledger:
         normalised = []
         as_recorded: set[int] = set()  # id() of the normalised transfers kept as recorded
         for entry, source in batch:
-            normalised.append((self._normalise(entry, statutes, batch_ids), source))
+            normalised.append((self._normalise(entry, statutes, batch_ids, matching.upto), source))
             if _recorded_without_paid_up(entry):
                 as_recorded.add(id(normalised[-1][0]))
         fresh, present, withheld, refusals = self._drop_present(normalised, head.seq > 0)
@@ -266,7 +266,7 @@ class Ledger:
             if isinstance(entry, ev.SharesTransferred) and entry.paid_up is None
             if id(entry) not in as_recorded
         }
-        find = self._finder(stamped)
+        find = self._finder(stamped, matching.upto)
         subjects = {entry.seq or 0: joins(entry, find) for entry, _ in stamped}  # a retraction: its target's
         refusals += self._check_retractions(stamped, find)
         if refusals:
@@ -336,7 +336,7 @@ class Ledger:
             raise ConcurrentWrite("the ledger moved while the batch was checked")
         raise Refused(refusals)
 
-    def _normalise(self, entry: ev.Entry, statutes: Statutes, batch_ids: set[str]) -> ev.Entry:
+    def _normalise(self, entry: ev.Entry, statutes: Statutes, batch_ids: set[str], upto: int) -> ev.Entry:
         """Drop the provenance the input may carry; fill in the share price in force."""
         if entry.seq is not None or entry.recorded is not None or entry.hash is not None:
             entry = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None)
@@ -346,7 +346,7 @@ class Ledger:
             entry = msgspec.structs.replace(entry, share_price=price)
         if isinstance(entry, ev.EntryRetracted):
             # Name a recorded target by its id, so the retraction survives export and import.
-            target = stands_for(entry, lambda name: None if name in batch_ids else self._stored(name))
+            target = stands_for(entry, lambda name: None if name in batch_ids else self._stored(name, upto))
             if target is not None:
                 entry = msgspec.structs.replace(entry, entry=target.id)
         return entry
@@ -525,20 +525,22 @@ class Ledger:
         in_batch = {e.id for e, _, _ in batch if e.id and e.id.startswith("@")}
         return in_batch | set(self.store.known_ids(generated)) if generated else in_batch
 
-    def _finder(self, stamped: list[tuple[ev.Entry, Source]]) -> Find:
+    def _finder(self, stamped: list[tuple[ev.Entry, Source]], upto: int) -> Find:
         """Finds what a retraction names: an entry of this batch (by id), else a recorded one."""
         by_id = {entry.id: entry for entry, _ in stamped}
 
         @cache
         def find(name: str) -> ev.Entry | None:
-            return by_id.get(name) or self._stored(name)
+            return by_id.get(name) or self._stored(name, upto)
 
         return find
 
-    def _stored(self, name: str) -> ev.Entry | None:
-        """The recorded entry a retraction names, by id or by sequence number."""
+    def _stored(self, name: str, upto: int) -> ev.Entry | None:
+        """The recorded entry a retraction names, by id or by sequence number; by number, only
+        one recorded before the file (`upto`), as a line of the same batch has no number yet:
+        a file's earlier parts are not known by theirs either."""
         seq = self.store.seq_of(name)
-        if seq is None and name.lstrip("#").isdigit():
+        if seq is None and name.lstrip("#").isdigit() and int(name.lstrip("#")) <= upto:
             seq = int(name.lstrip("#"))
         return self.store.entry(seq) if seq else None
 

@@ -11,12 +11,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from coopledger.commands.main import cli
+from coopledger.ledger.application import Ledger
 from coopledger.ledger.database import parse_database
+from coopledger.ledger.errors import Refused, Source
+from coopledger.ledger.events import decode
+from coopledger.ledger.provenance import content_digest
 from coopledger.ledger.store import Store
 from tests.conftest import ROOT, init_ledger
+from tests.journal import fresh_ledger, member_founding, member_operation
 
 DEMO = ROOT / "examples" / "demo.jsonl"
 
@@ -133,3 +141,41 @@ def test_lines_without_id_are_matched_across_parts_as_in_one_file(shared_db_url:
     third = run(shared_db_url, "import", str(longer), part=1)
     assert "1 entry added, 3 already present" in third.output
     assert [kind for kind, _, _ in recorded(shared_db_url)].count("shares.paid") == 3
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(  # a retraction naming an entry by number: a line of its own file has none, in any part
+    founding=[admit(f"S{n}") for n in range(3)],
+    operations=[{"type": "entry.retracted", "entry": 1, "date": "2024-01-01", "reason": "mistake"}],
+    size=1,
+)
+@given(
+    founding=member_founding,
+    operations=st.lists(member_operation, min_size=1, max_size=24),
+    size=st.integers(min_value=1, max_value=6),
+)
+def test_any_journal_in_parts_has_the_verdict_and_entries_of_the_journal_whole(
+    founding: list[dict[str, object]], operations: list[dict[str, object]], size: int
+) -> None:
+    """Property: recorded part by part or in one batch, a file is accepted or refused alike,
+    with the same refusals, and accepted it leaves the same entries."""
+    lines = [
+        (decode(msgspec.json.encode(op)), Source("prop.jsonl", n))
+        for n, op in enumerate([*founding, *operations], start=1)
+    ]
+    outcomes = []
+    for in_parts in (False, True):
+        with fresh_ledger("sqlite-memory") as url:
+            store = Store(parse_database(url))
+            ledger = Ledger(store, user="prop")
+            try:
+                if in_parts:
+                    ledger.record_parts(lambda: (lines[i : i + size] for i in range(0, len(lines), size)))
+                else:
+                    ledger.record(lines)
+                outcomes.append([content_digest(e) for e in store.entries()])
+            except Refused as refused:
+                assert store.head() is None  # nothing of the file was written
+                outcomes.append(sorted(str(r) for r in refused.refusals))
+            store.close()
+    assert outcomes[0] == outcomes[1]
