@@ -80,7 +80,7 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
 
 @contextmanager
 def _worker(app: App, size: int) -> Iterator[Worker | None]:
-    """A worker process for the rules and the read models on a long ledger (`projections.beside`),
+    """A worker process for the read models on a long ledger (`projections.beside`),
     started now so that its start-up overlaps the catch-up; ended however `verify` ends."""
     if size < beside.BESIDE or not beside.shareable(app.store.database):
         yield None

@@ -125,6 +125,7 @@ class Pass:
         self.conn, self.store, self.phase = conn, store, phase
         self.limit = IN_MEMORY if limit is None else limit
         self.entries: list[Entry] | None = []
+        self.complete = False  # every entry has been read (and kept, up to `limit`)
 
     def keep(self, entry: Entry) -> None:
         if self.entries is not None:
@@ -133,14 +134,21 @@ class Pass:
             else:
                 self.entries = None
 
+    def reading(self) -> Iterator[Entry]:
+        """Every entry that decodes, read now and kept."""
+        for entry in decodable(self.store.states()):
+            self.keep(entry)
+            yield entry
+        self.complete = True
+
     def again(self) -> Iterable[Entry]:
-        """Every entry once more, in sequence order."""
-        return self.entries if self.entries is not None else self.store.entries()
+        """Every entry that decodes once more, in sequence order."""
+        return self.entries if self.entries is not None else decodable(self.store.states())
 
 
 class Beside(Protocol):
-    """The second half of the checks (the rules, and the read models `more` gives) run elsewhere:
-    in a second process, on the second core, over the same snapshot."""
+    """The second half of the checks (the read models' `more`) run elsewhere: in a second
+    process, on the second core, over the same snapshot."""
 
     def start(self, shared: Pass) -> None:
         """The main pass's snapshot is taken: take the same one."""
@@ -158,9 +166,9 @@ def audit(
     """Run every check of the ledger, and the checks `more` gives (the read models'), all in one
     read transaction.
 
-    The ledger's own checks (chain, indexes, tree, identities) read the stored entries once; the
-    rules and `more` read them once more (`second_half`), here after the first pass, or beside
-    it in a second process (`beside`) when one is given and sees the same snapshot.
+    The ledger's own checks (chain, indexes, tree, identities, rules) read the stored entries
+    once; `more` takes them after that pass (`second_half`), or beside it in a second process
+    (`beside`) when one is given and sees the same snapshot, reading them there.
     """
     with scan.snapshot(store) as conn:
         shared = Pass(conn, store, phase)
@@ -172,6 +180,7 @@ def audit(
             Indexes(conn, store),
             Tree(scan.tree_rows(conn)),
             Identities(conn, store),
+            Rules(shared),
         ]
         phase("checking the hash chain, the indexes, the tree and the identities")
         position, last = 0, None
@@ -186,30 +195,37 @@ def audit(
             stored = Stored(position, state, leaf_data(state))
             for check in checks:
                 check.see(entry, stored)
+            shared.keep(entry)
             last = entry
+        shared.complete = True
         findings = [finding for check in checks for finding in check.findings()]
         second = None
         if beside is not None:
-            phase("checking the rules and the read models")
+            phase("checking the read models")
             second = beside.findings()
         findings += second if second is not None else second_half(shared, more)
     return LedgerAudit(position, last, findings)
 
 
 def second_half(shared: Pass, more: Callable[[Pass], Sequence[Check]]) -> list[Finding]:
-    """The rules and the checks `more` gives, over one pass of the entries that decode (those
-    that do not are the chain's finding)."""
-    checks: list[Check] = [Rules(shared), *more(shared)]
-    for position, state in enumerate(shared.store.states(), start=1):
-        try:
-            entry = decode(state)
-        except msgspec.MsgspecError:
-            continue
-        stored = Stored(position, b"", b"")
+    """The checks `more` gives, over the entries a first pass kept (`Pass.again`), or over one
+    pass of them now (in a worker: kept for the checks' own second reads)."""
+    checks = more(shared)
+    entries = shared.again() if shared.complete else shared.reading()
+    for entry in entries:
+        stored = Stored(entry.seq or 0, b"", b"")
         for check in checks:
             check.see(entry, stored)
-        shared.keep(entry)
     return [finding for check in checks for finding in check.findings()]
+
+
+def decodable(states: Iterable[bytes]) -> Iterator[Entry]:
+    """The stored entries that decode (those that do not are the chain's finding)."""
+    for state in states:
+        try:
+            yield decode(state)
+        except msgspec.MsgspecError:
+            continue
 
 
 def described(entry: Entry) -> str:

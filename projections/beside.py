@@ -1,9 +1,9 @@
-"""`verify`'s second half in a second process: the rules and the read models, on the second core.
+"""`verify`'s second half in a second process: the read models, on the second core.
 
-The ledger's own checks (chain, indexes, tree, identities) and the second half
-(the rules' fold and the read models against the folds) each read every entry;
-they share nothing but the snapshot, so on a long ledger `verify` runs the
-second half in a worker process started at once (its start-up overlaps the
+The ledger's own checks (chain, indexes, tree, identities, the rules' fold) and
+the second half (the read models against the folds) each read every entry; they
+share nothing but the snapshot, so on a long ledger `verify` runs the second
+half in a worker process started at once (its start-up overlaps the
 catch-up of the read models) and told, once the main pass has begun its read
 transaction, to take its own. The two transactions must see one ledger state:
 the worker compares the ledger's `mark` in both, and if a write landed between
@@ -29,7 +29,9 @@ from coopledger.ledger.database import Database, parse_database
 from coopledger.ledger.store import Store
 from coopledger.projections.audit import ReadModels
 
-BESIDE = 20_000  # entries from which the second half runs in a worker (its start-up costs ~0.5 s of CPU)
+BESIDE = (
+    20_000  # entries from which the read models are checked in a worker (it costs ~0.5 s of CPU to start)
+)
 
 
 def mark(conn: Connection, store: Store) -> tuple[Any, ...]:
