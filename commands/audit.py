@@ -82,7 +82,7 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
 def _worker(app: App, size: int) -> Iterator[Worker | None]:
     """A worker process for the read models on a long ledger (`projections.beside`),
     started now so that its start-up overlaps the catch-up; ended however `verify` ends."""
-    if size < beside.BESIDE or not beside.shareable(app.store.database):
+    if not beside.worthwhile(app.store.database, size):
         yield None
         return
     worker = beside.Worker(app.store.database)

@@ -47,9 +47,10 @@ def mark(conn: Connection, store: Store) -> tuple[Any, ...]:
     return tuple(tuple(row) for row in found)
 
 
-def shareable(database: Database) -> bool:
-    """Whether another process can open the same ledger (not a private in-memory SQLite one)."""
-    return "mode=memory" not in database.eventsourcing_env.get("SQLITE_DBNAME", "")
+def worthwhile(database: Database, size: int) -> bool:
+    """Whether a worker would shorten `verify`: a ledger of `BESIDE` entries or more that another
+    process can open (not a private in-memory SQLite one)."""
+    return size >= BESIDE and "mode=memory" not in database.eventsourcing_env.get("SQLITE_DBNAME", "")
 
 
 class Worker:

@@ -379,3 +379,10 @@ def test_the_worker_streams_as_the_main_process_would(
         alone.stderr,
     )
     assert "member M09: a fresh fold gives a row the table lacks" in alone.stderr
+
+
+def test_a_worker_only_for_a_long_ledger_another_process_can_open(tmp_path: Path) -> None:
+    on_disk, in_memory = parse_database(f"sqlite:///{tmp_path / 'l.db'}"), parse_database("sqlite://")
+    assert beside.worthwhile(on_disk, beside.BESIDE)
+    assert not beside.worthwhile(on_disk, beside.BESIDE - 1)
+    assert not beside.worthwhile(in_memory, beside.BESIDE)
