@@ -598,6 +598,8 @@ class _Simulation:
         if self.paid_lo.get(m, 0) >= refund:  # state the refund only when surely paid up
             fields["amount"] = _amount(refund)
             self.paid_lo[m] -= refund
+        else:  # the ledger pays back what is paid up on the shares, up to their price
+            self.paid_lo[m] = max(0, self.paid_lo.get(m, 0) - refund)
         self.emit("shares.redeemed", day, fields)
         shares[m] -= count
 

@@ -402,3 +402,19 @@ def test_demo_journal_keeps_every_rule() -> None:
     assert types >= MEMBERSHIP_TYPES
     assert types >= GOVERNANCE_TYPES - {"mandate.renewed", "mandate.confirmed"}
     assert sum(e.get("founder", False) for e in entries) == 2
+
+
+def test_a_redemption_without_amount_lowers_what_the_generator_counts_as_surely_paid() -> None:
+    """Seen at 5,000,000 members: a redemption without amount took the member's paid-up capital,
+    and a later one stated an amount the member no longer had (`redemption-within-paid-up`)."""
+    sim = gen._Simulation(members=10, years=1, seed=1, last_year=2025, reference=False)
+    sim.shares.append(6)
+    sim.position.append(0)
+    sim.active.append(0)
+    sim.paid_lo[0] = sim.paid_hi[0] = 2 * gen.SHARE_CENTS  # two shares of six paid up
+    sim.rng.random = lambda: 0.99  # redeem five shares: more than are surely paid up
+    sim.redeem(dt.date(2025, 5, 9).toordinal(), None)
+    assert "amount" not in sim.out[-1] and sim.paid_lo[0] == 0
+    sim.shares[0], sim.rng.random = 6, lambda: 0.5  # two shares more: no amount can be stated
+    sim.redeem(dt.date(2025, 10, 27).toordinal(), None)
+    assert "amount" not in sim.out[-1]
