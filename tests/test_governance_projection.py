@@ -21,6 +21,7 @@ from coopledger.ledger.database import parse_database
 from coopledger.ledger.errors import Refused, Source
 from coopledger.ledger.events import decode
 from coopledger.ledger.store import Store
+from coopledger.ledger.validate import check
 from coopledger.projections.governance.flags import FLAGS
 from coopledger.projections.governance.queries import (
     assemblies_between,
@@ -237,6 +238,7 @@ def test_persisted_governance_equals_a_fresh_replay(
                 catch_up_all(engine, store)
         catch_up_all(engine, store)
         entries = list(store.entries())
+        assert check(entries, set(), {}, None) == []  # what was accepted, batch by batch, holds as a whole
         head = entries[-1].seq or 0 if entries else 0
         event(f"accepted entries: {min(head, 40) // 10 * 10}+")
         for kind in sorted({e.type for e in entries} - {"member.admitted"}):

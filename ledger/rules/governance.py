@@ -8,27 +8,45 @@ the ledger records; only impossible counts are refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TypeAlias
 
 from coopledger.ledger import events as ev
-from coopledger.ledger.rules.registry import NEEDS_EVERYTHING, rule
+from coopledger.ledger.rules.registry import rule
 from coopledger.ledger.state import AssemblyState, BodyState, LedgerState
 from coopledger.ledger.timeline import years_later
 from coopledger.ledger.words import counted
 
-# A resolution's counts may need every voter's shares (one share one vote), and a mandate
-# entry names an assembly whose timeline it does not belong to: both read the whole ledger.
-NEEDS_EVERYTHING.update(
-    {
-        ev.ResolutionDecided,
-        ev.MandateElected,
-        ev.MandateRenewed,
-        ev.MandateConfirmed,
-        ev.MandateRejected,
-        ev.MandateRevoked,
-    }
+# The entries whose rules read an assembly they name but whose timeline they do not join.
+NAMES_AN_ASSEMBLY = (
+    ev.ResolutionDecided,
+    ev.MandateElected,
+    ev.MandateRenewed,
+    ev.MandateConfirmed,
+    ev.MandateRejected,
+    ev.MandateRevoked,
 )
+
+
+def reads_beyond(batch: Sequence[ev.Entry], timelines: Callable[[list[str]], list[ev.Entry]]) -> set[str]:
+    """The timelines the rules of a batch's governance entries read besides their own: the
+    assembly a mandate or a resolution names, and, for a resolution, every voter and proxy of
+    its assembly, recorded or in the batch (their shares weigh the votes: one share one vote).
+    Loading these, not the whole ledger, keeps an assembly's entries cheap on a big ledger."""
+    named = {ev.ASSEMBLY + e.assembly for e in batch if isinstance(e, NAMES_AN_ASSEMBLY)}
+    counted = sorted({ev.ASSEMBLY + e.assembly for e in batch if isinstance(e, ev.ResolutionDecided)})
+    if not counted:
+        return named
+    votes = [e for e in [*timelines(counted), *batch] if isinstance(e, ev.AssemblyVoted)]
+    return named | {
+        ev.MEMBER + who
+        for vote in votes
+        if ev.ASSEMBLY + vote.assembly in counted
+        for who in (vote.member, vote.proxy)
+        if who
+    }
+
 
 # The entries that give a person a mandate until a date.
 TakesASeat: TypeAlias = ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted
