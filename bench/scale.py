@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--journal", type=Path, required=True)
     parser.add_argument("--db", required=True, help="a ledger URL; imported into unless --skip-import")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--heavy-runs", type=int, default=3, help="runs of verify and rebuild")
+    parser.add_argument("--heavy-runs", type=int, default=3, help="runs of verify and rebuild (0: none)")
     parser.add_argument("--skip-import", action="store_true", help="the ledger already holds the journal")
     parser.add_argument("--as-of", default="2025-12-31")
     parser.add_argument("--year", default="2025")
@@ -154,6 +154,8 @@ def main() -> None:
     timed: list[Timed] = []
 
     def measure(label: str, runs: int, commands: Callable[[int], tuple[str, ...]]) -> None:
+        if runs == 0:  # e.g. --heavy-runs 0: not measured this time
+            return
         figure = Timed(label)
         for number in range(runs):
             wall, peak, _ = run(args.db, *commands(number))
