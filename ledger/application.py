@@ -185,10 +185,10 @@ class Ledger:
 
         Each part is checked and recorded as a batch after the parts before it (which its
         store reads see), so memory holds one part at a time, and the state of the members.
-        A file whose parts are refused in that order (a line needing one further on, in
-        effective order before it) is checked again whole, in one batch, so that its verdict,
-        and its refusals' words, are those of `record`. `parts` gives the file's parts from
-        the start, each time it is called.
+        If a part of a file of several is refused, the file is checked again whole, in one
+        batch (a line may need one further on that is effective before it), so that every
+        verdict, and its refusals' words, are those of `record`. `parts` gives the file's
+        parts from the start, each time it is called.
         """
         try:
             return self._again(lambda: self._record_parts(parts(), by_content))
