@@ -93,19 +93,25 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
         return decoded(lines, bounds.is_plain(content), name, 0, bar.update)
 
 
-def journal_parts(stream: IO[bytes], name: str, size: int) -> Parts:
+def journal_parts(stream: IO[bytes], name: str, size: int, show_progress: bool = False) -> Parts:
     """A seekable journal's parts of `size` lines, decoded as `read_journal` decodes them, read
-    from the start each time the result is called: a long file is never in memory whole."""
+    from the start each time the result is called: a long file is never in memory whole. On
+    a terminal, a file of `PROGRESS_FROM` lines or more shows a bar of the bytes read."""
 
     def parts() -> Iterator[list[tuple[ev.Entry, Source]]]:
         stream.seek(0)
-        done = 0
-        while data := b"".join(islice(stream, size)):
-            if done == 0 and data.startswith(BOM):
-                data = data[len(BOM) :]
-            lines = data.splitlines()
-            yield decoded(lines, bounds.is_plain(data), name, done)
-            done += len(lines)
+        total = os.fstat(stream.fileno()).st_size
+        with click.progressbar(length=total, label="reading", file=sys.stderr, hidden=True) as bar:
+            done = 0
+            while data := b"".join(islice(stream, size)):
+                if done == 0:
+                    data = data.removeprefix(BOM)
+                    bar.hidden = not show_progress or data.count(b"\n") < PROGRESS_FROM
+                lines = data.splitlines()
+                entries = decoded(lines, bounds.is_plain(data), name, done)
+                bar.update(stream.tell() - bar.pos)
+                yield entries
+                done += len(lines)
 
     return parts
 
@@ -228,7 +234,7 @@ def import_(
         elif entry_type or sheet_map:
             raise BadInput("--type and --map read a spreadsheet (.csv, .xlsx, .ods), not JSON Lines")
         elif journal.seekable() and not dry_run:  # a file on disk: part by part (stdin: whole)
-            parts, former = journal_parts(journal, name, _part_lines()), []
+            parts, former = journal_parts(journal, name, _part_lines(), show), []
         else:
             batch, former = read_journal(journal, name, show), []
     if former:
