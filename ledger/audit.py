@@ -364,9 +364,7 @@ class Tree:
         self.add(stored.chained)
 
     def add(self, chained: bytes) -> None:
-        for start, level, digest in self.frontier.append(leaf_hash(chained)):
-            if level < STORED_LEVEL:
-                continue
+        for level, start, digest in self.frontier.extend((leaf_hash(chained),), STORED_LEVEL):
             key = (start + (1 << level), level)
             self._strays(self.stored.before(key))
             found = self.stored.at(key)

@@ -73,32 +73,43 @@ def rows(conn: Connection, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
         cursor.close()
 
 
-def table_rows(conn: Connection, table: Table, order: str) -> Iterator[tuple[Any, ...]]:
-    """Every row of a read-model table but its surrogate `id`, typed as SQLAlchemy reads them,
-    ordered by `order` (SQL; a text column through `bytewise`) and streamed.
+def table_rows(conn: Connection, table: Table, order: str, raw: bool = False) -> Iterator[tuple[Any, ...]]:
+    """Every row of a read-model table but its surrogate `id`, typed as SQLAlchemy reads them
+    (`typing`; `raw`: as the driver gives them), ordered by `order` (SQL; a text column through
+    `bytewise`) and streamed."""
+    names = ", ".join(f'"{column.name}"' for column in table.c if column.name != "id")
+    found = rows(conn, f"SELECT {names} FROM {table.name} ORDER BY {order}")
+    typed = None if raw else typing(conn, table)
+    return found if typed is None else map(typed, found)
+
+
+def typing(conn: Connection, table: Table) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
+    """What types a row of `table_rows` as SQLAlchemy reads it; None if the driver's values are
+    typed already.
 
     psycopg gives dates, decimals and booleans as Python's; SQLite's values go through
     SQLAlchemy's own result processors of the column types (ISO text to dates, numbers to
     two-decimal `Decimal`s, integers to booleans).
     """
-    columns = [column for column in table.c if column.name != "id"]
     dialect = conn.dialect
+    if dialect.name != "sqlite":
+        return None
+    columns = [column for column in table.c if column.name != "id"]
     typed = [
         (i, process)
         for i, column in enumerate(columns)
-        if dialect.name == "sqlite"
-        and (process := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+        if (process := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
     ]
-    names = ", ".join(f'"{column.name}"' for column in columns)
-    found = rows(conn, f"SELECT {names} FROM {table.name} ORDER BY {order}")
     if not typed:
-        yield from found
-        return
-    for row in found:
+        return None
+
+    def row_typed(row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = list(row)
         for i, process in typed:
             values[i] = process(values[i])
-        yield tuple(values)
+        return tuple(values)
+
+    return row_typed
 
 
 def entry_index(conn: Connection) -> Iterator[tuple[Any, ...]]:

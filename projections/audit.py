@@ -24,9 +24,10 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Date, Table
 
 from coopledger.ledger import events as ev
 from coopledger.ledger import scan
@@ -138,13 +139,7 @@ class SubjectFold:
             targets = [(entry.seq or 0, stands_for(entry, look)) for entry in timeline]
         else:
             targets = [(entry.seq or 0, entry) for entry in timeline]
-        touched = [
-            seq
-            for seq, target in targets
-            if isinstance(target, follows)
-            for key in keys(target)
-            if key == subject
-        ]
+        touched = [seq for seq, target in targets if isinstance(target, follows) and subject in keys(target)]
         if not touched:
             return [], []
         if len(touched) == 1:  # what `RowChanges.move_to` makes of a subject new to the tables
@@ -169,7 +164,7 @@ BODIES = SubjectFold(
 
 
 def _grouped(rows: Iterable[Row]) -> Iterator[tuple[str, list[Row]]]:
-    for key, group in itertools.groupby(rows, key=lambda row: str(row[0])):
+    for key, group in itertools.groupby(rows, key=itemgetter(0)):
         yield key, list(group)
 
 
@@ -178,18 +173,18 @@ def merged(*streams: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, list[Any]
     None per stream)."""
     iterators = [iter(stream) for stream in streams]
     heads = [next(it, None) for it in iterators]
+    width = range(len(heads))
     last: str | None = None
-    while any(head is not None for head in heads):
-        key = min(head[0] for head in heads if head is not None)
+    while keys := [head[0] for head in heads if head is not None]:
+        key = min(keys)
         if last is not None and key <= last:
             raise RuntimeError(f"the database returned {key!r} after {last!r}: not in byte order")
-        values = []
-        for i, head in enumerate(heads):
+        values: list[Any] = [None] * len(heads)
+        for i in width:
+            head = heads[i]
             if head is not None and head[0] == key:
-                values.append(head[1])
+                values[i] = head[1]
                 heads[i] = next(iterators[i], None)
-            else:
-                values.append(None)
         last = key
         yield key, values
 
@@ -208,25 +203,55 @@ def in_memory(entries: list[ev.Entry], prefixes: Sequence[str]) -> dict[str, dic
     return found
 
 
+class Held:
+    """One table's rows of a subject against the fold's, read as the driver gives them.
+
+    On SQLite the stored values are ISO text, numbers and integers: the fold's rows, their
+    dates as text, equal them when all holds (a number equals its `Decimal`, 1 is `True`, with
+    equal hashes), so only a subject whose rows differ is read typed (`scan.typing`) and
+    compared as `TableDiff.compare` always does: the same findings, without typing every row.
+    """
+
+    def __init__(self, conn: Connection, table: Table, diff: TableDiff) -> None:
+        self.diff = diff
+        self.typed = scan.typing(conn, table)
+        columns = [column for column in table.c if column.name != "id"]
+        self.dates = [i for i, column in enumerate(columns) if isinstance(column.type, Date)]
+
+    def as_stored(self, row: Row) -> Row:
+        values = list(row)
+        for i in self.dates:
+            if (day := values[i]) is not None:
+                values[i] = day.isoformat()
+        return tuple(values)
+
+    def compare(self, label: Callable[[], str], expected: list[Row], held: list[Row]) -> None:
+        typed = self.typed
+        if len(expected) == len(held):
+            ours = expected if typed is None else [self.as_stored(row) for row in expected]
+            if ours == held or Counter(ours) == Counter(held):
+                return
+        self.diff.compare(label(), expected, held if typed is None else [typed(row) for row in held])
+
+
 def check_subjects(
     shared: Pass,
     fold: SubjectFold,
     diffs: dict[Table, TableDiff],
     timelines: Iterable[tuple[str, list[ev.Entry]]],
 ) -> None:
-    conn, store = shared.conn, shared.store
-    first, second = fold.tables
+    conn, find = shared.conn, shared.store.entry_by_id
     order = scan.bytewise(conn, fold.column)
-    streams = (
-        timelines,
-        _grouped(scan.table_rows(conn, first, order)),
-        _grouped(scan.table_rows(conn, second, order)),
-    )
+    first, second = (Held(conn, table, diffs[table]) for table in fold.tables)
+    streams = (timelines, *(_grouped(scan.table_rows(conn, table, order, raw=True)) for table in fold.tables))
     for subject, (timeline, held_first, held_second) in merged(*streams):
-        expected_first, expected_second = fold.expected(subject, timeline or [], store.entry_by_id)
-        label = f"{fold.column} {subject}"
-        diffs[first].compare(label, expected_first, held_first or [])
-        diffs[second].compare(label, expected_second, held_second or [])
+        expected_first, expected_second = fold.expected(subject, timeline or [], find)
+
+        def label(subject: str = subject) -> str:
+            return f"{fold.column} {subject}"
+
+        first.compare(label, expected_first, held_first or [])
+        second.compare(label, expected_second, held_second or [])
 
 
 # -- assemblies and statutes: one row per entry ----------------------------------------------
