@@ -80,8 +80,8 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
 
 @contextmanager
 def _worker(app: App, size: int) -> Iterator[Worker | None]:
-    """A worker process for the read models on a long ledger (`projections.beside`),
-    started now so that its start-up overlaps the catch-up; ended however `verify` ends."""
+    """A worker process for the rules and the read models on a long ledger
+    (`projections.beside`), ended however `verify` ends."""
     if not beside.worthwhile(app.store.database, size):
         yield None
         return

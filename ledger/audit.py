@@ -4,9 +4,10 @@
 every check, which compares it as it goes with the rows of the table it
 checks, read in the same order (`ledger/scan.py`): the hash chain and the
 stored bytes, the entry and subject indexes, the Merkle tree, the identity
-store; the rules are folded over the whole history in effective order. The
-read models are checked in the same pass (`projections.audit`). Nothing holds
-a table: memory stays bounded whatever the length of the ledger.
+store. The second half folds the rules over the whole history in effective
+order and checks the read models (`projections.audit`), over the entries the
+pass kept, or beside it in a second process (`projections.beside`). Nothing
+holds a table: memory stays bounded whatever the length of the ledger.
 
 Each check gives a `Finding`: its name, its problems (none: ok), and the first
 entry the problems name; `coopledger verify` only renders the findings.
@@ -147,8 +148,8 @@ class Pass:
 
 
 class Beside(Protocol):
-    """The second half of the checks (the read models' `more`) run elsewhere: in a second
-    process, on the second core, over the same snapshot."""
+    """The second half of the checks (the rules, and the read models' `more`) run elsewhere: in
+    a second process, on the second core, over the same snapshot."""
 
     def start(self, shared: Pass) -> None:
         """The main pass's snapshot is taken: take the same one."""
@@ -166,9 +167,9 @@ def audit(
     """Run every check of the ledger, and the checks `more` gives (the read models'), all in one
     read transaction.
 
-    The ledger's own checks (chain, indexes, tree, identities, rules) read the stored entries
-    once; `more` takes them after that pass (`second_half`), or beside it in a second process
-    (`beside`) when one is given and sees the same snapshot, reading them there.
+    The ledger's own checks (chain, indexes, tree, identities) read the stored entries once;
+    the rules and `more` take them after that pass (`second_half`), or beside it in a second
+    process (`beside`) when one is given and sees the same snapshot, reading them there.
     """
     with scan.snapshot(store) as conn:
         shared = Pass(conn, store, phase)
@@ -180,7 +181,6 @@ def audit(
             Indexes(conn, store),
             Tree(scan.tree_rows(conn)),
             Identities(conn, store),
-            Rules(shared),
         ]
         phase("checking the hash chain, the indexes, the tree and the identities")
         position, last = 0, None
@@ -201,16 +201,16 @@ def audit(
         findings = [finding for check in checks for finding in check.findings()]
         second = None
         if beside is not None:
-            phase("checking the read models")
+            phase("checking the rules and the read models")
             second = beside.findings()
         findings += second if second is not None else second_half(shared, more)
     return LedgerAudit(position, last, findings)
 
 
 def second_half(shared: Pass, more: Callable[[Pass], Sequence[Check]]) -> list[Finding]:
-    """The checks `more` gives, over the entries a first pass kept (`Pass.again`), or over one
-    pass of them now (in a worker: kept for the checks' own second reads)."""
-    checks = more(shared)
+    """The rules and the checks `more` gives, over the entries a first pass kept (`Pass.again`),
+    or over one pass of them now (in a worker: kept for the checks' own second reads)."""
+    checks = [Rules(shared), *more(shared)]
     entries = shared.again() if shared.complete else shared.reading()
     for entry in entries:
         stored = Stored(entry.seq or 0, b"", b"")

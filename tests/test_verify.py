@@ -4,6 +4,7 @@ entry that differs named in full, the read models compared with the pure folds r
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -301,7 +302,7 @@ def _replaced(db: str, old: str, new: str) -> str:
 
 def verify_beside(db: str, monkeypatch: pytest.MonkeyPatch, worker: bool) -> Result:
     """`verify` through click's runner, the rules and read models in a worker process (a real
-    one: `python -m coopledger.projections.beside`) or in this one."""
+    one, forked) or in this one."""
     monkeypatch.setattr(beside, "BESIDE", 0 if worker else 10**9)
     return CliRunner().invoke(cli, ["--db", db, "verify"], catch_exceptions=False)
 
@@ -320,7 +321,7 @@ def test_the_worker_finds_what_one_process_finds(
     started: list[beside.Worker] = []
     monkeypatch.setattr(beside.Worker, "start", _recording(beside.Worker.start, started))
     beside_it = verify_beside(db, monkeypatch, worker=True)
-    assert started and started[0].process.returncode == 0  # the worker ran, and ended
+    assert started and started[0].status == 0  # the worker ran, and ended
     assert (beside_it.exit_code, beside_it.stdout, beside_it.stderr) == (
         alone.exit_code,
         alone.stdout,
@@ -346,7 +347,7 @@ def test_a_worker_that_sees_another_snapshot_leaves_the_work_to_the_main_process
     rich_ledger(db, tmp_path)
     execute(db, "UPDATE register_spells SET shares = 7 WHERE member = 'M06' AND known_to IS NULL")
     alone = verify_beside(db, monkeypatch, worker=False)
-    monkeypatch.setattr(beside, "mark", lambda conn, store: ("another snapshot",))
+    monkeypatch.setattr(beside, "mark", lambda conn, store: (os.getpid(),))  # the worker's: another
     found: list[list[ledger_audit.Finding] | None] = []
     monkeypatch.setattr(beside.Worker, "findings", _recording_findings(beside.Worker.findings, found))
     moved = verify_beside(db, monkeypatch, worker=True)
