@@ -114,6 +114,9 @@ class LedgerRecorder:
         """The store format written in `coop_meta`, None if there is none."""
         raise NotImplementedError
 
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics of the ledger's tables, after a large write."""
+
     def set_format(self) -> None:
         """Write the store format of this version (once: an existing one is kept)."""
         raise NotImplementedError

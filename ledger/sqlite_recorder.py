@@ -28,6 +28,10 @@ from coopledger.ledger.recorders import (
 
 COMMITMENT_INDEX = "coop_identities_commitment"
 CREATE_COMMITMENT_INDEX = f"CREATE UNIQUE INDEX {COMMITMENT_INDEX} ON coop_identities (commitment)"
+# A person's identity records, found through the subject index (the store has no index on its
+# subject: inserts stay cheap, and an erasure or `member show` reads a few rows, not the store).
+_SEQS_OF = "SELECT seq FROM coop_subjects WHERE subject = ?"
+_ERASE = f"DELETE FROM coop_identities WHERE seq IN ({_SEQS_OF} AND seq < ?) AND subject = ?"
 DIGEST_INDEX = "coop_entries_digest"
 CREATE_DIGEST_INDEX = f"CREATE INDEX IF NOT EXISTS {DIGEST_INDEX} ON coop_entries (digest)"
 
@@ -123,7 +127,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             if bulk:
                 c.execute(CREATE_COMMITMENT_INDEX)
         if erasures:
-            c.executemany("DELETE FROM coop_identities WHERE subject = ? AND seq < ?", erasures)
+            c.executemany(_ERASE, [(MEMBER + subject, seq, subject) for subject, seq in erasures])
         if tree:
             c.executemany("INSERT INTO coop_tree VALUES (?,?,?)", tree)
 
@@ -295,7 +299,8 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
         return found
 
     def identities_of(self, subject: str) -> list[IdentityRecord]:
-        rows = self._fetch(f"{self._IDENTITY} WHERE subject = ? ORDER BY seq", (subject,))
+        where = f"WHERE seq IN ({_SEQS_OF}) AND subject = ? ORDER BY seq"
+        rows = self._fetch(f"{self._IDENTITY} {where}", (MEMBER + subject, subject))
         return [IdentityRecord(*row) for row in rows]
 
     def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:

@@ -7,7 +7,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import msgspec
+import pytest
+from sqlalchemy import text
 
+from coopledger.ledger import store as store_module
 from coopledger.ledger.application import Ledger, utc_now
 from coopledger.ledger.audit import chain_problems
 from coopledger.ledger.database import parse_database
@@ -124,3 +127,31 @@ def test_two_processes_admitting_the_same_member_at_once(shared_db_url: str) -> 
     assert b"member-id-once" in loser.stderr
     log = run_cli("log", "--format", "json", db=shared_db_url)
     assert len(msgspec.json.decode(log.stdout)) == 1
+
+
+def test_a_large_write_leaves_planner_statistics_behind(book: Book, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write of many entries (a tenth of the ledger or more) refreshes PostgreSQL's statistics
+    once committed; a small one leaves them to autovacuum. Without them, at 5,000,000 members,
+    the planner scanned the identity store for `member show`."""
+    monkeypatch.setattr(store_module, "ANALYZE_AFTER", 30)
+    postgres = book.store.database.backend == "postgresql"
+
+    def analyzed() -> set[str]:
+        if not postgres:
+            return set()
+        with book.store.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables "
+                    "WHERE schemaname = current_schema() AND last_analyze IS NOT NULL"
+                )
+            )
+            return {row[0] for row in rows}
+
+    book.record(*(admit(f"S{n}", "2025-01-06") for n in range(10)))
+    assert analyzed() == set()  # 10 entries: below the threshold
+    book.record(*(admit(f"T{n}", "2025-01-07") for n in range(40)))
+    if postgres:  # SQLite's queries fix their own plans: nothing to refresh
+        assert {"coop_entries", "coop_subjects", "coop_identities", "register_spells"} <= analyzed()
+    assert len(book.store.identities_of("T7")) == 1  # found through the subject index
+    assert [r.subject for r in book.store.identities_of("S3")] == ["S3"]

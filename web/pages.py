@@ -34,7 +34,7 @@ from coopledger.projections.governance.queries import assemblies_between, board_
 from coopledger.projections.governance.summary import participation, quorum_met
 from coopledger.projections.problems import problems
 from coopledger.projections.register.fold import Spell, member_history
-from coopledger.projections.register.queries import _on
+from coopledger.projections.register.queries import in_force_on
 from coopledger.projections.register.schema import spells
 from coopledger.projections.tables import known_at
 from coopledger.reports.labels import figure_label
@@ -79,7 +79,7 @@ class RegisterQuery:
 
 def _register_filter(view: View, query: RegisterQuery) -> list[ColumnElement[bool]]:
     """The register's own condition (`projections.register.queries`), then the page's filters."""
-    where = [known_at(spells, view.known_seq), _on(view.day)]
+    where = [known_at(spells, view.known_seq), in_force_on(view.day)]
     if query.status != "all":
         where.append(spells.c.status == query.status)
     if query.category:
@@ -103,7 +103,7 @@ def register_page(ledger: ReadOnlyLedger, view: View, query: RegisterQuery, pers
     columns = query.columns(personal)
 
     def categories() -> list[str]:
-        everyone = [known_at(spells, view.known_seq), _on(view.day)]
+        everyone = [known_at(spells, view.known_seq), in_force_on(view.day)]
         with ledger.engine.connect() as conn:
             found = conn.execute(select(spells.c.category).where(*everyone).distinct())
             return sorted(found.scalars())

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Engine, and_, case, cast, func, or_, select
+from sqlalchemy import BigInteger, Connection, Engine, and_, case, cast, func, literal, or_, select
 
 from coopledger.ledger import events as ev
 from coopledger.ledger.provenance import GENESIS
-from coopledger.projections.governance.queries import assemblies_between, board_figures
+from coopledger.projections.governance.queries import assemblies_between, board_figures, meeting_days
 from coopledger.projections.governance.summary import AssemblyFigures, BoardFigures
+from coopledger.projections.register.queries import in_force_on
 from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.source import EntrySource
 from coopledger.projections.tables import known_at
@@ -183,19 +184,25 @@ def tallies(
     found: dict[int, Tally] = defaultdict(new_tally)
     days = sorted(set(days))
     s = spells.c
-    # One scan for every date: the rows are grouped by which of the dates they are in force on.
-    flags = [
-        case((and_(s.valid_from <= d, or_(s.valid_to.is_(None), s.valid_to > d)), 1), else_=0) for d in days
+    # One scan for every date, grouped by category alone, each date's sums taken over the rows in
+    # force on it: a handful of groups, which PostgreSQL aggregates in a hash (grouping by
+    # in-force flags too, it guessed thousands of groups and sorted every row on disk: 1.1 s
+    # of 2 at 450,000 members). Rows in force on none of the dates are left out.
+    measures = (literal(1), s.shares, s.shares * s.share_price * 100, s.paid_up * 100)
+    sums = [
+        func.coalesce(func.sum(case((in_force, cast(func.round(measure), BigInteger)), else_=0)), 0)
+        for in_force in (in_force_on(day) for day in days)
+        for measure in measures
     ]
-    sums = [func.count(), func.sum(s.shares), sum_in_cents(s.shares * s.share_price), sum_in_cents(s.paid_up)]
+    span = [s.valid_from <= days[-1], or_(s.valid_to.is_(None), s.valid_to > days[0])] if days else []
     for sign, key, known in scope.views(spells) if days else ():
-        # No date range in the filter: nearly every row is in range, and a scan beats the index.
-        query = select(s.category, *flags, *sums).where(known, s.status == "member")
-        for seq, row in _grouped(conn, query, key, scope.seq, s.category, *flags):
-            for day, in_force in zip(days, row[1 : 1 + len(days)], strict=True):
-                if in_force:
+        query = select(s.category, *sums).where(known, s.status == "member", *span)
+        for seq, row in _grouped(conn, query, key, scope.seq, s.category):
+            for i, day in enumerate(days):
+                count, *values = row[1 + 4 * i : 5 + 4 * i]
+                if count:  # a category none of whose members is in force that day has no line
                     totals = found[seq].positions[(day, row[0])]
-                    for j, value in enumerate(row[1 + len(days) :]):
+                    for j, value in enumerate((count, *values)):
                         totals[j] += sign * int(value)
     price = spells.alias("price")
     m = movements.c
@@ -325,9 +332,12 @@ def compute(
     times are written), only to be stated in the provenance.
     """
     eve = start - dt.timedelta(days=1)
-    with engine.connect() as conn:
-        tally = tallies(conn, start, end, (eve, end), Scope(seq)).get(seq, new_tally())
-    assemblies, board = assemblies_between(engine, start, end, seq), board_figures(engine, start, end, seq)
+    days = meeting_days(engine, start, end, seq)
+    with engine.connect() as conn:  # one scan of the register: on millions of lines it takes seconds
+        tally = tallies(conn, start, end, (eve, end, *days), Scope(seq)).get(seq, new_tally())
+    members = {day: sum(v[0] for (d, _), v in tally.positions.items() if d == day) for day in days}
+    assemblies = assemblies_between(engine, start, end, seq, members)
+    board = board_figures(engine, start, end, seq)
     return figures_of(start, end, provenance(source, seq, known), tally, assemblies, board)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select
@@ -53,8 +53,14 @@ def _rows(conn: Connection, table: Table, row_type: Any, known_seq: int | None, 
     return [row_type(*row) for row in conn.execute(query)]
 
 
-def _figures(conn: Connection, meetings: Sequence[Convened], known_seq: int | None) -> list[AssemblyFigures]:
-    """Figures of the given assemblies, in date order."""
+def _figures(
+    conn: Connection,
+    meetings: Sequence[Convened],
+    known_seq: int | None,
+    counted: Mapping[dt.date, int],
+) -> list[AssemblyFigures]:
+    """Figures of the given assemblies, in date order; the members on a meeting's day from
+    `counted` if it holds that day, else counted here."""
     ids = [m.assembly for m in meetings]
     by_assembly: dict[str, dict[type, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for table, row_type in PER_ASSEMBLY:
@@ -70,7 +76,7 @@ def _figures(conn: Connection, meetings: Sequence[Convened], known_seq: int | No
                 rows[Participation],
                 rows[Decision],
                 next(iter(rows[Allocation]), None),
-                members_on(conn, meeting.date, known_seq),
+                counted.get(meeting.date) or members_on(conn, meeting.date, known_seq),
                 statutes.get("quorum", meeting.date),
             )
         )
@@ -78,19 +84,33 @@ def _figures(conn: Connection, meetings: Sequence[Convened], known_seq: int | No
 
 
 def assemblies_between(
-    engine: Engine, start: dt.date, end: dt.date, known_seq: int | None = None
+    engine: Engine,
+    start: dt.date,
+    end: dt.date,
+    known_seq: int | None = None,
+    members: Mapping[dt.date, int] | None = None,
 ) -> list[AssemblyFigures]:
-    """Every assembly held in [start, end], in date order, with participation and decisions."""
+    """Every assembly held in [start, end], in date order, with participation and decisions
+    (`members`: the members on some days, counted already)."""
     with engine.connect() as conn:
-        meetings = _rows(conn, convened, Convened, known_seq, convened.c.date.between(start, end))
-        return _figures(conn, meetings, known_seq)
+        return _figures(conn, _held(conn, start, end, known_seq), known_seq, members or {})
+
+
+def meeting_days(engine: Engine, start: dt.date, end: dt.date, known_seq: int | None = None) -> list[dt.date]:
+    """The days of the assemblies held in [start, end]."""
+    with engine.connect() as conn:
+        return [meeting.date for meeting in _held(conn, start, end, known_seq)]
+
+
+def _held(conn: Connection, start: dt.date, end: dt.date, known_seq: int | None) -> list[Convened]:
+    return _rows(conn, convened, Convened, known_seq, convened.c.date.between(start, end))
 
 
 def find_assembly(engine: Engine, assembly_id: str, known_seq: int | None = None) -> AssemblyFigures | None:
     """One assembly's figures (None if it was never convened, as known then)."""
     with engine.connect() as conn:
         meetings = _rows(conn, convened, Convened, known_seq, convened.c.assembly == assembly_id)
-        return next(iter(_figures(conn, meetings, known_seq)), None)
+        return next(iter(_figures(conn, meetings, known_seq, {})), None)
 
 
 def _spells(conn: Connection, body: str, known_seq: int | None) -> tuple[list[SeatSpell], list[MandateSpell]]:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, Select, exists, func, select
 
 from coopledger.projections.governance.schema import participations
 from coopledger.projections.register.fold import Movement
-from coopledger.projections.register.queries import _on, register_select, streamed
+from coopledger.projections.register.queries import in_force_on, register_select, streamed
 from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.tables import known_at
 
@@ -59,7 +59,7 @@ def member_line(
 ) -> tuple[Any, ...] | None:
     """One member's register line on `as_of` (a former member's too), or None if not registered."""
     query = register_select(columns, identities).where(
-        spells.c.member == member, known_at(spells, known_seq), _on(as_of)
+        spells.c.member == member, known_at(spells, known_seq), in_force_on(as_of)
     )
     with engine.connect() as conn:
         row = conn.execute(query).first()
@@ -70,7 +70,7 @@ def totals_on(engine: Engine, as_of: dt.date, known_seq: int | None = None) -> l
     """Members, shares and paid-up capital by category on `as_of` (members only), by category."""
     query = (
         select(spells.c.category, func.count(), func.sum(spells.c.shares), func.sum(spells.c.paid_up))
-        .where(known_at(spells, known_seq), _on(as_of), spells.c.status == "member")
+        .where(known_at(spells, known_seq), in_force_on(as_of), spells.c.status == "member")
         .group_by(spells.c.category)
         .order_by(spells.c.category)
     )
@@ -150,7 +150,7 @@ def roll_chunks(
     """The members on `day` (end of day) in member order, a chunk at a time: an assembly's roll.
     With `with_email`, only those whose line has an e-mail (erased or not: the caller resolves)."""
     query = register_select(columns, identities).where(
-        known_at(spells, known_seq), _on(day), spells.c.status == "member"
+        known_at(spells, known_seq), in_force_on(day), spells.c.status == "member"
     )
     if with_email:
         query = query.where(spells.c.email.is_not(None))
@@ -160,7 +160,7 @@ def roll_chunks(
 def shares_on(conn: Connection, day: dt.date, known_seq: int | None = None) -> int:
     """The shares the members hold on `day`: the votes of a roll under one share, one vote."""
     query = select(func.sum(spells.c.shares)).where(
-        known_at(spells, known_seq), _on(day), spells.c.status == "member"
+        known_at(spells, known_seq), in_force_on(day), spells.c.status == "member"
     )
     return int(conn.execute(query).scalar() or 0)
 
@@ -196,7 +196,7 @@ def participation_against_roll(
         .where(
             spells.c.member == participations.c.member,
             known_at(spells, known_seq),
-            _on(day),
+            in_force_on(day),
             spells.c.status == "member",
         )
         .scalar_subquery()

@@ -13,7 +13,7 @@ from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.tables import known_at
 
 
-def _on(day: dt.date) -> ColumnElement[bool]:
+def in_force_on(day: dt.date) -> ColumnElement[bool]:
     """Register lines in force at the end of `day`."""
     return (spells.c.valid_from <= day) & or_(spells.c.valid_to.is_(None), spells.c.valid_to > day)
 
@@ -60,7 +60,7 @@ def register_chunks(
     identity store's fields for its commitment (JSON text, None once erased), joined in the
     same query so that a register of millions needs no second round trip per chunk.
     """
-    query = register_select(columns, identities).where(known_at(spells, known_seq), _on(as_of))
+    query = register_select(columns, identities).where(known_at(spells, known_seq), in_force_on(as_of))
     if not include_former:
         query = query.where(spells.c.status == "member")
     return streamed(engine, query.order_by(spells.c.member))
@@ -73,7 +73,7 @@ def lines_of(
     if not persons:
         return []
     query = register_select(columns, False).where(
-        known_at(spells, known_seq), _on(as_of), spells.c.member.in_(sorted(persons))
+        known_at(spells, known_seq), in_force_on(as_of), spells.c.member.in_(sorted(persons))
     )
     with engine.connect() as conn:
         return [tuple(row) for row in conn.execute(query)]
@@ -117,7 +117,7 @@ def members_on(
     """How many members the register holds on `day` (of `category`), or with `shares`, how many
     shares they hold in all."""
     figure = func.coalesce(func.sum(spells.c.shares), 0) if shares else func.count()
-    query = select(figure).where(known_at(spells, known_seq), spells.c.status == "member", _on(day))
+    query = select(figure).where(known_at(spells, known_seq), spells.c.status == "member", in_force_on(day))
     if category is not None:
         query = query.where(spells.c.category == category)
     return int(conn.execute(query).scalar() or 0)
