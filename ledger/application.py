@@ -40,7 +40,7 @@ from coopledger.ledger.identity import (
 )
 from coopledger.ledger.provenance import GENESIS, chain, content_digest, format_recorded, parse_recorded
 from coopledger.ledger.recorders import HeadRow, IndexRow
-from coopledger.ledger.rules import NEEDS_EVERYTHING, reads_beyond
+from coopledger.ledger.rules import reads_beyond
 from coopledger.ledger.rules.batch import entry_id_unique, retraction_target
 from coopledger.ledger.rules.identity import erasure_date
 from coopledger.ledger.statutes import Statutes
@@ -274,7 +274,6 @@ class Ledger:
         new = [entry for entry, _ in stamped]
         wide = (
             len(new) * FULL_LOAD_SHARE > head.seq
-            or any(type(e) in NEEDS_EVERYTHING for e in new)
             # a meeting withdrawn: the mandates naming it are in no timeline of its own
             or any(
                 type(stands_for(e, find)) is ev.AssemblyConvened for e in new if type(e) is ev.EntryRetracted
@@ -283,7 +282,7 @@ class Ledger:
         touched = {s for subject_list in subjects.values() for s in subject_list}
         touched.add(ev.STATUTES)
         if not wide:
-            touched |= reads_beyond(new, self.store.timelines)
+            touched |= reads_beyond(new, self.store)
         if head.seq == 0:
             old: list[ev.Entry] = []
         else:

@@ -14,6 +14,7 @@ from psycopg.sql import SQL, Identifier
 from coopledger.ledger.events import MEMBER
 from coopledger.ledger.identity import IdentityRecord
 from coopledger.ledger.recorders import (
+    DATE_KEY,
     ERASURE,
     FIRST_LOAD_ROWS,
     FORMAT,
@@ -24,6 +25,7 @@ from coopledger.ledger.recorders import (
     IndexRow,
     KnownEntry,
     LedgerRecorder,
+    after,
     chunks,
     event_rows,
 )
@@ -267,6 +269,26 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             (LEDGER_STREAM, list(subjects), upto if upto is not None else 1 << 62),
         )
         return [bytes(row[1]) for row in rows]
+
+    def states_dated_from(self, day: str) -> list[bytes]:
+        rows = self._fetch(
+            SQL(
+                "SELECT state FROM {0} WHERE originator_id = %s "
+                "AND substring(state from position(%s::bytea in state) + %s for 10) >= %s::bytea "
+                "ORDER BY originator_version"
+            ).format(self.events_table),
+            (LEDGER_STREAM, DATE_KEY, len(DATE_KEY), day.encode()),
+        )
+        return [bytes(row[0]) for row in rows]
+
+    def subjects_named(self, prefix: str) -> set[str]:
+        rows = self._fetch(
+            SQL("SELECT DISTINCT subject FROM {0} WHERE subject >= %s AND subject < %s").format(
+                self.subjects_table
+            ),
+            (prefix, after(prefix)),
+        )
+        return {row[0] for row in rows}
 
     def erased_subjects(self, subjects: Sequence[str]) -> set[str]:
         rows = self._fetch(

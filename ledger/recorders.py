@@ -114,6 +114,14 @@ class LedgerRecorder:
         """The store format written in `coop_meta`, None if there is none."""
         raise NotImplementedError
 
+    def states_dated_from(self, day: str) -> list[bytes]:
+        """The stored bytes of the entries dated on or after `day` (ISO), in sequence order."""
+        raise NotImplementedError
+
+    def subjects_named(self, prefix: str) -> set[str]:
+        """The subjects of the subject index that start with `prefix`."""
+        raise NotImplementedError
+
     def analyze(self) -> None:
         """Refresh the query planner's statistics of the ledger's tables, after a large write."""
 
@@ -196,6 +204,19 @@ class LedgerRecorder:
     def checkpoint_rows(self) -> list[tuple[str, int, str]]:
         """The checkpoints taken (recorded time, tree size, signed note), oldest first."""
         raise NotImplementedError
+
+
+# Where an entry's effective date sits in its stored bytes: the canonical encoding gives the
+# `type` tag first, then `date` (`"date":"YYYY-MM-DD"`, docs/auditor-guide.md), so the first
+# match is the entry's own date, whatever its free text holds further on. Cutting it out of
+# the bytes is a tenth of the cost of parsing each entry as JSON (0.25 s against 3.3 s over
+# 705,947 entries on PostgreSQL).
+DATE_KEY = b'"date":"'
+
+
+def after(prefix: str) -> str:
+    """The first string after every string that starts with `prefix` (a range's open end)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:

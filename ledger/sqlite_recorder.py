@@ -12,6 +12,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from coopledger.ledger.events import MEMBER
 from coopledger.ledger.identity import IdentityRecord
 from coopledger.ledger.recorders import (
+    DATE_KEY,
     ERASURE,
     FIRST_LOAD_ROWS,
     FORMAT,
@@ -22,6 +23,7 @@ from coopledger.ledger.recorders import (
     IndexRow,
     KnownEntry,
     LedgerRecorder,
+    after,
     chunks,
     event_rows,
 )
@@ -204,6 +206,22 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             ):
                 states[seq] = state
         return [states[seq] for seq in sorted(states)]
+
+    def states_dated_from(self, day: str) -> list[bytes]:
+        at = f"instr(state, X'{DATE_KEY.hex()}') + {len(DATE_KEY)}"
+        rows = self._fetch(
+            f"SELECT state FROM {self.events_table_name} WHERE originator_id = ? "
+            f"AND CAST(substr(state, {at}, 10) AS TEXT) >= ? ORDER BY originator_version",
+            (LEDGER_STREAM.hex, day),
+        )
+        return [bytes(row[0]) for row in rows]
+
+    def subjects_named(self, prefix: str) -> set[str]:
+        rows = self._fetch(
+            "SELECT DISTINCT subject FROM coop_subjects WHERE subject >= ? AND subject < ?",
+            (prefix, after(prefix)),
+        )
+        return {row[0] for row in rows}
 
     def erased_subjects(self, subjects: Sequence[str]) -> set[str]:
         found: set[str] = set()

@@ -11,6 +11,7 @@ and the caller re-validates against the new head.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -54,6 +55,7 @@ from coopledger.ledger.recorders import (
     KnownEntry,
     LedgerRecorder,
 )
+from coopledger.ledger.timeline import joins
 
 PAGE = 20_000
 # A write of at least this many entries, and a tenth of the ledger or more, refreshes the
@@ -218,6 +220,16 @@ class Store:
         """Every entry belonging to any of the subjects, in sequence order."""
         states = self._guard(lambda: self.recorder.states_for_subjects(subjects, upto))
         return [decode(state) for state in states]
+
+    def subjects_dated_from(self, day: dt.date) -> set[str]:
+        """The subjects of every recorded entry dated on or after `day` (a retraction's are its
+        target's): what a statutes amendment from `day` on can change the checks of."""
+        states = self._guard(lambda: self.recorder.states_dated_from(day.isoformat()))
+        return {subject for state in states for subject in joins(decode(state), self.entry_by_id)}
+
+    def subjects_named(self, prefix: str) -> set[str]:
+        """Every subject of the index that starts with `prefix` (`body:`: every body)."""
+        return self._guard(lambda: self.recorder.subjects_named(prefix))
 
     def entries(self, after: int = 0, upto: int | None = None) -> Iterator[Entry]:
         """Every entry after a sequence number, in sequence order, page by page."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from coopledger.ledger.errors import Refused
@@ -138,3 +140,22 @@ def test_amounts_are_kept_with_two_decimals(book: Book) -> None:
     book.record({"type": "shares.paid", "date": "2024-01-11", "member": "S1", "amount": 12.5})
     admitted, paid = book.store.entries()
     assert str(admitted.share_price) == "30.00" and str(paid.amount) == "12.50"  # type: ignore[attr-defined]
+
+
+def test_an_amendment_rechecks_what_is_dated_from_it_on_and_nothing_before(book: Book) -> None:
+    """On a ledger long enough that a batch reads only what it touches (not the whole ledger),
+    an amendment still re-checks every entry dated from its date on, whoever it is about, and
+    reads a note quoting a date as text (the date is the entry's own)."""
+    book.record(*(admit(f"S{n}", "2024-01-10", shares=2) for n in range(20)))
+    note = 'not "date":"2099-01-01" but "date":"2020-01-01"'
+    book.record({"type": "shares.redeemed", "date": "2025-03-01", "member": "S7", "count": 1, "note": note})
+    assert book.store.subjects_dated_from(dt.date(2025, 3, 1)) == {"member:S7"}
+    assert book.store.subjects_dated_from(dt.date(2025, 3, 2)) == set()  # the note's dates are text
+    amendment = {"type": "statutes.amended", "date": "2025-01-01", "parameter": "min_shares", "value": 2}
+    message = refused(book, amendment)
+    assert "would break recorded entry shares.redeemed" in message and "S7" in message
+    assert "enough-shares: S7 would keep 1 share, below the minimum 2" in message
+    # From a later date on, the redemption stays under the statutes of its day.
+    book.record({**amendment, "date": "2025-03-02"})
+    later = {"type": "shares.redeemed", "date": "2025-04-01", "member": "S8", "count": 1}
+    assert "below the minimum 2" in refused(book, later)

@@ -15,7 +15,6 @@ from coopledger.ledger.rules import corrections as _corrections  # noqa: F401  (
 from coopledger.ledger.rules import governance as _governance  # noqa: F401  (registers rules)
 from coopledger.ledger.rules import identity as _identity  # noqa: F401  (registers rules)
 from coopledger.ledger.rules import membership as _membership  # noqa: F401  (registers rules)
-from coopledger.ledger.rules.governance import reads_beyond
-from coopledger.ledger.rules.registry import BATCH_RULES, NEEDS_EVERYTHING, RULES, Rule, rules_for
+from coopledger.ledger.rules.registry import BATCH_RULES, RULES, Reader, Rule, reads_beyond, rules_for
 
-__all__ = ["BATCH_RULES", "NEEDS_EVERYTHING", "RULES", "Rule", "reads_beyond", "rules_for"]
+__all__ = ["BATCH_RULES", "RULES", "Reader", "Rule", "reads_beyond", "rules_for"]

@@ -8,12 +8,12 @@ the ledger records; only impossible counts are refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TypeAlias
 
 from coopledger.ledger import events as ev
-from coopledger.ledger.rules.registry import rule
+from coopledger.ledger.rules.registry import Reader, reaches, rule
 from coopledger.ledger.state import AssemblyState, BodyState, LedgerState
 from coopledger.ledger.timeline import years_later
 from coopledger.ledger.words import counted
@@ -29,16 +29,16 @@ NAMES_AN_ASSEMBLY = (
 )
 
 
-def reads_beyond(batch: Sequence[ev.Entry], timelines: Callable[[list[str]], list[ev.Entry]]) -> set[str]:
-    """The timelines the rules of a batch's governance entries read besides their own: the
-    assembly a mandate or a resolution names, and, for a resolution, every voter and proxy of
-    its assembly, recorded or in the batch (their shares weigh the votes: one share one vote).
-    Loading these, not the whole ledger, keeps an assembly's entries cheap on a big ledger."""
+@reaches(*NAMES_AN_ASSEMBLY)
+def assemblies_and_voters(batch: Sequence[ev.Entry], reader: Reader) -> set[str]:
+    """The assembly a mandate or a resolution names, and, for a resolution, every voter and
+    proxy of its assembly, recorded or in the batch (their shares weigh the votes: one share
+    one vote)."""
     named = {ev.ASSEMBLY + e.assembly for e in batch if isinstance(e, NAMES_AN_ASSEMBLY)}
     counted = sorted({ev.ASSEMBLY + e.assembly for e in batch if isinstance(e, ev.ResolutionDecided)})
     if not counted:
         return named
-    votes = [e for e in [*timelines(counted), *batch] if isinstance(e, ev.AssemblyVoted)]
+    votes = [e for e in [*reader.timelines(counted), *batch] if isinstance(e, ev.AssemblyVoted)]
     return named | {
         ev.MEMBER + who
         for vote in votes

@@ -12,15 +12,19 @@ that year). See docs/user-guide.md, "Personal data".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from coopledger.ledger import events as ev
-from coopledger.ledger.rules.registry import NEEDS_EVERYTHING, batch_rule, rule
+from coopledger.ledger.rules.registry import Reader, batch_rule, reaches, rule
 from coopledger.ledger.state import LedgerState, MemberState
 from coopledger.ledger.statutes import Statutes
 from coopledger.ledger.timeline import years_later
 
-# The mandates an erasure must look at are in the bodies' timelines.
-NEEDS_EVERYTHING.add(ev.IdentityErased)
+
+@reaches(ev.IdentityErased)
+def every_body(batch: Sequence[ev.Entry], reader: Reader) -> set[str]:
+    """An erasure looks at the person's mandates in every body (a few thousand entries at most)."""
+    return reader.subjects_named(ev.BODY)
 
 
 def erasable_from(statutes: Statutes, ended: dt.date, years: int) -> dt.date:

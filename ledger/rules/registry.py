@@ -9,9 +9,10 @@ rules on a batch as a whole, which the ledger checks before the fold.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast, get_args, get_type_hints
+from typing import Any, Generic, Protocol, TypeVar, cast, get_args, get_type_hints
 
 from coopledger.ledger.events import Entry
 from coopledger.ledger.state import LedgerState
@@ -43,9 +44,41 @@ class BatchRule(Generic[F]):
 RULES: dict[type[Entry], list[Rule]] = {}
 BATCH_RULES: dict[str, BatchRule[Any]] = {}
 
-# Entry types whose rules read more than the timelines the entry belongs to
-# (a statutes amendment can change any check): the ledger loads everything.
-NEEDS_EVERYTHING: set[type[Entry]] = set()
+
+class Reader(Protocol):
+    """What a reach may read of the recorded ledger (the store)."""
+
+    def timelines(self, subjects: Sequence[str], upto: int | None = None) -> list[Entry]: ...
+
+    def subjects_dated_from(self, day: dt.date) -> set[str]: ...
+
+    def subjects_named(self, prefix: str) -> set[str]: ...
+
+
+# What the rules of a batch's entries read besides the entries' own timelines, by the entry
+# types that read it: each reach returns the subjects to load (`reads_beyond`). The ledger
+# loads those timelines, not the whole ledger, so an entry stays cheap on a big ledger.
+Reach = Callable[[Sequence[Entry], Reader], set[str]]
+REACHES: list[tuple[tuple[type[Entry], ...], Reach]] = []
+
+
+def reaches(*entry_types: type[Entry]) -> Callable[[Reach], Reach]:
+    """Register `reach` for batches holding an entry of one of `entry_types`."""
+
+    def register(reach: Reach) -> Reach:
+        REACHES.append((entry_types, reach))
+        return reach
+
+    return register
+
+
+def reads_beyond(batch: Sequence[Entry], reader: Reader) -> set[str]:
+    """The timelines the rules of a batch's entries read besides their own."""
+    found: set[str] = set()
+    for entry_types, reach in REACHES:
+        if any(isinstance(entry, entry_types) for entry in batch):
+            found |= reach(batch, reader)
+    return found
 
 
 def rule(name: str) -> Callable[[TypedCheck[E]], TypedCheck[E]]:
