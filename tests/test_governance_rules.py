@@ -210,3 +210,16 @@ def test_an_assembly_confirms_or_rejects_a_pending_cooptation(book: Book) -> Non
     assert "cooptation-pending: S2 holds no cooptation of board" in refused(book, {**confirm, "person": "S2"})
     book.record(confirm)
     assert "cooptation-pending" in refused(book, {**confirm, "type": "mandate.rejected"})
+
+
+def test_withdrawing_a_vote_rechecks_the_resolutions_of_its_assembly(book: Book) -> None:
+    """On a ledger long enough that a batch reads only what it touches, a vote withdrawn
+    still re-checks the recorded resolutions of its assembly, with every voter loaded."""
+    cooperative(book)
+    book.record(*(admit(f"T{n}", "2024-01-10") for n in range(12)))
+    added = book.record(vote("S1"), vote("S2"), vote("S3"), decide("R1", 3))
+    withdrawal = {"type": "entry.retracted", "date": "2025-07-01", "entry": added[2].id, "reason": "typo"}
+    message = refused(book, withdrawal)
+    assert "would break recorded entry resolution.decided" in message
+    assert "votes-present: 3 votes counted, but only 2 voters present or represented" in message
+    book.record(decide("R2", 2), {**withdrawal, "entry": added[3].id})  # the resolution first
