@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Date, Table
+from sqlalchemy import Connection, Date, Numeric, Table
 
 from coopledger.ledger import events as ev
 from coopledger.ledger import scan
@@ -177,8 +177,8 @@ def merged(*streams: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, list[Any]
     last: str | None = None
     while keys := [head[0] for head in heads if head is not None]:
         key = min(keys)
-        if last is not None and key <= last:
-            raise RuntimeError(f"the database returned {key!r} after {last!r}: not in byte order")
+        if last is not None:
+            _ascending(last, key)
         values: list[Any] = [None] * len(heads)
         for i in width:
             head = heads[i]
@@ -204,12 +204,13 @@ def in_memory(entries: list[ev.Entry], prefixes: Sequence[str]) -> dict[str, dic
 
 
 class Held:
-    """One table's rows of a subject against the fold's, read as the driver gives them.
+    """One table's rows against the fold's, read as the driver gives them.
 
     On SQLite the stored values are ISO text, numbers and integers: the fold's rows, their
-    dates as text, equal them when all holds (a number equals its `Decimal`, 1 is `True`, with
-    equal hashes), so only a subject whose rows differ is read typed (`scan.typing`) and
-    compared as `TableDiff.compare` always does: the same findings, without typing every row.
+    dates as text and their amounts of cents as floats, equal them when all holds (1 is `True`,
+    25 is 25.0, with equal hashes; a float holds 14 digits exactly), so only rows that differ
+    are read typed (`scan.typing`) and compared as `TableDiff.compare` always does: the same
+    findings, without typing every row.
     """
 
     def __init__(self, conn: Connection, table: Table, diff: TableDiff) -> None:
@@ -217,21 +218,62 @@ class Held:
         self.typed = scan.typing(conn, table)
         columns = [column for column in table.c if column.name != "id"]
         self.dates = [i for i, column in enumerate(columns) if isinstance(column.type, Date)]
+        self.amounts = [i for i, column in enumerate(columns) if isinstance(column.type, Numeric)]
 
-    def as_stored(self, row: Row) -> Row:
-        values = list(row)
-        for i in self.dates:
-            if (day := values[i]) is not None:
-                values[i] = day.isoformat()
-        return tuple(values)
+    def as_stored(self, rows: list[Row]) -> list[Row]:
+        if self.typed is None:
+            return rows
+        dates, amounts, stored = self.dates, self.amounts, []
+        for row in rows:
+            values = list(row)
+            for i in dates:
+                if (day := values[i]) is not None:
+                    values[i] = day.isoformat()
+            for i in amounts:  # an amount with more decimals stays a Decimal, so differs
+                if (amount := values[i]) is not None and amount.as_tuple().exponent >= -2:
+                    values[i] = float(amount)
+            stored.append(tuple(values))
+        return stored
 
-    def compare(self, label: Callable[[], str], expected: list[Row], held: list[Row]) -> None:
-        typed = self.typed
-        if len(expected) == len(held):
-            ours = expected if typed is None else [self.as_stored(row) for row in expected]
-            if ours == held or Counter(ours) == Counter(held):
-                return
-        self.diff.compare(label(), expected, held if typed is None else [typed(row) for row in held])
+    def same(self, expected: list[Row], held: list[Row]) -> bool:
+        """Whether the rows are the same multiset (the fold's as `as_stored` gives them)."""
+        if len(expected) != len(held):
+            return False
+        ours = self.as_stored(expected)
+        return ours == held or dict(Counter(ours)) == dict(Counter(held))  # dict's, in C
+
+    def compare(self, label: str, expected: list[Row], held: list[Row]) -> None:
+        if not self.same(expected, held):
+            typed = self.typed
+            self.diff.compare(label, expected, held if typed is None else [typed(row) for row in held])
+
+
+SUBJECTS = 5_000  # subjects whose rows are compared at once, as one multiset per table
+
+
+class Upto:
+    """Rows in ascending order of their first column, taken up to a key at a time."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.rows = iter(rows)
+        self.head: Row | None = next(self.rows, None)
+        self.last = ""
+
+    def upto(self, key: str | None) -> list[Row]:
+        """The rows up to `key` (all that are left if None)."""
+        found, head, rows, last = [], self.head, self.rows, self.last
+        while head is not None and (key is None or head[0] <= key):
+            _ascending(last, head[0], strictly=False)
+            last = head[0]
+            found.append(head)
+            head = next(rows, None)
+        self.head, self.last = head, last
+        return found
+
+
+def _ascending(last: str, key: str, strictly: bool = True) -> None:
+    if key < last or (strictly and key == last):
+        raise RuntimeError(f"the database returned {key!r} after {last!r}: not in byte order")
 
 
 def check_subjects(
@@ -240,16 +282,44 @@ def check_subjects(
     diffs: dict[Table, TableDiff],
     timelines: Iterable[tuple[str, list[ev.Entry]]],
 ) -> None:
+    """Every subject's rows in both tables against its fold, `SUBJECTS` subjects at a time:
+    their rows as one multiset per table (a row names its subject), and only if that differs,
+    subject by subject (`compare_subjects`), which names the rows."""
     conn, find = shared.conn, shared.store.entry_by_id
     order = scan.bytewise(conn, fold.column)
-    first, second = (Held(conn, table, diffs[table]) for table in fold.tables)
-    streams = (timelines, *(_grouped(scan.table_rows(conn, table, order, raw=True)) for table in fold.tables))
-    for subject, (timeline, held_first, held_second) in merged(*streams):
+    held = [Held(conn, table, diffs[table]) for table in fold.tables]
+    stored = [Upto(scan.table_rows(conn, table, order, raw=True)) for table in fold.tables]
+    timelines, previous = iter(timelines), None
+    while True:
+        chunk = list(itertools.islice(timelines, SUBJECTS))
+        last = chunk[-1][0] if len(chunk) == SUBJECTS else None  # the last chunk takes the rest
+        rows = [table.upto(last) for table in stored]
+        expected: tuple[list[Row], list[Row]] = ([], [])
+        for subject, timeline in chunk:
+            if previous is not None:
+                _ascending(previous, subject)
+            previous = subject
+            first, second = fold.expected(subject, timeline, find)
+            expected[0].extend(first)
+            expected[1].extend(second)
+        if not all(map(Held.same, held, expected, rows)):
+            compare_subjects(fold, held, find, chunk, rows)
+        if last is None:
+            return
+
+
+def compare_subjects(
+    fold: SubjectFold,
+    held: list[Held],
+    find: Callable[[str], ev.Entry | None],
+    timelines: list[tuple[str, list[ev.Entry]]],
+    rows: list[list[Row]],
+) -> None:
+    """The rows of these subjects compared subject by subject, each difference named."""
+    first, second = held
+    for subject, (timeline, held_first, held_second) in merged(timelines, *map(_grouped, rows)):
         expected_first, expected_second = fold.expected(subject, timeline or [], find)
-
-        def label(subject: str = subject) -> str:
-            return f"{fold.column} {subject}"
-
+        label = f"{fold.column} {subject}"
         first.compare(label, expected_first, held_first or [])
         second.compare(label, expected_second, held_second or [])
 

@@ -22,6 +22,7 @@ from coopledger.ledger.events import encode
 from coopledger.ledger.provenance import chain_hash, content_digest
 from coopledger.ledger.store import Store
 from coopledger.ledger.validate import check
+from coopledger.projections import audit as read_model_audit
 from coopledger.projections import beside
 from tests.conftest import ROOT, run_cli
 from tests.test_atomic_write import execute
@@ -136,6 +137,30 @@ def test_read_model_rows_are_compared_with_the_folds_and_named(
     assert err.rstrip().endswith(
         "first entry that differs: #18 (id demo-018, member.admitted, dated 2024-09-03, member M09)"
     )
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed"])
+def test_subjects_compared_a_few_at_a_time_find_the_same(
+    shared_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    """The rows of `SUBJECTS` subjects at a time, as one multiset per table: a difference in
+    any part, a stray row between two parts or after the last, named as subject by subject."""
+    db = shared_db_url
+    rich_ledger(db, tmp_path)
+    execute(
+        db,
+        "UPDATE register_spells SET paid_up = 10.01 WHERE member = 'M06' AND known_to IS NULL",
+        "DELETE FROM register_movements WHERE member = 'M09'",
+        "UPDATE register_spells SET member = 'M055' WHERE member = 'M05'",  # a stray, between parts
+        "UPDATE register_movements SET member = 'M999' WHERE member = 'M13'",  # a stray, after the last
+    )
+    whole = verify_in_process(db, monkeypatch, streamed)
+    monkeypatch.setattr(read_model_audit, "SUBJECTS", 2)
+    parts = verify_in_process(db, monkeypatch, streamed)
+    assert (parts.exit_code, parts.stdout, parts.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
+    assert "member M06: row valid from 2024-04-02, known from #54: paid_up 10.01 in the table" in whole.stderr
+    assert "member M055: the table has a row no fold gives" in whole.stderr
+    assert "member M999: the table has a row no fold gives" in whole.stderr
 
 
 def test_a_changed_entry_is_named_in_full(shared_db_url: str) -> None:
