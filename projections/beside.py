@@ -12,9 +12,10 @@ it reports nothing and the main process runs the second half itself, in its own
 snapshot. The worker sends back its findings (pickled, through a pipe); what
 `verify` prints is the same either way.
 
-The worker never touches what it inherited (the main process's connections, its
-open transaction, its output streams) and ends with `os._exit`, so that nothing
-of the main process is closed, flushed or finalised twice.
+The worker never touches what it inherited (the main process's connections; its
+open transaction, which the store's reads would otherwise go through; its output
+streams) and ends with `os._exit`, so that nothing of the main process is used,
+closed, flushed or finalised twice.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy import Connection
 from coopledger.ledger import scan
 from coopledger.ledger.audit import Check, Finding, Pass, second_half
 from coopledger.ledger.database import Database
+from coopledger.ledger.recorders import TRANSACTION
 from coopledger.ledger.store import Store
 from coopledger.projections.audit import ReadModels
 
@@ -110,6 +112,7 @@ def _work(database: Database, expected: tuple[Any, ...], limit: int, write: int)
     same, write the findings (None if not) to `write`, and end."""
     status = 1
     try:
+        TRANSACTION.set(None)  # the main process's open transaction is not the worker's to read
         store = Store(database)
         try:
             with scan.snapshot(store) as conn:

@@ -20,6 +20,7 @@ from coopledger.ledger.database import parse_database
 from coopledger.ledger.engine import engine_for
 from coopledger.ledger.events import encode
 from coopledger.ledger.provenance import chain_hash, content_digest
+from coopledger.ledger.recorders import TRANSACTION
 from coopledger.ledger.store import Store
 from coopledger.ledger.validate import check
 from coopledger.projections import audit as read_model_audit
@@ -345,14 +346,24 @@ def test_the_worker_finds_what_one_process_finds(
     alone = verify_beside(db, monkeypatch, worker=False)
     started: list[beside.Worker] = []
     monkeypatch.setattr(beside.Worker, "start", _recording(beside.Worker.start, started))
+    monkeypatch.setattr(beside, "Store", _OwnConnections)
     beside_it = verify_beside(db, monkeypatch, worker=True)
-    assert started and started[0].status == 0  # the worker ran, and ended
+    assert started and started[0].status == 0  # the worker ran on its own connections, and ended
     assert (beside_it.exit_code, beside_it.stdout, beside_it.stderr) == (
         alone.exit_code,
         alone.stdout,
         alone.stderr,
     )
     assert alone.exit_code == (0 if drill is None else 1), alone.stdout + alone.stderr
+
+
+class _OwnConnections(Store):
+    """The worker's store, which must not read through the main process's transaction (its
+    connection, inherited by the fork): the worker fails, and says so in its exit status."""
+
+    def __init__(self, database: Any) -> None:
+        assert TRANSACTION.get() is None
+        super().__init__(database)
 
 
 def _recording(start: Any, started: list[beside.Worker]) -> Any:
