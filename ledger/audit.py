@@ -127,6 +127,10 @@ class Pass:
         self.limit = IN_MEMORY if limit is None else limit
         self.entries: list[Entry] | None = []
         self.complete = False  # every entry has been read (and kept, up to `limit`)
+        head = store.head()
+        # The rules' fold goes with the read models while the entries are kept; on a longer
+        # ledger, whose second half reads them twice more, it stays with the first half.
+        self.rules_first = head is not None and head.seq > self.limit
 
     def keep(self, entry: Entry) -> None:
         if self.entries is not None:
@@ -181,6 +185,7 @@ def audit(
             Indexes(conn, store),
             Tree(scan.tree_rows(conn)),
             Identities(conn, store),
+            *([Rules(shared)] if shared.rules_first else []),
         ]
         phase("checking the hash chain, the indexes, the tree and the identities")
         position, last = 0, None
@@ -210,7 +215,7 @@ def audit(
 def second_half(shared: Pass, more: Callable[[Pass], Sequence[Check]]) -> list[Finding]:
     """The rules and the checks `more` gives, over the entries a first pass kept (`Pass.again`),
     or over one pass of them now (in a worker: kept for the checks' own second reads)."""
-    checks = [Rules(shared), *more(shared)]
+    checks = [*([] if shared.rules_first else [Rules(shared)]), *more(shared)]
     entries = shared.again() if shared.complete else shared.reading()
     for entry in entries:
         stored = Stored(entry.seq or 0, b"", b"")
