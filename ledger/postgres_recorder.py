@@ -282,10 +282,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         return [bytes(row[0]) for row in rows]
 
     def subjects_named(self, prefix: str) -> set[str]:
+        # Byte by byte, as `scan.bytewise`: in a linguistic collation `body:x` may sort after
+        # `body;`, and the range would miss it.
         rows = self._fetch(
-            SQL("SELECT DISTINCT subject FROM {0} WHERE subject >= %s AND subject < %s").format(
-                self.subjects_table
-            ),
+            SQL(
+                'SELECT DISTINCT subject FROM {0} WHERE subject COLLATE "C" >= %s '
+                'AND subject COLLATE "C" < %s'
+            ).format(self.subjects_table),
             (prefix, after(prefix)),
         )
         return {row[0] for row in rows}

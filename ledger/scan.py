@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from sqlalchemy import Connection, Table
 
 from coopledger.ledger.events import Entry, decode
-from coopledger.ledger.recorders import LEDGER_STREAM, TRANSACTION
+from coopledger.ledger.recorders import LEDGER_STREAM, TRANSACTION, after
 
 if TYPE_CHECKING:
     from coopledger.ledger.store import Store
@@ -149,8 +149,7 @@ def timelines(conn: Connection, store: Store, prefix: str) -> Iterator[tuple[str
         "ON e.originator_id = ? AND e.originator_version = s.seq "
         f"WHERE {subject} >= ? AND {subject} < ? ORDER BY {subject}, s.seq"
     )
-    high = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    found = rows(conn, sql, stream, prefix, high)
+    found = rows(conn, sql, stream, prefix, after(prefix))
     for key, group in itertools.groupby(found, key=lambda row: str(row[0])):
         yield key[len(prefix) :], [decode(state) for _, state in group if state is not None]
 
