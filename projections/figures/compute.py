@@ -164,9 +164,14 @@ class Tally:
     flows: dict[tuple[str, str | None], list[int]]
 
 
+def in_cents(expr: Any) -> Any:
+    """A euro amount as whole cents: exact on SQLite (REAL) and PostgreSQL alike."""
+    return cast(func.round(expr * 100), BigInteger)
+
+
 def sum_in_cents(expr: Any) -> Any:
-    """Sum of euro amounts as whole cents: exact on SQLite (REAL) and PostgreSQL alike."""
-    return func.coalesce(func.sum(cast(func.round(expr * 100), BigInteger)), 0)
+    """Sum of euro amounts as whole cents."""
+    return func.coalesce(func.sum(in_cents(expr)), 0)
 
 
 def new_tally() -> Tally:
@@ -188,9 +193,9 @@ def tallies(
     # force on it: a handful of groups, which PostgreSQL aggregates in a hash (grouping by
     # in-force flags too, it guessed thousands of groups and sorted every row on disk: 1.1 s
     # of 2 at 450,000 members). Rows in force on none of the dates are left out.
-    measures = (literal(1), s.shares, s.shares * s.share_price * 100, s.paid_up * 100)
+    measures = (literal(1), s.shares, in_cents(s.shares * s.share_price), in_cents(s.paid_up))
     sums = [
-        func.coalesce(func.sum(case((in_force, cast(func.round(measure), BigInteger)), else_=0)), 0)
+        func.coalesce(func.sum(case((in_force, measure), else_=0)), 0)
         for in_force in (in_force_on(day) for day in days)
         for measure in measures
     ]
