@@ -57,6 +57,11 @@ def bytewise(conn: Connection, column: str) -> str:
     return f'{column} COLLATE "C"' if conn.dialect.name == "postgresql" else column
 
 
+def stream(conn: Connection) -> Any:
+    """The ledger's stream id as its events table holds it (a UUID on PostgreSQL, hex on SQLite)."""
+    return LEDGER_STREAM if conn.dialect.name == "postgresql" else LEDGER_STREAM.hex
+
+
 def rows(conn: Connection, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
     """The rows of a query (`?` for each parameter), streamed straight from the driver: a
     server-side cursor on PostgreSQL, SQLite's lazy cursor (no SQLAlchemy row per row)."""
@@ -140,8 +145,6 @@ def timelines(conn: Connection, store: Store, prefix: str) -> Iterator[tuple[str
     (the subject's id without the prefix, its entries in sequence order), ordered by id byte by byte.
 
     A subject row naming no entry is skipped here (the index check reports it)."""
-    postgres = conn.dialect.name == "postgresql"
-    stream = LEDGER_STREAM if postgres else LEDGER_STREAM.hex
     events = store.recorder.events_table_name  # type: ignore[attr-defined]
     subject = bytewise(conn, "s.subject")
     sql = (
@@ -149,7 +152,7 @@ def timelines(conn: Connection, store: Store, prefix: str) -> Iterator[tuple[str
         "ON e.originator_id = ? AND e.originator_version = s.seq "
         f"WHERE {subject} >= ? AND {subject} < ? ORDER BY {subject}, s.seq"
     )
-    found = rows(conn, sql, stream, prefix, after(prefix))
+    found = rows(conn, sql, stream(conn), prefix, after(prefix))
     for key, group in itertools.groupby(found, key=lambda row: str(row[0])):
         yield key[len(prefix) :], [decode(state) for _, state in group if state is not None]
 

@@ -130,21 +130,30 @@ class SubjectFold:
         """The rows one catch-up from scratch writes for the subject: refolded at every
         sequence number that touched it, as the projector does (`tables.refold`)."""
         follows, keys = self.follows, self.keys
-        if any(isinstance(entry, ev.EntryRetracted) for entry in timeline):
+        if len(timeline) == 1 and not isinstance(entry := timeline[0], ev.EntryRetracted):
+            # most subjects: one entry, which touches the subject or not
+            touched = [entry.seq or 0] if isinstance(entry, follows) and subject in keys(entry) else []
+        elif any(isinstance(entry, ev.EntryRetracted) for entry in timeline):
             by_id = {entry.id: entry for entry in timeline}
 
             def look(entry_id: str) -> ev.Entry | None:
                 return by_id.get(entry_id) or find(entry_id)
 
-            targets = [(entry.seq or 0, stands_for(entry, look)) for entry in timeline]
+            touched = [
+                entry.seq or 0
+                for entry in timeline
+                if isinstance(target := stands_for(entry, look), follows) and subject in keys(target)
+            ]
         else:
-            targets = [(entry.seq or 0, entry) for entry in timeline]
-        touched = [seq for seq, target in targets if isinstance(target, follows) and subject in keys(target)]
+            touched = [
+                entry.seq or 0 for entry in timeline if isinstance(entry, follows) and subject in keys(entry)
+            ]
         if not touched:
             return [], []
         if len(touched) == 1:  # what `RowChanges.move_to` makes of a subject new to the tables
             first, second = self.fold(subject, timeline, touched[0])
-            return [(*r, touched[0], None) for r in first], [(*r, touched[0], None) for r in second]
+            known = (touched[0], None)
+            return [row + known for row in first], [row + known for row in second]
         changes = (RowChanges(), RowChanges())
         refold({subject: touched}, lambda _: timeline, self.fold, changes)
         return [tuple(r) for r in changes[0].inserts], [tuple(r) for r in changes[1].inserts]
@@ -217,23 +226,9 @@ class Held:
         self.diff = diff
         self.typed = scan.typing(conn, table)
         columns = [column for column in table.c if column.name != "id"]
-        self.dates = [i for i, column in enumerate(columns) if isinstance(column.type, Date)]
-        self.amounts = [i for i, column in enumerate(columns) if isinstance(column.type, Numeric)]
-
-    def as_stored(self, rows: list[Row]) -> list[Row]:
-        if self.typed is None:
-            return rows
-        dates, amounts, stored = self.dates, self.amounts, []
-        for row in rows:
-            values = list(row)
-            for i in dates:
-                if (day := values[i]) is not None:
-                    values[i] = day.isoformat()
-            for i in amounts:  # an amount with more decimals stays a Decimal, so differs
-                if (amount := values[i]) is not None and amount.as_tuple().exponent >= -2:
-                    values[i] = float(amount)
-            stored.append(tuple(values))
-        return stored
+        dates = [i for i, column in enumerate(columns) if isinstance(column.type, Date)]
+        amounts = [i for i, column in enumerate(columns) if isinstance(column.type, Numeric)]
+        self.as_stored = _as_stored(len(columns), dates, amounts) if self.typed is not None else _same
 
     def same(self, expected: list[Row], held: list[Row]) -> bool:
         """Whether the rows are the same multiset (the fold's as `as_stored` gives them)."""
@@ -246,6 +241,46 @@ class Held:
         if not self.same(expected, held):
             typed = self.typed
             self.diff.compare(label, expected, held if typed is None else [typed(row) for row in held])
+
+
+def _same(rows: list[Row]) -> list[Row]:
+    return rows
+
+
+class _Days(dict[Any, str]):
+    """A date -> its ISO text, worked out once per date (a ledger has a few thousand)."""
+
+    def __missing__(self, day: Any) -> str:
+        text = self[day] = day.isoformat()
+        return text
+
+
+class _Cents(dict[Any, Any]):
+    """An amount -> as SQLite holds it: a float, if it has at most two decimals (an amount with
+    more stays a `Decimal`, so differs from the float stored); worked out once per amount."""
+
+    def __missing__(self, amount: Any) -> Any:
+        held = self[amount] = float(amount) if amount.as_tuple().exponent >= -2 else amount
+        return held
+
+
+def _as_stored(width: int, dates: Sequence[int], amounts: Sequence[int]) -> Callable[[list[Row]], list[Row]]:
+    """The fold's rows of a table as SQLite gives them back: dates as ISO text, amounts of
+    cents as floats (`_Days`, `_Cents`), in one comprehension over the rows, written for the
+    table's columns (a loop over the values of each row took 0.18 s of 45k's read models)."""
+    names = [f"v{i}" for i in range(width)]
+    values = [
+        f"None if {name} is None else days[{name}]"
+        if i in dates
+        else f"None if {name} is None else cents[{name}]"
+        if i in amounts
+        else name
+        for i, name in enumerate(names)
+    ]
+    source = f"def as_stored(rows):\n    return [({', '.join(values)},) for ({', '.join(names)},) in rows]\n"
+    scope: dict[str, Any] = {"days": _Days(), "cents": _Cents()}
+    exec(source, scope)  # code of our own, from the table's column numbers
+    return scope["as_stored"]  # type: ignore[no-any-return]
 
 
 SUBJECTS = 5_000  # subjects whose rows are compared at once, as one multiset per table

@@ -45,8 +45,9 @@ def mark(conn: Connection, store: Store) -> tuple[Any, ...]:
     and where each read model has got to. Every write that changes what the second half reads
     moves one of them (an erasure comes with its entry; a rebuild writes the same rows again)."""
     events = store.recorder.events_table_name  # type: ignore[attr-defined]
-    found = [
-        *scan.rows(conn, f"SELECT max(originator_version) FROM {events}"),
+    last = f"SELECT max(originator_version) FROM {events} WHERE originator_id = ?"  # by the key:
+    found = [  # without the stream, the last entry was found by a scan of every entry
+        *scan.rows(conn, last, scan.stream(conn)),
         *scan.rows(conn, "SELECT seq, hash FROM coop_entries ORDER BY seq DESC LIMIT 1"),
         *scan.rows(conn, "SELECT name, position FROM projection_tracking ORDER BY name"),
     ]
