@@ -15,6 +15,7 @@ from coopledger.commands.transparency import check_checkpoints
 from coopledger.commands.view import View, view_options
 from coopledger.ledger.audit import Finding, audit, named
 from coopledger.ledger.errors import describe
+from coopledger.ledger.recorders import FORMAT
 from coopledger.ledger.words import counted
 from coopledger.projections import beside, read_models
 from coopledger.projections.assertions import asserted, unheld
@@ -107,15 +108,25 @@ def _assertions(app: App) -> Finding:
 def rebuild(app: App) -> None:
     """Throw the read models away and rebuild them from the entries.
 
+    Also migrates a ledger of an older store format whose entries this
+    version reads as they are (format 2): its read models are laid out
+    anew, and the ledger is marked with this version's format.
+
     \b
     Example:
       coopledger rebuild
     """
     started = time.perf_counter()
+    app.upgrades = True  # a ledger of an older store format gets this version's read models
     _ = app.engine  # the tables exist
     with ledger_errors(), progress() as step, app.store.transaction() as conn:  # all, or the old ones
         step("rebuilding the read models")
-        count = read_models.rebuild(conn, app.store)
+        older = app.store.upgrading
+        count = read_models.rebuild(conn, app.store, remake=older is not None)
+        if older is not None:
+            app.store.mark_format(conn)
+    if older is not None:
+        click.echo(f"upgraded the ledger from store format {older} to {FORMAT}")
     click.echo(
         f"rebuilt the read models from {counted(count, 'entry', 'entries')} "
         f"in {time.perf_counter() - started:.2f} s"

@@ -139,6 +139,7 @@ class App:
         self.url = url
         self.user = user or ""
         self.creates = False  # only `init` and `import` may create a store
+        self.upgrades = False  # only `rebuild` opens a ledger whose read models are of an older format
         self.dry_run = False  # `import --dry-run`: check and project everything, then roll back
 
     def may_create(self) -> None:
@@ -155,7 +156,7 @@ class App:
         with ledger_errors():
             if not self.creates and not ledger_present(self.database):
                 raise no_ledger(self.url)
-            return Store(self.database)
+            return Store(self.database, upgrade=self.upgrades)
 
     @cached_property
     def ledger(self) -> Ledger:

@@ -381,12 +381,12 @@ EXPORT_CHUNK = 2_000  # entries whose identities are read at once: memory bounde
 def _write_journal(app: App, stream: IO[bytes], pseudonymous: bool) -> None:
     entries = app.store.entries()
     while chunk := list(islice(entries, EXPORT_CHUNK)):
-        wanted = [] if pseudonymous else [c for e in chunk if (c := getattr(e, "identity", None))]
+        wanted = [] if pseudonymous else [e.seq for e in chunk if e.seq and getattr(e, "identity", None)]
         records = app.store.identities(wanted)
         lines = []
         for entry in chunk:
-            record = records.get(getattr(entry, "identity", None) or "") if records else None
-            if record is not None:
+            record = records.get(entry.seq or 0) if records else None
+            if record is not None and record.commitment == getattr(entry, "identity", None):
                 entry = msgspec.structs.replace(entry, personal=personal_of(record))
             lines.append(ev.encode(entry))
         stream.write(b"\n".join(lines) + b"\n")

@@ -243,12 +243,12 @@ def main(args: Sequence[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         _silence_stdout()
-        sys.exit(0)
+        _leave(0)  # not sys.exit: a register's half-read cursor would be finalised after its store closed
     except OSError as e:
         if e.errno != errno.EPIPE:
             _internal(e)
         _silence_stdout()
-        sys.exit(0)
+        _leave(0)
     except Exception as e:  # the last guard: one line, not a traceback
         _internal(e)
     _leave(code if isinstance(code, int) else 0)

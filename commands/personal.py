@@ -1,7 +1,8 @@
 """What the views show of personal data: values from the identity store, or why there are none.
 
-Entries and read-model rows hold commitments (`ledger/identity.py`); a view looks
-the values up here, at the moment it prints. So an erasure, which deletes the
+Entries hold commitments (`ledger/identity.py`), and read-model rows the sequence
+number of the entry whose identity record holds a value; a view looks the values
+up here, at the moment it prints. So an erasure, which deletes the
 identity records, takes the values out of every view at once, and no read model
 ever held them. Where the store holds no value, a view shows `[erased]` if the
 person's identity was erased (an `identity.erased` entry), and `[not held]` if the
@@ -20,16 +21,17 @@ from coopledger.ledger.identity import field_value, not_shown, revealed, subject
 from coopledger.ledger.store import Store
 from coopledger.projections.register.queries import IDENTITY_COLUMNS
 
-Held = dict[str, dict[str, str]]
-EVERYTHING = 2_000  # commitments beyond which the whole identity store is read at once
+Held = dict[int, dict[str, str]]
+EVERYTHING = 2_000  # records beyond which the whole identity store is read at once
 
 
-def held(store: Store, commitments: Iterable[str | None]) -> Held:
-    """Commitment -> the identity fields it holds, for those the identity store still has."""
-    wanted = sorted({c for c in commitments if c})
+def held(store: Store, seqs: Iterable[int | None]) -> Held:
+    """Sequence number of an entry -> the identity fields its record holds, for those the
+    identity store still has."""
+    wanted = sorted({seq for seq in seqs if seq})
     records = store.identities(None if len(wanted) > EVERYTHING else wanted)
     decode = msgspec.json.Decoder(dict[str, str]).decode
-    return {c: decode(r.fields) for c, r in records.items()}
+    return {seq: decode(r.fields) for seq, r in records.items()}
 
 
 def erased_among(store: Store, subjects: Iterable[str]) -> set[str]:
@@ -39,11 +41,11 @@ def erased_among(store: Store, subjects: Iterable[str]) -> set[str]:
 
 def reveal(store: Store, entries: Sequence[ev.Entry]) -> list[ev.Entry]:
     """Entries as a view shows them: their identity fields in clear, or `[erased]` / `[not held]`."""
-    values = held(store, (getattr(e, "identity", None) for e in entries))
+    values = held(store, (e.seq for e in entries if getattr(e, "identity", None)))
     missing = (
         subject_of(e)
         for e in entries
-        if isinstance(e, ev.Identified) and e.identity is not None and e.identity not in values
+        if isinstance(e, ev.Identified) and e.identity is not None and (e.seq or 0) not in values
     )
     erased = erased_among(store, missing)
     return [revealed(e, values, erased) for e in entries]
@@ -60,7 +62,7 @@ def _subject_at(columns: Sequence[str]) -> int | None:
 def resolve_rows(
     store: Store, rows: Sequence[Sequence[Any]], columns: Sequence[str]
 ) -> list[tuple[Any, ...]]:
-    """Read-model rows with the values of their identity columns (which hold commitments)."""
+    """Read-model rows with the values of their identity columns (which hold sequence numbers)."""
     at = [(i, c) for i, c in enumerate(columns) if c in IDENTITY_COLUMNS]
     if not at or not rows:
         return [tuple(row) for row in rows]
@@ -82,7 +84,7 @@ def resolve_joined(
     chunks: Iterable[Sequence[Sequence[Any]]], columns: Sequence[str], store: Store | None = None
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Rows of `register_chunks(..., identities=True)` with the values of their identity
-    columns: each such column's commitment is replaced from the fields joined at the row's end.
+    columns: each such column's sequence number is replaced from the fields joined at the row's end.
     Where none was joined: `[erased]`, or `[not held]` if the `store` knows no erasure of the
     row's member (without a store: `[erased]`)."""
     at = [i for i, c in enumerate(columns) if c in IDENTITY_COLUMNS]
@@ -115,9 +117,9 @@ def resolve_joined(
 
 
 def resolve_names(store: Store, items: Sequence[Any]) -> list[Any]:
-    """NamedTuples whose `name` holds a commitment and `person` the person (a board's holders),
-    with the name."""
-    values: Mapping[str, Mapping[str, str]] = held(store, (item.name for item in items))
+    """NamedTuples whose `name` holds the sequence number of the entry that gave the name and
+    `person` the person (a board's holders), with the name."""
+    values: Mapping[int, Mapping[str, str]] = held(store, (item.name for item in items))
     missing = (item.person for item in items if item.name is not None and item.name not in values)
     erased = erased_among(store, missing)
     return [

@@ -35,7 +35,6 @@ from coopledger.ledger.identity import (
     carries_identity,
     same_identity,
     seal_all,
-    subject_of,
     values_of,
 )
 from coopledger.ledger.provenance import GENESIS, chain, content_digest, format_recorded, parse_recorded
@@ -371,9 +370,9 @@ class Ledger:
         was read (an empty one knows no id: nothing to look up).
         """
         known = self.store.known_ids([e.id for e, _ in batch if e.id]) if recorded else {}
-        records = self.store.identities_at(
+        records = self.store.identities(
             [
-                (subject_of(e), known[e.id].seq)
+                known[e.id].seq
                 for e, _ in batch
                 if e.id in known and isinstance(e, ev.Identified) and carries_identity(e)
             ]
@@ -445,9 +444,9 @@ class Ledger:
             seqs = {digest: sorted(set(found)) for digest, found in seqs.items()}
         if not seqs:
             return fresh, []
-        records = self.store.identities_at(
+        records = self.store.identities(
             [
-                (subject_of(e), seq)
+                seq
                 for e, d in loose
                 if d in seqs and isinstance(e, ev.Identified) and carries_identity(e)
                 for seq in seqs[d]

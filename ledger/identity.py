@@ -224,25 +224,27 @@ def personal_of(record: IdentityRecord) -> ev.Personal:
     return ev.Personal(salt=record.salt, **json.loads(record.fields))
 
 
-def revealed(entry: ev.Entry, held: Mapping[str, Mapping[str, str]], erased: Container[str] = ()) -> ev.Entry:
-    """A chained entry with its identity fields in clear for a view: the values, or `[erased]`
-    if its person's identity was erased (their id in `erased`), `[not held]` if it never was."""
+def revealed(entry: ev.Entry, held: Mapping[int, Mapping[str, str]], erased: Container[str] = ()) -> ev.Entry:
+    """A chained entry with its identity fields in clear for a view: the values (`held`, by the
+    sequence number of the entry that wrote them), or `[erased]` if its person's identity was
+    erased (their id in `erased`), `[not held]` if it never was."""
     if not isinstance(entry, ev.Identified) or entry.identity is None:
         return entry
-    values = held.get(entry.identity)
+    values = held.get(entry.seq or 0)
     missing = not_shown(subject_of(entry) in erased)
     shown = {k: (values.get(k, missing) if values is not None else missing) for k in entry.identity_fields}
     return msgspec.structs.replace(entry, identity=None, identity_fields=(), **shown)
 
 
 def field_value(
-    commitment: str | None, name: str, held: Mapping[str, Mapping[str, str]], missing: str = ERASED
+    seq: int | None, name: str, held: Mapping[int, Mapping[str, str]], missing: str = ERASED
 ) -> str | None:
-    """One identity field of a read-model row (which holds the commitment): the value, or
-    `missing` (`not_shown`: `[erased]` or `[not held]`) where the identity store has none."""
-    if commitment is None:
+    """One identity field of a read-model row (which holds the sequence number of the entry
+    whose identity record gives it): the value, or `missing` (`not_shown`: `[erased]` or
+    `[not held]`) where the identity store has none."""
+    if seq is None:
         return None
-    values = held.get(commitment)
+    values = held.get(seq)
     if values is None:
         return missing
     return values.get(name)

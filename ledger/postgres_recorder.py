@@ -398,22 +398,17 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         query = SQL("SELECT commitment, subject, seq, salt, fields FROM {0} ").format(self.identities_table)
         return [IdentityRecord(*row) for row in self._fetch(query + where, params)]
 
-    def identities(self, commitments: Sequence[str] | None) -> dict[str, IdentityRecord]:
-        if commitments is None:
-            return {r.commitment: r for r in self._identity_rows(SQL(""), ())}
-        found: dict[str, IdentityRecord] = {}
-        for chunk in chunks(list(commitments), 5000):
-            rows = self._identity_rows(SQL("WHERE commitment = ANY(%s)"), (list(chunk),))
-            found.update((r.commitment, r) for r in rows)
+    def identities(self, seqs: Sequence[int] | None) -> dict[int, IdentityRecord]:
+        if seqs is None:
+            return {r.seq: r for r in self._identity_rows(SQL(""), ())}
+        found: dict[int, IdentityRecord] = {}
+        for chunk in chunks(list(seqs), 5000):
+            found.update((r.seq, r) for r in self._identity_rows(SQL("WHERE seq = ANY(%s)"), (list(chunk),)))
         return found
 
     def identities_of(self, subject: str) -> list[IdentityRecord]:
         where = SQL("WHERE seq IN (SELECT seq FROM {0} WHERE subject = %s) AND subject = %s ORDER BY seq")
         return self._identity_rows(where.format(self.subjects_table), (MEMBER + subject, subject))
-
-    def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:
-        rows = self._identity_rows(SQL("WHERE seq = ANY(%s)"), ([seq for _, seq in keys],))
-        return {r.seq: r for r in rows}
 
 
 def connect(env: dict[str, str], timeout: int = 5) -> psycopg.Connection[Any]:

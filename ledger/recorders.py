@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.persistence import StoredEvent
@@ -32,10 +32,15 @@ from eventsourcing.persistence import StoredEvent
 from coopledger.ledger.identity import IdentityRecord
 
 # The store format: 1 kept personal data inside the entries (coopledger up to commit
-# 4ce54dc); 2 keeps it in the identity store, the entries holding commitments.
-FORMAT = "2"
+# 4ce54dc); 2 keeps it in the identity store, the entries holding commitments, and the read
+# models the commitments too (up to commit 600e590); 3 has the read models name the entry
+# whose identity record holds a value by its sequence number. The entries of 2 and 3 are the
+# same: `rebuild` turns a ledger of format 2 into one of format 3 (`READ_MODELS_ONLY`).
+FORMAT = "3"
 LAST_FORMAT_1 = "4ce54dc"
+READ_MODELS_ONLY = frozenset({"2"})  # older formats whose entries this version reads as they are
 
+T = TypeVar("T")
 LEDGER_STREAM = uuid5(NAMESPACE_URL, "https://coopledger/ledger")
 ERASURE = "identity.erased"  # the topic of an erasure's stored event
 # Rows from which a first write into an empty table (the index of entries, the identity store)
@@ -129,16 +134,13 @@ class LedgerRecorder:
         """Write the store format of this version (once: an existing one is kept)."""
         raise NotImplementedError
 
-    def identities(self, commitments: Sequence[str] | None) -> dict[str, IdentityRecord]:
-        """The identity records of these commitments (every record if None)."""
+    def identities(self, seqs: Sequence[int] | None) -> dict[int, IdentityRecord]:
+        """The identity records written with the entries of these sequence numbers (every record
+        if None), by sequence number."""
         raise NotImplementedError
 
     def identities_of(self, subject: str) -> list[IdentityRecord]:
         """Every identity record of one member or person, in sequence order."""
-        raise NotImplementedError
-
-    def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:
-        """The identity records written with these entries: (subject, seq) -> by seq."""
         raise NotImplementedError
 
     def erased_subjects(self, subjects: Sequence[str]) -> set[str]:
@@ -219,6 +221,6 @@ def after(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+def chunks(items: Sequence[T], size: int = 500) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

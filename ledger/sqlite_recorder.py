@@ -306,25 +306,17 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
 
     _IDENTITY = "SELECT commitment, subject, seq, salt, fields FROM coop_identities"
 
-    def identities(self, commitments: Sequence[str] | None) -> dict[str, IdentityRecord]:
-        if commitments is None:
-            return {row[0]: IdentityRecord(*row) for row in self._fetch(self._IDENTITY)}
-        found: dict[str, IdentityRecord] = {}
-        for chunk in chunks(list(commitments)):
+    def identities(self, seqs: Sequence[int] | None) -> dict[int, IdentityRecord]:
+        if seqs is None:
+            return {row[2]: IdentityRecord(*row) for row in self._fetch(self._IDENTITY)}
+        found: dict[int, IdentityRecord] = {}
+        for chunk in chunks(list(seqs)):
             marks = ",".join("?" * len(chunk))
-            for row in self._fetch(f"{self._IDENTITY} WHERE commitment IN ({marks})", chunk):
-                found[row[0]] = IdentityRecord(*row)
+            for row in self._fetch(f"{self._IDENTITY} WHERE seq IN ({marks})", chunk):
+                found[row[2]] = IdentityRecord(*row)
         return found
 
     def identities_of(self, subject: str) -> list[IdentityRecord]:
         where = f"WHERE seq IN ({_SEQS_OF}) AND subject = ? ORDER BY seq"
         rows = self._fetch(f"{self._IDENTITY} {where}", (MEMBER + subject, subject))
         return [IdentityRecord(*row) for row in rows]
-
-    def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:
-        found: dict[int, IdentityRecord] = {}
-        for chunk in chunks([str(seq) for _, seq in keys]):
-            marks = ",".join("?" * len(chunk))
-            for row in self._fetch(f"{self._IDENTITY} WHERE seq IN ({marks})", [int(s) for s in chunk]):
-                found[row[2]] = IdentityRecord(*row)
-        return found

@@ -29,7 +29,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 from eventsourcing.utils import Environment
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
 from coopledger.ledger import tree
@@ -49,6 +49,7 @@ from coopledger.ledger.provenance import Chained
 from coopledger.ledger.recorders import (
     FORMAT,
     LAST_FORMAT_1,
+    READ_MODELS_ONLY,
     TRANSACTION,
     HeadRow,
     IndexRow,
@@ -71,8 +72,11 @@ _WRITING: ContextVar[tuple[Store, Connection] | None] = ContextVar("coopledger_w
 class Store:
     """Append and read ledger entries; translate storage faults to `StoreError`."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, upgrade: bool = False):
+        """`upgrade`: open a ledger whose entries this version reads but whose read models it
+        does not (`READ_MODELS_ONLY`), for `rebuild` to rebuild them (`upgrading` says so)."""
         self.database = database
+        self.upgrading: str | None = None  # the older store format of a ledger opened to upgrade
         env = Environment(name="coopledger", env=database.eventsourcing_env)
         _owner_only(database)
         for attempt in range(3):
@@ -97,7 +101,7 @@ class Store:
         assert isinstance(recorder, LedgerRecorder)
         self.recorder = recorder
         self._appended = 0  # entries appended by the open write transaction
-        self._check_format()
+        self._check_format(upgrade)
         self._ensure_tree()
 
     def _ensure_tree(self) -> None:
@@ -109,7 +113,7 @@ class Store:
         """Recompute the stored Merkle tree from the entries; the number of rows written."""
         return tree.build(self) or 0
 
-    def _check_format(self) -> None:
+    def _check_format(self, upgrade: bool) -> None:
         """Refuse a ledger of another store format; mark a new one with this version's."""
         version = self._guard(self.recorder.format_version)
         if version is None and self.head() is None:
@@ -117,6 +121,16 @@ class Store:
             version = self._guard(self.recorder.format_version)
         if version == FORMAT:
             return
+        if version in READ_MODELS_ONLY:
+            if upgrade:
+                self.upgrading = version
+                return
+            raise StoreError(
+                f"the ledger at {self.database.url} is of store format {version}: this version reads "
+                f"its entries as they are, but not its read models. To migrate, run `coopledger --db "
+                f"{self.database.url} rebuild` once: it rebuilds the read models and marks the ledger "
+                f'format {FORMAT} (see docs/user-guide.md, "Store format")'
+            )
         if version is None:
             raise StoreError(
                 f"the ledger at {self.database.url} is of store format 1 (personal data inside the "
@@ -129,6 +143,12 @@ class Store:
             f"the ledger at {self.database.url} is of store format {version}, written by a newer "
             f"coopledger; this version reads format {FORMAT}"
         )
+
+    def mark_format(self, conn: Connection) -> None:
+        """Mark an upgraded ledger with this version's store format, on the connection of the
+        write transaction that rebuilt its read models: both commit, or neither does."""
+        conn.execute(text("UPDATE coop_meta SET value = :format WHERE key = 'format'"), {"format": FORMAT})
+        self.upgrading = None
 
     def creating(self) -> AbstractContextManager[None]:
         """Hold while creating tables: one process at a time on a PostgreSQL server."""
@@ -293,19 +313,16 @@ class Store:
         seq = self.seq_of(entry_id)
         return self.entry(seq) if seq is not None else None
 
-    def identities(self, commitments: Sequence[str] | None = None) -> dict[str, IdentityRecord]:
-        """The identity records of these commitments (all of them if None)."""
-        if commitments is not None and not commitments:
+    def identities(self, seqs: Sequence[int] | None = None) -> dict[int, IdentityRecord]:
+        """The identity records written with the entries of these sequence numbers (all of them
+        if None), by sequence number: the read models name a value's record so."""
+        if seqs is not None and not seqs:
             return {}
-        return self._guard(lambda: self.recorder.identities(commitments))
+        return self._guard(lambda: self.recorder.identities(seqs))
 
     def identities_of(self, subject: str) -> list[IdentityRecord]:
         """Every identity record held about one member or person."""
         return self._guard(lambda: self.recorder.identities_of(subject))
-
-    def identities_at(self, keys: Sequence[tuple[str, int]]) -> dict[int, IdentityRecord]:
-        """The identity records written with these entries, (subject, seq), by sequence number."""
-        return self._guard(lambda: self.recorder.identities_at(keys)) if keys else {}
 
     def erased_subjects(self, subjects: Sequence[str]) -> set[str]:
         """Those of these member or person ids whose identity an erasure erased (views then show

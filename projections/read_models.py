@@ -72,10 +72,17 @@ def catch_up(engine: Engine, source: EntrySource, recent: Sequence[Entry] = ()) 
     return 0
 
 
-def rebuild(conn: Connection, source: EntrySource) -> int:
-    """Throw every read model's rows away and project the whole ledger again, on `conn`."""
-    for table in (*TABLES, tracking):
-        conn.execute(delete(table))
+def rebuild(conn: Connection, source: EntrySource, remake: bool = False) -> int:
+    """Throw every read model's rows away and project the whole ledger again, on `conn`.
+
+    `remake`: drop the tables and create them again first, for a ledger whose read models an
+    older store format laid out otherwise (`Store.upgrading`)."""
+    if remake:
+        metadata.drop_all(conn, tables=[*TABLES, tracking])
+        metadata.create_all(conn, tables=[*TABLES, tracking])
+    else:
+        for table in (*TABLES, tracking):
+            conn.execute(delete(table))
     return project(conn, source)
 
 

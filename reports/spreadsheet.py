@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 Cell = str | int | Decimal | dt.date | None
 # XML 1.0 forbids these characters; the ledger refuses control characters in its text, but a
-# commitment's value is printed as the identity store holds it.
+# name, address or e-mail is printed as the identity store holds it.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 

@@ -310,6 +310,33 @@ def test_a_ledger_of_the_previous_format_is_refused(tmp_path: Path) -> None:
     assert refused.returncode == 2 and b"store format 1" in refused.stderr
 
 
+def test_rebuild_upgrades_a_ledger_of_format_2(shared_db_url: str) -> None:
+    """Format 2 kept commitments in the read models' identity columns; its entries are format
+    3's. Every command but `rebuild` refuses it and names the remedy; `rebuild` lays the read
+    models out anew and marks the ledger, in one transaction."""
+    url = shared_db_url
+    admitted = run_cli(
+        "member", "admit", "S1", "--name", "Ann Peeters", "--category", "A", "--shares", "1", db=url
+    )
+    assert admitted.returncode == 0, admitted.stderr
+    store = Store(parse_database(url))
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE coop_meta SET value = '2' WHERE key = 'format'"))
+        conn.execute(text("DROP TABLE register_spells"))  # a stand-in for format 2's layout
+        conn.execute(text("CREATE TABLE register_spells (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"))
+    store.close()
+    refused = run_cli("register", db=url)
+    assert refused.returncode == 2
+    assert b"store format 2" in refused.stderr and b"rebuild` once" in refused.stderr
+    upgraded = run_cli("rebuild", db=url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert b"upgraded the ledger from store format 2 to 3" in upgraded.stdout
+    register = run_cli("register", "--format", "csv", db=url)
+    assert register.returncode == 0 and "S1,Ann Peeters,A" in register.stdout.decode()
+    assert run_cli("verify", db=url).returncode == 0
+    assert b"upgraded" not in run_cli("rebuild", db=url).stdout  # once
+
+
 def test_csv_cells_are_not_formulas(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
     assert run_cli("init", db=url).returncode == 0

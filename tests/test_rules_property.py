@@ -38,7 +38,8 @@ def test_one_shuffled_batch_accepts_what_was_accepted_in_date_order(
         pytest.skip("no PostgreSQL server reachable (outside CI)")
     ops = [op for op in first + operations if op["type"] != "entry.retracted"]
     # distinct days: the order within a day is the recording order, across days only dates count
-    for offset, op in enumerate(sorted(ops, key=lambda o: str(o["date"]))):
+    ops.sort(key=lambda o: str(o["date"]))  # recorded in date order: nothing backdated
+    for offset, op in enumerate(ops):
         op["date"] = (START + dt.timedelta(days=offset)).isoformat()
     with fresh_ledger(backend) as url_one, fresh_ledger("sqlite-memory") as url_two:
         one = Store(parse_database(url_one))

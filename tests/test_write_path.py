@@ -194,7 +194,7 @@ def test_a_first_import_indexes_its_commitments_after_them(book: Book) -> None:
     held = book.store.identities()
     assert len(held) == 2 * people and all(identity.opens(r) for r in held.values())
     some = sorted(held)[::97]
-    assert book.store.identities(some) == {c: held[c] for c in some}  # looked up by commitment
+    assert book.store.identities(some) == {s: held[s] for s in some}  # looked up by sequence number
     if book.url.startswith("sqlite:///"):
         connection = sqlite3.connect(book.url.removeprefix("sqlite:///"))
         (sql,) = connection.execute(

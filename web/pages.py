@@ -174,9 +174,9 @@ def member_page(ledger: ReadOnlyLedger, view: View, member_id: str, personal: bo
         (s for s in lines if s.valid_from <= view.day and (s.valid_to is None or view.day < s.valid_to)), None
     )
     identity = []
-    # By the commitments of their entries (an indexed look-up), not by subject (a scan).
-    commitments = sorted({c for e in timeline if (c := getattr(e, "identity", None))})
-    for record in sorted(store.identities(commitments).values(), key=lambda r: r.seq):
+    # By the sequence numbers of their entries (the identity store's key), not by subject (a scan).
+    seqs = [e.seq for e in timeline if e.seq and getattr(e, "identity", None)]
+    for record in sorted(store.identities(seqs).values(), key=lambda r: r.seq):
         if record.subject == member_id and (view.known_seq is None or record.seq <= view.known_seq):
             fields = json.loads(record.fields)
             if not personal:

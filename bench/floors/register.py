@@ -19,7 +19,7 @@ from common import Db
 COLUMNS = ("member", "name", "category", "shares", "paid_up", "admitted", "founder")
 QUERY = """\
 SELECT s.member, i.fields, s.category, s.shares, s.paid_up, s.admitted, s.founder
-FROM register_spells s LEFT JOIN coop_identities i ON i.commitment = s.name
+FROM register_spells s LEFT JOIN coop_identities i ON i.seq = s.name
 WHERE s.known_to IS NULL AND s.valid_from <= ? AND (s.valid_to IS NULL OR s.valid_to > ?)
 AND s.status = 'member'
 ORDER BY s.member"""

@@ -73,12 +73,13 @@ class MandateSpell(NamedTuple):
 
     `how` is elected, renewed or coopted; a cooptation's `cooptation` is "pending" until an
     assembly confirms it, then "confirmed" (a new spell from that day), else None. `name` is
-    the commitment to the name a mandate entry gave (`ledger/identity.py`), never the name.
+    the sequence number of the mandate entry that gave the holder's name, whose identity record
+    holds it (`ledger/identity.py`), never the name.
     """
 
     body: str
     person: str
-    name: str | None
+    name: int | None
     how: str
     term_start: dt.date
     until: dt.date
@@ -129,7 +130,7 @@ def body_history(
     seats: list[SeatSpell] = []
     spells: list[MandateSpell] = []
     current: dict[str, int] = {}  # person -> index of their latest spell
-    names: dict[str, str] = {}
+    names: dict[str, int] = {}
     for entry in live_entries(timeline, known_seq):
         if isinstance(entry, ev.BodySeats):
             if seats and seats[-1].valid_to is None:
@@ -139,9 +140,8 @@ def body_history(
         if not isinstance(entry, ev.MandateEntry):
             continue
         person, day = entry.person, entry.date
-        name = getattr(entry, "identity", None)  # the commitment to the holder's name
-        if name and "name" in getattr(entry, "identity_fields", ()):
-            names[person] = name
+        if getattr(entry, "identity", None) and "name" in getattr(entry, "identity_fields", ()):
+            names[person] = entry.seq or 0  # the entry whose identity record holds the name
         latest = spells[current[person]] if person in current else None
         held = latest if latest is not None and latest.valid_from <= day < latest.valid_to else None
         if isinstance(entry, ev.MandateElected | ev.MandateRenewed | ev.MandateCoopted):

@@ -96,7 +96,7 @@ mandate_spells = Table(
     key(),
     Column("body", Id, nullable=False),
     Column("person", Id, nullable=False),
-    Column("name", Text),
+    Column("name", BigInteger),  # the sequence number of the entry whose identity record holds it
     Column("how", String(20), nullable=False),
     Column("term_start", Date, nullable=False),
     Column("until", Date, nullable=False),

@@ -94,7 +94,7 @@ class Holder(NamedTuple):
     """A seat held on a date, with how it was obtained; `overdue` flags an unconfirmed cooptation."""
 
     person: str
-    name: str | None
+    name: int | str | None  # the name's identity record (its entry's number) until a view shows the name
     how: str
     since: dt.date
     until: dt.date
@@ -198,7 +198,7 @@ def board_of(
     seats: Sequence[SeatSpell],
     mandates: Sequence[MandateSpell],
     assemblies: Sequence[Convened],
-    names: dict[str, str],
+    names: dict[str, int | None],
     as_of: dt.date,
 ) -> Board:
     """A body on `as_of` from its spells; cooptations still pending after an assembly are flagged."""

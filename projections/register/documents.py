@@ -2,8 +2,8 @@
 entry for a certificate, an assembly's roll. Indexed SELECTs on the register's read model, as
 of a date and as known after an entry, streamed where a register of millions could be asked.
 
-Identity columns (`name`, `address`, `email`) hold commitments; with `identities` each is
-followed at the end of the row by the identity store's fields for it (JSON text, None once
+Identity columns (`name`, `address`, `email`) name an identity record by its entry's sequence
+number; with `identities` each is followed at the end of the row by that record's fields (JSON text, None once
 erased), as `queries.register_chunks` does, for `commands/personal.py` to resolve.
 """
 

@@ -41,9 +41,9 @@ def register_columns(
 
 
 CHUNK = 2_000  # rows per chunk: a register of millions streams in bounded memory
-IDENTITY_COLUMNS = ("name", "address", "email")  # columns holding a commitment, not the value
-# The identity store (ledger/recorders.py), in the same database: the fields of a commitment.
-identity_store = table("coop_identities", column("commitment"), column("fields"))
+IDENTITY_COLUMNS = ("name", "address", "email")  # columns naming an identity record, not the value
+# The identity store (ledger/recorders.py), in the same database: the fields an entry gave.
+identity_store = table("coop_identities", column("seq"), column("fields"))
 
 
 def register_chunks(
@@ -57,7 +57,7 @@ def register_chunks(
     """The register's rows in member order, a chunk at a time, read with a server-side cursor.
 
     With `identities`, each identity column present is followed at the end of the row by the
-    identity store's fields for its commitment (JSON text, None once erased), joined in the
+    identity store's fields of the record it names (JSON text, None once erased), joined in the
     same query so that a register of millions needs no second round trip per chunk.
     """
     query = register_select(columns, identities).where(known_at(spells, known_seq), in_force_on(as_of))
@@ -85,7 +85,7 @@ def register_select(columns: Sequence[str], identities: bool) -> Select[Any]:
     if identities:
         for name in (c for c in columns if c in IDENTITY_COLUMNS):
             held = identity_store.alias(f"held_{name}")
-            query = query.outerjoin_from(spells, held, held.c.commitment == spells.c[name])
+            query = query.outerjoin_from(spells, held, held.c.seq == spells.c[name])
             query = query.add_columns(held.c.fields)
     return query
 
@@ -125,8 +125,9 @@ def members_on(
 
 def names_of(
     conn: Connection, persons: Collection[str], as_of: dt.date, known_seq: int | None
-) -> dict[str, str]:
-    """Each person's name in the register on `as_of`, or when they were last a member before it."""
+) -> dict[str, int | None]:
+    """Each person's name in the register on `as_of`, or when they were last a member before it
+    (the sequence number of the entry whose identity record holds it)."""
     query = (
         select(spells.c.member, spells.c.name)
         .where(known_at(spells, known_seq), spells.c.valid_from <= as_of)

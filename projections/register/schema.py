@@ -11,13 +11,14 @@ spells = Table(
     metadata,
     key(),
     Column("member", Id, nullable=False),
-    Column("name", Text, nullable=False),
+    # The identity columns: the sequence number of the entry whose identity record holds the value.
+    Column("name", BigInteger),
     Column("category", Id, nullable=False),
     Column("shares", BigInteger, nullable=False),  # a member's total: a sum of bounded counts
     Column("paid_up", Money, nullable=False),
     Column("share_price", Money, nullable=False),
-    Column("address", Text),
-    Column("email", Text),
+    Column("address", BigInteger),
+    Column("email", BigInteger),
     Column("founder", Boolean, nullable=False),
     Column("admitted", Date, nullable=False),
     Column("status", String(10), nullable=False),
