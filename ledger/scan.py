@@ -194,6 +194,19 @@ class Ahead(Generic[T]):
         self.head = head
         return found
 
+    def take(self, key: Any) -> tuple[Sequence[T], Sequence[T]]:
+        """`before` and `at` in one call: the strays below `key`, and the rows at it."""
+        head = self.head
+        if head is None or self.key(head) != key:
+            return self.before(key), self.at(key)
+        found = [head]  # the common case: no strays, the rows of this key next
+        head = next(self.rows, None)
+        while head is not None and self.key(head) == key:
+            found.append(head)
+            head = next(self.rows, None)
+        self.head = head
+        return (), found
+
     def rest(self) -> Iterator[T]:
         while self.head is not None:
             row, self.head = self.head, next(self.rows, None)
