@@ -51,6 +51,9 @@ from coopledger.ledger.words import counted
 
 SHOWN = 20  # problem lines kept per check; the rest are counted
 IN_MEMORY = 100_000  # entries kept from the single pass for the folds after it; beyond, read again
+# What the checks of `audit`'s `more` do of their work (`Pass.part`): all of it; only what takes
+# the entries in sequence order (during the ledger's own pass); only what does not (in a worker).
+ALL, ORDERED, SUBJECTS_PART = "all", "ordered", "subjects"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class Pass:
         self.limit = IN_MEMORY if limit is None else limit
         self.entries: list[Entry] | None = []
         self.complete = False  # every entry has been read (and kept, up to `limit`)
+        self.part = ALL  # what the checks of `more` do here (`ORDERED`, `SUBJECTS_PART`)
         head = store.head()
         # The rules' fold goes with the read models while the entries are kept; on a longer
         # ledger, whose second half reads them twice more, it stays with the first half.
@@ -179,6 +183,11 @@ def audit(
         shared = Pass(conn, store, phase)
         if beside is not None:
             beside.start(shared)
+        # A ledger longer than the entries kept, with a worker: the checks of `more` take the
+        # entries in this pass, and the worker does the rest of their work without a pass of its
+        # own (it read every entry for the rows of a few hundred assemblies and statutes).
+        divided = beside is not None and shared.rules_first
+        shared.part = ORDERED if divided else ALL
         chain = Chain()
         checks: list[Check] = [
             chain,
@@ -186,6 +195,7 @@ def audit(
             Tree(scan.tree_rows(conn)),
             Identities(conn, store),
             *([Rules(shared)] if shared.rules_first else []),
+            *(more(shared) if divided else []),
         ]
         phase("checking the hash chain, the indexes, the tree and the identities")
         position, last = 0, None
@@ -208,20 +218,42 @@ def audit(
         if beside is not None:
             phase("checking the rules and the read models")
             second = beside.findings()
-        findings += second if second is not None else second_half(shared, more)
-    return LedgerAudit(position, last, findings)
+        if second is None:
+            shared.part = SUBJECTS_PART if divided else ALL
+            second = second_half(shared, more)
+    return LedgerAudit(position, last, merged(findings, second))
 
 
 def second_half(shared: Pass, more: Callable[[Pass], Sequence[Check]]) -> list[Finding]:
     """The rules and the checks `more` gives, over the entries a first pass kept (`Pass.again`),
-    or over one pass of them now (in a worker: kept for the checks' own second reads)."""
+    or over one pass of them now (in a worker: kept for the checks' own second reads); with
+    no pass at all for the part of `more` that takes no entries (`SUBJECTS_PART`)."""
     checks = [*([] if shared.rules_first else [Rules(shared)]), *more(shared)]
-    entries = shared.again() if shared.complete else shared.reading()
-    for entry in entries:
-        stored = Stored(entry.seq or 0, b"", b"")
-        for check in checks:
-            check.see(entry, stored)
+    if shared.part == SUBJECTS_PART:
+        shared.entries = None  # none kept: what needs them reads them again
+    else:
+        entries = shared.again() if shared.complete else shared.reading()
+        for entry in entries:
+            stored = Stored(entry.seq or 0, b"", b"")
+            for check in checks:
+                check.see(entry, stored)
     return [finding for check in checks for finding in check.findings()]
+
+
+def merged(first: list[Finding], second: list[Finding]) -> list[Finding]:
+    """The findings of the two halves, in the order of the first; a check divided between them
+    (`Pass.part`) gives a finding of the same name in each, whose problems (one part's tables
+    or the other's) make one finding."""
+    found = list(first)
+    at = {finding.name: i for i, finding in enumerate(found)}
+    for finding in second:
+        if (i := at.get(finding.name)) is None:
+            found.append(finding)
+            continue
+        one = found[i]
+        firsts = [f for f in (one.first, finding.first) if f is not None]
+        found[i] = Finding(one.name, [*one.problems, *finding.problems], min(firsts, default=None))
+    return found
 
 
 def decodable(states: Iterable[bytes]) -> Iterator[Entry]:

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Date, Numeric, Table
 
 from coopledger.ledger import events as ev
 from coopledger.ledger import scan
-from coopledger.ledger.audit import Finding, Pass, Problems, Stored
+from coopledger.ledger.audit import ALL, ORDERED, SUBJECTS_PART, Finding, Pass, Problems, Stored
 from coopledger.ledger.scan import Ahead
 from coopledger.ledger.timeline import stands_for
 from coopledger.ledger.words import counted
@@ -413,28 +413,50 @@ class AssemblyRows:
 
 
 class ReadModels:
-    """Every persisted read model against the folds of the entries, and where each has got to."""
+    """Every persisted read model against the folds of the entries, and where each has got to.
+
+    Its two parts, when the pass divides them (`Pass.part`): the rows of one entry each and the
+    positions (`ORDERED`: assemblies and statutes, during a pass in sequence order), and the
+    subjects' rows (`SUBJECTS_PART`: members and bodies, over their timelines, no pass). Each
+    part gives every finding, empty for the tables of the other.
+    """
 
     def __init__(self, shared: Pass) -> None:
         from coopledger.projections.read_models import TABLES
 
         self.shared = shared
         self.diffs = {table: TableDiff(table) for table in TABLES}
-        self.assemblies = AssemblyRows(shared.conn, shared.store, self.diffs)
+        self.ordered = shared.part != SUBJECTS_PART
+        self.assemblies = AssemblyRows(shared.conn, shared.store, self.diffs) if self.ordered else None
         self.head = self.seen = 0
 
     def see(self, entry: ev.Entry, stored: Stored) -> None:
         self.head = entry.seq or 0
         self.seen += 1
-        self.assemblies.see(entry)
+        if self.assemblies is not None:
+            self.assemblies.see(entry)
 
     def findings(self) -> list[Finding]:
         from coopledger.projections.read_models import positions
 
-        self.assemblies.finish()
-        self.shared.phase(
-            f"comparing the read models with a fold of {counted(self.seen, 'entry', 'entries')}"
-        )
+        shared = self.shared
+        if self.assemblies is not None:
+            self.assemblies.finish()
+        if shared.part == ALL:
+            shared.phase(f"comparing the read models with a fold of {counted(self.seen, 'entry', 'entries')}")
+        elif shared.part == SUBJECTS_PART:
+            shared.phase("comparing the members' and the bodies' rows with their folds")
+        if shared.part != ORDERED:
+            self.subjects()
+        behind = [
+            f"read model {name} is at #{seq}, the ledger at #{self.head}"
+            for name, seq in positions(shared.conn).items()
+            if self.ordered and seq != self.head
+        ]
+        return [*(diff.finding() for diff in self.diffs.values()), Finding("read-model positions", behind)]
+
+    def subjects(self) -> None:
+        """The members' and the bodies' rows against their folds."""
         folds = (REGISTER, BODIES)
         shared = self.shared
         if shared.entries is not None:  # the timelines from the entries at hand, whatever the index says
@@ -447,12 +469,6 @@ class ReadModels:
                 check_subjects(
                     shared, fold, self.diffs, scan.timelines(shared.conn, shared.store, fold.prefix)
                 )
-        behind = [
-            f"read model {name} is at #{seq}, the ledger at #{self.head}"
-            for name, seq in positions(self.shared.conn).items()
-            if seq != self.head
-        ]
-        return [*(diff.finding() for diff in self.diffs.values()), Finding("read-model positions", behind)]
 
 
 def check(store: Store) -> list[Finding]:
