@@ -72,18 +72,26 @@ def catch_up(engine: Engine, source: EntrySource, recent: Sequence[Entry] = ()) 
     return 0
 
 
-def rebuild(conn: Connection, source: EntrySource, remake: bool = False) -> int:
-    """Throw every read model's rows away and project the whole ledger again, on `conn`.
+def rebuild(conn: Connection, store: Store, remake: bool = False, page: int | None = None) -> int:
+    """Throw every read model's rows away and write them again from the entries, on `conn`,
+    subject by subject (`projections/rebuild.py`); the number of entries they took in.
 
     `remake`: drop the tables and create them again first, for a ledger whose read models an
-    older store format laid out otherwise (`Store.upgrading`)."""
+    older store format laid out otherwise (`Store.upgrading`). `page`: entries decoded at
+    once for the assembly rows (`rebuild.PAGE`)."""
+    from coopledger.projections.rebuild import PAGE, write_all
+
     if remake:
         metadata.drop_all(conn, tables=[*TABLES, tracking])
         metadata.create_all(conn, tables=[*TABLES, tracking])
     else:
         for table in (*TABLES, tracking):
             conn.execute(delete(table))
-    return project(conn, source)
+    head = write_all(conn, store, page or PAGE)
+    if head:
+        for projector in PROJECTORS:
+            projector.advance(conn, 0, head)
+    return head
 
 
 def positions(db: Engine | Connection) -> dict[str, int]:

@@ -10,6 +10,7 @@ means nothing is projected: a catch-up from there clears the tables first, so
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -48,6 +49,38 @@ class AssemblyChanges:
         else:
             self.closes[ASSEMBLY_TABLES[type(row)]].append({"b_entry": target.seq or 0, "b_known_to": seq})
 
+    def see(self, entry: ev.Entry, target: ev.Entry) -> None:
+        """An entry the governance read model follows, or its retraction (`target`: what it stands for)."""
+        if isinstance(entry, ev.EntryRetracted):
+            self.withdraw(target, entry.seq or 0)
+        else:
+            self.add(entry)
+
+    def write(self, conn: Connection, first: bool = False) -> None:
+        """Close the rows the retractions withdrew, then insert the new rows."""
+        for table, closes in self.closes.items():
+            conn.execute(
+                update(table)
+                .where(table.c.known_from == bindparam("b_entry"), table.c.known_to.is_(None))
+                .values(known_to=bindparam("b_known_to")),
+                closes,
+            )
+        for table, rows in self.inserts.items():
+            bulk_insert(conn, table, rows, first)
+
+
+FOLLOWS: tuple[type[ev.Entry], ...] = (ev.AssemblyEntry, ev.StatutesAmended, ev.BodyEntry)
+
+
+def followed(
+    entries: Iterable[ev.Entry], find: Callable[[str], ev.Entry | None]
+) -> Iterator[tuple[ev.Entry, ev.Entry]]:
+    """The entries the governance read model follows, or that retract one: (entry, what it stands for)."""
+    for entry in entries:
+        target = stands_for(entry, find)
+        if isinstance(target, FOLLOWS):
+            yield entry, target
+
 
 @dataclass
 class GovernanceChanges:
@@ -60,7 +93,7 @@ class GovernanceProjector(Projector[GovernanceChanges]):
     """Assemblies (one row per entry) and bodies (seats and mandates folded over time)."""
 
     name: ClassVar[str] = "governance"
-    follows: ClassVar[tuple[type[ev.Entry], ...]] = (ev.AssemblyEntry, ev.StatutesAmended, ev.BodyEntry)
+    follows: ClassVar[tuple[type[ev.Entry], ...]] = FOLLOWS
     tables: ClassVar[tuple[Table, ...]] = TABLES
 
     def changes(
@@ -69,14 +102,8 @@ class GovernanceProjector(Projector[GovernanceChanges]):
         find = find_in(new, source)
         assemblies = AssemblyChanges()
         touched: dict[str, list[int]] = defaultdict(list)  # body -> seqs that touched it
-        for entry in new:
-            target = stands_for(entry, find)
-            if not isinstance(target, self.follows):
-                continue
-            if isinstance(entry, ev.EntryRetracted):
-                assemblies.withdraw(target, entry.seq or 0)
-            else:
-                assemblies.add(entry)
+        for entry, target in followed(new, find):
+            assemblies.see(entry, target)
             if isinstance(target, ev.BodyEntry):
                 touched[target.body].append(entry.seq or 0)
         seats, mandates = self.bodies_changes(conn, source, touched, new if start == 0 else None)
@@ -106,14 +133,6 @@ class GovernanceProjector(Projector[GovernanceChanges]):
         if start == 0:
             for table in TABLES:
                 conn.execute(delete(table))
-        for table, closes in changes.assemblies.closes.items():
-            conn.execute(
-                update(table)
-                .where(table.c.known_from == bindparam("b_entry"), table.c.known_to.is_(None))
-                .values(known_to=bindparam("b_known_to")),
-                closes,
-            )
         write_changes(conn, seat_spells, changes.seats, first=start == 0)
         write_changes(conn, mandate_spells, changes.mandates, first=start == 0)
-        for table, rows in changes.assemblies.inserts.items():
-            bulk_insert(conn, table, rows, first=start == 0)
+        changes.assemblies.write(conn, first=start == 0)
