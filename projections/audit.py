@@ -251,7 +251,8 @@ class _Days(dict[Any, str]):
     """A date -> its ISO text, worked out once per date (a ledger has a few thousand)."""
 
     def __missing__(self, day: Any) -> str:
-        text = self[day] = day.isoformat()
+        text: str = day.isoformat()
+        self[day] = text
         return text
 
 
