@@ -38,7 +38,7 @@ from coopledger.ledger.events import (
     effective_order,
     encode,
 )
-from coopledger.ledger.identity import IdentityRecord, _hmac_sha256, opens, subject_of
+from coopledger.ledger.identity import IdentityRecord, opens, subject_of
 from coopledger.ledger.merkle import Frontier, leaf_hash
 from coopledger.ledger.provenance import GENESIS, chain_hash, content_digest
 from coopledger.ledger.rules import Rule, rules_for
@@ -475,7 +475,7 @@ class Identities:
             problems.add(f"identity record of #{seq} is not the commitment of that entry", seq)
         elif subject_of(entry) != record.subject:
             problems.add(f"identity record of #{seq} names another subject", seq)
-        elif not _opens(record):
+        elif not opens(record):
             problems.add(f"identity record of #{seq} does not open its commitment", seq)
         elif sorted(msgspec.json.decode(record.fields)) != list(entry.identity_fields):
             problems.add(f"identity record of #{seq} holds other fields than the entry commits to", seq)
@@ -496,19 +496,6 @@ class Identities:
         name = f"identity store ({self.held} held, {self.erased} erased of {persons}"
         name += f", {absent} imported without personal data)" if absent else ")"
         return [self.problems.finding(name)]
-
-
-def _opens(record: IdentityRecord) -> bool:
-    """`identity.opens`, its HMAC in two plain hashes (`identity._hmac_sha256`: OpenSSL's HMAC
-    set-up per record cost more than the hashing); a record that does not open so (or has a salt
-    longer than a hash block) is judged by `opens` itself."""
-    try:
-        salt = bytes.fromhex(record.salt)
-    except ValueError:
-        return False
-    if len(salt) <= 64 and _hmac_sha256(salt, record.fields.encode("utf-8")).hex() == record.commitment:
-        return True
-    return opens(record)
 
 
 # -- the rules -------------------------------------------------------------------------------
