@@ -27,7 +27,7 @@ from coopledger.ledger import scan
 from coopledger.projections.audit import BODIES, REGISTER, SUBJECTS, SubjectFold
 from coopledger.projections.governance.projector import FOLLOWS, AssemblyChanges, followed
 from coopledger.projections.source import find_in
-from coopledger.projections.tables import bulk_insert
+from coopledger.projections.tables import bulk_insert, indexes_after
 
 if TYPE_CHECKING:
     from coopledger.ledger.store import Store
@@ -55,21 +55,17 @@ def write_all(conn: Connection, store: Store, page: int = PAGE) -> int:
 
 
 def _subjects(conn: Connection, store: Store, fold: SubjectFold) -> None:
-    later = [index for table in fold.tables for index in sorted(table.indexes, key=lambda i: str(i.name))]
-    for index in later:
-        index.drop(conn)
     timelines, find = scan.timelines(conn, store, fold.prefix), store.entry_by_id
-    while chunk := list(itertools.islice(timelines, SUBJECTS)):
-        rows: tuple[list[tuple[object, ...]], list[tuple[object, ...]]] = ([], [])
-        for subject, timeline in chunk:
-            first, second = fold.expected(subject, timeline, find)
-            rows[0].extend(first)
-            rows[1].extend(second)
-        for table, table_rows in zip(fold.tables, rows, strict=True):
-            if table_rows:
-                bulk_insert(conn, table, table_rows)  # type: ignore[arg-type]
-    for index in later:
-        index.create(conn)
+    with indexes_after(conn, fold.tables):
+        while chunk := list(itertools.islice(timelines, SUBJECTS)):
+            rows: tuple[list[tuple[object, ...]], list[tuple[object, ...]]] = ([], [])
+            for subject, timeline in chunk:
+                first, second = fold.expected(subject, timeline, find)
+                rows[0].extend(first)
+                rows[1].extend(second)
+            for table, table_rows in zip(fold.tables, rows, strict=True):
+                if table_rows:
+                    bulk_insert(conn, table, table_rows)
 
 
 def _assemblies(conn: Connection, store: Store, size: int) -> None:

@@ -10,7 +10,8 @@ close, rows to insert) and writes them with `write_changes`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,25 +161,30 @@ def write_changes(conn: Connection, table: Table, changes: RowChanges, first: bo
         bulk_insert(conn, table, changes.inserts, first)
 
 
-def bulk_insert(conn: Connection, table: Table, rows: list[list[Any]], first: bool = False) -> None:
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Sequence[Any]], first: bool = False) -> None:
     """Insert many rows straight through the driver: the hot path of a large import.
 
     Rows hold the table's columns in order, `id` left out (the database numbers them).
     SQLite takes an executemany; PostgreSQL a COPY, several times faster than inserts.
-    `first`: the table was empty; many rows then go in before the table's indexes are made,
-    one sort each instead of as many inserts in them (PostgreSQL's "Populating a Database").
+    `first`: the table was empty; many rows then go in before the table's indexes are made.
     """
-    later = (
-        sorted(table.indexes, key=lambda index: str(index.name)) if first and len(rows) >= FIRST_LOAD else []
-    )
+    with indexes_after(conn, [table] if first and len(rows) >= FIRST_LOAD else []):
+        _insert(conn, table, rows)
+
+
+@contextmanager
+def indexes_after(conn: Connection, tables: Sequence[Table]) -> Iterator[None]:
+    """Drop the tables' indexes, and make them again once the rows written inside are in: one
+    sort each instead of as many inserts in them (PostgreSQL's "Populating a Database")."""
+    later = [index for table in tables for index in sorted(table.indexes, key=lambda index: str(index.name))]
     for index in later:
         index.drop(conn)
-    _insert(conn, table, rows)
+    yield
     for index in later:
         index.create(conn)
 
 
-def _insert(conn: Connection, table: Table, rows: list[list[Any]]) -> None:
+def _insert(conn: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
     names = [column.name for column in table.c if column.name != "id"]
     quoted = ", ".join(f'"{name}"' for name in names)
     if conn.dialect.name == "sqlite":
