@@ -28,8 +28,8 @@ class Spell(NamedTuple):
     `name`, `address` and `email` hold the sequence number of the entry that last gave each,
     never the value: views read the value from that entry's record in the identity store
     (`ledger/identity.py`), so that erasing it there erases it everywhere, and a replay needs
-    no personal data. A number, not the entry's commitment: a quarter of the register's bytes
-    and a tenth of an import's time less, and the identity store's key to look it up by.
+    no personal data. A number, not the entry's commitment: less than half the register's
+    bytes (store format 3), and the identity store's own key to look it up by.
     """
 
     member: str
