@@ -30,9 +30,6 @@ from coopledger.ledger.recorders import (
     event_rows,
 )
 
-# The unique constraint on coop_identities.commitment, as PostgreSQL names the inline UNIQUE.
-COMMITMENT_KEY = "coop_identities_commitment_key"
-
 
 def _answer(curs: Any) -> bool:
     """The one boolean a query answered (rows come as tuples or, on eventsourcing's cursors, dicts)."""
@@ -77,7 +74,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                     "PRIMARY KEY (subject, seq))"
                 ).format(self.subjects_table),
                 SQL(
-                    "CREATE TABLE IF NOT EXISTS {0} (commitment text NOT NULL UNIQUE, subject text NOT NULL, "
+                    "CREATE TABLE IF NOT EXISTS {0} (commitment text NOT NULL, subject text NOT NULL, "
                     "seq bigint PRIMARY KEY, salt text NOT NULL, fields text NOT NULL)"
                 ).format(self.identities_table),
                 SQL("CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, value text NOT NULL)").format(
@@ -165,18 +162,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             ((subject, r.seq) for r in index for subject in r.subjects),
         )
         if identities:
-            # A first import's records go in before their commitment index is made, as on SQLite
-            # (ledger/sqlite_recorder.py): the constraint is dropped and added again, unique all
-            # the same, in this transaction; readers of the (empty) store wait for its commit.
-            bulk = len(identities) >= FIRST_LOAD_ROWS and self._first_records(curs)
-            key = SQL("CONSTRAINT {0}").format(Identifier(COMMITMENT_KEY))
-            if bulk:
-                curs.execute(SQL("ALTER TABLE {0} DROP {1}").format(self.identities_table, key))
             self._copy(curs, self.identities_table, "commitment, subject, seq, salt, fields", identities)
-            if bulk:
-                curs.execute(
-                    SQL("ALTER TABLE {0} ADD {1} UNIQUE (commitment)").format(self.identities_table, key)
-                )
         for subject, seq in erasures:  # found through the subject index, not by scanning the store
             curs.execute(
                 SQL(
@@ -191,18 +177,6 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
     @staticmethod
     def _empty(curs: Any, table: Any) -> bool:
         curs.execute(SQL("SELECT NOT EXISTS (SELECT 1 FROM {0})").format(table))
-        return _answer(curs)
-
-    def _first_records(self, curs: Any) -> bool:
-        """Whether the identity store is empty and its commitment index the one our tables make."""
-        curs.execute(
-            SQL(
-                "SELECT NOT EXISTS (SELECT 1 FROM {0}) AND EXISTS (SELECT 1 FROM pg_constraint c "
-                "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
-                "WHERE c.conname = %s AND t.relname = 'coop_identities' AND n.nspname = %s)"
-            ).format(self.identities_table),
-            (COMMITMENT_KEY, self.datastore.schema),
-        )
         return _answer(curs)
 
     @staticmethod

@@ -28,8 +28,6 @@ from coopledger.ledger.recorders import (
     event_rows,
 )
 
-COMMITMENT_INDEX = "coop_identities_commitment"
-CREATE_COMMITMENT_INDEX = f"CREATE UNIQUE INDEX {COMMITMENT_INDEX} ON coop_identities (commitment)"
 # A person's identity records, found through the subject index (the store has no index on its
 # subject: inserts stay cheap, and an erasure or `member show` reads a few rows, not the store).
 _SEQS_OF = "SELECT seq FROM coop_subjects WHERE subject = ?"
@@ -68,9 +66,9 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             CREATE_DIGEST_INDEX,
             "CREATE TABLE IF NOT EXISTS coop_subjects (subject TEXT NOT NULL, "
             "seq INTEGER NOT NULL, PRIMARY KEY (subject, seq)) WITHOUT ROWID",
-            # One record per entry at most: the sequence number is the rowid (inserts append);
-            # views look records up by commitment (a unique index, made with the store's format
-            # by `set_format`); erasures and `member show` scan by subject.
+            # One record per entry at most: the sequence number is the rowid (inserts append), and
+            # the only key: views look records up by it, erasures and `member show` through the
+            # subject index.
             "CREATE TABLE IF NOT EXISTS coop_identities (commitment TEXT NOT NULL, "
             "subject TEXT NOT NULL, seq INTEGER PRIMARY KEY, salt TEXT NOT NULL, fields TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS coop_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -119,15 +117,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
             [(subject, r.seq) for r in index for subject in r.subjects],
         )
         if identities:
-            # A first import's records go in before their commitment index is made, which then
-            # sorts them once: a tenth of a second less than as many inserts at random places in
-            # it, on the 45k bench journal. Unique all the same: a clash fails the index.
-            bulk = len(identities) >= FIRST_LOAD_ROWS and self._first_records(c)
-            if bulk:
-                c.execute(f"DROP INDEX {COMMITMENT_INDEX}")
             c.executemany("INSERT INTO coop_identities VALUES (?,?,?,?,?)", identities)
-            if bulk:
-                c.execute(CREATE_COMMITMENT_INDEX)
         if erasures:
             c.executemany(_ERASE, [(MEMBER + subject, seq, subject) for subject, seq in erasures])
         if tree:
@@ -260,17 +250,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
 
     def set_format(self) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(CREATE_COMMITMENT_INDEX.replace("INDEX", "INDEX IF NOT EXISTS", 1))
             c.execute("INSERT OR IGNORE INTO coop_meta VALUES ('format', ?)", (FORMAT,))
-
-    @staticmethod
-    def _first_records(c: sqlite3.Cursor) -> bool:
-        """Whether the identity store is empty and indexed by `set_format` (a store made before
-        the index had a name keeps its inline one, and inserts into it as they come)."""
-        named = c.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (COMMITMENT_INDEX,)
-        ).fetchone()
-        return named is not None and c.execute("SELECT 1 FROM coop_identities LIMIT 1").fetchone() is None
 
     def tree_hash(self, level: int, start: int) -> bytes | None:
         rows = self._fetch("SELECT hash FROM coop_tree WHERE level = ? AND start = ?", (level, start))

@@ -187,11 +187,12 @@ def indexes_after(conn: Connection, tables: Sequence[Table]) -> Iterator[None]:
 def _insert(conn: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
     names = [column.name for column in table.c if column.name != "id"]
     quoted = ", ".join(f'"{name}"' for name in names)
+    driver = conn.connection.driver_connection
     if conn.dialect.name == "sqlite":
         sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join(['?'] * len(names))})"
-        conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+        driver.executemany(sql, rows)  # type: ignore[union-attr]  # sqlite3 binds lists as they are
         return
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
