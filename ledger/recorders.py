@@ -34,11 +34,13 @@ from coopledger.ledger.identity import IdentityRecord
 # The store format: 1 kept personal data inside the entries (coopledger up to commit
 # 4ce54dc); 2 keeps it in the identity store, the entries holding commitments, and the read
 # models the commitments too (up to commit 600e590); 3 has the read models name the entry
-# whose identity record holds a value by its sequence number. The entries of 2 and 3 are the
-# same: `rebuild` turns a ledger of format 2 into one of format 3 (`READ_MODELS_ONLY`).
-FORMAT = "3"
+# whose identity record holds a value by its sequence number (up to commit 8a97ea5); 4 adds
+# the register's running positions (`projections/register/positions.py`). The entries of 2, 3
+# and 4 are the same: `rebuild` turns a ledger of format 2 or 3 into one of format 4
+# (`READ_MODELS_ONLY`).
+FORMAT = "4"
 LAST_FORMAT_1 = "4ce54dc"
-READ_MODELS_ONLY = frozenset({"2"})  # older formats whose entries this version reads as they are
+READ_MODELS_ONLY = frozenset({"2", "3"})  # older formats whose entries this version reads as they are
 
 T = TypeVar("T")
 LEDGER_STREAM = uuid5(NAMESPACE_URL, "https://coopledger/ledger")

@@ -37,6 +37,7 @@ from coopledger.ledger.timeline import stands_for
 from coopledger.ledger.words import counted
 from coopledger.projections.governance.fold import assembly_row, body_history
 from coopledger.projections.governance.schema import ASSEMBLY_TABLES, mandate_spells, seat_spells
+from coopledger.projections.register import positions as register_positions
 from coopledger.projections.register.fold import member_history
 from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.tables import RowChanges, Rows, refold
@@ -454,7 +455,15 @@ class ReadModels:
             for name, seq in positions(shared.conn).items()
             if self.ordered and seq != self.head
         ]
-        return [*(diff.finding() for diff in self.diffs.values()), Finding("read-model positions", behind)]
+        # The register's running sums against its lines (which the subjects' part checks).
+        sums = Problems()
+        for line in register_positions.problems(shared.conn) if self.ordered else ():
+            sums.add(line)
+        return [
+            *(diff.finding() for diff in self.diffs.values()),
+            sums.finding(f"read model {register_positions.positions.name}"),
+            Finding("read-model positions", behind),
+        ]
 
     def subjects(self) -> None:
         """The members' and the bodies' rows against their folds."""

@@ -22,6 +22,7 @@ from coopledger.ledger.engine import engine_for
 from coopledger.ledger.events import Entry
 from coopledger.projections.governance.projector import GovernanceProjector
 from coopledger.projections.projector import LostRace, Projector
+from coopledger.projections.register import positions as register_positions
 from coopledger.projections.register.projector import RegisterProjector
 from coopledger.projections.source import EntrySource
 from coopledger.projections.tables import metadata, tracking
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 PROJECTORS: tuple[Projector[Any], ...] = (RegisterProjector(), GovernanceProjector())
 TABLES: tuple[Table, ...] = tuple(table for p in PROJECTORS for table in p.tables)
+# Sums the projectors keep beside their tables, checked against those tables' rows.
+SUMMARIES: tuple[Table, ...] = (register_positions.positions,)
 ATTEMPTS = 3
 
 
@@ -78,16 +81,19 @@ def rebuild(conn: Connection, store: Store, remake: bool = False, page: int | No
 
     `remake`: drop the tables and create them again first, for a ledger whose read models an
     older store format laid out otherwise (`Store.upgrading`). `page`: entries decoded at
-    once for the assembly rows (`rebuild.PAGE`)."""
+    once for the assembly rows (`rebuild.PAGE`). The register's positions are summed from its lines
+    once they are all in (`register.positions.fill`)."""
     from coopledger.projections.rebuild import PAGE, write_all
 
+    every = [*TABLES, *SUMMARIES, tracking]
     if remake:
-        metadata.drop_all(conn, tables=[*TABLES, tracking])
-        metadata.create_all(conn, tables=[*TABLES, tracking])
+        metadata.drop_all(conn, tables=every)
+        metadata.create_all(conn, tables=every)
     else:
-        for table in (*TABLES, tracking):
+        for table in every:
             conn.execute(delete(table))
     head = write_all(conn, store, page or PAGE)
+    register_positions.fill(conn)
     if head:
         for projector in PROJECTORS:
             projector.advance(conn, 0, head)

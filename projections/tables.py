@@ -81,6 +81,7 @@ class RowChanges:
     inserts: list[list[Any]] = field(default_factory=list)
     pending: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
     closes: list[dict[str, Any]] = field(default_factory=list)
+    closed: list[tuple[Any, ...]] = field(default_factory=list)  # the values of the rows in `closes`
 
     def move_to(self, subject: str, rows: Iterable[tuple[Any, ...]], seq: int) -> None:
         """Make `rows` the subject's known rows from `seq` on."""
@@ -99,6 +100,7 @@ class RowChanges:
                 self.pending.pop(row)[-1] = seq
             else:
                 self.closes.append({"b_row": row_id, "b_known_to": seq})
+                self.closed.append(row)
         for row in wanted - open_rows.keys():
             record = [*row, seq, None]
             self.inserts.append(record)

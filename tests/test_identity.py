@@ -32,6 +32,7 @@ from coopledger.ledger.database import parse_database
 from coopledger.ledger.errors import Refused, Source, StoreError
 from coopledger.ledger.identity import canonical
 from coopledger.ledger.postgres_recorder import connect
+from coopledger.ledger.recorders import FORMAT
 from coopledger.ledger.store import Store
 from coopledger.projections import read_models
 from tests.conftest import Book, run_cli
@@ -310,31 +311,66 @@ def test_a_ledger_of_the_previous_format_is_refused(tmp_path: Path) -> None:
     assert refused.returncode == 2 and b"store format 1" in refused.stderr
 
 
-def test_rebuild_upgrades_a_ledger_of_format_2(shared_db_url: str) -> None:
-    """Format 2 kept commitments in the read models' identity columns; its entries are format
-    3's. Every command but `rebuild` refuses it and names the remedy; `rebuild` lays the read
-    models out anew and marks the ledger, in one transaction."""
+# What an older store format's read models lacked or laid out otherwise, stood in for.
+OLDER_LAYOUTS = {
+    # format 2 kept commitments in the read models' identity columns
+    "2": (
+        "DROP TABLE register_spells",
+        "CREATE TABLE register_spells (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+    ),
+    # format 3 had no running positions of the register
+    "3": ("DROP TABLE register_positions",),
+}
+
+
+@pytest.mark.parametrize("older", sorted(OLDER_LAYOUTS))
+def test_rebuild_upgrades_a_ledger_of_an_older_format(shared_db_url: str, older: str) -> None:
+    """Formats 2 and 3 have this version's entries and other read models. Every command but
+    `rebuild` refuses them and names the remedy; `rebuild` lays the read models out anew and
+    marks the ledger, in one transaction."""
     url = shared_db_url
     admitted = run_cli(
-        "member", "admit", "S1", "--name", "Ann Peeters", "--category", "A", "--shares", "1", db=url
+        "member",
+        "admit",
+        "S1",
+        "--name",
+        "Ann Peeters",
+        "--category",
+        "A",
+        "--shares",
+        "1",
+        "--date",
+        "2025-03-01",
+        db=url,
     )
     assert admitted.returncode == 0, admitted.stderr
+    report = run_cli("report", "--year", "2025", "--format", "json", db=url)
+    assert report.returncode == 0, report.stderr
     store = Store(parse_database(url))
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE coop_meta SET value = '2' WHERE key = 'format'"))
-        conn.execute(text("DROP TABLE register_spells"))  # a stand-in for format 2's layout
-        conn.execute(text("CREATE TABLE register_spells (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"))
+        conn.execute(text("UPDATE coop_meta SET value = :older WHERE key = 'format'"), {"older": older})
+        for statement in OLDER_LAYOUTS[older]:
+            conn.execute(text(statement))
     store.close()
     refused = run_cli("register", db=url)
     assert refused.returncode == 2
-    assert b"store format 2" in refused.stderr and b"rebuild` once" in refused.stderr
+    assert f"store format {older}".encode() in refused.stderr and b"rebuild` once" in refused.stderr
     upgraded = run_cli("rebuild", db=url)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert b"upgraded the ledger from store format 2 to 3" in upgraded.stdout
+    assert f"upgraded the ledger from store format {older} to {FORMAT}".encode() in upgraded.stdout
     register = run_cli("register", "--format", "csv", db=url)
     assert register.returncode == 0 and "S1,Ann Peeters,A" in register.stdout.decode()
+    again = run_cli("report", "--year", "2025", "--format", "json", db=url)
+    assert _without_provenance(again.stdout) == _without_provenance(report.stdout)
+    assert json.loads(again.stdout)["members"]["total_at_end"] == 1  # from the positions rebuilt
     assert run_cli("verify", db=url).returncode == 0
     assert b"upgraded" not in run_cli("rebuild", db=url).stdout  # once
+
+
+def _without_provenance(output: bytes) -> dict[str, object]:
+    data = json.loads(output)
+    del data["provenance"]
+    return data
 
 
 def test_csv_cells_are_not_formulas(tmp_path: Path) -> None:

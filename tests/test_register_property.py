@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from coopledger.ledger.application import Ledger
 from coopledger.ledger.database import parse_database
 from coopledger.ledger.errors import Refused, Source
-from coopledger.ledger.events import decode
+from coopledger.ledger.events import Entry, decode
 from coopledger.ledger.store import Store
 from coopledger.ledger.validate import check
 from coopledger.projections.read_models import catch_up, open_engine
+from coopledger.projections.register import positions
 from coopledger.projections.register.queries import movements_between, register_as_of
 from coopledger.projections.register.replay import replay_movements, replay_register
 from tests.journal import START, days, fresh_ledger, member_founding, member_operation
@@ -70,6 +71,10 @@ def test_persisted_register_equals_a_fresh_replay(
                 assert register_as_of(engine, as_of, known, True) == replay_register(
                     entries, as_of, known, True
                 )
+        with engine.connect() as conn:  # the running positions: the same sums as the lines'
+            assert positions.held(conn) == positions.summed(conn)
+            ends = [START + dt.timedelta(days=day) for day in as_of_days]
+            assert positions.at(conn, ends) == replayed_positions(entries, ends)
         for spell in replay_register(entries, START + dt.timedelta(days=729), None, True):
             if spell.status == "member":
                 assert spell.shares >= 1  # rule minimum-shares holds on every date
@@ -80,3 +85,16 @@ def test_persisted_register_equals_a_fresh_replay(
             assert movements_between(engine, *period, known) == replay_movements(entries, *period, known)
         engine.dispose()
         store.close()
+
+
+def replayed_positions(entries: list[Entry], ends: list[dt.date]) -> dict[tuple[dt.date, str], list[int]]:
+    """(day, category) -> [members, shares, subscribed cents, paid-up cents] of a replay."""
+    found: dict[tuple[dt.date, str], list[int]] = {}
+    for day in set(ends):
+        for spell in replay_register(entries, day, None, False):
+            totals = found.setdefault((day, spell.category), [0, 0, 0, 0])
+            for i, value in enumerate(
+                (1, spell.shares, spell.shares * spell.share_price * 100, spell.paid_up * 100)
+            ):
+                totals[i] += int(value)
+    return found

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Engine, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Connection, Engine, and_, case, func, literal, or_, select
 
 from coopledger.ledger import events as ev
 from coopledger.ledger.provenance import GENESIS
 from coopledger.projections.governance.queries import assemblies_between, board_figures, meeting_days
 from coopledger.projections.governance.summary import AssemblyFigures, BoardFigures
+from coopledger.projections.register import positions as register_positions
+from coopledger.projections.register.positions import in_cents
 from coopledger.projections.register.queries import in_force_on
 from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.source import EntrySource
@@ -164,11 +166,6 @@ class Tally:
     flows: dict[tuple[str, str | None], list[int]]
 
 
-def in_cents(expr: Any) -> Any:
-    """A euro amount as whole cents: exact on SQLite (REAL) and PostgreSQL alike."""
-    return cast(func.round(expr * 100), BigInteger)
-
-
 def sum_in_cents(expr: Any) -> Any:
     """Sum of euro amounts as whole cents."""
     return func.coalesce(func.sum(in_cents(expr)), 0)
@@ -200,7 +197,12 @@ def tallies(
         for measure in measures
     ]
     span = [s.valid_from <= days[-1], or_(s.valid_to.is_(None), s.valid_to > days[0])] if days else []
-    for sign, key, known in scope.views(spells) if days else ():
+    # The register as known now is summed already, by day (`register.positions`): a few
+    # thousand rows instead of every line.
+    summed = scope.since is None and bool(days) and register_positions.current(conn, scope.seq)
+    if summed:
+        found[scope.seq].positions.update(register_positions.at(conn, days))
+    for sign, key, known in scope.views(spells) if days and not summed else ():
         query = select(s.category, *sums).where(known, s.status == "member", *span)
         for seq, row in _grouped(conn, query, key, scope.seq, s.category):
             for i, day in enumerate(days):

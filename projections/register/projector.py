@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table
 from coopledger.ledger import events as ev
 from coopledger.ledger.timeline import member_timelines, stands_for
 from coopledger.projections.projector import Projector
+from coopledger.projections.register import positions
 from coopledger.projections.register.fold import Movement, Spell, member_history
 from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.source import EntrySource, find_in
@@ -71,3 +72,4 @@ class RegisterProjector(Projector[tuple[RowChanges, RowChanges]]):
     def write(self, conn: Connection, start: int, changes: tuple[RowChanges, RowChanges]) -> None:
         for table, table_changes in zip(self.tables, changes, strict=True):
             write_changes(conn, table, table_changes, first=start == 0)
+        positions.add(conn, positions.changes_of(changes[0]), first=start == 0)
