@@ -36,6 +36,7 @@ from coopledger.projections.governance.schema import participations
 from coopledger.projections.governance.summary import AllocationFigures, BoardFigures, ResolutionFigures
 from coopledger.projections.read_models import TABLES, open_engine, rebuild
 from coopledger.projections.read_models import catch_up as catch_up_all
+from coopledger.projections.register import positions
 from coopledger.projections.tables import tracking
 from tests.conftest import ROOT, Book
 from tests.journal import (
@@ -263,12 +264,17 @@ def test_persisted_governance_equals_a_fresh_replay(
 
 
 def every_row(engine: Engine) -> dict[str, Counter[tuple[Any, ...]]]:
-    """Every read model's rows but their surrogate ids, and each projector's position."""
+    """Every read model's rows but their surrogate ids, the register's positions, and each
+    projector's position."""
     with engine.connect() as conn:
         found = {
             table.name: Counter(tuple(row)[1:] for row in conn.execute(select(table))) for table in TABLES
         }
         found["tracking"] = Counter(tuple(row) for row in conn.execute(select(tracking)))
+        # the register's running positions, days whose changes cancel out left out
+        found[positions.positions.name] = Counter(
+            (*key, *values) for key, values in positions.held(conn).items()
+        )
     return found
 
 
