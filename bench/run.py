@@ -10,6 +10,11 @@ turn with their command) come first, with the issue's target ratio.
     python bench/run.py              # 45,000 and 450,000 members, SQLite and PostgreSQL
     python bench/run.py --quick      # 45,000 only, SQLite only, written to bench/results-quick.md
     python bench/run.py --repeat 3 --no-pg
+    python bench/run.py --quick --before /tmp/old   # beside a worktree of an older commit
+
+With `--before TREE`, every import, command and rebuild also runs with that tree's
+coopledger (its modules, started by this interpreter) on ledgers it imported itself, in turn
+with this tree's, and a second table gives old and new side by side, measured in one run.
 
 Journals come from bench/generate.py (10 years, seed 1) and are cached in bench/out/.
 Each figure is the median of k runs (5 for 45k, 3 for 450k and --quick; --repeat K), the
@@ -143,11 +148,53 @@ def coopledger_bin() -> str:
     return found
 
 
-def run_process(argv: Sequence[str], timeout: float) -> tuple[float, str]:
-    """Wall time and stdout of one process; `BenchError` naming it if it fails or hangs."""
+@dataclass(frozen=True)
+class Tree:
+    """Whose coopledger a backend runs: this environment's console script, or an older tree's
+    modules started by this interpreter (`--before`), from the tree's folder (a layout with
+    top-level `commands`) or through a link folder holding its `coopledger` package."""
+
+    label: str  # how the tables name it: "" for this tree
+    program: tuple[str, ...]
+    cwd: str | None = None
+    pythonpath: str | None = None
+
+
+def this_tree() -> Tree:
+    return Tree("", (coopledger_bin(),))
+
+
+def older_tree(folder: Path, links: Path) -> Tree:
+    """A worktree of an older commit, run as `python -m commands` or `-m coopledger.commands`."""
+    done = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True)
+    label = done.stdout.decode().strip() or folder.name
+    if (folder / "commands" / "__main__.py").exists() and not (folder / "pyproject.toml").read_text(
+        encoding="utf-8"
+    ).count("coopledger.commands"):
+        return Tree(label, (sys.executable, "-m", "commands"), cwd=str(folder))
+    from import_side_by_side import link_tree
+
+    return Tree(
+        label, (sys.executable, "-m", "coopledger.commands"), pythonpath=str(link_tree(folder, links))
+    )
+
+
+def run_process(argv: Sequence[str], timeout: float, tree: Tree | None = None) -> tuple[float, str]:
+    """Wall time and stdout of one process (of `tree`'s coopledger when given); `BenchError`
+    naming it if it fails or hangs."""
+    env = None
+    if tree is not None and tree.pythonpath:
+        env = {**os.environ, "PYTHONPATH": tree.pythonpath}
     started = time.perf_counter()
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            cwd=tree.cwd if tree else None,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
         raise Hung(f"hung (> {timeout:.0f} s, killed): {' '.join(argv[1:4])} ...") from None
     elapsed = time.perf_counter() - started
@@ -375,9 +422,10 @@ class Backend:
     """One store kind under test, with what later measurements read: the ledger of the last
     import (`kept["ledger"]`) and the import floor's newest database (`kept["floor"]`)."""
 
-    name: str
+    kind: str  # "SQLite" or "PostgreSQL"
     url_of: Callable[[str], tuple[str, Any]]  # fresh URL for a label, and its handle for discarding
     discard: Callable[[Any], None]
+    tree: Tree
     imports: Figure = field(default_factory=Figure)
     commands: dict[str, Figure] = field(default_factory=lambda: {label: Figure() for label, *_ in COMMANDS})
     rebuilds: Figure = field(default_factory=Figure)
@@ -389,6 +437,14 @@ class Backend:
     @property
     def url(self) -> str:
         return self.kept["ledger"][0] if "ledger" in self.kept else ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind} ({self.tree.label})" if self.tree.label else self.kind
+
+    def run(self, arguments: Sequence[str], timeout: float) -> tuple[float, str]:
+        """One process of this backend's coopledger on its ledger."""
+        return run_process([*self.tree.program, "--db", self.url, *arguments], timeout, self.tree)
 
 
 @dataclass
@@ -413,14 +469,14 @@ class SizeResult:
 
 
 def load_once(
-    backend: Backend, label: str, argv: Callable[[str], list[str]], entries: int, timeout: float
+    backend: Backend, label: str, argv: Callable[[Backend, str], list[str]], entries: int, timeout: float
 ) -> float:
     """Load the journal into a fresh store (label "ledger": `coopledger import`; "floor": the
     import floor) and check every entry went in. The store replaces the older one of its label,
     for the measurements that follow."""
     url, handle = backend.url_of(label)
     try:
-        elapsed, out = run_process(argv(url), timeout)
+        elapsed, out = run_process(argv(backend, url), timeout, backend.tree if label == "ledger" else None)
         loaded = re.search(r"(\d+) entries", out)
         if not loaded or int(loaded.group(1)) != entries:
             raise BenchError(
@@ -434,12 +490,12 @@ def load_once(
     return elapsed
 
 
-def importing(journal: Path) -> Callable[[str], list[str]]:
-    return lambda url: [coopledger_bin(), "--db", url, "import", str(journal)]
+def importing(journal: Path) -> Callable[[Backend, str], list[str]]:
+    return lambda backend, url: [*backend.tree.program, "--db", url, "import", str(journal)]
 
 
-def import_floor(journal: Path) -> Callable[[str], list[str]]:
-    return lambda url: [*floor_script("import_journal.py"), url, str(journal)]
+def import_floor(journal: Path) -> Callable[[Backend, str], list[str]]:
+    return lambda _, url: [*floor_script("import_journal.py"), url, str(journal)]
 
 
 def floor_script(name: str) -> list[str]:
@@ -461,10 +517,10 @@ def command_once(
     """One command on the ledger of the last import; the register must not be empty."""
     checkpoint = Path(tempfile.gettempdir()) / f"coopledger-bench-{os.getpid()}.checkpoint"
     if "{checkpoint}" in arguments:  # a checkpoint of the ledger to prove against, taken untimed
-        checkpoint.write_text(run_process([coopledger_bin(), "--db", backend.url, "checkpoint"], timeout)[1])
+        checkpoint.write_text(backend.run(["checkpoint"], timeout)[1])
     argv = [a.format(id=f"BENCH{time.monotonic_ns()}", checkpoint=checkpoint) for a in arguments]
     try:
-        elapsed, out = run_process([coopledger_bin(), "--db", backend.url, *argv], timeout)
+        elapsed, out = backend.run(argv, timeout)
     finally:
         checkpoint.unlink(missing_ok=True)
     if label == "register":
@@ -486,45 +542,57 @@ def command_floor_once(backend: Backend, label: str, timeout: float) -> float:
 
 def rebuild_once(backend: Backend, timeout: float) -> float:
     """Rebuild the read models; records the command's own timer beside the wall time."""
-    elapsed, out = run_process([coopledger_bin(), "--db", backend.url, "rebuild"], timeout)
+    elapsed, out = backend.run(["rebuild"], timeout)
     own = re.search(r"in ([\d.]+) s", out)
     if own:
         backend.rebuild_own.times.append(float(own.group(1)))
     return elapsed
 
 
-def measure_size(members: int, runs: int, stores: Stores, timeout: float) -> SizeResult:
+def measure_size(
+    members: int, runs: int, stores: Stores, timeout: float, older: Tree | None = None
+) -> SizeResult:
     """All figures for one size, run after run. On each backend an import, the import floor
     and a rebuild in turn (the floor is the issue's for both: A/B/A), then every command, each
-    followed at once by its floor (A/B), so that a noisy neighbour hurts both sides alike."""
+    followed at once by its floor (A/B), so that a noisy neighbour hurts both sides alike;
+    with an `older` tree, its import, rebuild and commands on each backend after this tree's,
+    in the same run (the floors are this tree's)."""
     journal = journal_for(members)
     rows = journal_rows(journal)
     entries = len(rows)
-    backends = [sqlite_backend(stores)] + ([pg_backend(stores)] if stores.pg else [])
-    floors = {b.name: Floors() for b in backends}
+    trees = [this_tree(), *([older] if older else [])]
+    backends = [
+        make(stores, tree)
+        for make in (sqlite_backend, *([pg_backend] if stores.pg else []))
+        for tree in trees
+    ]
+    floors = {b.kind: Floors() for b in backends}
     kept: dict[str, Any] = {}
     print(f"N = {members:,} members, {entries:,} entries, {runs} runs", file=sys.stderr)
     for run in range(1, runs + 1):
         print(f"  run {run}/{runs}", file=sys.stderr)
         insert_floors(stores, rows, floors, kept)
         for backend in backends:
-            floor = floors[backend.name]
+            floor = floors[backend.kind]
+            ours = not backend.tree.label  # the floors go with this tree's figures
             backend.imports.add(
                 lambda b=backend: load_once(b, "ledger", importing(journal), entries, timeout)
             )
-            floor.issue["import"].add(
-                lambda b=backend: load_once(b, "floor", import_floor(journal), entries, timeout)
-            )
+            if ours:
+                floor.issue["import"].add(
+                    lambda b=backend: load_once(b, "floor", import_floor(journal), entries, timeout)
+                )
             if not backend.url:
                 continue
             backend.events = backend.events or events_table(stores, backend)
             backend.rebuilds.add(lambda b=backend: rebuild_once(b, timeout))
-            floor.read_all.add(lambda b=backend: read_all_floor(stores, b))
+            if ours:
+                floor.read_all.add(lambda b=backend: read_all_floor(stores, b))
             for label, arguments, _ in COMMANDS:
                 backend.commands[label].add(
                     lambda b=backend, c=label, a=arguments: command_once(b, c, a, members, timeout)
                 )
-                if label in COMMAND_FLOORS and "floor" in backend.kept:
+                if ours and label in COMMAND_FLOORS and "floor" in backend.kept:
                     floor.issue[label].add(lambda b=backend, c=label: command_floor_once(b, c, timeout))
         read_floors(stores, floors, kept)
     for backend in backends:
@@ -539,20 +607,20 @@ def measure_size(members: int, runs: int, stores: Stores, timeout: float) -> Siz
     return SizeResult(members, entries, runs, backends, floors)
 
 
-def sqlite_backend(stores: Stores) -> Backend:
+def sqlite_backend(stores: Stores, tree: Tree) -> Backend:
     def fresh(label: str) -> tuple[str, Any]:
         path = stores.sqlite_path(label)
         return f"sqlite:///{path}", path
 
-    return Backend("SQLite", fresh, stores.discard_sqlite)
+    return Backend("SQLite", fresh, stores.discard_sqlite, tree)
 
 
-def pg_backend(stores: Stores) -> Backend:
+def pg_backend(stores: Stores, tree: Tree) -> Backend:
     def fresh(label: str) -> tuple[str, Any]:
         schema = stores.pg_schema(label)
         return stores.pg_url(schema), schema
 
-    return Backend("PostgreSQL", fresh, stores.drop_schema)
+    return Backend("PostgreSQL", fresh, stores.drop_schema, tree)
 
 
 def insert_floors(stores: Stores, rows: list[Row], floors: dict[str, Floors], kept: dict[str, Any]) -> None:
@@ -600,7 +668,7 @@ def read_floors(stores: Stores, floors: dict[str, Floors], kept: dict[str, Any])
 def events_table(stores: Stores, backend: Backend) -> str:
     """The name of the ledger's events table (eventsourcing names it per backend)."""
     handle = backend.kept["ledger"][1]
-    if backend.name == "SQLite":
+    if backend.kind == "SQLite":
         return sqlite_events_table(handle)
     return pg_events_table(stores, handle)
 
@@ -609,7 +677,7 @@ def read_all_floor(stores: Stores, backend: Backend) -> float:
     """Read every stored event's state back in order from the ledger itself: the least a
     rebuild must do."""
     handle = backend.kept["ledger"][1]
-    if backend.name == "SQLite":
+    if backend.kind == "SQLite":
         return sqlite_query_floor(handle, READ_ALL.format(backend.events))
     from psycopg.sql import SQL, Identifier
 
@@ -730,9 +798,11 @@ def size_table(result: SizeResult, costs: FixedCosts) -> list[str]:
         HEADER,
     ]
     for backend in result.backends:
-        floors = result.floors[backend.name]
+        if backend.tree.label:
+            continue  # an older tree's figures: `side_by_side`
+        floors = result.floors[backend.kind]
         issue = floors.issue
-        bulk = "COPY" if backend.name == "PostgreSQL" else "executemany"
+        bulk = "COPY" if backend.kind == "PostgreSQL" else "executemany"
         inserts = [(f"{name}, 1 transaction", figure) for name, figure in floors.insert.items()]
         import_floors = [(f"{ISSUE_FLOORS['import']} ({bulk})", issue["import"]), *inserts]
         imports = backend.imports
@@ -749,11 +819,14 @@ def size_table(result: SizeResult, costs: FixedCosts) -> list[str]:
             "write": costs.floors(),
         }
         for label, arguments, kind in COMMANDS:
-            shown_argv = " ".join(a.replace("{id}", "ID") for a in arguments)
             own = [(ISSUE_FLOORS[label], issue[label])] if label in COMMAND_FLOORS else []
             figure = backend.commands[label]
             lines += group(
-                f"`{shown_argv}`", backend.name, figure, [*own, *kinds[kind]], target=TARGETS.get(label)
+                shown_command(arguments),
+                backend.name,
+                figure,
+                [*own, *kinds[kind]],
+                target=TARGETS.get(label),
             )
         rebuild_floors = [(REBUILD_FLOOR, issue["import"]), (READ_FLOOR, floors.read_all)]
         lines += group(
@@ -764,15 +837,49 @@ def size_table(result: SizeResult, costs: FixedCosts) -> list[str]:
     return lines
 
 
+def shown_command(arguments: Sequence[str]) -> str:
+    return "`" + " ".join(a.replace("{id}", "ID") for a in arguments) + "`"
+
+
+def side_by_side(result: SizeResult) -> list[str]:
+    """The older tree's figures beside this tree's, measured in the same run (`--before`)."""
+    pairs = [
+        (ours, theirs)
+        for ours in result.backends
+        for theirs in result.backends
+        if not ours.tree.label and theirs.tree.label and theirs.kind == ours.kind
+    ]
+    if not pairs:
+        return []
+    label = pairs[0][1].tree.label
+    lines = [
+        f"### {result.members:,} members, old and new: {label} beside this tree, median of {result.runs}",
+        "",
+        f"| measure | backend | {label} (s) | now (s) | now / {label} |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for ours, theirs in pairs:
+        named = [
+            ("`import` into an empty ledger", ours.imports, theirs.imports),
+            *((shown_command(a), ours.commands[c], theirs.commands[c]) for c, a, _ in COMMANDS),
+            ("`rebuild` (wall)", ours.rebuilds, theirs.rebuilds),
+        ]
+        for measure, now, old in named:
+            change = f"{now.median / old.median:.2f}" if now.median and old.median else ""
+            lines.append(f"| {measure} | {ours.kind} | {shown(old)} | {shown(now)} | {change} |")
+    return lines
+
+
 def failures(results: list[SizeResult], costs: FixedCosts) -> list[str]:
     fixed = [*costs.floors(), (CLICK_FLOOR, costs.click)]
     notes = [f"- {name}: {figure.failure}" for name, figure in fixed if figure.failure]
     for result in results:
         for backend in result.backends:
             named = {"import": backend.imports, "rebuild": backend.rebuilds, **backend.commands}
-            named |= {
-                f"floor of {label}": figure for label, figure in result.floors[backend.name].issue.items()
-            }
+            if not backend.tree.label:
+                named |= {
+                    f"floor of {label}": figure for label, figure in result.floors[backend.kind].issue.items()
+                }
             for name, figure in named.items():
                 if figure.failure:
                     notes.append(f"- {result.members:,} members, {backend.name} {name}: {figure.failure}")
@@ -833,6 +940,8 @@ def report(
     body = [*startup_table(costs, len(costs.help.times)), ""]
     for result in results:
         body += [*size_table(result, costs), ""]
+        if compared := side_by_side(result):
+            body += [*compared, ""]
     notes = failures(results, costs)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -873,6 +982,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", DEFAULT_PG), help="PostgreSQL base URL")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument(
+        "--before",
+        type=Path,
+        help="a worktree of an older commit, measured beside this tree in the same run (old and new)",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         help="seconds before a process counts as hung (default 60 s per 45k members, at least 120)",
@@ -897,6 +1011,7 @@ def main(argv: list[str] | None = None) -> int:
     pg = None if args.no_pg or args.quick else PgInfo.parse(args.pg)
     sizes = QUICK if args.quick else SIZES
     stores = Stores(pg)
+    older = older_tree(args.before.resolve(), stores.tmp / "before") if args.before else None
     results: list[SizeResult] = []
     try:
         with cleanup_on_signals():
@@ -906,7 +1021,7 @@ def main(argv: list[str] | None = None) -> int:
             costs = fixed_costs(args.repeat or max(sizes.values()), 60)
             for members, runs in sizes.items():
                 timeout = args.timeout or max(120.0, 60.0 * members / 45_000)
-                results.append(measure_size(members, args.repeat or runs, stores, timeout))
+                results.append(measure_size(members, args.repeat or runs, stores, timeout, older))
     finally:
         stores.close()
     text = report(results, costs, facts, argv, started)
