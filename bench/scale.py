@@ -147,7 +147,7 @@ def main() -> None:
     parser.add_argument("--skip-import", action="store_true", help="the ledger already holds the journal")
     parser.add_argument("--as-of", default="2025-12-31")
     parser.add_argument("--year", default="2025")
-    parser.add_argument("--member", default="M0000001")
+    parser.add_argument("--member", default="M000001")  # the generator's first member
     parser.add_argument(
         "--members", type=int, help="members at the end of the journal, for the size per member"
     )
