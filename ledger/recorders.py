@@ -45,9 +45,9 @@ READ_MODELS_ONLY = frozenset({"2", "3"})  # older formats whose entries this ver
 T = TypeVar("T")
 LEDGER_STREAM = uuid5(NAMESPACE_URL, "https://coopledger/ledger")
 ERASURE = "identity.erased"  # the topic of an erasure's stored event
-# Rows from which a first write into an empty table (the index of entries, the identity store)
-# makes its index on random keys (digests, commitments) after inserting them: one sort instead
-# of as many inserts at random places.
+# Rows from which a first write into an empty table (the index of entries) makes its index on
+# random keys (content digests) after inserting them: one sort instead of as many inserts at
+# random places.
 FIRST_LOAD_ROWS = 1_000
 
 # The driver connection of the write transaction in progress (see `Store.transaction`):

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +28,8 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    cast,
+    func,
     or_,
     select,
     update,
@@ -43,6 +46,16 @@ FIRST_LOAD = 1_000  # rows from which a read model built from scratch makes its 
 
 # A subject's (member's, body's) open rows: their values -> row id (None: inserted by this catch-up).
 OpenRows = dict[str, dict[tuple[Any, ...], int | None]]
+
+
+def cents(amount: Decimal) -> int:
+    """An amount in euros as whole cents (amounts have at most two decimals)."""
+    return int(amount * 100)
+
+
+def in_cents(expr: Any) -> Any:
+    """A euro amount as whole cents, in SQL: exact on SQLite (REAL) and PostgreSQL alike."""
+    return cast(func.round(expr * 100), BigInteger)
 
 
 def key() -> Column[int]:

@@ -25,11 +25,11 @@ from coopledger.ledger.provenance import GENESIS
 from coopledger.projections.governance.queries import assemblies_between, board_figures, meeting_days
 from coopledger.projections.governance.summary import AssemblyFigures, BoardFigures
 from coopledger.projections.register import positions as register_positions
-from coopledger.projections.register.positions import in_cents
+from coopledger.projections.register.projector import RegisterProjector
 from coopledger.projections.register.queries import in_force_on
 from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.source import EntrySource
-from coopledger.projections.tables import known_at
+from coopledger.projections.tables import in_cents, known_at
 
 REASONS = ("death", "end_of_employment", "bankruptcy", "other")
 EXITS = ("resigned", "left", "excluded")
@@ -197,9 +197,10 @@ def tallies(
         for measure in measures
     ]
     span = [s.valid_from <= days[-1], or_(s.valid_to.is_(None), s.valid_to > days[0])] if days else []
-    # The register as known now is summed already, by day (`register.positions`): a few
+    # The register as known now is summed already, by day (`register.positions`, kept in the
+    # register's transactions, so current when the register's position is the scope's): a few
     # thousand rows instead of every line.
-    summed = scope.since is None and bool(days) and register_positions.current(conn, scope.seq)
+    summed = scope.since is None and bool(days) and RegisterProjector().position(conn) == scope.seq
     if summed:
         found[scope.seq].positions.update(register_positions.at(conn, days))
     for sign, key, known in scope.views(spells) if days and not summed else ():

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 
 from coopledger.ledger import events as ev
 from coopledger.ledger.timeline import member_timelines
 from coopledger.projections.figures.compute import Figures, Tally, figures_of, new_tally, provenance_of
 from coopledger.projections.governance.replay import replay_assemblies, replay_board_figures
 from coopledger.projections.register.fold import Spell, member_history
-
-
-def in_cents(amount: Decimal) -> int:
-    """An amount in euros as whole cents (amounts have at most two decimals)."""
-    return int(amount * 100)
+from coopledger.projections.tables import cents
 
 
 def _in_force(spells: list[Spell], day: dt.date) -> Spell | None:
@@ -42,8 +37,8 @@ def replay_tally(entries: Iterable[ev.Entry], start: dt.date, end: dt.date, seq:
                 totals = tally.positions[(day, spell.category)]
                 totals[0] += 1
                 totals[1] += spell.shares
-                totals[2] += in_cents(spell.shares * spell.share_price)
-                totals[3] += in_cents(spell.paid_up)
+                totals[2] += cents(spell.shares * spell.share_price)
+                totals[3] += cents(spell.paid_up)
         for movement in movements:
             if not start <= movement.date <= end:
                 continue
@@ -54,7 +49,7 @@ def replay_tally(entries: Iterable[ev.Entry], start: dt.date, end: dt.date, seq:
             totals = tally.flows[(movement.kind, movement.reason if movement.kind == "left" else None)]
             totals[0] += 1
             totals[1] += movement.count or 0
-            totals[2] += in_cents(amount) if amount is not None else 0
+            totals[2] += cents(amount) if amount is not None else 0
     return tally
 
 

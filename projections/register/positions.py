@@ -21,7 +21,6 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -31,14 +30,13 @@ from sqlalchemy import (
     Date,
     PrimaryKeyConstraint,
     Table,
-    cast,
     func,
     select,
     text,
 )
 
 from coopledger.projections.register.schema import spells
-from coopledger.projections.tables import Id, RowChanges, bulk_insert, metadata, tracking
+from coopledger.projections.tables import Id, RowChanges, bulk_insert, cents, in_cents, metadata
 
 positions = Table(
     "register_positions",
@@ -55,14 +53,9 @@ positions = Table(
 # (category, day) -> [members, shares, subscribed cents, paid-up cents]
 Changes = dict[tuple[str, dt.date], list[int]]
 MEASURES = ("members", "shares", "subscribed", "paid_up")
-PROJECTOR = "register"  # the projector whose position the table follows
 
 # Where each measure of a line (`register.fold.Spell`, the table's column order) is.
 _CATEGORY, _SHARES, _PAID_UP, _PRICE, _STATUS, _FROM, _TO = 2, 3, 4, 5, 10, 14, 15
-
-
-def _cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
 
 
 def changes_of(spell_changes: RowChanges) -> Changes:
@@ -80,7 +73,7 @@ def changes_of(spell_changes: RowChanges) -> Changes:
         measures = measured.get(holding)
         if measures is None:
             shares, paid_up, price = holding
-            measures = measured[holding] = (shares, _cents(shares * price), _cents(paid_up))
+            measures = measured[holding] = (shares, cents(shares * price), cents(paid_up))
         shares, subscribed, paid = measures
         for day, way in ((line[_FROM], sign), (line[_TO], -sign)):
             if day is None:
@@ -117,11 +110,6 @@ def add(conn: Connection, changes: Mapping[tuple[str, dt.date], Sequence[int]], 
     ]
     if rows:
         conn.execute(_ADD, rows)
-
-
-def in_cents(expr: Any) -> Any:
-    """A euro amount as whole cents: exact on SQLite (REAL) and PostgreSQL alike."""
-    return cast(func.round(expr * 100), BigInteger)
 
 
 def summed(conn: Connection) -> Changes:
@@ -170,13 +158,6 @@ def _words(values: Sequence[int] | None) -> str:
     if values is None:
         return "no change"
     return ", ".join(f"{m} {v:+d}" for m, v in zip(MEASURES, values, strict=True))
-
-
-def current(conn: Connection, seq: int) -> bool:
-    """Whether the table holds the register as known after entry `seq` (the register's
-    position: the sums follow it in the same transaction)."""
-    position = conn.execute(select(tracking.c.position).where(tracking.c.name == PROJECTOR)).scalar()
-    return position is not None and int(position) == seq
 
 
 def at(conn: Connection, days: Iterable[dt.date]) -> dict[tuple[dt.date, str], list[int]]:
