@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import singledispatch
-from typing import Literal
+from typing import Literal, TypeVar
 
 import msgspec
 
@@ -22,9 +22,22 @@ from coopledger.ledger.timeline import coopted_until, redeemed_amount
 
 Status = Literal["none", "applicant", "member", "former"]
 ZERO = Decimal("0.00")
+T = TypeVar("T", dt.date, Decimal)
+_values: dict[object, object] = {}
 
 
-@dataclass
+def shared(value: T) -> T:
+    """One object for every equal date or amount a member's state keeps.
+
+    Each decoded entry brings its own; kept per member, they were a third of `verify`'s memory
+    on a large ledger, for a few thousand distinct days and amounts. Amounts are keyed by their
+    text: 1.0 equals 1.00, and one must not stand for the other.
+    """
+    key = value if isinstance(value, dt.date) else str(value)
+    return _values.setdefault(key, value)  # type: ignore[return-value]
+
+
+@dataclass(slots=True)
 class MemberState:
     """A member (or applicant) as the rules see them on the date being checked."""
 
@@ -33,8 +46,8 @@ class MemberState:
     founder: bool = False
     category: str = ""
     shares: int = 0
-    paid: Decimal = Decimal("0.00")
-    share_price: Decimal = Decimal("0.00")
+    paid: Decimal = ZERO
+    share_price: Decimal = ZERO
     exit_requested: bool = False
     exited: dt.date | None = None  # the last exit
     refused: dt.date | None = None  # the last refusal of an application
@@ -46,7 +59,7 @@ class MemberState:
         return self.status == "member"
 
 
-@dataclass
+@dataclass(slots=True)
 class AssemblyState:
     """A general assembly: when it met, who took part, what it decided."""
 
@@ -58,7 +71,7 @@ class AssemblyState:
     allocated: int | None = None  # the fiscal year whose result it allocated
 
 
-@dataclass
+@dataclass(slots=True)
 class Term:
     """One person's mandate in a body, held until `until` (exclusive) unless it ends earlier."""
 
@@ -67,7 +80,7 @@ class Term:
     pending: bool = False  # a cooptation the assembly has not confirmed yet
 
 
-@dataclass
+@dataclass(slots=True)
 class BodyState:
     """A body's statutory seats, its mandates, and the terms people left before they ran out."""
 
@@ -95,7 +108,7 @@ class BodyState:
             self.filled.discard(person)
 
 
-@dataclass
+@dataclass(slots=True)
 class LedgerState:
     """The loaded part of the ledger; `known` is None when everything is loaded."""
 
@@ -157,11 +170,11 @@ def _(entry: ev.MemberAdmitted, state: LedgerState) -> None:
         return
     member.status = "member"
     member.identified = True
-    member.admitted = entry.date
+    member.admitted = shared(entry.date)
     member.founder = entry.founder
     member.category = entry.category
     member.shares = entry.shares
-    member.share_price = entry.share_price or Decimal("0.00")
+    member.share_price = shared(entry.share_price or ZERO)
 
 
 @apply.register
@@ -197,7 +210,7 @@ def _(entry: ev.SharesSubscribed, state: LedgerState) -> None:
 def _(entry: ev.SharesPaid, state: LedgerState) -> None:
     member = state.member(entry.member)
     if member is not None:
-        member.paid += entry.amount
+        member.paid = shared(member.paid + entry.amount)
 
 
 @apply.register
@@ -263,9 +276,9 @@ def _(entry: ev.Exit, state: LedgerState) -> None:
     member = state.member(entry.member)
     if member is not None:
         member.status = "former"
-        member.exited = entry.date
+        member.exited = shared(entry.date)
         member.shares = 0
-        member.paid = Decimal("0.00")
+        member.paid = ZERO
         member.exit_requested = False
 
 
