@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Container, Mapping
 from typing import NamedTuple
@@ -225,7 +224,7 @@ def same_identity(entry: ev.Entry, record: IdentityRecord | None, stored: str | 
 
 def personal_of(record: IdentityRecord) -> ev.Personal:
     """A record as the `personal` member of a full export's line."""
-    return ev.Personal(salt=record.salt, **json.loads(record.fields))
+    return ev.Personal(salt=record.salt, **msgspec.json.decode(record.fields))
 
 
 def revealed(entry: ev.Entry, held: Mapping[int, Mapping[str, str]], erased: Container[str] = ()) -> ev.Entry:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import psycopg
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from coopledger.ledger.events import MEMBER
@@ -186,14 +187,15 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
                 copy.write_row(row)
 
     def _fetch(self, statement: Any, params: Sequence[Any] = ()) -> list[Any]:
+        # Tuples straight from the driver: the datastore's connections make a dict of every row.
         connection = TRANSACTION.get()
-        if connection is not None:
-            with connection.cursor() as cursor:
+        with ExitStack() as stack:
+            if connection is None:
+                connection = stack.enter_context(self.datastore.transaction(commit=False)).connection
+            with connection.cursor(row_factory=tuple_row) as cursor:
                 cursor.execute(statement, params)
-                return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in cursor]
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(statement, params)
-            return [tuple(row.values()) for row in curs.fetchall()]
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+                return rows
 
     def head(self) -> HeadRow | None:
         rows = self._fetch(
