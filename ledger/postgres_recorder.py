@@ -310,14 +310,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         statistics the planner guesses, and at 5,000,000 members it guessed a scan of the
         identity store for `member show` (2.5 s instead of milliseconds). Autovacuum would get
         there in time, if it is on; an import should not leave the next command to chance."""
+        rows = self._fetch(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
+            "WHERE schemaname = %s ORDER BY tablename",
+            (self.datastore.schema or "public",),
+        )
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname = %s ORDER BY tablename",
-                (self.datastore.schema or "public",),
-            )
-            tables = [next(iter(row.values())) for row in curs.fetchall()]
-            curs.execute(SQL("ANALYZE {0}").format(SQL(", ").join(SQL(t) for t in tables)))
+            curs.execute(SQL("ANALYZE {0}").format(SQL(", ").join(SQL(table) for (table,) in rows)))
 
     def set_format(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
