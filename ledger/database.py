@@ -177,6 +177,7 @@ def _postgres(url: str) -> Database:
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_LOCK_TIMEOUT": "30",
         "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "1",
         "APPLICATION_RECORDER_TOPIC": "coopledger.ledger.postgres_recorder:PostgresLedgerRecorder",
     }
     if schema:
