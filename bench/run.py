@@ -1012,6 +1012,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else SIZES
     stores = Stores(pg)
     older = older_tree(args.before.resolve(), stores.tmp / "before") if args.before else None
+    from import_side_by_side import compile_tree
+
+    for tree in (HERE.parent, *([args.before.resolve()] if args.before else [])):
+        compile_tree(tree)
     results: list[SizeResult] = []
     try:
         with cleanup_on_signals():

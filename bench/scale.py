@@ -152,6 +152,10 @@ def main() -> None:
         "--members", type=int, help="members at the end of the journal, for the size per member"
     )
     args = parser.parse_args()
+    sys.path.insert(0, str(HERE / "bench"))
+    from import_side_by_side import compile_tree
+
+    compile_tree(HERE)
     entries = sum(1 for _ in args.journal.open("rb"))
     print(f"# {args.journal.name}: {entries:,} lines; load average {os.getloadavg()}", flush=True)
     timed: list[Timed] = []

@@ -33,7 +33,7 @@ from coopledger.ledger.errors import (
     WriteFailed,
 )
 from coopledger.ledger.events import FIRST_DATE, LAST_DATE, Entry
-from coopledger.ledger.presence import ledger_present, no_ledger
+from coopledger.ledger.presence import Presence, ledger_state, no_ledger
 from coopledger.ledger.provenance import format_recorded
 from coopledger.ledger.store import Store
 from coopledger.projections import assertions, read_models
@@ -154,9 +154,10 @@ class App:
     @cached_property
     def store(self) -> Store:
         with ledger_errors():
-            if not self.creates and not ledger_present(self.database):
+            state = ledger_state(self.database, read_models.RELATIONS)
+            if state is Presence.ABSENT and not self.creates:
                 raise no_ledger(self.url)
-            return Store(self.database, upgrade=self.upgrades)
+            return Store(self.database, upgrade=self.upgrades, ready=state is Presence.READY)
 
     @cached_property
     def ledger(self) -> Ledger:
@@ -179,9 +180,11 @@ class App:
     def engine(self) -> Engine:
         with ledger_errors():
             store = self.store
+            if store.ready:
+                return store.engine
             try:
                 with store.creating():
-                    return create_tables(store.engine)
+                    return create_tables(store.engine, indexes=store.upgrading is None)
             except Exception as e:  # SQLAlchemy's own errors, e.g. server down
                 raise StoreError(f"cannot open the read models at {self.url}: {e}") from e
 

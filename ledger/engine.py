@@ -36,4 +36,10 @@ def engine_for(database: Database) -> Engine:
     # most, where compiling costs more than it saves (at 5,000,000 members it took 1.9 s of the
     # 3.1 s that `report`'s sums of the year's movements took).
     options = "-cjit=off" + (f" -csearch_path={database.schema}" if database.schema else "")
-    return create_engine(database.sqlalchemy_url, connect_args={"options": options}, pool_pre_ping=True)
+    # No hstore: no read model uses one, and looking its type up cost every command a catalog query.
+    return create_engine(
+        database.sqlalchemy_url,
+        connect_args={"options": options},
+        pool_pre_ping=True,
+        use_native_hstore=False,
+    )

@@ -9,8 +9,10 @@ retries.
 
 from __future__ import annotations
 
+import enum
 import re
 import sqlite3
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -19,27 +21,55 @@ from coopledger.ledger.errors import StoreError
 
 # The table every ledger has from its first `init`: the entry index.
 MARK = "coop_entries"
+# What the store's recorders create (ledger/recorders.py and the two backends'), by backend:
+# eventsourcing's events table (and on PostgreSQL its index and row type), then the ledger's
+# own tables and indexes. tests/test_store.py checks these against a new ledger's catalog.
+_OURS = (
+    MARK,
+    "coop_entries_recorded",
+    "coop_entries_digest",
+    "coop_subjects",
+    "coop_identities",
+    "coop_meta",
+    "coop_tree",
+    "coop_checkpoints",
+)
+STORE_RELATIONS = {
+    "sqlite": ("stored_events", *_OURS),
+    "postgresql": ("coopledger_events", "coopledger_events_notification_id_idx", "stored_event_uuid", *_OURS),
+}
 
 
-def _sqlite_present(database: Database) -> bool:
+class Presence(enum.Enum):
+    """What a store location holds, as far as opening it is concerned."""
+
+    ABSENT = "absent"  # no ledger: only `init` and `import` may make one
+    PRESENT = "present"  # a ledger, but some table or index of this version is missing (made now)
+    READY = "ready"  # a ledger with everything this version makes: nothing to create
+
+
+def _sqlite_found(database: Database, names: list[str]) -> set[str] | None:
+    """Which of `names` the file holds; None for a private in-memory store (always new)."""
     uri = database.eventsourcing_env["SQLITE_DBNAME"]
     if "mode=memory" in uri:
-        return True  # a private in-memory store: always new, nothing to mistype
+        return None
     path = Path(unquote(uri.removeprefix("file:")))
     if not path.exists():
-        return False
+        return set()
+    marks = ", ".join("?" * len(names))
     try:
         conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
         try:
-            found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (MARK,)).fetchone()
+            rows = conn.execute(f"SELECT name FROM sqlite_master WHERE name IN ({marks})", names).fetchall()
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
         raise StoreError(f"cannot open the store at {database.url}: {e}") from None
-    return found is not None
+    return {name for (name,) in rows}
 
 
-def _postgres_present(database: Database) -> bool:
+def _postgres_found(database: Database, names: list[str]) -> set[str]:
+    """Which of `names` the ledger's schema holds (tables, indexes and row types alike)."""
     import psycopg
 
     from coopledger.ledger.postgres_recorder import connect
@@ -47,24 +77,38 @@ def _postgres_present(database: Database) -> bool:
     env = database.eventsourcing_env
     try:
         with connect(env) as conn:
-            schema = env.get("POSTGRES_SCHEMA") or "public"
-            row = conn.execute(
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
-                (schema, MARK),
-            ).fetchone()
+            rows = conn.execute(
+                "SELECT c.relname FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = ANY(%s)",
+                (env.get("POSTGRES_SCHEMA") or "public", names),
+            ).fetchall()
     except psycopg.OperationalError as e:
         text = str(e).strip()
         reason = text.rpartition("FATAL:")[2].strip() or type(e).__name__
         reason = reason.splitlines()[0]
         raise StoreError(f"cannot open the store at {database.url}: {reason}") from None
-    return row is not None
+    return {name for (name,) in rows}
+
+
+def ledger_state(database: Database, read_models: Collection[str] = ()) -> Presence:
+    """What the store at `database` holds, `read_models` (the names of the read models' tables
+    and indexes) counted in; StoreError if it cannot be asked."""
+    names = sorted({*STORE_RELATIONS[database.backend], *read_models})
+    if database.backend == "sqlite":
+        found = _sqlite_found(database, names)
+        if found is None:
+            return Presence.PRESENT  # in memory: there, and made afresh by whoever opens it
+    else:
+        found = _postgres_found(database, names)
+    if MARK not in found:
+        return Presence.ABSENT
+    return Presence.READY if found.issuperset(names) else Presence.PRESENT
 
 
 def ledger_present(database: Database) -> bool:
     """True if the store at `database` holds a ledger (made by `init`); StoreError if it cannot be asked."""
-    if database.backend == "sqlite":
-        return _sqlite_present(database)
-    return _postgres_present(database)
+    return ledger_state(database) is not Presence.ABSENT
 
 
 def no_ledger(url: str) -> StoreError:

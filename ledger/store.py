@@ -72,17 +72,21 @@ _WRITING: ContextVar[tuple[Store, Connection] | None] = ContextVar("coopledger_w
 class Store:
     """Append and read ledger entries; translate storage faults to `StoreError`."""
 
-    def __init__(self, database: Database, upgrade: bool = False):
+    def __init__(self, database: Database, upgrade: bool = False, ready: bool = False):
         """`upgrade`: open a ledger whose entries this version reads but whose read models it
-        does not (`READ_MODELS_ONLY`), for `rebuild` to rebuild them (`upgrading` says so)."""
+        does not (`READ_MODELS_ONLY`), for `rebuild` to rebuild them (`upgrading` says so).
+        `ready`: every table is known to be there (`Presence.READY`): create nothing."""
         self.database = database
+        self.ready = ready
         self.upgrading: str | None = None  # the older store format of a ledger opened to upgrade
-        env = Environment(name="coopledger", env=database.eventsourcing_env)
+        env = Environment(
+            name="coopledger", env={**database.eventsourcing_env, "CREATE_TABLE": "no" if ready else "yes"}
+        )
         _owner_only(database)
         for attempt in range(3):
             try:
                 with self.creating():
-                    if database.schema:
+                    if database.schema and not ready:
                         from coopledger.ledger.postgres_recorder import create_schema
 
                         create_schema(database.eventsourcing_env)
@@ -151,8 +155,9 @@ class Store:
         self.upgrading = None
 
     def creating(self) -> AbstractContextManager[None]:
-        """Hold while creating tables: one process at a time on a PostgreSQL server."""
-        if self.database.backend != "postgresql":
+        """Hold while creating tables: one process at a time on a PostgreSQL server (nothing to
+        hold on a ledger opened `ready`)."""
+        if self.database.backend != "postgresql" or self.ready:
             return nullcontext()
         from coopledger.ledger.postgres_recorder import creation_lock
 

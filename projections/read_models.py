@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.exc import DBAPIError
 
-from coopledger.ledger.audit import Finding
 from coopledger.ledger.database import Database
 from coopledger.ledger.engine import engine_for
 from coopledger.ledger.events import Entry
@@ -28,6 +27,7 @@ from coopledger.projections.source import EntrySource
 from coopledger.projections.tables import metadata, tracking
 
 if TYPE_CHECKING:
+    from coopledger.ledger.audit import Finding
     from coopledger.ledger.store import Store
 
 PROJECTORS: tuple[Projector[Any], ...] = (RegisterProjector(), GovernanceProjector())
@@ -35,13 +35,29 @@ TABLES: tuple[Table, ...] = tuple(table for p in PROJECTORS for table in p.table
 # Sums the projectors keep beside their tables, checked against those tables' rows.
 SUMMARIES: tuple[Table, ...] = (register_positions.positions,)
 ATTEMPTS = 3
+# Every table and index of the read models: a ledger holding them all opens without creating any.
+RELATIONS: tuple[str, ...] = tuple(
+    name
+    for table in metadata.sorted_tables
+    for name in (table.name, *(index.name for index in table.indexes))
+    if name is not None
+)
 
 
-def create_tables(engine: Engine) -> Engine:
-    """Create the read-model tables if missing; returns the engine."""
+def create_tables(engine: Engine, indexes: bool = True) -> Engine:
+    """Create the read-model tables, and with `indexes` their indexes, if missing; returns the engine.
+
+    The indexes one by one: `create_all` makes a table's indexes only with the table, and a
+    ledger of an earlier version lacks those added since (`Presence.PRESENT` until made). Not
+    on a ledger of an older store format, whose tables may lack an index's columns: `rebuild`
+    makes its tables anew."""
     for attempt in range(3):
         try:
-            metadata.create_all(engine)
+            with engine.begin() as conn:
+                metadata.create_all(conn)
+                for table in metadata.sorted_tables if indexes else ():
+                    for index in table.indexes:
+                        index.create(conn, checkfirst=True)
             break
         except DBAPIError:
             # Two processes creating the tables at once can clash on the catalog;

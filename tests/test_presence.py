@@ -1,0 +1,79 @@
+"""Opening a ledger: absent, present but missing something of this version, or ready as it is."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from coopledger.ledger.database import Database, parse_database
+from coopledger.ledger.postgres_recorder import connect
+from coopledger.ledger.presence import STORE_RELATIONS, Presence, ledger_state
+from coopledger.projections.read_models import RELATIONS
+from tests.conftest import run_cli
+
+
+def catalog(database: Database) -> set[str]:
+    """Every table, index and row type a ledger's store holds, less those the database names
+    itself (primary keys, unique constraints, sequences)."""
+    if database.backend == "sqlite":
+        path = unquote(database.eventsourcing_env["SQLITE_DBNAME"].removeprefix("file:"))
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+        return {name for (name,) in rows}
+    with connect(database.eventsourcing_env) as conn:
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'i', 'c') "
+            "AND c.relname NOT LIKE '%%\\_pkey' AND c.relname NOT LIKE '%%\\_key'",
+            (database.schema,),
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def drop_index(database: Database, name: str) -> None:
+    if database.backend == "sqlite":
+        path = unquote(database.eventsourcing_env["SQLITE_DBNAME"].removeprefix("file:"))
+        with sqlite3.connect(path) as conn:
+            conn.execute(f"DROP INDEX {name}")
+        return
+    with connect(database.eventsourcing_env) as conn:
+        conn.execute(f'DROP INDEX "{database.schema}".{name}')
+
+
+def test_a_new_ledger_holds_exactly_what_opening_it_looks_for(shared_db_url: str) -> None:
+    """The names `ledger_state` checks are all a new ledger holds: one the list forgot would be
+    missing from an older ledger opened `READY`, and never made."""
+    database = parse_database(shared_db_url)
+    assert catalog(database) == {*STORE_RELATIONS[database.backend], *RELATIONS}
+    assert ledger_state(database, RELATIONS) is Presence.READY
+
+
+def test_a_ledger_missing_an_index_gets_it_back_from_the_next_command(shared_db_url: str) -> None:
+    """A ledger written by an older version lacks what this one added: the next command makes it."""
+    database = parse_database(shared_db_url)
+    drop_index(database, "register_spells_member")
+    drop_index(database, "coop_entries_digest")
+    assert ledger_state(database, RELATIONS) is Presence.PRESENT
+    done = run_cli("register", "--as-of", "2025-12-31", "--format", "csv", db=shared_db_url)
+    assert done.returncode == 0, done.stderr
+    assert {"register_spells_member", "coop_entries_digest"} <= catalog(database)
+    assert ledger_state(database, RELATIONS) is Presence.READY
+
+
+def test_where_there_is_no_ledger_nothing_is_made(tmp_path: Path, postgres_available: bool) -> None:
+    missing = tmp_path / "none.db"
+    assert ledger_state(parse_database(f"sqlite:///{missing}"), RELATIONS) is Presence.ABSENT
+    done = run_cli("board", db=f"sqlite:///{missing}")
+    assert done.returncode != 0 and b"no ledger at" in done.stderr
+    assert not missing.exists()
+    if not postgres_available:
+        pytest.skip("no PostgreSQL server reachable (outside CI)")
+    from tests.conftest import POSTGRES
+
+    separator = "&" if "?" in POSTGRES else "?"
+    database = parse_database(f"{POSTGRES}{separator}schema=t_nowhere_{uuid.uuid4().hex[:12]}")
+    assert ledger_state(database, RELATIONS) is Presence.ABSENT
