@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -403,6 +404,21 @@ def create_schema(env: dict[str, str]) -> None:
     """Create the ledger's schema if the URL names one (eventsourcing expects it to exist)."""
     with connect(env) as conn:
         conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(env["POSTGRES_SCHEMA"])))
+
+
+def transactions_older_than(env: dict[str, str], moment: dt.datetime) -> list[tuple[int, dt.datetime]]:
+    """Other sessions of the database in a transaction begun before `moment` that holds a snapshot
+    or has written, oldest first: (server process id, when it began). Until they end, VACUUM
+    keeps every row version they may still see, an erased identity's included. Sessions of
+    other roles are left out unless this role may read their activity (pg_read_all_stats)."""
+    with connect(env) as conn:
+        rows = conn.execute(
+            "SELECT pid, xact_start FROM pg_catalog.pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start < %s "
+            "AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) ORDER BY xact_start",
+            (moment,),
+        ).fetchall()
+    return [(pid, began) for pid, began in rows]
 
 
 CREATION_LOCK = 0x636F6F70  # "coop": the advisory lock key held while creating tables

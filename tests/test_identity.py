@@ -211,6 +211,37 @@ JOURNAL = [
 ]
 
 
+def test_forget_names_the_transactions_that_keep_the_erased_rows(shared_db_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL, VACUUM keeps the row versions an older open transaction may see: the erasure
+    names such a transaction, so that the operator vacuums once it has ended. SQLite overwrites
+    deleted rows at once (secure_delete): nothing to vacuum, nothing said."""
+    url = shared_db_url
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text(
+        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in JOURNAL), encoding="utf-8"
+    )
+    assert run_cli("import", str(journal), db=url).returncode == 0
+    database = parse_database(url)
+    if database.backend == "postgresql":
+        reader = connect(database.eventsourcing_env)
+        reader.autocommit = False
+        reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        reader.execute("SELECT 1").fetchone()  # a snapshot taken before the erasure, held open
+        pid = reader.info.backend_pid
+    done = run_cli(
+        "member", "forget", "S2", "--reason", "request", db=url, env={"COOPLEDGER_TODAY": "2026-06-01"}
+    )
+    assert done.returncode == 0, done.stderr
+    said = done.stdout.decode()
+    if database.backend == "sqlite":
+        assert "VACUUM" not in said and "still open" not in said
+        return
+    reader.rollback()
+    reader.close()
+    assert "run VACUUM (FULL) coop_identities" in said
+    assert "begun before the erasure" in said and f"{pid} since " in said, said
+
+
 def test_forget_end_to_end(shared_db_url: str, tmp_path: Path) -> None:
     url, env = shared_db_url, {"COOPLEDGER_TODAY": "2026-06-01"}
     journal = tmp_path / "journal.jsonl"
