@@ -65,8 +65,13 @@ def run(db: str, *args: str) -> tuple[float, int]:
     return wall, usage.ru_maxrss
 
 
+# Names this invocation's new members, so that a run again on the same ledger (--skip-import)
+# admits members no earlier run did, instead of being refused or matching entries already there.
+RUN = f"{int(time.time()) % 100_000:05d}"
+
+
 def month_of_admissions(path: Path, year: int, month: int, count: int) -> None:
-    """`count` admissions in one month, of members the journal never named."""
+    """`count` admissions in one month, of members neither the journal nor an earlier run named."""
     with path.open("w") as journal:
         for n in range(1, count + 1):
             day = 1 + (n - 1) * 28 // count
@@ -75,7 +80,7 @@ def month_of_admissions(path: Path, year: int, month: int, count: int) -> None:
                     {
                         "type": "member.admitted",
                         "date": f"{year}-{month:02d}-{day:02d}",
-                        "member": f"NEW{month:02d}{n:05d}",
+                        "member": f"NEW{RUN}{month:02d}{n:05d}",
                         "name": f"New member {n}",
                         "category": "A",
                         "shares": 1,
@@ -191,8 +196,8 @@ def main() -> None:
     measure(
         f"one `member admit` (January {year})",
         args.runs,
-        lambda n: ("member", "admit", f"ONE{n:03d}", "--name", "One More", "--category", "A", "--shares", "1",
-                   "--date", f"{year}-01-05"),
+        lambda n: ("member", "admit", f"ONE{RUN}{n:03d}", "--name", "One More", "--category", "A",
+                   "--shares", "1", "--date", f"{year}-01-05"),
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         months = [Path(folder) / f"month-{n + 2:02d}.jsonl" for n in range(args.runs)]
