@@ -47,6 +47,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from cleanup import cleanup_on_signals
+from import_side_by_side import compile_tree, link_tree
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -172,8 +173,6 @@ def older_tree(folder: Path, links: Path) -> Tree:
         encoding="utf-8"
     ).count("coopledger.commands"):
         return Tree(label, (sys.executable, "-m", "commands"), cwd=str(folder))
-    from import_side_by_side import link_tree
-
     return Tree(
         label, (sys.executable, "-m", "coopledger.commands"), pythonpath=str(link_tree(folder, links))
     )
@@ -1012,8 +1011,6 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else SIZES
     stores = Stores(pg)
     older = older_tree(args.before.resolve(), stores.tmp / "before") if args.before else None
-    from import_side_by_side import compile_tree
-
     for tree in (HERE.parent, *([args.before.resolve()] if args.before else [])):
         compile_tree(tree)
     results: list[SizeResult] = []

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from import_side_by_side import compile_tree  # bench/ is the script's folder, first on sys.path
+
 HERE = Path(__file__).resolve().parent.parent
 COOPLEDGER = str(Path(sys.executable).with_name("coopledger"))
 
@@ -157,9 +159,6 @@ def main() -> None:
         "--members", type=int, help="members at the end of the journal, for the size per member"
     )
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE / "bench"))
-    from import_side_by_side import compile_tree
-
     compile_tree(HERE)
     entries = sum(1 for _ in args.journal.open("rb"))
     print(f"# {args.journal.name}: {entries:,} lines; load average {os.getloadavg()}", flush=True)

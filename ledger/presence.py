@@ -23,7 +23,7 @@ from coopledger.ledger.errors import StoreError
 MARK = "coop_entries"
 # What the store's recorders create (ledger/recorders.py and the two backends'), by backend:
 # eventsourcing's events table (and on PostgreSQL its index and row type), then the ledger's
-# own tables and indexes. tests/test_store.py checks these against a new ledger's catalog.
+# own tables and indexes. tests/test_presence.py checks these against a new ledger's catalog.
 _OURS = (
     MARK,
     "coop_entries_recorded",

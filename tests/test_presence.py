@@ -13,15 +13,18 @@ from coopledger.ledger.database import Database, parse_database
 from coopledger.ledger.postgres_recorder import connect
 from coopledger.ledger.presence import STORE_RELATIONS, Presence, ledger_state
 from coopledger.projections.read_models import RELATIONS
-from tests.conftest import run_cli
+from tests.conftest import POSTGRES, run_cli
+
+
+def sqlite_file(database: Database) -> str:
+    return unquote(database.eventsourcing_env["SQLITE_DBNAME"].removeprefix("file:"))
 
 
 def catalog(database: Database) -> set[str]:
     """Every table, index and row type a ledger's store holds, less those the database names
     itself (primary keys, unique constraints, sequences)."""
     if database.backend == "sqlite":
-        path = unquote(database.eventsourcing_env["SQLITE_DBNAME"].removeprefix("file:"))
-        with sqlite3.connect(path) as conn:
+        with sqlite3.connect(sqlite_file(database)) as conn:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
         return {name for (name,) in rows}
     with connect(database.eventsourcing_env) as conn:
@@ -36,8 +39,7 @@ def catalog(database: Database) -> set[str]:
 
 def drop_index(database: Database, name: str) -> None:
     if database.backend == "sqlite":
-        path = unquote(database.eventsourcing_env["SQLITE_DBNAME"].removeprefix("file:"))
-        with sqlite3.connect(path) as conn:
+        with sqlite3.connect(sqlite_file(database)) as conn:
             conn.execute(f"DROP INDEX {name}")
         return
     with connect(database.eventsourcing_env) as conn:
@@ -72,8 +74,6 @@ def test_where_there_is_no_ledger_nothing_is_made(tmp_path: Path, postgres_avail
     assert not missing.exists()
     if not postgres_available:
         pytest.skip("no PostgreSQL server reachable (outside CI)")
-    from tests.conftest import POSTGRES
-
     separator = "&" if "?" in POSTGRES else "?"
     database = parse_database(f"{POSTGRES}{separator}schema=t_nowhere_{uuid.uuid4().hex[:12]}")
     assert ledger_state(database, RELATIONS) is Presence.ABSENT
