@@ -71,7 +71,7 @@ def rows(conn: Connection, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
         return
     cursor = driver.cursor(name=f"coop_scan_{next(_cursors)}")  # type: ignore[union-attr]
     try:
-        cursor.execute(sql.replace("?", "%s"), params)
+        cursor.execute(sql.replace("?", "%s"), params, binary=True)  # bytes as bytes, not hex
         while page := cursor.fetchmany(PAGE):  # a page at a time: iterating the cursor itself
             yield from page  # costs psycopg's bookkeeping on every row (a third of a scan)
     finally:
