@@ -180,6 +180,9 @@ def audit(
     process (`beside`) when one is given and sees the same snapshot, reading them there.
     """
     with scan.snapshot(store) as conn:
+        # Named first: the checks' first reads below wait for the server's sorts (seconds on a
+        # long ledger), which a terminal would otherwise show as the phase before.
+        phase("checking the hash chain, the indexes, the tree and the identities")
         shared = Pass(conn, store, phase)
         if beside is not None:
             beside.start(shared)
@@ -197,7 +200,6 @@ def audit(
             *([Rules(shared)] if shared.rules_first else []),
             *(more(shared) if divided else []),
         ]
-        phase("checking the hash chain, the indexes, the tree and the identities")
         position, last = 0, None
         for position, state in enumerate(store.states(), start=1):
             state = bytes(state)
