@@ -87,33 +87,41 @@ def resolve_joined(
     columns: each such column's sequence number is replaced from the fields joined at the row's end.
     Where none was joined: `[erased]`, or `[not held]` if the `store` knows no erasure of the
     row's member (without a store: `[erased]`)."""
-    at = [i for i, c in enumerate(columns) if c in IDENTITY_COLUMNS]
     width = len(columns)
+    # (where the joined fields are, the column whose value they hold, its name)
+    joined = [
+        (j, i, name)
+        for j, (i, name) in enumerate(((i, c) for i, c in enumerate(columns) if c in IDENTITY_COLUMNS), width)
+    ]
     whose = _subject_at(columns)
     decode = msgspec.json.Decoder(dict[str, str]).decode
     for chunk in chunks:
-        if not at:
+        if not joined:
             yield [tuple(row) for row in chunk]
             continue
         erased: Container[str] = ()
         if store is not None and whose is not None:
-            missing = (
-                row[whose]
-                for row in chunk
-                if any(
-                    row[i] is not None and fields is None for i, fields in zip(at, row[width:], strict=True)
+            missing = {
+                row[whose] for j, i, _ in joined for row in chunk if row[j] is None and row[i] is not None
+            }
+            erased = erased_among(store, missing) if missing else ()
+        unknown = store is None or whose is None  # no erasure can be looked up: `[erased]`
+        # A column at a time, each row rebuilt in one comprehension (a row at a time in a loop
+        # took twice as long: 1.0 s of a 450,000-line register).
+        for j, i, name in joined:
+            chunk = [
+                (
+                    *row[:i],
+                    None
+                    if row[i] is None
+                    else not_shown(unknown or row[whose] in erased)  # type: ignore[index]
+                    if row[j] is None
+                    else decode(row[j]).get(name),
+                    *row[i + 1 :],
                 )
-            )
-            erased = erased_among(store, missing)
-        resolved = []
-        for row in chunk:
-            cells = list(row[:width])
-            gone = not_shown(store is None or whose is None or row[whose] in erased)
-            for i, fields in zip(at, row[width:], strict=True):
-                if cells[i] is not None:
-                    cells[i] = gone if fields is None else decode(fields).get(columns[i])
-            resolved.append(tuple(cells))
-        yield resolved
+                for row in chunk
+            ]
+        yield [row[:width] for row in chunk]
 
 
 def resolve_names(store: Store, items: Sequence[Any]) -> list[Any]:

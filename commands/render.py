@@ -21,6 +21,7 @@ from coopledger.ledger import events as ev
 
 _json = msgspec.json.Encoder(decimal_format="string")
 YES_NO = {True: "yes", False: "no", None: ""}
+_BOOLEAN = {bool, type(None)}  # what a column of booleans holds
 COMMON = {"date", "id", "ref", "note", "by", "seq", "recorded", "hash", "type"}
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -245,21 +246,30 @@ def emit_chunks(
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow([neutral(c) for c in columns])
     for chunk in chunks:
-        writer.writerows(_csv_cells(chunk, len(columns)))
+        writer.writerows(_csv_cells(chunk))
         written += len(chunk)
     return written
 
 
-def _csv_cells(rows: Sequence[Sequence[Any]], width: int) -> Sequence[Sequence[Any]]:
+def _csv_cells(rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
     """Rows as CSV cells: booleans as yes/no, text a spreadsheet would run neutralised.
-    A column is rewritten only when it needs it (the fast path for large registers)."""
-    for i in [i for i in range(width) if rows and isinstance(rows[0][i], bool)]:
-        rows = [(*row[:i], YES_NO[row[i]], *row[i + 1 :]) for row in rows]  # one column at a time
-    for i, values in enumerate(zip(*rows, strict=True)):
-        text = [v for v in values if isinstance(v, str)]
-        if text and _FORMULA_CELL.search("\n".join(text)):
-            rows = [(*row[:i], neutral(row[i]), *row[i + 1 :]) for row in rows]
-    return rows
+
+    A column at a time, by the types it holds (a set of them, made in C): only a column of
+    booleans or one whose text starts like a formula is rewritten, and the rows rebuilt once.
+    """
+    if not rows:
+        return rows
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    changed = False
+    for i, values in enumerate(columns):
+        kinds = set(map(type, values))
+        if bool in kinds and kinds <= _BOOLEAN:
+            columns[i], changed = [YES_NO[value] for value in values], True
+        elif any(issubclass(kind, str) for kind in kinds):
+            text = values if kinds == {str} else [v for v in values if isinstance(v, str)]
+            if _FORMULA_CELL.search("\n".join(text)):
+                columns[i], changed = [neutral(value) for value in values], True
+    return list(zip(*columns, strict=True)) if changed else rows
 
 
 def entry_row(entry: ev.Entry, retracted_by: dict[str, ev.Entry]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import msgspec
 import pytest
 from click.testing import CliRunner
 
+from coopledger.commands.context import App
 from coopledger.commands.main import cli
 from coopledger.ledger.application import Ledger
 from coopledger.ledger.bounds import decode_input
@@ -59,3 +60,55 @@ def test_every_chunk_size_prints_the_same_register(
     assert len(json.loads(outputs[1][2])) == 10
     assert outputs[1][4].startswith("Register as of 2025-12-31: 10 members")
     assert outputs[1][5].startswith("Register as of 2025-12-31: 10 members")
+
+
+def test_pages_type_every_column_as_sqlalchemy_does(
+    shared_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The register's rows come straight from the driver, typed a column at a time: the same
+    values as SQLAlchemy's own rows (dates, two-decimal amounts, booleans, NULLs), whatever the
+    page size and however few typed values are remembered."""
+    from coopledger.ledger import scan
+    from coopledger.projections.register.fold import Spell
+    from coopledger.projections.register.schema import spells
+
+    lines = [admit(f"M{n:02d}", f"2020-01-{n:02d}", shares=n % 4 + 1) for n in range(1, 10)]
+    lines[2]["founder"] = True
+    pay = {"type": "shares.paid", "date": "2020-03-01", "member": "M02", "amount": "12.34"}
+    leave = {"type": "member.resigned", "date": "2020-06-30", "member": "M05"}
+    store = Store(parse_database(shared_db_url))
+    ledger = Ledger(store, user="clerk", today=lambda: dt.date(2031, 1, 1))
+    ledger.record(
+        [
+            (decode_input(msgspec.json.encode(line)), Source("test", n))
+            for n, line in enumerate([*lines, pay, leave])
+        ]
+    )
+    store.close()
+    app = App(shared_db_url, None)
+    engine = app.read_models()  # caught up
+    query = queries.register_select(Spell._fields, identities=True).order_by(
+        spells.c.member, spells.c.valid_from, spells.c.known_from
+    )
+    with engine.connect() as conn:
+        expected = [tuple(row) for row in conn.execute(query)]
+        assert any(row[Spell._fields.index("valid_to")] is None for row in expected)
+        for size, memo in ((2_000, 100_000), (2, 100_000), (1, 1)):
+            monkeypatch.setattr(scan, "MEMO", memo)
+            pages = list(scan.pages(conn, query, size))
+            assert all(len(page) <= size for page in pages)
+            found = [row for page in pages for row in page]
+            assert found == expected
+            assert [list(map(type, row)) for row in found] == [list(map(type, row)) for row in expected]
+    app.close()
+
+
+def test_csv_cells_write_booleans_and_neutralise_formulas_in_any_row() -> None:
+    """A column of booleans is written yes/no even when its first cell is empty; text a
+    spreadsheet would run is neutralised in a column that mixes text and numbers."""
+    from coopledger.commands.render import _csv_cells
+
+    rows = [("M1", None, 1, "a"), ("M2", True, "=1+1", "b"), ("M3", False, 2, "@x")]
+    assert _csv_cells(rows) == [("M1", "", 1, "a"), ("M2", "yes", "'=1+1", "b"), ("M3", "no", 2, "'@x")]
+    plain = [("M1", 1, "x")]
+    assert _csv_cells(plain) is plain  # nothing to rewrite: the rows as they came

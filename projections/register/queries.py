@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, column, func, or_, select, table
 
+from coopledger.ledger import scan
 from coopledger.projections.register.fold import Movement, Spell
 from coopledger.projections.register.schema import movements, spells
 from coopledger.projections.tables import known_at
@@ -91,11 +92,10 @@ def register_select(columns: Sequence[str], identities: bool) -> Select[Any]:
 
 
 def streamed(engine: Engine, query: Select[Any]) -> Iterator[list[tuple[Any, ...]]]:
-    """A query's rows a chunk at a time, through a server-side cursor: bounded memory."""
+    """A query's rows a chunk at a time, through a server-side cursor: bounded memory
+    (`scan.pages`: straight from the driver, typed a column at a time)."""
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
-        for partition in result.partitions():
-            yield [tuple(row) for row in partition]
+        yield from scan.pages(conn, query, CHUNK)
 
 
 def movements_between(
