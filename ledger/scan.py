@@ -18,7 +18,7 @@ Python sees them in the order the database gives them.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -68,13 +68,18 @@ def stream(conn: Connection) -> Any:
 def rows(conn: Connection, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
     """The rows of a query (`?` for each parameter), streamed straight from the driver: a
     server-side cursor on PostgreSQL, SQLite's lazy cursor (no SQLAlchemy row per row)."""
+    return _fetched(conn, sql.replace("?", "%s") if conn.dialect.name == "postgresql" else sql, params)
+
+
+def _fetched(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> Iterator[Row]:
+    """A query in the driver's own parameter style, its rows streamed (`rows`)."""
     driver = conn.connection.driver_connection
     if conn.dialect.name != "postgresql":
         yield from driver.execute(sql, params)  # type: ignore[union-attr]
         return
     cursor = driver.cursor(name=f"coop_scan_{next(_cursors)}")  # type: ignore[union-attr]
     try:
-        cursor.execute(sql.replace("?", "%s"), params, binary=True)  # bytes as bytes, not hex
+        cursor.execute(sql, params, binary=True)  # bytes as bytes, not hex
         while page := cursor.fetchmany(PAGE):  # a page at a time: iterating the cursor itself
             yield from page  # costs psycopg's bookkeeping on every row (a third of a scan)
     finally:
@@ -164,13 +169,12 @@ def _processors(conn: Connection, types: Sequence[TypeEngine[Any]]) -> list[tupl
 def pages(conn: Connection, query: Select[Any], size: int = PAGE) -> Iterator[list[Row]]:
     """A query's rows a page at a time, straight from the driver (`rows`) and typed as
     SQLAlchemy types them (`page_typing`): bounded memory, without SQLAlchemy's work on each row.
-
-    Its values are written into the SQL (`literal_binds`): a query of dates, numbers and the
-    code's own constants, never text a user typed (SQLAlchemy quotes them all the same).
-    """
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    Its values are bound as SQLAlchemy binds them, a list given to `in_` one parameter a value."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    names = compiled.positiontup  # SQLite's `?`; PostgreSQL's named parameters take the mapping
+    params = compiled.params if names is None else [compiled.params[name] for name in names]
     typed = page_typing(conn, [column.type for column in query.selected_columns])
-    found = rows(conn, sql)
+    found = _fetched(conn, compiled.string, params)
     while page := list(itertools.islice(found, size)):
         yield typed(page)
 

@@ -100,6 +100,11 @@ def test_pages_type_every_column_as_sqlalchemy_does(
             found = [row for page in pages for row in page]
             assert found == expected
             assert [list(map(type, row)) for row in found] == [list(map(type, row)) for row in expected]
+        # bound, not written into the SQL: a list for `in_`, text with a quote and a percent sign
+        some = query.where(spells.c.member.in_(["M05", "M02", "O'Brien", "50%"]), spells.c.shares >= 1)
+        chosen = [tuple(row) for row in conn.execute(some)]
+        assert {row[0] for row in chosen} == {"M02", "M05"}
+        assert [row for page in scan.pages(conn, some, 1) for row in page] == chosen
     app.close()
 
 
