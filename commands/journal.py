@@ -9,7 +9,7 @@ import os
 import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -40,7 +40,7 @@ from coopledger.commands.context import (
 from coopledger.commands.entering import build_entry, entry_options, plausible, record_fields, record_one
 from coopledger.commands.personal import reveal
 from coopledger.commands.progress import progress
-from coopledger.commands.render import ENTRY_COLUMNS, emit, entry_row
+from coopledger.commands.render import ENTRY_COLUMNS, emit, emit_chunks, entry_row
 from coopledger.commands.view import View, view_options
 from coopledger.commands.wording import amendment_problem, clerk_words, type_help, unknown_type, wherever
 from coopledger.ledger import bounds
@@ -375,12 +375,12 @@ def export(app: App, output: str, pseudonymous: bool, bundle: str | None) -> Non
         _write_journal(app, stream, pseudonymous)
 
 
-EXPORT_CHUNK = 2_000  # entries whose identities are read at once: memory bounded by the chunk
+CHUNK = 2_000  # entries whose identities are read at once: memory bounded by the chunk
 
 
 def _write_journal(app: App, stream: IO[bytes], pseudonymous: bool) -> None:
     entries = app.store.entries()
-    while chunk := list(islice(entries, EXPORT_CHUNK)):
+    while chunk := list(islice(entries, CHUNK)):
         wanted = [] if pseudonymous else [e.seq for e in chunk if e.seq and getattr(e, "identity", None)]
         records = app.store.identities(wanted)
         lines = []
@@ -517,28 +517,35 @@ def log(
         after = transparency.extended_size(app, since_checkpoint)
     low = format_recorded(since) if since else ""
     high = format_recorded(until) if until else "~"
+
+    def wanted(entry: ev.Entry) -> bool:
+        return low <= (entry.recorded or "") <= high and (
+            not types or any(entry.type == t or (t.endswith(".") and entry.type.startswith(t)) for t in types)
+        )
+
     with ledger_errors():
-        entries = list(app.store.entries())
-    withdrawn = retractions(entries)
-    chosen = [
-        e
-        for e in entries
-        if low <= (e.recorded or "") <= high
-        and (e.seq or 0) > after
-        and (not types or any(e.type == t or (t.endswith(".") and e.type.startswith(t)) for t in types))
-    ]
-    if last is not None:
-        chosen = chosen[len(chosen) - last :] if last else []
-    with ledger_errors():
-        chosen = reveal(app.store, chosen)
-    emit(
-        [entry_row(e, withdrawn) for e in chosen],
-        ENTRY_COLUMNS,
-        view.fmt,
-        f"Log: {counted(len(chosen), 'entry', 'entries')}",
-    )
+        # A retraction follows what it withdraws: a first pass finds them (few), decoding only
+        # the entries whose bytes name the type; then the entries stream, a chunk at a time.
+        withdrawn = retractions(
+            ev.decode(state) for state in app.store.states(after) if _RETRACTION in bytes(state)
+        )
+    chosen: Iterator[ev.Entry] = filter(wanted, app.store.entries(after))
+    if last is not None:  # the last N: held N at most
+        chosen = iter(deque(chosen, maxlen=last) if last else ())
+    shown = 0
+
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
+        nonlocal shown
+        with ledger_errors():
+            while chunk := list(islice(chosen, CHUNK)):
+                shown += len(chunk)
+                rows = [entry_row(entry, withdrawn) for entry in reveal(app.store, chunk)]
+                yield [tuple(row.get(column) for column in ENTRY_COLUMNS) for row in rows]
+
+    emit_chunks(chunks(), ENTRY_COLUMNS, view.fmt, lambda: f"Log: {counted(shown, 'entry', 'entries')}")
 
 
+_RETRACTION = b'"entry.retracted"'  # in the bytes of every retraction (its type)
 _SEQ = re.compile(r"[@#]?([0-9]{1,18})")
 
 

@@ -246,12 +246,12 @@ def emit_chunks(
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow([neutral(c) for c in columns])
     for chunk in chunks:
-        writer.writerows(_csv_cells(chunk))
+        writer.writerows(csv_cells(chunk))
         written += len(chunk)
     return written
 
 
-def _csv_cells(rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+def csv_cells(rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
     """Rows as CSV cells: booleans as yes/no, text a spreadsheet would run neutralised.
 
     A column at a time, by the types it holds (a set of them, made in C): only a column of

@@ -333,6 +333,9 @@ def test_log_n_gives_the_last_entries(url: str) -> None:
     assert done.returncode == 0, done.stderr
     assert [e["seq"] for e in json.loads(done.stdout)] == [52, 53]
     assert cli("log", "-n", "0", "--format", "json", db=url).stdout == b"[]\n"
+    # more than the ledger holds: every entry (a negative slice once wrapped round to fewer)
+    every = json.loads(cli("log", "-n", "90", "--format", "json", db=url).stdout)
+    assert [e["seq"] for e in every] == list(range(1, 54))
     bad = cli("log", "-n", "two", db=url)
     assert bad.returncode == 2 and b"'two' is not a whole number" in bad.stderr
 

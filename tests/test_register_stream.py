@@ -111,9 +111,57 @@ def test_pages_type_every_column_as_sqlalchemy_does(
 def test_csv_cells_write_booleans_and_neutralise_formulas_in_any_row() -> None:
     """A column of booleans is written yes/no even when its first cell is empty; text a
     spreadsheet would run is neutralised in a column that mixes text and numbers."""
-    from coopledger.commands.render import _csv_cells
+    from coopledger.commands.render import csv_cells
 
     rows = [("M1", None, 1, "a"), ("M2", True, "=1+1", "b"), ("M3", False, 2, "@x")]
-    assert _csv_cells(rows) == [("M1", "", 1, "a"), ("M2", "yes", "'=1+1", "b"), ("M3", "no", 2, "'@x")]
+    assert csv_cells(rows) == [("M1", "", 1, "a"), ("M2", "yes", "'=1+1", "b"), ("M3", "no", 2, "'@x")]
     plain = [("M1", 1, "x")]
-    assert _csv_cells(plain) is plain  # nothing to rewrite: the rows as they came
+    assert csv_cells(plain) is plain  # nothing to rewrite: the rows as they came
+
+
+def test_log_streams_in_chunks_with_every_retraction_marked(
+    shared_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`log` reads the entries a chunk at a time (bounded memory on a ledger of millions):
+    every chunk size prints the same log, a retraction marked on what it withdrew even when
+    the two fall in different chunks, and `-n` the last entries chosen."""
+    from coopledger.commands import journal
+
+    store = Store(parse_database(shared_db_url))
+    ledger = Ledger(store, user="clerk", today=lambda: dt.date(2031, 1, 1))
+    lines = [admit(f"M{n:02d}", "2020-01-01") for n in range(1, 8)]
+    ledger.record(
+        [(decode_input(msgspec.json.encode(line)), Source("test", n)) for n, line in enumerate(lines)]
+    )
+    retract = {"type": "entry.retracted", "date": "2020-02-01", "entry": "#2", "reason": "twice"}
+    ledger.record([(decode_input(msgspec.json.encode(retract)), Source("test", 1))])
+    store.close()
+
+    def log(*extra: str) -> str:
+        result = CliRunner().invoke(cli, ["--db", shared_db_url, "log", *extra])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    outputs = {}
+    for chunk in (2_000, 3, 1):
+        monkeypatch.setattr(journal, "CHUNK", chunk)
+        outputs[chunk] = [
+            log(*extra)
+            for extra in (
+                ("--format", "csv"),
+                ("--format", "json"),
+                (),
+                ("-n", "3", "--format", "json"),
+                ("--type", "member.", "--format", "csv"),
+            )
+        ]
+    assert outputs[3] == outputs[1] == outputs[2_000]
+    csv_log, json_log, table, last, members = outputs[1]
+    assert [(e["seq"], e["retracted"]) for e in json.loads(json_log)][:3] == [
+        (1, None),
+        (2, "by #8"),
+        (3, None),
+    ]
+    assert csv_log.count("\n") == 1 + 8 and table.startswith("Log: 8 entries")
+    assert [e["seq"] for e in json.loads(last)] == [6, 7, 8]
+    assert len(members.splitlines()) == 1 + 7

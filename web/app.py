@@ -31,7 +31,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from coopledger.commands.context import parse_date, parse_moment, parse_text, today
-from coopledger.commands.render import _csv_cells, neutral
+from coopledger.commands.render import csv_cells, neutral
 from coopledger.commands.view import View, parse_known, resolve_known
 from coopledger.ledger.events import FIRST_DATE, LAST_DATE
 from coopledger.reports.options import LANGS
@@ -264,12 +264,14 @@ class Web:
 
         def lines() -> Iterator[bytes]:
             # As `register --format csv` writes them: yes/no, and no cell a spreadsheet would run.
-            for number, chunk in enumerate(chunks):
-                buffer = io.StringIO()
-                writer = csv.writer(buffer, lineterminator="\n")
-                rows = [[neutral(c) for c in chunk[0]]] if number == 0 else _csv_cells(chunk, len(chunk[0]))
-                writer.writerows(rows)
-                yield buffer.getvalue().encode()
+            # Closed whatever happens: a chunk that fails to write must not leave the query's
+            # connection open (its transaction would hold its locks until a garbage collection).
+            with contextlib.closing(chunks):
+                for number, chunk in enumerate(chunks):
+                    buffer = io.StringIO()
+                    writer = csv.writer(buffer, lineterminator="\n")
+                    writer.writerows([[neutral(c) for c in chunk[0]]] if number == 0 else csv_cells(chunk))
+                    yield buffer.getvalue().encode()
 
         name = f"register-{view.day.isoformat()}.csv"
         return StreamingResponse(
@@ -285,9 +287,12 @@ class Web:
         query = register_query(request.query_params)
         book = Workbook(write_only=True)
         sheet = book.create_sheet(f"{view.day.isoformat()}")
-        for chunk in pages.register_csv(self.ledger, view, query, self.settings.show_personal_data):
-            for row in chunk:
-                sheet.append([neutral(c) for c in row])  # openpyxl would store "=..." as a formula
+        with contextlib.closing(
+            pages.register_csv(self.ledger, view, query, self.settings.show_personal_data)
+        ) as chunks:
+            for chunk in chunks:
+                for row in chunk:
+                    sheet.append([neutral(c) for c in row])  # openpyxl would store "=..." as a formula
         buffer = io.BytesIO()
         book.save(buffer)
         name = f"register-{view.day.isoformat()}.xlsx"

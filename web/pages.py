@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -137,7 +137,7 @@ def register_page(ledger: ReadOnlyLedger, view: View, query: RegisterQuery, pers
 
 def register_csv(
     ledger: ReadOnlyLedger, view: View, query: RegisterQuery, personal: bool
-) -> Iterator[list[Any]]:
+) -> Generator[list[Any], None, None]:
     """Every row of the filtered register, in the page's order, a chunk at a time (header first)."""
     columns = query.columns(personal)
     yield [columns]
