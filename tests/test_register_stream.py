@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 import pytest
@@ -41,25 +43,36 @@ def test_every_chunk_size_prints_the_same_register(
     store.close()
 
     def register(fmt: str, *extra: str) -> str:
-        result = CliRunner().invoke(
-            cli, ["--db", shared_db_url, "register", "--as-of", "2025-12-31", "--format", fmt, *extra]
-        )
-        assert result.exit_code == 0, result.output
-        return result.output
+        return invoked("--db", shared_db_url, "register", "--as-of", "2025-12-31", "--format", fmt, *extra)
 
-    outputs = {}
-    for chunk in (2_000, 3, 1):
-        monkeypatch.setattr(queries, "CHUNK", chunk)
-        outputs[chunk] = [
-            register(fmt, *extra) for fmt in ("csv", "json", "table") for extra in ((), ("--all",))
-        ]
-    assert outputs[3] == outputs[1] == outputs[2_000]
-    csv_all, json_all = outputs[1][1], json.loads(outputs[1][3])
+    outputs = by_chunk(
+        monkeypatch,
+        queries,
+        lambda: [register(fmt, *extra) for fmt in ("csv", "json", "table") for extra in ((), ("--all",))],
+    )
+    csv_all, json_all = outputs[1], json.loads(outputs[3])
     assert "'=HYPERLINK(1)" in csv_all
     assert [row["name"] for row in json_all if row["member"] == "M03"] == ["[erased]"]
-    assert len(json.loads(outputs[1][2])) == 10
-    assert outputs[1][4].startswith("Register as of 2025-12-31: 10 members")
-    assert outputs[1][5].startswith("Register as of 2025-12-31: 10 members")
+    assert len(json.loads(outputs[2])) == 10
+    assert outputs[4].startswith("Register as of 2025-12-31: 10 members")
+    assert outputs[5].startswith("Register as of 2025-12-31: 10 members")
+
+
+def invoked(*args: str) -> str:
+    """What the command prints, run in this process (so that a test can set its chunk size)."""
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def by_chunk(monkeypatch: pytest.MonkeyPatch, module: Any, outputs: Callable[[], list[str]]) -> list[str]:
+    """The outputs with the module's `CHUNK` at 2,000, 3 and 1, which must all be the same."""
+    found = {}
+    for chunk in (2_000, 3, 1):
+        monkeypatch.setattr(module, "CHUNK", chunk)
+        found[chunk] = outputs()
+    assert found[3] == found[1] == found[2_000]
+    return found[1]
 
 
 def test_pages_type_every_column_as_sqlalchemy_does(
@@ -137,16 +150,11 @@ def test_log_streams_in_chunks_with_every_retraction_marked(
     ledger.record([(decode_input(msgspec.json.encode(retract)), Source("test", 1))])
     store.close()
 
-    def log(*extra: str) -> str:
-        result = CliRunner().invoke(cli, ["--db", shared_db_url, "log", *extra])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    outputs = {}
-    for chunk in (2_000, 3, 1):
-        monkeypatch.setattr(journal, "CHUNK", chunk)
-        outputs[chunk] = [
-            log(*extra)
+    csv_log, json_log, table, last, members = by_chunk(
+        monkeypatch,
+        journal,
+        lambda: [
+            invoked("--db", shared_db_url, "log", *extra)
             for extra in (
                 ("--format", "csv"),
                 ("--format", "json"),
@@ -154,9 +162,8 @@ def test_log_streams_in_chunks_with_every_retraction_marked(
                 ("-n", "3", "--format", "json"),
                 ("--type", "member.", "--format", "csv"),
             )
-        ]
-    assert outputs[3] == outputs[1] == outputs[2_000]
-    csv_log, json_log, table, last, members = outputs[1]
+        ],
+    )
     assert [(e["seq"], e["retracted"]) for e in json.loads(json_log)][:3] == [
         (1, None),
         (2, "by #8"),
