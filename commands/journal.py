@@ -526,10 +526,13 @@ def log(
     with ledger_errors():
         # A retraction follows what it withdraws: a first pass finds them (few), decoding only
         # the entries whose bytes name the type; then the entries stream, a chunk at a time.
+        # Both passes end at the head read now, so an entry recorded meanwhile is in neither.
+        head = app.store.head()
+        upto = head.seq if head is not None else 0
         withdrawn = retractions(
-            ev.decode(state) for state in app.store.states(after) if _RETRACTION in bytes(state)
+            ev.decode(state) for state in app.store.states(after, upto) if _RETRACTION in bytes(state)
         )
-    chosen: Iterator[ev.Entry] = filter(wanted, app.store.entries(after))
+    chosen: Iterator[ev.Entry] = filter(wanted, app.store.entries(after, upto))
     if last is not None:  # the last N: held N at most
         chosen = iter(deque(chosen, maxlen=last) if last else ())
     shown = 0
