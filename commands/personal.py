@@ -88,11 +88,9 @@ def resolve_joined(
     Where none was joined: `[erased]`, or `[not held]` if the `store` knows no erasure of the
     row's member (without a store: `[erased]`)."""
     width = len(columns)
+    identity = [i for i, c in enumerate(columns) if c in IDENTITY_COLUMNS]
     # (where the joined fields are, the column whose value they hold, its name)
-    joined = [
-        (j, i, name)
-        for j, (i, name) in enumerate(((i, c) for i, c in enumerate(columns) if c in IDENTITY_COLUMNS), width)
-    ]
+    joined = [(width + k, i, columns[i]) for k, i in enumerate(identity)]
     whose = _subject_at(columns)
     decode = msgspec.json.Decoder(dict[str, str]).decode
     for chunk in chunks:
