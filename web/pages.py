@@ -24,6 +24,7 @@ from coopledger.commands.render import entry_row
 from coopledger.commands.report import last_seq
 from coopledger.commands.view import View, fiscal_period
 from coopledger.ledger import events as ev
+from coopledger.ledger import scan
 from coopledger.ledger.events import FIRST_DATE
 from coopledger.ledger.timeline import live_entries, retractions
 from coopledger.projections import read_models
@@ -143,9 +144,8 @@ def register_csv(
     yield [columns]
     statement = _ordered(select(*[spells.c[c] for c in columns]).where(*_register_filter(view, query)), query)
     with ledger.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=CSV_CHUNK).execute(statement)
-        for partition in result.partitions():
-            yield resolve_rows(ledger.store, partition, columns)
+        for page in scan.pages(conn, statement, CSV_CHUNK):  # as `register` reads its rows
+            yield resolve_rows(ledger.store, page, columns)
 
 
 # ---------------------------------------------------------------- a member
