@@ -25,7 +25,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	rm -rf build/mypy && mkdir -p build/mypy/coopledger
-	for package in ledger projections commands reports; do ln -s ../../../$$package build/mypy/coopledger/$$package; done
+	for package in ledger projections commands reports web; do ln -s ../../../$$package build/mypy/coopledger/$$package; done
 	$(VENV)/bin/mypy
 
 bench: $(VENV)/.dev

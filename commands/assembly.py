@@ -66,7 +66,7 @@ def assembly() -> None:
 )
 @entry_options
 @pass_app
-def convene(app: App, assembly_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def convene(app: App, /, assembly_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record that a general assembly met (its date is the meeting day).
 
     \b
@@ -131,6 +131,7 @@ def read_voters(stream: IO[str], assembly_id: str, date: dt.date, **common: Any)
 @pass_app
 def vote(
     app: App,
+    /,
     assembly_id: str,
     member_id: str | None,
     proxy: str | None,
@@ -188,7 +189,7 @@ def vote(
 @assembly_entry_options
 @pass_app
 def decide(
-    app: App, assembly_id: str, votes_for: int, date: dt.date | None, entry_id: str | None, **fields: Any
+    app: App, /, assembly_id: str, votes_for: int, date: dt.date | None, entry_id: str | None, **fields: Any
 ) -> None:
     """Record a resolution's counts; adopted or rejected follows from the majority and the quorum.
 
@@ -213,7 +214,9 @@ def decide(
 @click.option("--dividend-rate", help="dividend in % of the paid-up capital (at most the statutes' cap)")
 @assembly_entry_options
 @pass_app
-def allocate(app: App, assembly_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def allocate(
+    app: App, /, assembly_id: str, date: dt.date | None, entry_id: str | None, **fields: Any
+) -> None:
     """Record how the assembly allocated a fiscal year's result.
 
     \b

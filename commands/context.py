@@ -321,7 +321,7 @@ def parse_texts(ctx: Any, param: click.Parameter | None, values: tuple[str, ...]
     return tuple(str(parse_text(ctx, param, value)) for value in values)
 
 
-class Year(click.ParamType):
+class Year(click.ParamType[int, Any]):
     """A year of four digits within the ledger's dates."""
 
     name = "year"
@@ -337,7 +337,7 @@ class Year(click.ParamType):
         return int(text)
 
 
-class Count(click.ParamType):
+class Count(click.ParamType[int, Any]):
     """A whole number of digits (bounds are the entry's own)."""
 
     name = "integer"

@@ -260,7 +260,8 @@ def import_(
         f"{result.present} already present{_matched(result.matched)} ({elapsed:.2f} s)"
     )
     if result.withheld:
-        members = sorted({getattr(e, "member", None) or getattr(e, "person", "") for e in result.withheld})
+        whose = (getattr(e, "member", None) or getattr(e, "person", "") for e in result.withheld)
+        members = sorted({str(subject) for subject in whose})
         shown = ", ".join(members[:5]) + (f" and {len(members) - 5} more" if len(members) > 5 else "")
         click.echo(
             f"{name}: personal data of {counted(len(result.withheld), 'entry', 'entries')} not restored: "
@@ -464,7 +465,7 @@ def record(ctx: click.Context, entry_type: str) -> None:
 @click.option("--reason", cls=Asked, required=True, help="why the entry is withdrawn")
 @entry_options
 @pass_app
-def retract(app: App, entry: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def retract(app: App, /, entry: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Withdraw an earlier entry (by id or sequence number); nothing is deleted.
 
     Projections ignore the entry from now on; `--known-at` before now still

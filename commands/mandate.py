@@ -54,7 +54,7 @@ def _by_assembly(f: Any) -> Any:
 @click.option("--name", help="the person's name (default: the register's)")
 @assembly_entry_options
 @pass_app
-def elect(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
+def elect(app: App, /, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly elects a person to a seat until a date (at most `mandate_max_years` on).
 
     \b
@@ -70,7 +70,7 @@ def elect(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> No
 @_by_assembly
 @assembly_entry_options
 @pass_app
-def renew(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
+def renew(app: App, /, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly renews a running mandate (at the latest on the day it ends).
 
     \b
@@ -87,7 +87,7 @@ def renew(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> No
 @click.option("--name", help="the person's name (default: the register's)")
 @entry_options
 @pass_app
-def coopt(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def coopt(app: App, /, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """The board coopts a person into a vacancy, pending confirmation by the next assembly.
 
     \b
@@ -102,7 +102,7 @@ def coopt(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) -
 @_by_assembly
 @assembly_entry_options
 @pass_app
-def confirm(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
+def confirm(app: App, /, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly confirms a cooptation.
 
     \b
@@ -117,7 +117,7 @@ def confirm(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> 
 @_by_assembly
 @assembly_entry_options
 @pass_app
-def reject(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
+def reject(app: App, /, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly rejects a cooptation: the mandate ends that day.
 
     \b
@@ -131,7 +131,7 @@ def reject(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> N
 @_person
 @entry_options
 @pass_app
-def resign(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def resign(app: App, /, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """A person resigns from a body: no longer holds the seat as of that date.
 
     \b
@@ -146,7 +146,7 @@ def resign(app: App, date: dt.date | None, entry_id: str | None, **fields: Any) 
 @_by_assembly
 @assembly_entry_options
 @pass_app
-def revoke(app: App, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
+def revoke(app: App, /, assembly_id: str, date: dt.date | None, **fields: Any) -> None:
     """An assembly revokes a mandate: the seat is left that day.
 
     \b

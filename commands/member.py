@@ -61,7 +61,7 @@ def member() -> None:
 @click.option("--share-price", help="price of one share (default: the statutes')")
 @entry_options
 @pass_app
-def admit(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def admit(app: App, /, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Admit a member.
 
     \b
@@ -75,7 +75,7 @@ def admit(app: App, member_id: str, date: dt.date | None, entry_id: str | None, 
 @click.argument("member_id", metavar="MEMBER", shell_complete=complete_members)
 @entry_options
 @pass_app
-def resign(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def resign(app: App, /, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record a member's resignation (first six months of the fiscal year, by default).
 
     \b
@@ -90,7 +90,7 @@ def resign(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 @click.option("--reason", cls=Asked, required=True, type=Choice(choices(ev.MemberLeft, "reason")))
 @entry_options
 @pass_app
-def leave(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def leave(app: App, /, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record a departure by right (death, end of employment, bankruptcy, other).
 
     \b
@@ -105,7 +105,7 @@ def leave(app: App, member_id: str, date: dt.date | None, entry_id: str | None, 
 @click.option("--reason", cls=Asked, required=True)
 @entry_options
 @pass_app
-def exclude(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def exclude(app: App, /, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record the exclusion of a member.
 
     \b
@@ -122,7 +122,7 @@ def exclude(app: App, member_id: str, date: dt.date | None, entry_id: str | None
 @click.option("--email")
 @entry_options
 @pass_app
-def update(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def update(app: App, /, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Change a member's name, address or e-mail.
 
     \b
@@ -138,7 +138,7 @@ def update(app: App, member_id: str, date: dt.date | None, entry_id: str | None,
 @click.option("--category", help="the member's own category (optional: checked when given)")
 @entry_options
 @pass_app
-def subscribe(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def subscribe(app: App, /, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record that a member subscribes more shares (`shares.subscribed`).
 
     \b
@@ -155,7 +155,7 @@ def subscribe(app: App, member_id: str, date: dt.date | None, entry_id: str | No
 )
 @entry_options
 @pass_app
-def pay(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def pay(app: App, /, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record a payment towards a member's subscribed capital (`shares.paid`).
 
     \b
@@ -181,7 +181,7 @@ def pay(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **
 )
 @entry_options
 @pass_app
-def transfer(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def transfer(app: App, /, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record that MEMBER transfers shares to another member (`shares.transferred`).
 
     The shares keep their category: the receiver holds the giver's category, unless the
@@ -203,7 +203,7 @@ def transfer(app: App, member_id: str, date: dt.date | None, entry_id: str | Non
 @click.option("--amount", help="amount paid back (default: the shares' paid-up value)")
 @entry_options
 @pass_app
-def redeem(app: App, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
+def redeem(app: App, /, member_id: str, date: dt.date | None, entry_id: str | None, **fields: Any) -> None:
     """Record that the cooperative buys back shares of a member (`shares.redeemed`).
 
     \b

@@ -12,7 +12,7 @@ ledger never had it (an entry imported from a pseudonymous export).
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -119,7 +119,8 @@ def resolve_joined(
                 )
                 for row in chunk
             ]
-        yield [row[:width] for row in chunk]
+        rebuilt = cast(list[tuple[Any, ...]], chunk)  # each row rebuilt as a tuple above
+        yield [row[:width] for row in rebuilt]
 
 
 def resolve_names(store: Store, items: Sequence[Any]) -> list[Any]:

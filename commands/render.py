@@ -272,7 +272,7 @@ def csv_cells(rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
     return list(zip(*columns, strict=True)) if changed else rows
 
 
-def entry_row(entry: ev.Entry, retracted_by: dict[str, ev.Entry]) -> dict[str, Any]:
+def entry_row(entry: ev.Entry, retracted_by: Mapping[str, ev.Entry]) -> dict[str, Any]:
     """One entry as a row: common fields, its own fields as details, and its retraction."""
     data = msgspec.to_builtins(entry)
     details = " ".join(f"{k}={v}" for k, v in data.items() if k not in COMMON)

@@ -187,14 +187,14 @@ def check_checkpoints(
     if files:
         notes = [(name, read_note(name)) for name in files]
     else:
-        notes = [
+        recorded = [
             (
                 f"checkpoint of {taken} ({_entries(size)})",
                 cp.SignedNote.parse(text) if "\n\n" in text else None,
             )
             for taken, size, text in app.store.checkpoint_rows()
         ]
-        notes = [(n, note) for n, note in notes if note is not None]
+        notes = [(n, note) for n, note in recorded if note is not None]
     if not notes:
         return [], [], None
     keys = keys or recorded_keys(app)

@@ -9,9 +9,11 @@ that admits a few values.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
@@ -119,8 +121,8 @@ def kind_of(kind: Any) -> str:
         int: "whole number",
         str: "text",
         bool: "true or false (a flag)",
-        ev.dt.date: "date YYYY-MM-DD",
-        ev.Decimal: "amount such as 12.50",
+        dt.date: "date YYYY-MM-DD",
+        Decimal: "amount such as 12.50",
         float: "number",
     }
     if args:

@@ -77,7 +77,8 @@ def allowed(users: Mapping[str, str], header: str | None) -> bool:
 
 def host_of(scope: Scope) -> str:
     """The Host header's name, without its port, lower case ('[::1]' for IPv6)."""
-    raw = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1").strip().lower()
+    host: bytes = dict(scope.get("headers", [])).get(b"host", b"")
+    raw = host.decode("latin-1").strip().lower()
     if raw.startswith("["):
         return raw[: raw.find("]") + 1]
     return raw.partition(":")[0]
