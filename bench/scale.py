@@ -7,9 +7,10 @@
 Imports the journal into a fresh ledger once (at 5,000,000 members it takes a quarter of an
 hour), then times each command `--runs` times as a real process (median, and the peak
 resident memory of the slowest run, from the kernel's accounting of that child alone):
-`register --as-of` to CSV, `board`, `report --year`, `member show`, `verify`, `rebuild`, one
-`member admit`, a month of 5,000 admissions imported as a file (each write is a new entry,
-so they add up: what they add is a rounding error at this size), then `rebuild` and
+`register --as-of` to CSV, `board`, `report --year`, `member show`, one `member admit`, a
+month of 5,000 admissions imported as a file (each write is a new entry, so they add up: what
+they add is a rounding error at this size); then, `--heavy-runs` times each, the commands that
+stream the whole ledger (the year's `movements` and `log` to CSV, `export`), `rebuild` and
 `verify`; each row also gives the load average after it. Prints a Markdown
 table, the database's size per member, and the PostgreSQL plans of the read models' hot
 queries (EXPLAIN), to show no query reads what it does not need.
@@ -203,6 +204,13 @@ def main() -> None:
         for n, path in enumerate(months):
             month_of_admissions(path, year, n + 2, 5_000)
         measure("a month of 5,000 admissions (`import`)", args.runs, lambda n: ("import", str(months[n])))
+    streams = {
+        f"`movements --year {args.year} --format csv`": ("movements", "--year", args.year, "--format", "csv"),
+        "`log --format csv` (every entry)": ("log", "--format", "csv"),
+        "`export` (every entry)": ("export",),
+    }
+    for label, command in streams.items():
+        measure(label, args.heavy_runs, lambda _, command=command: command)
     measure("`rebuild`", args.heavy_runs, lambda _: ("rebuild",))
     measure("`verify`", args.heavy_runs, lambda _: ("verify",))
     print("\n| command | median (s) | runs | peak memory (MiB) |\n| --- | ---: | ---: | ---: |")
