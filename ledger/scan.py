@@ -20,12 +20,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Date, Numeric, Select, Table
 from sqlalchemy.types import TypeEngine
 
 from coopledger.ledger.events import Entry, decode
+from coopledger.ledger.prefetch import prefetched
 from coopledger.ledger.recorders import LEDGER_STREAM, TRANSACTION, after
 
 if TYPE_CHECKING:
@@ -80,8 +82,9 @@ def _fetched(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, An
     cursor = driver.cursor(name=f"coop_scan_{next(_cursors)}")  # type: ignore[union-attr]
     try:
         cursor.execute(sql, params, binary=True)  # bytes as bytes, not hex
-        while page := cursor.fetchmany(PAGE):  # a page at a time: iterating the cursor itself
-            yield from page  # costs psycopg's bookkeeping on every row (a third of a scan)
+        # A page at a time (iterating the cursor itself costs psycopg's bookkeeping on every
+        # row: a third of a scan), the next one fetched while this one is worked on.
+        yield from prefetched(iter(partial(cursor.fetchmany, PAGE), []), PAGE)
     finally:
         cursor.close()
 

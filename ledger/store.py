@@ -12,6 +12,7 @@ and the caller re-validates against the new head.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,7 @@ from coopledger.ledger.errors import (
 )
 from coopledger.ledger.events import Entry, decode, encode
 from coopledger.ledger.identity import IdentityRecord
+from coopledger.ledger.prefetch import prefetched
 from coopledger.ledger.provenance import Chained
 from coopledger.ledger.recorders import (
     FORMAT,
@@ -261,11 +263,18 @@ class Store:
         return (decode(state) for state in self.states(after, upto))
 
     def states(self, after: int = 0, upto: int | None = None) -> Iterator[bytes]:
-        """The stored bytes of every entry after a sequence number, exactly as stored."""
+        """The stored bytes of every entry after a sequence number, exactly as stored (on
+        PostgreSQL the next page read while this one is worked on: `prefetch`)."""
+        pages = self._state_pages(after, upto)
+        if self.database.backend == "postgresql":
+            return prefetched(pages, PAGE)
+        return itertools.chain.from_iterable(pages)
+
+    def _state_pages(self, after: int, upto: int | None) -> Iterator[list[bytes]]:
         while True:
             stop = after + PAGE if upto is None else min(after + PAGE, upto)
             states = self._guard(partial(self.recorder.states_between, after, stop))
-            yield from states
+            yield states
             if not states or (upto is not None and stop >= upto):
                 return
             after = stop
