@@ -31,7 +31,7 @@ from coopledger.ledger import events as ev
 from coopledger.ledger.identity import ERASED, NOT_HELD
 from coopledger.ledger.timeline import live_entries, retractions
 from coopledger.ledger.words import counted
-from coopledger.projections.register.queries import movements_between, register_chunks
+from coopledger.projections.register.queries import movement_chunks, register_chunks
 
 REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
 # A movement's kind is its entry type's name after the dot (`member.resigned`: resigned);
@@ -406,14 +406,20 @@ def movements(app: App, view: View, kind: tuple[str, ...]) -> None:
       coopledger movements --year 2025
       coopledger movements --from 2025-01-01 --to 2025-06-30 --kind resigned --format csv
     """
+    columns = ["date", "member", "kind", "category", "count", "amount", "reason", "seq"]
+    totals: Counter[str] = Counter()  # a table's, of the rows it keeps anyway for its widths
+
+    def counted() -> Iterator[list[tuple[Any, ...]]]:
+        for chunk in chunks:
+            if view.fmt == "table":
+                totals.update(row[2] for row in chunk)
+            yield chunk
+
     with ledger_errors():
         engine = app.read_models()
-        rows = movements_between(engine, *view.period, view.known_seq)
-    rows = [r for r in rows if not kind or r.kind in kind]
-    columns = ["date", "member", "kind", "category", "count", "amount", "reason", "seq"]
-    emit([r._asdict() for r in rows], columns, view.fmt, f"Movements from {view.start} to {view.end}")
+        chunks = movement_chunks(engine, columns, *view.period, view.known_seq, kind)
+        emit_chunks(counted(), columns, view.fmt, lambda: f"Movements from {view.start} to {view.end}")
     if view.fmt == "table":
-        totals = Counter(r.kind for r in rows)
         click.echo("\nTotals: " + (", ".join(f"{k} {n}" for k, n in sorted(totals.items())) or "none"))
 
 

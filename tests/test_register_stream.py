@@ -172,3 +172,57 @@ def test_log_streams_in_chunks_with_every_retraction_marked(
     assert csv_log.count("\n") == 1 + 8 and table.startswith("Log: 8 entries")
     assert [e["seq"] for e in json.loads(last)] == [6, 7, 8]
     assert len(members.splitlines()) == 1 + 7
+
+
+def test_movements_stream_in_chunks_with_their_totals(
+    shared_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`movements` reads a period's rows a chunk at a time (twenty years of millions of members
+    in bounded memory): every chunk size prints the same rows, a table its totals by kind, and
+    `--kind` keeps only those kinds."""
+    store = Store(parse_database(shared_db_url))
+    ledger = Ledger(store, user="clerk", today=lambda: dt.date(2031, 1, 1))
+    lines: list[dict[str, Any]] = [admit(f"M{n:02d}", f"2021-01-0{n}", shares=2) for n in range(1, 8)]
+    lines += [
+        {"type": "shares.subscribed", "date": "2021-03-01", "member": "M02", "count": 2},
+        {"type": "member.resigned", "date": "2021-06-30", "member": "M03"},
+        {"type": "shares.transferred", "date": "2021-04-01", "member": "M04", "to": "M05", "count": 1},
+    ]
+    ledger.record(
+        [(decode_input(msgspec.json.encode(line)), Source("test", n)) for n, line in enumerate(lines)]
+    )
+    store.close()
+
+    def movements(*extra: str) -> str:
+        return invoked("--db", shared_db_url, "movements", "--year", "2021", *extra)
+
+    csv_rows, json_rows, table, resigned, empty = by_chunk(
+        monkeypatch,
+        queries,
+        lambda: [
+            movements("--format", "csv"),
+            movements("--format", "json"),
+            movements(),
+            movements("--kind", "resigned", "--kind", "subscribed", "--format", "json"),
+            invoked("--db", shared_db_url, "movements", "--year", "2019", "--format", "json"),
+        ],
+    )
+    found = json.loads(json_rows)
+    assert csv_rows.count("\n") == 1 + len(found) == 1 + 10
+    assert [(row["date"], row["seq"]) for row in found] == sorted((row["date"], row["seq"]) for row in found)
+    assert table.startswith("Movements from 2021-01-01 to 2021-12-31")
+    assert table.rstrip().endswith("Totals: admitted 7, resigned 1, subscribed 1, transferred 1")
+    assert [(row["kind"], row["member"]) for row in json.loads(resigned)] == [
+        ("subscribed", "M02"),
+        ("resigned", "M03"),
+    ]
+    assert json.loads(empty) == []
+    monkeypatch.setattr(queries, "CHUNK", 3)
+    app = App(shared_db_url, None)
+    try:
+        year = (dt.date(2021, 1, 1), dt.date(2021, 12, 31))
+        chunks = list(queries.movement_chunks(app.read_models(), ["seq"], *year))
+    finally:
+        app.close()
+    assert [len(chunk) for chunk in chunks] == [3, 3, 3, 1]
+    assert [row[0] for chunk in chunks for row in chunk] == [row["seq"] for row in found]

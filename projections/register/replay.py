@@ -34,4 +34,4 @@ def replay_movements(
         for movement in member_history(member, timeline, known_seq)[1]
         if start <= movement.date <= end
     ]
-    return sorted(found, key=lambda m: (m.date, m.seq))
+    return sorted(found, key=lambda m: (m.date, m.seq, m.member))
