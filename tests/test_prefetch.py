@@ -116,11 +116,17 @@ def test_verify_says_the_same_with_pages_read_ahead(
     monkeypatch.setattr(scan, "PAGE", 2)
     monkeypatch.setattr(ledger_store, "PAGE", 3)
     ahead = verify_in_process(shared_db_url, monkeypatch, streamed=True)
-    assert (ahead.exit_code, ahead.stdout, ahead.stderr) == (default.exit_code, default.stdout, default.stderr)
+    assert (ahead.exit_code, ahead.stdout, ahead.stderr) == (
+        default.exit_code,
+        default.stdout,
+        default.stderr,
+    )
     assert ahead.exit_code == (0 if drill is None else 1)
 
 
-def test_a_scan_read_ahead_stays_in_its_snapshot(shared_db_url: str, tmp_path: Path, tiny_pages: None) -> None:
+def test_a_scan_read_ahead_stays_in_its_snapshot(
+    shared_db_url: str, tmp_path: Path, tiny_pages: None
+) -> None:
     """An entry recorded by another process during a scan is not in it (the thread reads through
     the snapshot's connection), and the register's rows read ahead are those of the snapshot."""
     rich_ledger(shared_db_url, tmp_path)
