@@ -238,9 +238,9 @@ def main(args: Sequence[str] | None = None) -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
-    except click.Abort:
+    except (click.Abort, KeyboardInterrupt):  # a prompt's Ctrl-C is an Abort; any other, this
         click.echo("coopledger: interrupted: nothing more was done", err=True)
-        sys.exit(130)
+        _leave(130)  # as below: what was open goes with the process; a write's transaction rolls back
     except BrokenPipeError:
         _silence_stdout()
         _leave(0)  # not sys.exit: a register's half-read cursor would be finalised after its store closed

@@ -112,6 +112,9 @@ def _work(database: Database, expected: tuple[Any, ...], limit: int, write: int)
     """The worker: open the ledger, take a snapshot, check beside the main pass if it is the
     same, write the findings (None if not) to `write`, and end."""
     status = 1
+    # Ctrl-C at a terminal reaches the whole process group: the main process says it was
+    # interrupted and kills this one (`Worker.close`), which must not print a traceback first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         TRANSACTION.set(None)  # the main process's open transaction is not the worker's to read
         store = Store(database)
