@@ -31,7 +31,7 @@ from coopledger.ledger import events as ev
 from coopledger.ledger.identity import ERASED, NOT_HELD
 from coopledger.ledger.timeline import live_entries, retractions
 from coopledger.ledger.words import counted
-from coopledger.projections.register.queries import movement_chunks, register_chunks
+from coopledger.projections.register.queries import movement_chunks_between, register_chunks
 
 REGISTER = ["member", "name", "category", "shares", "paid_up", "admitted", "founder"]
 # A movement's kind is its entry type's name after the dot (`member.resigned`: resigned);
@@ -409,16 +409,18 @@ def movements(app: App, view: View, kind: tuple[str, ...]) -> None:
     columns = ["date", "member", "kind", "category", "count", "amount", "reason", "seq"]
     totals: Counter[str] = Counter()  # a table's, of the rows it keeps anyway for its widths
 
-    def counted() -> Iterator[list[tuple[Any, ...]]]:
+    at = columns.index("kind")
+
+    def tallied() -> Iterator[list[tuple[Any, ...]]]:
         for chunk in chunks:
             if view.fmt == "table":
-                totals.update(row[2] for row in chunk)
+                totals.update(row[at] for row in chunk)
             yield chunk
 
     with ledger_errors():
         engine = app.read_models()
-        chunks = movement_chunks(engine, columns, *view.period, view.known_seq, kind)
-        emit_chunks(counted(), columns, view.fmt, lambda: f"Movements from {view.start} to {view.end}")
+        chunks = movement_chunks_between(engine, columns, *view.period, view.known_seq, kind)
+        emit_chunks(tallied(), columns, view.fmt, lambda: f"Movements from {view.start} to {view.end}")
     if view.fmt == "table":
         click.echo("\nTotals: " + (", ".join(f"{k} {n}" for k, n in sorted(totals.items())) or "none"))
 

@@ -36,6 +36,7 @@ def test_every_row_comes_once_in_order() -> None:
     assert list(prefetched(numbered(5, 3), full=3)) == list(range(15))
     assert list(prefetched(iter([[1, 2], [3], [], [4]]), full=2)) == [1, 2, 3]  # an empty page ends
     assert list(prefetched(iter([]), full=2)) == []
+    assert list(prefetched(iter([[1], [], [4]]), full=2)) == [1]  # so too after a short first page
 
 
 def test_a_short_first_page_starts_no_thread() -> None:

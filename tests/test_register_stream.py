@@ -221,7 +221,7 @@ def test_movements_stream_in_chunks_with_their_totals(
     app = App(shared_db_url, None)
     try:
         year = (dt.date(2021, 1, 1), dt.date(2021, 12, 31))
-        chunks = list(queries.movement_chunks(app.read_models(), ["seq"], *year))
+        chunks = list(queries.movement_chunks_between(app.read_models(), ["seq"], *year))
     finally:
         app.close()
     assert [len(chunk) for chunk in chunks] == [3, 3, 3, 1]

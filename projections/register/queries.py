@@ -102,11 +102,11 @@ def movements_between(
     engine: Engine, start: dt.date, end: dt.date, known_seq: int | None = None
 ) -> list[Movement]:
     """Every counted movement dated in [start, end], in date, sequence, then member order."""
-    chunks = movement_chunks(engine, Movement._fields, start, end, known_seq)
+    chunks = movement_chunks_between(engine, Movement._fields, start, end, known_seq)
     return [Movement._make(row) for chunk in chunks for row in chunk]
 
 
-def movement_chunks(
+def movement_chunks_between(
     engine: Engine,
     columns: Sequence[str],
     start: dt.date,
