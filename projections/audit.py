@@ -24,6 +24,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +125,28 @@ class SubjectFold:
     fold: Callable[[str, Sequence[ev.Entry], int], tuple[Rows, Rows]]
     tables: tuple[Table, Table]
     column: str  # the subject's column, the first of both tables
+    # Each table's columns that order a subject's rows as one catch-up writes them: by the entry
+    # that made them known, then as the fold gives them. Read so, and the fold's refolded rows
+    # sorted so, a chunk's rows compare as two lists (a multiset, built in C, took an eighth
+    # of the worker's time when the table's rows came in whatever order the server had them).
+    orders: tuple[tuple[str, ...], tuple[str, ...]]
+
+    def order(self, conn: Connection, table: Table) -> str:
+        """The ORDER BY of a table's rows: the subject byte by byte, then as one catch-up writes them."""
+        return ", ".join([scan.bytewise(conn, self.column), *self.orders[self.tables.index(table)]])
+
+    @cached_property
+    def _keys(self) -> list[Callable[[Row], Any]]:
+        """Each table's `orders` as a key of its rows."""
+        found = []
+        for table, order in zip(self.tables, self.orders, strict=True):
+            names = [column.name for column in table.c if column.name != "id"]
+            found.append(itemgetter(*(names.index(name) for name in order)))
+        return found
+
+    def in_order(self, first: list[Row], second: list[Row]) -> tuple[list[Row], list[Row]]:
+        """A subject's refolded rows in the order `order` reads them."""
+        return sorted(first, key=self._keys[0]), sorted(second, key=self._keys[1])
 
     def expected(
         self, subject: str, timeline: list[ev.Entry], find: Callable[[str], ev.Entry | None]
@@ -157,11 +180,17 @@ class SubjectFold:
             return [row + known for row in first], [row + known for row in second]
         changes = (RowChanges(), RowChanges())
         refold({subject: touched}, lambda _: timeline, self.fold, changes)
-        return [tuple(r) for r in changes[0].inserts], [tuple(r) for r in changes[1].inserts]
+        return self.in_order([tuple(r) for r in changes[0].inserts], [tuple(r) for r in changes[1].inserts])
 
 
 REGISTER = SubjectFold(
-    ev.MEMBER, ev.MemberEntry, lambda e: e.members(), member_history, (spells, movements), "member"
+    ev.MEMBER,
+    ev.MemberEntry,
+    lambda e: e.members(),
+    member_history,
+    (spells, movements),
+    "member",
+    (("known_from", "valid_from"), ("known_from", "date", "seq")),
 )
 BODIES = SubjectFold(
     ev.BODY,
@@ -170,6 +199,7 @@ BODIES = SubjectFold(
     body_history,
     (seat_spells, mandate_spells),
     "body",
+    (("known_from", "valid_from"), ("known_from", "valid_from", "person")),
 )
 
 
@@ -323,9 +353,8 @@ def check_subjects(
     their rows as one multiset per table (a row names its subject), and only if that differs,
     subject by subject (`compare_subjects`), which names the rows."""
     conn, find = shared.conn, shared.store.entry_by_id
-    order = scan.bytewise(conn, fold.column)
     held = [Held(conn, table, diffs[table]) for table in fold.tables]
-    stored = [Upto(scan.table_rows(conn, table, order, raw=True)) for table in fold.tables]
+    stored = [Upto(scan.table_rows(conn, table, fold.order(conn, table), raw=True)) for table in fold.tables]
     timelines, previous = iter(timelines), None
     while True:
         chunk = list(itertools.islice(timelines, SUBJECTS))

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from coopledger.commands.main import cli
 from coopledger.ledger import audit as ledger_audit
+from coopledger.ledger import scan
 from coopledger.ledger.database import parse_database
 from coopledger.ledger.engine import engine_for
 from coopledger.ledger.events import encode
@@ -162,6 +163,32 @@ def test_subjects_compared_a_few_at_a_time_find_the_same(
     assert "member M06: row valid from 2024-04-02, known from #54: paid_up 10.01 in the table" in whole.stderr
     assert "member M055: the table has a row no fold gives" in whole.stderr
     assert "member M999: the table has a row no fold gives" in whole.stderr
+
+
+def test_a_clean_ledgers_rows_come_in_the_order_the_folds_give_them(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """Read in `SubjectFold.order`, each table's rows are the folds' rows in the same order (not
+    only the same multiset), refolded subjects included: the comparison of a chunk is one list
+    equality, not a count of every row."""
+    db = shared_db_url
+    rich_ledger(db, tmp_path)
+    store = Store(parse_database(db))
+    try:
+        with scan.snapshot(store) as conn:
+            refolded = 0
+            for fold in (read_model_audit.REGISTER, read_model_audit.BODIES):
+                expected: tuple[list[Any], list[Any]] = ([], [])
+                for subject, timeline in scan.timelines(conn, store, fold.prefix):
+                    rows = fold.expected(subject, timeline, store.entry_by_id)
+                    refolded += len({row[-2] for row in rows[0]}) > 1
+                    expected[0].extend(rows[0])
+                    expected[1].extend(rows[1])
+                for table, rows in zip(fold.tables, expected, strict=True):
+                    assert list(scan.table_rows(conn, table, fold.order(conn, table))) == rows, table.name
+            assert refolded >= 3  # M06's backdated payment, demo-009's retraction, the body's seats
+    finally:
+        store.close()
 
 
 def test_a_changed_entry_is_named_in_full(shared_db_url: str) -> None:
