@@ -50,6 +50,7 @@ from coopledger.ledger.tree import STORED_LEVEL, leaf_data
 from coopledger.ledger.words import counted
 
 SHOWN = 20  # problem lines kept per check; the rest are counted
+TREE = "Merkle tree (coop_tree)"  # the tree's finding
 IN_MEMORY = 100_000  # entries kept from the single pass for the folds after it; beyond, read again
 # What the checks of `audit`'s `more` do of their work (`Pass.part`): all of it; only what takes
 # the entries in sequence order (during the ledger's own pass); only what does not (in a worker).
@@ -145,14 +146,14 @@ class Pass:
 
     def reading(self) -> Iterator[Entry]:
         """Every entry that decodes, read now and kept."""
-        for entry in decodable(self.store.states()):
+        for entry in scan.decodable(self.store.states()):
             self.keep(entry)
             yield entry
         self.complete = True
 
     def again(self) -> Iterable[Entry]:
         """Every entry that decodes once more, in sequence order."""
-        return self.entries if self.entries is not None else decodable(self.store.states())
+        return self.entries if self.entries is not None else scan.decodable(self.store.states())
 
 
 class Beside(Protocol):
@@ -177,7 +178,8 @@ def audit(
 
     The ledger's own checks (chain, indexes, tree, identities) read the stored entries once;
     the rules and `more` take them after that pass (`second_half`), or beside it in a second
-    process (`beside`) when one is given and sees the same snapshot, reading them there.
+    process (`beside`) when one is given and sees the same snapshot, reading them there (on a
+    ledger longer than the entries kept, the tree goes there too, and the rules stay here).
     """
     with scan.snapshot(store) as conn:
         # Named first: the checks' first reads below wait for the server's sorts (seconds on a
@@ -192,10 +194,13 @@ def audit(
         divided = beside is not None and shared.rules_first
         shared.part = ORDERED if divided else ALL
         chain = Chain()
+        # Divided, the tree is checked in the second half, over a read of its own (`TreeRead`);
+        # its finding keeps its place here.
+        tree = Tree(scan.tree_rows(conn)) if not divided else None
         checks: list[Check] = [
             chain,
             Indexes(conn, store),
-            Tree(scan.tree_rows(conn)),
+            tree if tree is not None else Elsewhere(TREE),
             Identities(conn, store),
             *([Rules(shared)] if shared.rules_first else []),
             *(more(shared) if divided else []),
@@ -203,13 +208,16 @@ def audit(
         position, last = 0, None
         for position, state in enumerate(store.states(), start=1):
             state = bytes(state)
+            chained = leaf_data(state)
             try:
                 entry = decode(state)
             except msgspec.MsgspecError as e:
                 chain.problems.add(f"entry #{position}: the stored bytes are not an entry ({e})", position)
                 chain.size += 1
+                if tree is not None:  # a leaf is the stored bytes, an entry or not
+                    tree.add(chained)
                 continue
-            stored = Stored(position, state, leaf_data(state))
+            stored = Stored(position, state, chained)
             for check in checks:
                 check.see(entry, stored)
             shared.keep(entry)
@@ -230,7 +238,11 @@ def second_half(shared: Pass, more: Callable[[Pass], Sequence[Check]]) -> list[F
     """The rules and the checks `more` gives, over the entries a first pass kept (`Pass.again`),
     or over one pass of them now (in a worker: kept for the checks' own second reads); with
     no pass at all for the part of `more` that takes no entries (`SUBJECTS_PART`)."""
-    checks = [*([] if shared.rules_first else [Rules(shared)]), *more(shared)]
+    checks: list[Check] = [
+        *([] if shared.rules_first else [Rules(shared)]),
+        *([TreeRead(shared)] if shared.part == SUBJECTS_PART else []),
+        *more(shared),
+    ]
     if shared.part == SUBJECTS_PART:
         shared.entries = None  # none kept: what needs them reads them again
     else:
@@ -256,15 +268,6 @@ def merged(first: list[Finding], second: list[Finding]) -> list[Finding]:
         firsts = [f for f in (one.first, finding.first) if f is not None]
         found[i] = Finding(one.name, [*one.problems, *finding.problems], min(firsts, default=None))
     return found
-
-
-def decodable(states: Iterable[bytes]) -> Iterator[Entry]:
-    """The stored entries that decode (those that do not are the chain's finding)."""
-    for state in states:
-        try:
-            yield decode(state)
-        except msgspec.MsgspecError:
-            continue
 
 
 def described(entry: Entry) -> str:
@@ -429,7 +432,38 @@ class Tree:
     def findings(self) -> list[Finding]:
         self._flush()
         self._strays(self.stored.rest())
-        return [self.problems.finding("Merkle tree (coop_tree)")]
+        return [self.problems.finding(TREE)]
+
+
+class TreeRead(Tree):
+    """The tree's check with a read of the stored entries of its own, for the second half of a
+    divided pass (`SUBJECTS_PART`): in the worker, it takes a tenth of the main pass's work to
+    the other core (the main pass, with the rules' fold after it, is the longer half)."""
+
+    def __init__(self, shared: Pass) -> None:
+        super().__init__(scan.tree_rows(shared.conn))
+        self.store = shared.store
+
+    def see(self, entry: Entry, stored: Stored) -> None:
+        return None  # its leaves come from its own read
+
+    def findings(self) -> list[Finding]:
+        for state in self.store.states():
+            self.add(leaf_data(state))
+        return super().findings()
+
+
+class Elsewhere:
+    """A check made in the other half, whose finding keeps its place in this one's (`merged`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def see(self, entry: Entry, stored: Stored) -> None:
+        return None
+
+    def findings(self) -> list[Finding]:
+        return [Finding(self.name, [])]
 
 
 def tree_problems(states: Iterable[bytes], stored: Iterable[tuple[int, int, bytes]]) -> list[str]:

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import msgspec
 from sqlalchemy import Connection, Date, Numeric, Select, Table
 from sqlalchemy.types import TypeEngine
 
@@ -219,7 +220,21 @@ def timelines(conn: Connection, store: Store, prefix: str) -> Iterator[tuple[str
     )
     found = rows(conn, sql, stream(conn), prefix, after(prefix))
     for key, group in itertools.groupby(found, key=lambda row: str(row[0])):
-        yield key[len(prefix) :], [decode(state) for _, state in group if state is not None]
+        states = [state for _, state in group if state is not None]
+        try:
+            entries = [decode(state) for state in states]
+        except msgspec.MsgspecError:  # stored bytes that are no entry: the chain's finding
+            entries = list(decodable(states))
+        yield key[len(prefix) :], entries
+
+
+def decodable(states: Iterable[bytes]) -> Iterator[Entry]:
+    """The stored entries that decode (those that do not are the chain's finding)."""
+    for state in states:
+        try:
+            yield decode(state)
+        except msgspec.MsgspecError:
+            continue
 
 
 class Ahead(Generic[T]):

@@ -138,7 +138,7 @@ class SubjectFold:
     @cached_property
     def _keys(self) -> list[Callable[[Row], Any]]:
         """Each table's `orders` as a key of its rows."""
-        found = []
+        found: list[Callable[[Row], Any]] = []
         for table, order in zip(self.tables, self.orders, strict=True):
             names = [column.name for column in table.c if column.name != "id"]
             found.append(itemgetter(*(names.index(name) for name in order)))

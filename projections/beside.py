@@ -1,7 +1,8 @@
 """`verify`'s second half in a second process: the rules and the read models, on the second core.
 
 The ledger's own checks (chain, indexes, tree, identities) and the second half
-(the rules' fold, the read models against the folds) each read every entry;
+(the rules' fold, the read models against the folds; past `IN_MEMORY` entries,
+the members' and bodies' read models and the Merkle tree) each read every entry;
 they share nothing but the snapshot, so on a long ledger `verify` forks a worker
 as soon as its main pass has begun its read transaction. A fork, not a new
 interpreter: the worker starts at once with every module imported (a new

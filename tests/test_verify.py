@@ -346,6 +346,8 @@ DRILLS = {
     "movement row deleted": "DELETE FROM register_movements WHERE member = 'M09'",
     "vote row edited": "UPDATE governance_votes SET member = 'M77' WHERE member = 'M03'",
     "read model ahead": "UPDATE projection_tracking SET position = position + 1 WHERE name = 'register'",
+    "subtree hash edited": "UPDATE coop_tree SET hash = {zeros} WHERE level = 5 AND start = 0",
+    "stored bytes no entry": "UPDATE {t} SET state = {garbage} WHERE originator_version = 20",
 }
 
 
@@ -353,6 +355,10 @@ def _replaced(db: str, old: str, new: str) -> str:
     if db.startswith("sqlite"):
         return f"CAST(replace(CAST(state AS TEXT), '{old}', '{new}') AS BLOB)"
     return f"convert_to(replace(convert_from(state, 'UTF8'), '{old}', '{new}'), 'UTF8')"
+
+
+def _bytes(db: str, text: str) -> str:
+    return f"CAST('{text}' AS BLOB)" if db.startswith("sqlite") else f"convert_to('{text}', 'UTF8')"
 
 
 def verify_beside(db: str, monkeypatch: pytest.MonkeyPatch, worker: bool) -> Result:
@@ -375,7 +381,8 @@ def test_the_worker_finds_what_one_process_finds(
     if drill is not None:
         table = "stored_events" if db.startswith("sqlite") else "coopledger_events"
         edit, moved = _replaced(db, "M02", "M0X"), _replaced(db, '"recorded":"2', '"recorded":"1')
-        execute(db, DRILLS[drill].format(t=table, edit=edit, moved=moved))
+        zeros, garbage = _bytes(db, "0" * 32), _bytes(db, "{not json")
+        execute(db, DRILLS[drill].format(t=table, edit=edit, moved=moved, zeros=zeros, garbage=garbage))
     alone = verify_beside(db, monkeypatch, worker=False)
     started: list[beside.Worker] = []
     monkeypatch.setattr(beside.Worker, "start", _recording(beside.Worker.start, started))
