@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Date, Numeric, Table
 
 from coopledger.ledger import events as ev
 from coopledger.ledger import scan
-from coopledger.ledger.audit import ALL, ORDERED, SUBJECTS_PART, Finding, Pass, Problems, Stored
+from coopledger.ledger.audit import ALL, ORDERED, SUBJECTS_PART, Finding, Pass, Problems, Stored, finder
 from coopledger.ledger.scan import Ahead
 from coopledger.ledger.timeline import stands_for
 from coopledger.ledger.words import counted
@@ -352,7 +352,7 @@ def check_subjects(
     """Every subject's rows in both tables against its fold, `SUBJECTS` subjects at a time:
     their rows as one multiset per table (a row names its subject), and only if that differs,
     subject by subject (`compare_subjects`), which names the rows."""
-    conn, find = shared.conn, shared.store.entry_by_id
+    conn, find = shared.conn, finder(shared.store)
     held = [Held(conn, table, diffs[table]) for table in fold.tables]
     stored = [Upto(scan.table_rows(conn, table, fold.order(conn, table), raw=True)) for table in fold.tables]
     timelines, previous = iter(timelines), None
@@ -398,7 +398,7 @@ class AssemblyRows:
 
     def __init__(self, conn: Connection, store: Store, diffs: dict[Table, TableDiff]) -> None:
         self.diffs = diffs
-        self.find = store.entry_by_id
+        self.find = finder(store)
         self.stored = {
             table: Ahead(scan.table_rows(conn, table, "known_from"), key=_known)
             for table in ASSEMBLY_TABLES.values()

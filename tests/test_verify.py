@@ -348,6 +348,7 @@ DRILLS = {
     "read model ahead": "UPDATE projection_tracking SET position = position + 1 WHERE name = 'register'",
     "subtree hash edited": "UPDATE coop_tree SET hash = {zeros} WHERE level = 5 AND start = 0",
     "stored bytes no entry": "UPDATE {t} SET state = {garbage} WHERE originator_version = 20",
+    "retracted entry no entry": "UPDATE {t} SET state = {garbage} WHERE originator_version = 9",  # by x-056
 }
 
 
