@@ -250,8 +250,30 @@ def main(args: Sequence[str] | None = None) -> None:
         _silence_stdout()
         _leave(0)
     except Exception as e:  # the last guard: one line, not a traceback
+        if _unreadable(e):
+            _damaged(e)
         _internal(e)
     _leave(code if isinstance(code, int) else 0)
+
+
+def _unreadable(error: Exception) -> bool:
+    """Whether the error is msgspec's on bytes that are not what they should be. Input is decoded
+    line by line and refused with its line number long before it gets here, so these are the
+    store's own bytes (msgspec is looked up, not imported: `--help` imports nothing it need not)."""
+    msgspec = sys.modules.get("msgspec")
+    return msgspec is not None and isinstance(error, msgspec.DecodeError | msgspec.ValidationError)
+
+
+def _damaged(error: Exception) -> NoReturn:
+    """A store changed outside coopledger: say so, not that coopledger has a bug (exit 3)."""
+    text = (str(error).strip().splitlines() or [""])[0]
+    click.echo(
+        f"coopledger: failed: the store holds bytes coopledger did not write ({text}): it was "
+        "changed outside coopledger, or is damaged; nothing was written; `coopledger verify` "
+        "names the entries concerned",
+        err=True,
+    )
+    _leave(3)
 
 
 def _leave(code: int) -> NoReturn:

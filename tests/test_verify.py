@@ -333,6 +333,29 @@ def test_stored_bytes_that_are_no_entry_are_named_not_a_crash(shared_db_url: str
     assert err.rstrip().endswith("first entry that differs: #20 (its stored bytes are not an entry)")
 
 
+@pytest.mark.parametrize("command", [["log"], ["export"], ["show", "20"], ["history", "M11"], ["rebuild"]])
+def test_other_commands_say_the_store_was_changed_not_that_coopledger_has_a_bug(
+    shared_db_url: str, command: list[str]
+) -> None:
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    execute(db, DRILLS["stored bytes no entry"].format(t=_events(db), garbage=_bytes(db, "{not json")))
+    before = run_cli("verify", db=db)
+    result = run_cli(*command, db=db)
+    assert result.returncode == 3
+    assert result.stderr.decode().splitlines() == [
+        "coopledger: failed: the store holds bytes coopledger did not write (JSON is malformed: "
+        "object keys must be strings (byte 1)): it was changed outside coopledger, or is damaged; "
+        "nothing was written; `coopledger verify` names the entries concerned"
+    ]
+    after = run_cli("verify", db=db)  # nothing written: the same findings
+    assert (after.returncode, after.stdout, after.stderr) == (1, before.stdout, before.stderr)
+
+
+def _events(db: str) -> str:
+    return "stored_events" if db.startswith("sqlite") else "coopledger_events"
+
+
 # -- the second half in a worker process ------------------------------------------------------
 
 DRILLS = {
@@ -380,7 +403,7 @@ def test_the_worker_finds_what_one_process_finds(
     monkeypatch.setattr(ledger_audit, "IN_MEMORY", 0 if streamed else ledger_audit.IN_MEMORY)
     rich_ledger(db, tmp_path)
     if drill is not None:
-        table = "stored_events" if db.startswith("sqlite") else "coopledger_events"
+        table = _events(db)
         edit, moved = _replaced(db, "M02", "M0X"), _replaced(db, '"recorded":"2', '"recorded":"1')
         zeros, garbage = _bytes(db, "0" * 32), _bytes(db, "{not json")
         execute(db, DRILLS[drill].format(t=table, edit=edit, moved=moved, zeros=zeros, garbage=garbage))
