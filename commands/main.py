@@ -266,9 +266,8 @@ def _unreadable(error: Exception) -> bool:
 
 def _damaged(error: Exception) -> NoReturn:
     """A store changed outside coopledger: say so, not that coopledger has a bug (exit 3)."""
-    text = (str(error).strip().splitlines() or [""])[0]
     click.echo(
-        f"coopledger: failed: the store holds bytes coopledger did not write ({text}): it was "
+        f"coopledger: failed: the store holds bytes coopledger did not write ({_said(error)}): it was "
         "changed outside coopledger, or is damaged; nothing was written; `coopledger verify` "
         "names the entries concerned",
         err=True,
@@ -290,10 +289,14 @@ def _internal(error: BaseException) -> None:
     if os.environ.get("COOPLEDGER_DEBUG"):
         traceback.print_exception(error)
     else:
-        text = (str(error).strip().splitlines() or [""])[0]
         click.echo(
-            f"coopledger: internal error: {type(error).__name__}: {text} "
+            f"coopledger: internal error: {type(error).__name__}: {_said(error)} "
             "(a bug of coopledger; COOPLEDGER_DEBUG=1 shows where)",
             err=True,
         )
     sys.exit(INTERNAL_ERROR)
+
+
+def _said(error: BaseException) -> str:
+    """The first line of an error's message: one line on standard error, whatever it holds."""
+    return (str(error).strip().splitlines() or [""])[0]
