@@ -174,7 +174,12 @@ class App:
                 day = max(today(), *(entry.date for entry in recent))
                 raise DryRun(list(recent), day, members_on(conn, day, None))
 
-        return Ledger(self.store, user=self.user, project=project, today=today)
+        def project_all(conn: Any) -> None:
+            read_models.rebuild(conn, self.store)
+            if unheld := assertions.broken(conn, self.store):
+                raise Refused(unheld)
+
+        return Ledger(self.store, user=self.user, project=project, project_all=project_all, today=today)
 
     @cached_property
     def engine(self) -> Engine:

@@ -88,6 +88,12 @@ def refusals(conn: Connection, store: Store, batch: Sequence[ev.Entry]) -> list[
     return found
 
 
+def broken(conn: Connection, store: Store) -> list[Refusal]:
+    """Every live assertion the register disagrees with, each its own refusal: for a ledger
+    whose read models were just written from all its entries at once (`Ledger.project_all`)."""
+    return [Refusal(u.assertion.type, u.assertion, u.reason) for u in unheld(conn, asserted(store))]
+
+
 def _reaches_back_to(entry: ev.Entry, find: Find) -> dt.date:
     """The first date on which an entry changes the register: its own, or its retraction target's."""
     target = stands_for(entry, find)

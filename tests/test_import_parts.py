@@ -9,13 +9,16 @@ entries and read models, all or nothing, the same verdict and words when a part 
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import msgspec
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from coopledger.commands.context import App
 from coopledger.commands.main import cli
 from coopledger.ledger.application import Ledger
 from coopledger.ledger.database import parse_database
@@ -23,7 +26,10 @@ from coopledger.ledger.errors import Refused, Source
 from coopledger.ledger.events import decode
 from coopledger.ledger.provenance import content_digest
 from coopledger.ledger.store import Store
-from tests.conftest import ROOT, init_ledger
+from coopledger.projections.read_models import SUMMARIES, TABLES, open_engine
+from coopledger.projections.register.positions import positions
+from coopledger.projections.tables import tracking
+from tests.conftest import ROOT, init_ledger, run_cli
 from tests.journal import fresh_ledger, member_founding, member_operation
 
 DEMO = ROOT / "examples" / "demo.jsonl"
@@ -179,3 +185,95 @@ def test_any_journal_in_parts_has_the_verdict_and_entries_of_the_journal_whole(
                 outcomes.append(sorted(str(r) for r in refused.refusals))
             store.close()
     assert outcomes[0] == outcomes[1]
+
+
+def read_model_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every read model's rows (surrogate `id` left out), sorted: what two ways of writing them
+    must agree on, knowledge intervals included. A day of the register's positions whose
+    changes came to nothing is no change (`positions.held`): upserts leave it, sums do not."""
+    engine = open_engine(parse_database(url))
+    try:
+        with engine.connect() as conn:
+            found = {
+                table.name: sorted(
+                    (tuple(row) for row in conn.execute(select(*(c for c in table.c if c.name != "id")))),
+                    key=repr,
+                )
+                for table in (*TABLES, *SUMMARIES, tracking)
+            }
+    finally:
+        engine.dispose()
+    found[positions.name] = [row for row in found[positions.name] if any(row[2:])]
+    return found
+
+
+def test_a_file_into_an_empty_ledger_writes_the_read_models_one_catch_up_writes(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """Into an empty ledger the read models are written once, after the last part, as `rebuild`
+    writes them; the same lines read from standard input (one batch, caught up as any write is)
+    give the same rows."""
+    parts = run(shared_db_url, "import", str(DEMO), part=4)
+    assert parts.exit_code == 0, parts.output
+    whole = init_ledger(f"sqlite:///{tmp_path / 'whole.db'}")
+    piped = run_cli("--db", whole, "import", "-", input=DEMO.read_bytes())
+    assert piped.returncode == 0, piped.stderr
+    assert read_model_rows(shared_db_url) == read_model_rows(whole)
+    assert run(shared_db_url, "verify").exit_code == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    founding=member_founding,
+    operations=st.lists(member_operation, min_size=1, max_size=24),
+    size=st.integers(min_value=1, max_value=6),
+)
+def test_read_models_written_after_the_last_part_are_those_of_entries_caught_up_one_by_one(
+    founding: list[dict[str, object]], operations: list[dict[str, object]], size: int
+) -> None:
+    """Property: the lines a ledger accepted one at a time (its read models caught up after
+    each), recorded as a file part by part into an empty ledger (read models written once, at
+    the end), leave the same read models: backdated lines, retractions and refolds included."""
+    lines = [{**op, "id": f"x{n}"} for n, op in enumerate([*founding, *operations], start=1)]
+    lines = [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in lines]
+    with tempfile.TemporaryDirectory() as folder:
+        one_by_one, in_parts = (
+            App(f"sqlite:///{Path(folder) / db}", "prop") for db in ("one.db", "parts.db")
+        )
+        for app in (one_by_one, in_parts):
+            app.may_create()
+        kept = []
+        for n, line in enumerate(lines, start=1):
+            try:
+                one_by_one.ledger.record([(decode(msgspec.json.encode(line)), Source("prop.jsonl", n))])
+                kept.append(line)
+            except Refused:
+                continue
+        file = [
+            (decode(msgspec.json.encode(kept_line)), Source("prop.jsonl", n))
+            for n, kept_line in enumerate(kept, 1)
+        ]
+        in_parts.ledger.record_parts(lambda: (file[i : i + size] for i in range(0, len(file), size)))
+        event(f"lines accepted: {len(kept) // 5 * 5}+")
+        try:
+            assert read_model_rows(in_parts.url) == read_model_rows(one_by_one.url)
+        finally:
+            one_by_one.close()
+            in_parts.close()
+
+
+def test_an_assertion_a_file_breaks_in_an_empty_ledger_is_refused_naming_its_line(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    pin = {"type": "assert.members", "date": "2024-12-31", "count": 9, "id": "pin-2024"}
+    path = journal(tmp_path, *(admit(f"M{n}") for n in range(1, 6)), pin)
+    for part in (2, 100):  # several parts, and one
+        result = run(shared_db_url, "import", str(path), part=part)
+        assert result.exit_code == 1
+        assert (
+            "coopledger: refused: line 6: assert.members 2024-12-31 (pin-2024): assert.members: "
+            "9 members asserted on 2024-12-31, the register holds 5"
+        ) in result.output
+        assert recorded(shared_db_url) == []
+    good = journal(tmp_path, *(admit(f"M{n}") for n in range(1, 6)))
+    assert "5 entries added" in run(shared_db_url, "import", str(good), part=2).output
