@@ -13,7 +13,7 @@ from coopledger.commands.progress import progress
 from coopledger.commands.render import emit
 from coopledger.commands.transparency import check_checkpoints
 from coopledger.commands.view import View, view_options
-from coopledger.ledger.audit import Finding, audit, named
+from coopledger.ledger.audit import TREE, Finding, audit, named
 from coopledger.ledger.errors import describe
 from coopledger.ledger.recorders import FORMAT
 from coopledger.ledger.words import counted
@@ -63,6 +63,11 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
         findings.append(_assertions(app))
         step("checking the checkpoints")
         held, problems, departs = check_checkpoints(app, checkpoints, keys)
+        if held and any(f.name == TREE and f.problems for f in findings):
+            problems.append(  # extended by the stored tree, which is not the entries' tree
+                "checked against the stored Merkle tree, which does not match the entries (above): "
+                "the entries are not shown to extend them"
+            )
         if held or problems:
             findings.append(Finding(f"checkpoints ({len(held)} extended)", problems, departs))
         first = min((f.first for f in findings if f.problems and f.first is not None), default=None)

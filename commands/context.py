@@ -146,6 +146,16 @@ class App:
         """This command creates the store when there is none (`init`, `import`)."""
         self.creates = True
 
+    def rehearse(self) -> None:
+        """`import --dry-run`: check and project everything, then roll back. Where there is no
+        ledger yet, against an empty one in memory, so that the rehearsal creates nothing."""
+        self.dry_run = True
+        with ledger_errors():
+            absent = ledger_state(self.database) is Presence.ABSENT
+        if absent:
+            self.url = "sqlite://"
+            del self.database  # the cached one, of the URL given
+
     @cached_property
     def database(self) -> Any:
         with ledger_errors():

@@ -239,7 +239,8 @@ def import_(
             batch, former = read_journal(journal, name, show), []
     if former:
         _say_former(name, former)
-    app.dry_run = dry_run
+    if dry_run:
+        app.rehearse()
     result = Imported()
     try:
         with ledger_errors(), progress() as step:

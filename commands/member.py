@@ -242,9 +242,8 @@ def forget(app: App, member_id: str, reason: str, ref: str | None, entry_id: str
     record_fields(app, "identity.erased", None, entry_id, member=member_id, reason=reason, ref=ref)
     click.echo(f"erased {counted(records, 'identity record')} of {member_id}")
     if app.database.backend == "postgresql":
-        click.echo(
-            "run VACUUM (FULL) coop_identities so that the server's files hold no copy (docs/user-guide.md)"
-        )
+        table = f"{app.database.schema}.coop_identities" if app.database.schema else "coop_identities"
+        click.echo(f"run VACUUM (FULL) {table} so that the server's files hold no copy (docs/user-guide.md)")
         _older_transactions(app, erasing)
 
 

@@ -356,6 +356,12 @@ def test_known_at_after_entry_n(url: str) -> None:
     )
     word = cli("register", "--known-at", "#x", db=url)
     assert word.returncode == 2 and b"'#x' is not an entry number such as #14" in word.stderr
+    missing = cli("register", "--known-at", "ag-2025.txt", db=url)  # a checkpoint not made yet
+    assert missing.returncode == 2
+    assert missing.stderr == (
+        b"coopledger: error: Invalid value for '--known-at': cannot read the checkpoint "
+        b"'ag-2025.txt': no such file (or give an ISO date or date-time, or #N)\n"
+    )
 
 
 def test_long_output_is_fitted_and_paged_on_a_terminal_only(url: str, tmp_path: Path) -> None:

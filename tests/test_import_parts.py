@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import uuid
 from pathlib import Path
 
 import msgspec
@@ -24,6 +25,7 @@ from coopledger.ledger.application import Ledger
 from coopledger.ledger.database import parse_database
 from coopledger.ledger.errors import Refused, Source
 from coopledger.ledger.events import decode
+from coopledger.ledger.presence import Presence, ledger_state
 from coopledger.ledger.provenance import content_digest
 from coopledger.ledger.store import Store
 from coopledger.projections.read_models import SUMMARIES, TABLES, open_engine
@@ -277,3 +279,21 @@ def test_an_assertion_a_file_breaks_in_an_empty_ledger_is_refused_naming_its_lin
         assert recorded(shared_db_url) == []
     good = journal(tmp_path, *(admit(f"M{n}") for n in range(1, 6)))
     assert "5 entries added" in run(shared_db_url, "import", str(good), part=2).output
+
+
+def test_a_dry_run_where_there_is_no_ledger_creates_none(shared_db_url: str, tmp_path: Path) -> None:
+    if shared_db_url.startswith("sqlite"):
+        nowhere = f"sqlite:///{tmp_path / 'none.db'}"
+    else:  # a schema nobody made
+        nowhere = f"{shared_db_url.partition('?')[0]}?schema=t_none_{uuid.uuid4().hex[:12]}"
+    path = journal(tmp_path, *(admit(f"M{n}") for n in range(1, 4)), pay("M1"))
+    dry = run(nowhere, "import", "--dry-run", str(path))
+    assert dry.exit_code == 0, dry.output
+    assert "dry run, nothing written: 4 entries would be added, 0 already present" in dry.output
+    assert "the register would hold 3 members" in dry.output
+    database = parse_database(nowhere)
+    assert ledger_state(database) is Presence.ABSENT
+    assert not (tmp_path / "none.db").exists()
+    refused = run(nowhere, "import", "--dry-run", str(journal(tmp_path, pay("M9"))))
+    assert refused.exit_code == 1 and "M9" in refused.output
+    assert ledger_state(database) is Presence.ABSENT

@@ -117,6 +117,11 @@ def test_tamper_drills(shared_db_url: str, tmp_path: Path, drill: str) -> None:
     verified = run_cli("verify", db=db)
     assert verified.returncode == 1, drill
     assert b"BROKEN" in verified.stdout and verified.stderr.strip(), drill
+    if drill == "payload byte edited":  # the stored tree is the tree of the entries before
+        assert b"Merkle tree (coop_tree): BROKEN" in verified.stdout
+    if b"Merkle tree (coop_tree): BROKEN" in verified.stdout:  # the checkpoint rests on that tree
+        assert b"checkpoints (1 extended): BROKEN" in verified.stdout, drill
+        assert b"the entries are not shown to extend them" in verified.stderr, drill
 
 
 def test_proofs_and_the_bundle(shared_db_url: str, tmp_path: Path) -> None:
