@@ -193,7 +193,8 @@ class Ledger:
         If a part of a file of several is refused, the file is checked again whole, in one
         batch (a line may need one further on that is effective before it), so that every
         verdict, and its refusals' words, are those of `record`. `parts` gives the file's
-        parts from the start, each time it is called.
+        parts from the start, each time it is called. Into an empty ledger, the read models
+        are written once, after the last part (`project_all`).
         """
         try:
             return self._again(lambda: self._record_parts(parts(), by_content))
