@@ -151,17 +151,21 @@ def test_lines_without_id_are_matched_across_parts_as_in_one_file(shared_db_url:
     assert [kind for kind, _, _ in recorded(shared_db_url)].count("shares.paid") == 3
 
 
+# A file: founding admissions, then operations on those members, recorded in parts of `size` lines.
+a_file = given(
+    founding=member_founding,
+    operations=st.lists(member_operation, min_size=1, max_size=24),
+    size=st.integers(min_value=1, max_value=6),
+)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(  # a retraction naming an entry by number: a line of its own file has none, in any part
     founding=[admit(f"S{n}") for n in range(3)],
     operations=[{"type": "entry.retracted", "entry": 1, "date": "2024-01-01", "reason": "mistake"}],
     size=1,
 )
-@given(
-    founding=member_founding,
-    operations=st.lists(member_operation, min_size=1, max_size=24),
-    size=st.integers(min_value=1, max_value=6),
-)
+@a_file
 def test_any_journal_in_parts_has_the_verdict_and_entries_of_the_journal_whole(
     founding: list[dict[str, object]], operations: list[dict[str, object]], size: int
 ) -> None:
@@ -225,11 +229,7 @@ def test_a_file_into_an_empty_ledger_writes_the_read_models_one_catch_up_writes(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    founding=member_founding,
-    operations=st.lists(member_operation, min_size=1, max_size=24),
-    size=st.integers(min_value=1, max_value=6),
-)
+@a_file
 def test_read_models_written_after_the_last_part_are_those_of_entries_caught_up_one_by_one(
     founding: list[dict[str, object]], operations: list[dict[str, object]], size: int
 ) -> None:
