@@ -476,7 +476,11 @@ def retract(app: App, /, entry: str, date: dt.date | None, entry_id: str | None,
     Example:
       coopledger retract @42 --reason "typed the wrong member"
     """
-    record_fields(app, "entry.retracted", date, entry_id, entry=entry, **fields)
+    # ENTRY names what `show ENTRY` shows: an id, else `#N`, `@N` or `N`; the retraction names
+    # the entry by its id (what is not found goes as given, for the ledger to refuse in its words).
+    target = find_entry(app, entry)
+    named = target.id if target is not None and target.id else entry
+    record_fields(app, "entry.retracted", date, entry_id, entry=named, **fields)
 
 
 @click.command()

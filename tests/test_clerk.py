@@ -328,6 +328,16 @@ def test_show_one_entry_whole_with_its_retraction(url: str) -> None:
     assert missing.returncode == 1 and missing.stderr.startswith(b"coopledger: error: no entry 'nothing-9'")
 
 
+def test_retract_names_an_entry_as_show_does(url: str) -> None:
+    """`@5` is entry #5 for `retract` as for `show`, though the demo's entries have ids of their own."""
+    assert cli("retract", "@5", "--reason", "typed twice", db=url).returncode == 0
+    retraction = json.loads(cli("show", "@54", "--format", "json", db=url).stdout)["entry"]
+    assert retraction["entry"] == "demo-005"  # named by its id: the retraction survives export and import
+    assert cli("show", "#5", db=url).stdout.startswith(b"Entry #5, retracted by #54\n")
+    unknown = cli("retract", "@99", "--reason", "none such", db=url)
+    assert unknown.returncode == 1 and b"@99" in unknown.stderr
+
+
 def test_log_n_gives_the_last_entries(url: str) -> None:
     done = cli("log", "-n", "2", "--format", "json", db=url)
     assert done.returncode == 0, done.stderr
