@@ -60,10 +60,10 @@ def parse_known(ctx: Any, param: click.Parameter | None, value: str | None) -> K
         if size < 1:
             raise BadOption(f"{shown(value)} is the checkpoint of an empty ledger", param=param)
         return size
-    if value is not None and not value[:1].isdigit():  # no moment begins so: a checkpoint not found
+    if value and not value[:1].isdigit():  # no moment begins so: a checkpoint not found
+        why = "not a file" if os.path.exists(value) else "no such file"
         raise BadOption(
-            f"cannot read the checkpoint {shown(value)}: no such file (or give an ISO date or "
-            "date-time, or #N)",
+            f"cannot read the checkpoint {shown(value)}: {why} (or give an ISO date or date-time, or #N)",
             param=param,
         )
     return parse_moment(ctx, param, value)

@@ -226,7 +226,7 @@ class Ledger:
         matching = Matching((self.store.head() or HeadRow(0, "", GENESIS)).seq)
         # Into an empty ledger, the read models are written once, after the last part, as
         # `rebuild` writes them (every timeline read once), instead of each part reading back
-        # the timelines it touches to fold them again: a sixth of a 450,000-member import.
+        # the timelines it touches to fold them again: a quarter of a 5,000,000-member import.
         at_once = self.project_all if matching.upto == 0 else None
         imported, erased, count = Imported(), False, 0
         try:

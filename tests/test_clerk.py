@@ -372,6 +372,10 @@ def test_known_at_after_entry_n(url: str) -> None:
         b"coopledger: error: Invalid value for '--known-at': cannot read the checkpoint "
         b"'ag-2025.txt': no such file (or give an ISO date or date-time, or #N)\n"
     )
+    folder = cli("register", "--known-at", str(ROOT), db=url)
+    assert folder.returncode == 2 and b": not a file (or give" in folder.stderr
+    empty = cli("register", "--known-at", "", db=url)
+    assert empty.returncode == 2 and b"'' is not an ISO date or date-time" in empty.stderr
 
 
 def test_long_output_is_fitted_and_paged_on_a_terminal_only(url: str, tmp_path: Path) -> None:
