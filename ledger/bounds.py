@@ -2,8 +2,9 @@
 
 `decode_input` decodes one journal line and checks it; `check_input` checks an
 entry built another way. The bounds themselves are declared with the
-vocabulary (`ledger/events.py`); a field with no bound is an error when this
-module loads. Stored entries are not checked again (`events.decode`).
+vocabulary (`ledger/events.py`); a field with no bound is an error when an entry
+of its type is first checked (`tests/test_bounds.py` checks every field of every
+type). Stored entries are not checked again (`events.decode`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import msgspec
 
 from coopledger.ledger.events import (
     CENT,
-    EVENT_TYPES,
     FIRST_DATE,
     FREE_TEXT_LENGTH,
     ID_LENGTH,
@@ -384,7 +384,17 @@ def _bounds_of(cls: type[Entry]) -> _Bounds:
     )
 
 
-_BOUNDS: dict[type[Entry], _Bounds] = {cls: _bounds_of(cls) for cls in EVENT_TYPES.values()}
+class _Table(dict[type[Entry], _Bounds]):
+    """Each entry type's checks, made when an entry of the type is first checked: making them
+    for every type took 20-25 ms, on the start of every command that may take input (a
+    `register` among them), which checks one type or a few."""
+
+    def __missing__(self, cls: type[Entry]) -> _Bounds:
+        self[cls] = found = _bounds_of(cls)
+        return found
+
+
+_BOUNDS = _Table()
 
 
 def _out_of_bounds(entry: Entry, fields: tuple[tuple[str, str, Check], ...]) -> None:

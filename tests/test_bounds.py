@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -876,3 +878,17 @@ def test_accepted_extremes_leave_every_command_working(shared_db_url: str, tmp_p
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     register = ["register", "--as-of", LAST, "--all", "--format", "csv"]
     assert run_cli(*register, db=f"sqlite:///{again}").stdout == run_cli(*register, db=url).stdout
+
+
+def test_a_types_checks_are_made_when_an_entry_of_it_is_first_checked() -> None:
+    """Loading the bounds makes no type's checks (every command that may take input loads them);
+    checking a line makes its type's, once."""
+    script = (
+        "from coopledger.ledger import bounds;"
+        "print(len(bounds._BOUNDS));"
+        'line = \'{"type": "member.resigned", "date": "2025-01-02", "member": "M1"}\';'
+        "bounds.decode_input(line); bounds.decode_input(line);"
+        "print(sorted(cls.type for cls in bounds._BOUNDS))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n", 1) == ["0", "['member.resigned']\n"]
