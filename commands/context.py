@@ -33,7 +33,7 @@ from coopledger.ledger.errors import (
     WriteFailed,
 )
 from coopledger.ledger.events import FIRST_DATE, LAST_DATE, Entry
-from coopledger.ledger.presence import Presence, ledger_state, no_ledger
+from coopledger.ledger.presence import Presence, ledger_opening, ledger_state, no_ledger
 from coopledger.ledger.provenance import format_recorded
 from coopledger.ledger.store import Store
 from coopledger.projections import assertions, read_models
@@ -45,6 +45,12 @@ if TYPE_CHECKING:
     from coopledger.ledger.application import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Said when another session holds the ledger's tables (`ledger.presence.Opening`): the command
+# waits for it without a word otherwise, up to a quarter of an hour at 5,000,000 members.
+HELD = (
+    "another session holds this ledger's tables until it commits (an import into the empty "
+    "ledger, or a rebuild): waiting for it"
+)
 
 
 class DryRun(Exception):
@@ -164,9 +170,11 @@ class App:
     @cached_property
     def store(self) -> Store:
         with ledger_errors():
-            state = ledger_state(self.database, read_models.RELATIONS)
+            state, held = ledger_opening(self.database, read_models.RELATIONS)
             if state is Presence.ABSENT and not self.creates:
                 raise no_ledger(self.url)
+            if held:
+                click.echo(f"coopledger: {HELD}", err=True)
             return Store(self.database, upgrade=self.upgrades, ready=state is Presence.READY)
 
     @cached_property

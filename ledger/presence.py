@@ -14,6 +14,7 @@ import re
 import sqlite3
 from collections.abc import Collection
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from coopledger.ledger.database import Database
@@ -68,8 +69,18 @@ def _sqlite_found(database: Database, names: list[str]) -> set[str] | None:
     return {name for (name,) in rows}
 
 
-def _postgres_found(database: Database, names: list[str]) -> set[str]:
-    """Which of `names` the ledger's schema holds (tables, indexes and row types alike)."""
+# The relations another client holds in ACCESS EXCLUSIVE mode, granted: what `DROP INDEX` takes
+# on its table until the transaction ends, so that every read of the table waits for it.
+_HELD = (
+    "SELECT l.relation FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.mode = 'AccessExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid() "
+    "AND a.backend_type = 'client backend'"
+)
+
+
+def _postgres_found(database: Database, names: list[str]) -> tuple[set[str], bool]:
+    """Which of `names` the ledger's schema holds (tables, indexes and row types alike), and
+    whether another session holds one of them exclusively (in the same query: no extra trip)."""
     import psycopg
 
     from coopledger.ledger.postgres_recorder import connect
@@ -78,7 +89,7 @@ def _postgres_found(database: Database, names: list[str]) -> set[str]:
     try:
         with connect(env) as conn:
             rows = conn.execute(
-                "SELECT c.relname FROM pg_catalog.pg_class c "
+                f"SELECT c.relname, c.oid IN ({_HELD}) FROM pg_catalog.pg_class c "
                 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname = %s AND c.relname = ANY(%s)",
                 (env.get("POSTGRES_SCHEMA") or "public", names),
@@ -88,22 +99,37 @@ def _postgres_found(database: Database, names: list[str]) -> set[str]:
         reason = text.rpartition("FATAL:")[2].strip() or type(e).__name__
         reason = reason.splitlines()[0]
         raise StoreError(f"cannot open the store at {database.url}: {reason}") from None
-    return {name for (name,) in rows}
+    return {name for name, _ in rows}, any(held for _, held in rows)
 
 
-def ledger_state(database: Database, read_models: Collection[str] = ()) -> Presence:
+class Opening(NamedTuple):
+    """What opening a ledger finds: what the store holds, and whether another session holds
+    its tables until it commits (a first import or a `rebuild` on PostgreSQL, which make
+    their indexes again after their rows: every read of those tables waits for it)."""
+
+    presence: Presence
+    held: bool
+
+
+def ledger_opening(database: Database, read_models: Collection[str] = ()) -> Opening:
     """What the store at `database` holds, `read_models` (the names of the read models' tables
-    and indexes) counted in; StoreError if it cannot be asked."""
+    and indexes) counted in, and whether it is held; StoreError if it cannot be asked."""
     names = sorted({*STORE_RELATIONS[database.backend], *read_models})
+    held = False  # SQLite's readers never wait for its writer
     if database.backend == "sqlite":
         found = _sqlite_found(database, names)
         if found is None:
-            return Presence.PRESENT  # in memory: there, and made afresh by whoever opens it
+            return Opening(Presence.PRESENT, held)  # in memory: there, and made afresh by whoever opens it
     else:
-        found = _postgres_found(database, names)
+        found, held = _postgres_found(database, names)
     if MARK not in found:
-        return Presence.ABSENT
-    return Presence.READY if found.issuperset(names) else Presence.PRESENT
+        return Opening(Presence.ABSENT, held)
+    return Opening(Presence.READY if found.issuperset(names) else Presence.PRESENT, held)
+
+
+def ledger_state(database: Database, read_models: Collection[str] = ()) -> Presence:
+    """What the store at `database` holds (`ledger_opening`)."""
+    return ledger_opening(database, read_models).presence
 
 
 def ledger_present(database: Database) -> bool:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import select
 import sqlite3
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
+from coopledger.commands.context import HELD
 from coopledger.ledger.database import Database, parse_database
 from coopledger.ledger.postgres_recorder import connect
 from coopledger.ledger.presence import STORE_RELATIONS, Presence, ledger_state
 from coopledger.projections.read_models import RELATIONS
-from tests.conftest import POSTGRES, run_cli
+from tests.conftest import POSTGRES, ROOT, run_cli
 
 
 def sqlite_file(database: Database) -> str:
@@ -77,3 +84,61 @@ def test_where_there_is_no_ledger_nothing_is_made(tmp_path: Path, postgres_avail
     separator = "&" if "?" in POSTGRES else "?"
     database = parse_database(f"{POSTGRES}{separator}schema=t_nowhere_{uuid.uuid4().hex[:12]}")
     assert ledger_state(database, RELATIONS) is Presence.ABSENT
+
+
+def test_a_reader_says_it_waits_for_a_session_holding_the_tables(shared_db_url: str) -> None:
+    """A first import or a `rebuild` drops indexes and makes them again after its rows, all in
+    its transaction. On PostgreSQL every read of those tables then waits for it to commit: the
+    command says so at once, waits, and answers with what it wrote. SQLite's readers answer at
+    once, without a word, from the ledger before."""
+    database = parse_database(shared_db_url)
+    admit = ["member", "admit", "S1", "--name", "Ada", "--category", "A", "--shares", "2"]
+    assert run_cli(*admit, "--date", "2025-03-02", db=shared_db_url).returncode == 0
+    command = [sys.executable, "-m", "coopledger.commands", "--db", shared_db_url, "register"]
+    with holding(database) as writer:
+        reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+        try:
+            if database.backend == "sqlite":
+                out, err = reader.communicate(timeout=60)  # while the writer still holds its transaction
+                assert reader.returncode == 0 and b"S1" in out and err == b"", err
+                return
+            assert reader.stderr is not None
+            ready, _, _ = select.select([reader.stderr], [], [], 60)  # no word: it would wait unseen
+            assert ready, "the reader waits without saying so"
+            assert reader.stderr.readline().decode().strip() == f"coopledger: {HELD}"
+            time.sleep(1)
+            assert reader.poll() is None  # waiting for the writer
+            writer()  # commits: S1 leaves the register, S2 joins it
+            out, err = reader.communicate(timeout=60)
+        finally:
+            reader.kill()
+    assert reader.returncode == 0, err
+    assert b"S2" in out and b"S1" not in out
+
+
+@contextmanager
+def holding(database: Database) -> Iterator[Callable[[], None]]:
+    """A session that holds the register's table as `rebuild` does (an index dropped in an open
+    transaction), with a change of its own to it; what it yields commits them."""
+    if database.backend == "sqlite":
+        conn = sqlite3.connect(sqlite_file(database), isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DROP INDEX register_spells_member")
+        try:
+            yield lambda: None
+        finally:
+            conn.rollback()
+            conn.close()
+        return
+    with connect(database.eventsourcing_env) as conn:
+        conn.autocommit = False  # one transaction, until `commit`
+        schema = f'"{database.schema}"'
+        conn.execute(f"DROP INDEX {schema}.register_spells_member")
+        conn.execute(f"UPDATE {schema}.register_spells SET member = 'S2'")
+
+        def commit() -> None:
+            index = "register_spells_member ON {}.register_spells (member, known_to)"
+            conn.execute(f"CREATE INDEX {index.format(schema)}")
+            conn.commit()
+
+        yield commit
