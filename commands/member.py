@@ -375,22 +375,21 @@ def register(app: App, view: View, include_former: bool, cooperative: str | None
         raise click.UsageError("-o FILE goes with --format xlsx, ods or pdf")
     day = view.day
     columns = REGISTER + FORMER if include_former else REGISTER
-    rows: list[tuple[Any, ...]] = []  # only a table keeps them, for its widths and its title
+    members = 0  # a table's title counts them
 
-    def kept() -> Iterator[list[tuple[Any, ...]]]:
+    def counting() -> Iterator[list[tuple[Any, ...]]]:
+        nonlocal members
         for chunk in resolve_joined(chunks, columns, app.store):
-            if view.fmt == "table":
-                rows.extend(chunk)
+            members += sum(1 for row in chunk if row[-4] == "member") if include_former else len(chunk)
             yield chunk
 
     def title() -> str:
-        members = sum(1 for row in rows if row[-4] == "member") if include_former else len(rows)
         return f"Register as of {day}{view.known_suffix}: {counted(members, 'member')}"
 
     with ledger_errors():
         engine = app.read_models()
         chunks = register_chunks(engine, columns, day, view.known_seq, include_former, identities=True)
-        emit_chunks(kept(), columns, view.fmt, title)
+        emit_chunks(counting(), columns, view.fmt, title)
 
 
 @click.command()
@@ -406,7 +405,7 @@ def movements(app: App, view: View, kind: tuple[str, ...]) -> None:
       coopledger movements --from 2025-01-01 --to 2025-06-30 --kind resigned --format csv
     """
     columns = ["date", "member", "kind", "category", "count", "amount", "reason", "seq"]
-    totals: Counter[str] = Counter()  # a table's, of the rows it keeps anyway for its widths
+    totals: Counter[str] = Counter()  # a table's, under it
 
     at = columns.index("kind")
 

@@ -28,6 +28,9 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 _FORMULA_CELL = re.compile("^[=+@-]", re.MULTILINE)  # a cell of a column joined by newlines
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 ENTRY_COLUMNS = ["seq", "date", "type", "details", "id", "recorded", "by", "ref", "note", "retracted"]
+# A table of up to this many rows is laid out from all of them, under its title; a longer one
+# (a register of 5,000,000 members held 9 GiB so) is written as it is read (`long_table`).
+TABLE_ROWS = 10_000
 # The width of the terminal tables are printed for, while one is (None: print them whole).
 _terminal_width: int | None = None
 CUT = "\u2026"  # …, ending a cell cut to fit the terminal
@@ -56,15 +59,21 @@ def for_terminal(pager: bool) -> Iterator[None]:
         yield
         return
     size = shutil.get_terminal_size()
-    captured = io.StringIO()
     _terminal_width = size.columns
+    if not pager:  # nothing to hold: a long table is written as it is read
+        try:
+            yield
+        finally:
+            _terminal_width = None
+        return
+    captured = io.StringIO()
     try:
         with contextlib.redirect_stdout(captured):
             yield
     finally:
         _terminal_width = None
         text = captured.getvalue()
-        if pager and text.count("\n") >= size.lines:
+        if text.count("\n") >= size.lines:
             click.echo_via_pager(text.removesuffix("\n"))  # which ends with its own newline
         else:
             sys.stdout.write(text)
@@ -183,26 +192,64 @@ def fit(
     return [columns[i] for i in kept], lines, widths, [numeric[i] for i in kept], note if named else None
 
 
-def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """A plain aligned text table, numbers right-aligned.
+class Layout:
+    """A table's columns, widths and alignment, worked out from its rows (value tuples in the
+    order of `columns`); for a terminal (`for_terminal`) fitted to its width (`fit`): columns left
+    out, free text narrowed, an entry's details wrapped onto more lines, other text cut with an
+    ellipsis. `lines` gives the text of these rows, `more` that of a row laid out as they were."""
 
-    For a terminal (`for_terminal`) it fits the width (`fit`): columns left out, free text
-    narrowed, an entry's details wrapped onto more lines, other text cut with an ellipsis."""
-    cells = [[cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(row.get(c), int | Decimal) for row in rows) and bool(rows) for c in columns]
-    lines, note = [[[v] for v in r] for r in cells], None
-    if _terminal_width is not None:
-        columns, lines, widths, numeric, note = fit(columns, cells, widths, numeric, _terminal_width)
+    def __init__(self, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
+        cells = [[cell(value) for value in row] for row in rows]
+        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+        numeric = [
+            all(isinstance(row[i], int | Decimal) for row in rows) and bool(rows) for i in range(len(columns))
+        ]
+        self.fitted = _terminal_width is not None
+        self.note: str | None = None
+        if _terminal_width is not None:
+            names, self.cells, widths, numeric, self.note = fit(
+                columns, cells, widths, numeric, _terminal_width
+            )
+        else:
+            names, self.cells = list(columns), [[[v] for v in r] for r in cells]
+        self.names, self.widths, self.numeric = names, widths, numeric
+        self.kept = [list(columns).index(name) for name in names]
+        self.wrapped = [name in WRAPPED for name in names]
 
-    def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
+    def line(self, values: Sequence[str]) -> str:
+        parts = [
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, self.widths, self.numeric, strict=True)
+        ]
         return "  ".join(parts).rstrip()
 
-    out = [line(columns), line(["-" * w for w in widths])]
-    for row in lines:  # a row of several lines: the cells of one line each are blank below it
-        out += [line([c[k] if k < len(c) else "" for c in row]) for k in range(max(map(len, row), default=1))]
-    return "\n".join(out + ([note] if note else []))
+    def lines(self) -> list[str]:
+        """The header, its rule and the rows laid out (a row of several lines: the cells of one
+        line each are blank below it)."""
+        out = [self.line(self.names), self.line(["-" * w for w in self.widths])]
+        for row in self.cells:
+            out += self._row(row)
+        return out
+
+    def more(self, row: Sequence[Any]) -> list[str]:
+        """A row after those the layout was made from: cut or wrapped to the widths on a terminal,
+        whole elsewhere (a longer value then pushes the rest of its line right)."""
+        texts = [cell(row[i]) for i in self.kept]
+        if self.fitted:
+            shape = zip(texts, self.widths, self.wrapped, strict=True)
+            return self._row([wrapped_or_cut(t, w, wrap) for t, w, wrap in shape])
+        return [self.line(texts)]
+
+    def _row(self, row: list[list[str]]) -> list[str]:
+        return [
+            self.line([c[k] if k < len(c) else "" for c in row]) for k in range(max(map(len, row), default=1))
+        ]
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A plain aligned text table, numbers right-aligned (`Layout`)."""
+    layout = Layout([[row.get(c) for c in columns] for row in rows], columns)
+    return "\n".join(layout.lines() + ([layout.note] if layout.note else []))
 
 
 def emit(
@@ -226,14 +273,20 @@ def emit_chunks(
     title: Callable[[], str | None] = lambda: None,
 ) -> int:
     """Write rows arriving in chunks; CSV and JSON stream them (a register of millions in
-    bounded memory), a table needs them all for its widths. Returns how many rows."""
+    bounded memory), and so does a table of more than `TABLE_ROWS` rows (`long_table`); a
+    shorter table takes its widths from all its rows, under its title. Returns how many rows."""
     written = 0
     if fmt == "table":
-        rows = [dict(zip(columns, row, strict=True)) for chunk in chunks for row in chunk]
+        chunks = iter(chunks)
+        first: list[Sequence[Any]] = []
+        for chunk in chunks:
+            first.extend(chunk)
+            if len(first) > TABLE_ROWS:
+                return long_table(first, chunks, columns, title)
         if heading := title():
             click.echo(heading)
-        click.echo(table(rows, columns))
-        return len(rows)
+        click.echo(table([dict(zip(columns, row, strict=True)) for row in first], columns))
+        return len(first)
     if fmt == "json":
         sys.stdout.write("[")
         for chunk in chunks:
@@ -249,6 +302,35 @@ def emit_chunks(
         writer.writerows(csv_cells(chunk))
         written += len(chunk)
     return written
+
+
+def long_table(
+    first: list[Sequence[Any]],
+    rest: Iterator[Sequence[Sequence[Any]]],
+    columns: Sequence[str],
+    title: Callable[[], str | None],
+) -> int:
+    """A table of more than `TABLE_ROWS` rows, written as its rows are read: laid out from its
+    first rows (`first`), each later row as they were (`Layout.more`), its title under it (the
+    title counts the rows, known at the end). A column the layout left out for the terminal,
+    empty in the first rows but not later, is named under the table."""
+    layout, write = Layout(first, columns), sys.stdout.write  # a chunk at a time: click.echo flushes
+    write("\n".join(layout.lines()) + "\n")
+    count, out = len(first), [i for i in range(len(columns)) if i not in layout.kept]
+    late: set[int] = set()
+    for chunk in rest:
+        write("".join(text + "\n" for row in chunk for text in layout.more(row)))
+        late.update(i for row in chunk for i in out if row[i] not in (None, ""))
+        count += len(chunk)
+    echo = click.echo
+    named = [columns[i] for i in out if i in late and columns[i] not in (layout.note or "")]
+    if layout.note or named:
+        echo(layout.note or "")
+    if named:
+        echo(f"(left out too, filled after the first {TABLE_ROWS:,} rows: {', '.join(named)})")
+    if heading := title():
+        echo(heading)
+    return count
 
 
 def csv_cells(rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:

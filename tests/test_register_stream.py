@@ -7,14 +7,17 @@ identity shows `[erased]`, a name a spreadsheet would run is neutralised, in any
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
 import pytest
 from click.testing import CliRunner
 
+from coopledger.commands import render
 from coopledger.commands.context import App
 from coopledger.commands.main import cli
 from coopledger.ledger.application import Ledger
@@ -226,3 +229,57 @@ def test_movements_stream_in_chunks_with_their_totals(
         app.close()
     assert [len(chunk) for chunk in chunks] == [3, 3, 3, 1]
     assert [row[0] for chunk in chunks for row in chunk] == [row["seq"] for row in found]
+
+
+def test_a_long_table_is_written_as_it_is_read(shared_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table of more than `TABLE_ROWS` rows (a register of millions held 9 GiB) is written a
+    chunk at a time: laid out from its first rows, its title, which counts them, under it; a
+    longer value later is written whole, or cut to the width on a terminal."""
+    long_name = "Bartholomew Featherstonehaugh-Smythe"
+    lines = [admit(f"M{n:02d}", "2020-01-01") for n in range(1, 12)]
+    lines[9]["name"] = long_name
+    store = Store(parse_database(shared_db_url))
+    Ledger(store, user="clerk").record(
+        [(decode_input(msgspec.json.encode(line)), Source("test", n)) for n, line in enumerate(lines)]
+    )
+    store.close()
+
+    def register() -> list[str]:
+        return invoked("--db", shared_db_url, "register", "--as-of", "2025-12-31").splitlines()
+
+    whole = register()
+    monkeypatch.setattr(render, "TABLE_ROWS", 4)
+    monkeypatch.setattr(queries, "CHUNK", 3)
+    streamed = register()
+    assert whole[0] == streamed[-1] == "Register as of 2025-12-31: 11 members"
+    assert [line.split()[0] for line in streamed[2:-1]] == [line.split()[0] for line in whole[3:]]
+    assert streamed[:7] != whole[1:8]  # laid out from the first six rows: the long name is later
+    assert any(long_name in line for line in streamed)
+    monkeypatch.setattr(render, "_terminal_width", 60)
+    fitted = register()
+    assert not any(long_name in line for line in fitted)
+    assert any(line.startswith("M10") and render.CUT in line for line in fitted)
+    assert max(map(len, fitted[:-1])) <= 60
+
+
+def test_a_long_table_writes_its_first_rows_before_reading_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing but the first rows is held: the header is out before the third chunk is read, and
+    a column left out for the terminal because its first rows were empty is named if later
+    rows fill it."""
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(render, "TABLE_ROWS", 2)
+    monkeypatch.setattr(render, "_terminal_width", 24)
+    columns = ["member", "name", "reason"]
+
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
+        yield [("M1", "Ada Lovelace Byron", None), ("M2", "Grace Brewster Hopper", None)]
+        yield [("M3", "Emmy Noether", None)]
+        assert out.getvalue().startswith("member"), "the first rows wait for the rest"
+        yield [("M4", "Rosalind Franklin", "moved to Ghent")]
+
+    assert render.emit_chunks(chunks(), columns, "table", lambda: "4 rows") == 4
+    text = out.getvalue().splitlines()
+    assert text[0].split() == ["member", "name"]
+    assert "left out too, filled after the first 2 rows: reason" in " ".join(text)
+    assert text[-1] == "4 rows"
