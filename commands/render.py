@@ -6,6 +6,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import shutil
 import sys
@@ -281,8 +282,9 @@ def emit_chunks(
         first: list[Sequence[Any]] = []
         for chunk in chunks:
             first.extend(chunk)
-            if len(first) > TABLE_ROWS:
-                return long_table(first, chunks, columns, title)
+            # Past TABLE_ROWS and more to come (rows given at once are laid out at once):
+            if len(first) > TABLE_ROWS and (following := next(chunks, None)) is not None:
+                return long_table(first, itertools.chain([following], chunks), columns, title)
         if heading := title():
             click.echo(heading)
         click.echo(table([dict(zip(columns, row, strict=True)) for row in first], columns))

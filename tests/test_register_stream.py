@@ -275,11 +275,25 @@ def test_a_long_table_writes_its_first_rows_before_reading_the_rest(monkeypatch:
     def chunks() -> Iterator[list[tuple[Any, ...]]]:
         yield [("M1", "Ada Lovelace Byron", None), ("M2", "Grace Brewster Hopper", None)]
         yield [("M3", "Emmy Noether", None)]
+        yield [("M4", "Mary Somerville", None)]  # read to know that more rows come
         assert out.getvalue().startswith("member"), "the first rows wait for the rest"
-        yield [("M4", "Rosalind Franklin", "moved to Ghent")]
+        yield [("M5", "Rosalind Franklin", "moved to Ghent")]
 
-    assert render.emit_chunks(chunks(), columns, "table", lambda: "4 rows") == 4
+    assert render.emit_chunks(chunks(), columns, "table", lambda: "5 rows") == 5
     text = out.getvalue().splitlines()
     assert text[0].split() == ["member", "name"]
     assert "left out too, filled after the first 2 rows: reason" in " ".join(text)
-    assert text[-1] == "4 rows"
+    assert text[-1] == "5 rows"
+
+
+def test_rows_given_at_once_are_laid_out_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows that arrive as one chunk are all in memory already: however many, the table is laid
+    out from all of them, under its title."""
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(render, "TABLE_ROWS", 2)
+    rows = [("M1", "Ada"), ("M2", "Grace"), ("M3", "Rosalind Franklin")]
+    render.emit_values(rows, ["member", "name"], "table", "3 members")
+    text = out.getvalue().splitlines()
+    assert text[0] == "3 members" and text[-1] == "M3      Rosalind Franklin"
+    assert text[2] == "------  -----------------"
