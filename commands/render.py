@@ -318,14 +318,16 @@ def long_table(
     empty in the first rows but not later, is named under the table."""
     layout, write = Layout(first, columns), sys.stdout.write  # a chunk at a time: click.echo flushes
     write("\n".join(layout.lines()) + "\n")
-    count, out = len(first), [i for i in range(len(columns)) if i not in layout.kept]
-    late: set[int] = set()
+    count, late = len(first), set[int]()
+    # The columns left out for the terminal that the first rows left empty (the layout's note
+    # names the others): named under the table if a later row fills one.
+    out = [i for i in range(len(columns)) if i not in layout.kept and all(r[i] in (None, "") for r in first)]
     for chunk in rest:
         write("".join(text + "\n" for row in chunk for text in layout.more(row)))
         late.update(i for row in chunk for i in out if row[i] not in (None, ""))
         count += len(chunk)
     echo = click.echo
-    named = [columns[i] for i in out if i in late and columns[i] not in (layout.note or "")]
+    named = [columns[i] for i in out if i in late]
     if layout.note or named:
         echo(layout.note or "")
     if named:
