@@ -165,15 +165,15 @@ def wrapped_or_cut(text: str, width: int, wrap: bool) -> list[str]:
     return textwrap.wrap(text, width, break_on_hyphens=False) if wrap else [cut(text, width)]
 
 
-Fitted = tuple[list[str], list[list[list[str]]], list[int], list[bool], str | None]
+Fitted = tuple[list[int], list[list[list[str]]], list[int], list[bool], str | None]
 
 
 def fit(
     columns: Sequence[str], cells: list[list[str]], widths: list[int], numeric: list[bool], room: int
 ) -> Fitted:
-    """A table for a terminal `room` wide: the columns kept (`left_out`), each cell as its lines
-    (WRAPPED columns wrapped, others cut), the widths, which columns are numbers, and a line
-    naming the columns left out (None if none held anything)."""
+    """A table for a terminal `room` wide: the places of the columns kept (`left_out`), each
+    cell as its lines (WRAPPED columns wrapped, others cut), the widths, which columns are
+    numbers, and a line naming the columns left out (None if none held anything)."""
     free: list[bool | None] = [
         None if num else c in WRAPPED or len({len(r[i]) for r in cells}) > 1
         for i, (c, num) in enumerate(zip(columns, numeric, strict=True))
@@ -190,7 +190,7 @@ def fit(
         [wrapped_or_cut(r[i], w, columns[i] in WRAPPED) for i, w in zip(kept, widths, strict=True)]
         for r in cells
     ]
-    return [columns[i] for i in kept], lines, widths, [numeric[i] for i in kept], note if named else None
+    return kept, lines, widths, [numeric[i] for i in kept], note if named else None
 
 
 class Layout:
@@ -208,14 +208,14 @@ class Layout:
         self.fitted = _terminal_width is not None
         self.note: str | None = None
         if _terminal_width is not None:
-            names, self.cells, widths, numeric, self.note = fit(
+            self.kept, self.cells, widths, numeric, self.note = fit(
                 columns, cells, widths, numeric, _terminal_width
             )
         else:
-            names, self.cells = list(columns), [[[v] for v in r] for r in cells]
-        self.names, self.widths, self.numeric = names, widths, numeric
-        self.kept = [list(columns).index(name) for name in names]
-        self.wrapped = [name in WRAPPED for name in names]
+            self.kept, self.cells = list(range(len(columns))), [[[v] for v in r] for r in cells]
+        self.names = [columns[i] for i in self.kept]
+        self.widths, self.numeric = widths, numeric
+        self.wrapped = [name in WRAPPED for name in self.names]
 
     def line(self, values: Sequence[str]) -> str:
         parts = [
