@@ -72,6 +72,7 @@ ASSERTIONS = "assertions"
 class Entry(
     Struct,
     frozen=True,
+    gc=False,
     kw_only=True,
     tag_field="type",
     forbid_unknown_fields=True,
@@ -108,7 +109,7 @@ class Entry(
         return tuple(s[len(MEMBER) :] for s in self.subjects() if s.startswith(MEMBER))
 
 
-class Personal(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class Personal(Struct, frozen=True, gc=False, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """The personal data of an exported entry and the salt of its commitment (hex).
 
     Only in full exports and their re-import: the last member of the line, so that the
