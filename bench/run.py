@@ -48,6 +48,7 @@ from urllib.parse import unquote, urlsplit
 
 from cleanup import cleanup_on_signals
 from import_side_by_side import compile_tree, link_tree
+from workload import COMMANDS, EVE, YEARS, Command, prepared
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -59,35 +60,9 @@ SIZES = {45_000: 5, 450_000: 3}  # members -> default number of runs
 # --quick: 45k members on SQLite in three runs, not five, so that every command beside its floor
 # fits in about two minutes (both backends took 358 s at a load of 5; the full run has both).
 QUICK = {45_000: 3}
-YEARS = 10
 SEED = 1
-LAST_YEAR = 2025  # bench/generate.py's default --last-year
 
 Row = tuple[int, str, str, str, str]  # (seq, id, type, date, json text)
-EVE = f"{LAST_YEAR}-12-31"
-# Every other command a user runs on a ledger, on the ledger of the last import: a label, its
-# arguments, and the floor it is measured against ("select": the floor table read in order,
-# beside the fixed cost of starting the CLI; "read_all": the ledger's own events read back;
-# "write": one entry's rows written by bench/floors/admit.py, process start included).
-COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("register", ("register", "--as-of", EVE, "--format", "csv"), "select"),
-    ("movements", ("movements", "--year", str(LAST_YEAR), "--format", "csv"), "select"),
-    ("history", ("history", "M000001", "--format", "csv"), "select"),
-    ("board", ("board", "--as-of", EVE, "--format", "csv"), "select"),
-    ("assemblies", ("assemblies", "--year", str(LAST_YEAR), "--format", "csv"), "select"),
-    ("check", ("check", "--as-of", EVE, "--format", "json"), "select"),
-    ("report", ("report", "--year", str(LAST_YEAR), "--format", "json"), "select"),
-    ("log", ("log", "--format", "csv"), "read_all"),
-    ("export", ("export",), "read_all"),
-    ("verify", ("verify",), "read_all"),
-    ("checkpoint", ("checkpoint",), "select"),
-    ("prove", ("prove", "--member", "M000001", "--checkpoint", "{checkpoint}"), "select"),
-    (
-        "member admit",
-        ("member", "admit", "{id}", "--name", "Bench", "--category", "A", "--shares", "1"),
-        "write",
-    ),
-)
 # Issue 12's targets: the largest ratio of each figure to its floor (bench/floors/) it accepts.
 TARGETS = {"--help": 2.0, "import": 2.0, "register": 1.5, "verify": 3.0, "rebuild": 3.0, "member admit": 2.0}
 # Issue 12's floor of each figure, as the table names it (bench/floors/, see bench/README.md).
@@ -426,7 +401,7 @@ class Backend:
     discard: Callable[[Any], None]
     tree: Tree
     imports: Figure = field(default_factory=Figure)
-    commands: dict[str, Figure] = field(default_factory=lambda: {label: Figure() for label, *_ in COMMANDS})
+    commands: dict[str, Figure] = field(default_factory=lambda: {c.label: Figure() for c in COMMANDS})
     rebuilds: Figure = field(default_factory=Figure)
     rebuild_own: Figure = field(default_factory=Figure)
     kept: dict[str, tuple[str, Any]] = field(default_factory=dict)  # label -> (URL, handle)
@@ -510,24 +485,18 @@ COMMAND_FLOORS: dict[str, Callable[[Backend], list[str]]] = {
 }
 
 
-def command_once(
-    backend: Backend, label: str, arguments: tuple[str, ...], members: int, timeout: float
-) -> float:
-    """One command on the ledger of the last import; the register must not be empty."""
-    checkpoint = Path(tempfile.gettempdir()) / f"coopledger-bench-{os.getpid()}.checkpoint"
-    if "{checkpoint}" in arguments:  # a checkpoint of the ledger to prove against, taken untimed
-        checkpoint.write_text(backend.run(["checkpoint"], timeout)[1])
-    argv = [a.format(id=f"BENCH{time.monotonic_ns()}", checkpoint=checkpoint) for a in arguments]
-    try:
-        elapsed, out = backend.run(argv, timeout)
-    finally:
-        checkpoint.unlink(missing_ok=True)
-    if label == "register":
-        if out.count("\n") - 1 < members * 0.9:
+def command_once(backend: Backend, command: Command, members: int, timeout: float) -> float:
+    """One command on the ledger of the last import, after its untimed setup; the register
+    must not be empty."""
+    with tempfile.TemporaryDirectory(prefix="coopledger-bench-") as out:
+        argv = prepared(command, Path(out), lambda arguments: backend.run(arguments, timeout)[1])
+        elapsed, printed = backend.run(argv, timeout)
+    if command.label == "register":
+        if printed.count("\n") - 1 < members * 0.9:
             raise BenchError(
-                f"{backend.name} register has {out.count(chr(10)) - 1} rows, expected about {members}"
+                f"{backend.name} register has {printed.count(chr(10)) - 1} rows, expected about {members}"
             )
-        backend.printed = out
+        backend.printed = printed
     return elapsed
 
 
@@ -587,12 +556,14 @@ def measure_size(
             backend.rebuilds.add(lambda b=backend: rebuild_once(b, timeout))
             if ours:
                 floor.read_all.add(lambda b=backend: read_all_floor(stores, b))
-            for label, arguments, _ in COMMANDS:
-                backend.commands[label].add(
-                    lambda b=backend, c=label, a=arguments: command_once(b, c, a, members, timeout)
+            for command in COMMANDS:
+                backend.commands[command.label].add(
+                    lambda b=backend, c=command: command_once(b, c, members, timeout)
                 )
-                if ours and label in COMMAND_FLOORS and "floor" in backend.kept:
-                    floor.issue[label].add(lambda b=backend, c=label: command_floor_once(b, c, timeout))
+                if ours and command.label in COMMAND_FLOORS and "floor" in backend.kept:
+                    floor.issue[command.label].add(
+                        lambda b=backend, c=command.label: command_floor_once(b, c, timeout)
+                    )
         read_floors(stores, floors, kept)
     for backend in backends:
         for figure in (backend.imports, backend.rebuilds, *backend.commands.values()):
@@ -817,14 +788,14 @@ def size_table(result: SizeResult, costs: FixedCosts) -> list[str]:
             "read_all": [(READ_FLOOR, floors.read_all), *costs.floors()],
             "write": costs.floors(),
         }
-        for label, arguments, kind in COMMANDS:
+        for command in COMMANDS:
+            label = command.label
             own = [(ISSUE_FLOORS[label], issue[label])] if label in COMMAND_FLOORS else []
-            figure = backend.commands[label]
             lines += group(
-                shown_command(arguments),
+                command.shown,
                 backend.name,
-                figure,
-                [*own, *kinds[kind]],
+                backend.commands[label],
+                [*own, *kinds[command.kind]],
                 target=TARGETS.get(label),
             )
         rebuild_floors = [(REBUILD_FLOOR, issue["import"]), (READ_FLOOR, floors.read_all)]
@@ -834,10 +805,6 @@ def size_table(result: SizeResult, costs: FixedCosts) -> list[str]:
         own_timer = [(READ_FLOOR, floors.read_all)]
         lines += group("`rebuild` (its own timer)", backend.name, backend.rebuild_own, own_timer, n)
     return lines
-
-
-def shown_command(arguments: Sequence[str]) -> str:
-    return "`" + " ".join(a.replace("{id}", "ID") for a in arguments) + "`"
 
 
 def side_by_side(result: SizeResult) -> list[str]:
@@ -860,7 +827,7 @@ def side_by_side(result: SizeResult) -> list[str]:
     for ours, theirs in pairs:
         named = [
             ("`import` into an empty ledger", ours.imports, theirs.imports),
-            *((shown_command(a), ours.commands[c], theirs.commands[c]) for c, a, _ in COMMANDS),
+            *((c.shown, ours.commands[c.label], theirs.commands[c.label]) for c in COMMANDS),
             ("`rebuild` (wall)", ours.rebuilds, theirs.rebuilds),
         ]
         for measure, now, old in named:

@@ -6,14 +6,14 @@
 
 Imports the journal into a fresh ledger once (at 5,000,000 members it takes a quarter of an
 hour), then times each command `--runs` times as a real process (median, and the peak
-resident memory of the slowest run, from the kernel's accounting of that child alone):
-`register --as-of` to CSV, `board`, `report --year`, `member show`, one `member admit`, a
-month of 5,000 admissions imported as a file (each write is a new entry, so they add up: what
-they add is a rounding error at this size); then, `--heavy-runs` times each, the commands that
-stream the whole ledger (the year's `movements` and `log` to CSV, `export`), `rebuild` and
-`verify`; each row also gives the load average after it. Prints a Markdown
-table, the database's size per member, and the PostgreSQL plans of the read models' hot
-queries (EXPLAIN), to show no query reads what it does not need.
+resident memory of the slowest run, from the kernel's accounting of that child alone): a
+month of 5,000 admissions imported as a file, then every command of `bench/workload.py`, the
+same as `bench/run.py` times at 45,000 and 450,000 members, each after its untimed setup
+(the writes add entries, so they add up: what they add is a rounding error at this size);
+the commands that read every entry (`log`, `export`, `verify`) and `rebuild` `--heavy-runs`
+times each. Each row also gives the load average after it. Prints a Markdown table, the
+database's size per member, and the PostgreSQL plans of the read models' hot queries
+(EXPLAIN), to show no query reads what it does not need.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from import_side_by_side import compile_tree  # bench/ is the script's folder, first on sys.path
+from workload import COMMANDS, EVE, LAST_YEAR, prepared
 
 HERE = Path(__file__).resolve().parent.parent
 COOPLEDGER = str(Path(sys.executable).with_name("coopledger"))
@@ -71,6 +72,11 @@ def run(db: str, *args: str) -> tuple[float, int]:
 # Names this invocation's new members, so that a run again on the same ledger (--skip-import)
 # admits members no earlier run did, instead of being refused or matching entries already there.
 RUN = f"{int(time.time()) % 100_000:05d}"
+
+
+def output(db: str, args: Sequence[str]) -> str:
+    """What a `coopledger` command prints, untimed (a timed command's setup)."""
+    return subprocess.run([COOPLEDGER, "--db", db, *args], check=True, capture_output=True, text=True).stdout
 
 
 def month_of_admissions(path: Path, year: int, month: int, count: int) -> None:
@@ -153,9 +159,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--heavy-runs", type=int, default=3, help="runs of verify and rebuild (0: none)")
     parser.add_argument("--skip-import", action="store_true", help="the ledger already holds the journal")
-    parser.add_argument("--as-of", default="2025-12-31")
-    parser.add_argument("--year", default="2025")
-    parser.add_argument("--member", default="M000001")  # the generator's first member
     parser.add_argument(
         "--members", type=int, help="members at the end of the journal, for the size per member"
     )
@@ -165,7 +168,7 @@ def main() -> None:
     print(f"# {args.journal.name}: {entries:,} lines; load average {os.getloadavg()}", flush=True)
     timed: list[Timed] = []
 
-    def measure(label: str, runs: int, commands: Callable[[int], tuple[str, ...]]) -> None:
+    def measure(label: str, runs: int, commands: Callable[[int], Sequence[str]]) -> None:
         if runs == 0:  # e.g. --heavy-runs 0: not measured this time
             return
         figure = Timed(label)
@@ -178,41 +181,17 @@ def main() -> None:
 
     if not args.skip_import:
         measure(f"`import` ({entries:,} entries, once)", 1, lambda _: ("import", str(args.journal)))
-    reads = {
-        f"`register --as-of {args.as_of} --format csv`": (
-            "register",
-            "--as-of",
-            args.as_of,
-            "--format",
-            "csv",
-        ),
-        f"`board --as-of {args.as_of}`": ("board", "--as-of", args.as_of),
-        f"`report --year {args.year} --format json`": ("report", "--year", args.year, "--format", "json"),
-        f"`member show {args.member}`": ("member", "show", args.member),
-    }
-    for label, command in reads.items():
-        measure(label, args.runs, lambda _, command=command: command)
-    year = int(args.as_of[:4]) + 1
-    measure(
-        f"one `member admit` (January {year})",
-        args.runs,
-        lambda n: ("member", "admit", f"ONE{RUN}{n:03d}", "--name", "One More", "--category", "A",
-                   "--shares", "1", "--date", f"{year}-01-05"),
-    )  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
-        months = [Path(folder) / f"month-{n + 2:02d}.jsonl" for n in range(args.runs)]
+        out = Path(folder)
+        year = LAST_YEAR + 1
+        months = [out / f"month-{n + 2:02d}.jsonl" for n in range(args.runs)]
         for n, path in enumerate(months):
             month_of_admissions(path, year, n + 2, 5_000)
         measure("a month of 5,000 admissions (`import`)", args.runs, lambda n: ("import", str(months[n])))
-    streams = {
-        f"`movements --year {args.year} --format csv`": ("movements", "--year", args.year, "--format", "csv"),
-        "`log --format csv` (every entry)": ("log", "--format", "csv"),
-        "`export` (every entry)": ("export",),
-    }
-    for label, command in streams.items():
-        measure(label, args.heavy_runs, lambda _, command=command: command)
+        for command in COMMANDS:  # every other command, each after its untimed setup
+            runs = args.heavy_runs if command.kind == "read_all" else args.runs
+            measure(command.shown, runs, lambda _, c=command: prepared(c, out, lambda a: output(args.db, a)))
     measure("`rebuild`", args.heavy_runs, lambda _: ("rebuild",))
-    measure("`verify`", args.heavy_runs, lambda _: ("verify",))
     print("\n| command | median (s) | runs | peak memory (MiB) |\n| --- | ---: | ---: | ---: |")
     for figure in timed:
         print(figure.row())
@@ -221,7 +200,7 @@ def main() -> None:
         per_member = f", {size / args.members:,.0f} bytes per member" if args.members else ""
         print(f"\ndatabase: {size / 2**20:,.0f} MiB, {size / entries:,.0f} bytes per entry{per_member}")
     if not args.db.startswith("sqlite"):
-        print("\n" + "\n".join(explain(args.db, args.as_of, args.member)))
+        print("\n" + "\n".join(explain(args.db, EVE, "M000001")))
 
 
 if __name__ == "__main__":
