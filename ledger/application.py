@@ -301,7 +301,10 @@ class Ledger:
         touched = {s for subject_list in subjects.values() for s in subject_list}
         touched.add(ev.STATUTES)
         if not wide:
-            touched |= reads_beyond(new, self.store)
+            # A retraction reaches what its target reached: a statutes amendment withdrawn
+            # changes the statutes from its date on, as much as one recorded.
+            targets = [t for e in new if type(e) is ev.EntryRetracted if (t := stands_for(e, find))]
+            touched |= reads_beyond([*new, *targets], self.store)
         if head.seq == 0:
             old: list[ev.Entry] = []
         else:

@@ -53,3 +53,22 @@ def test_every_batch_rule_is_in_the_user_guide() -> None:
     guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
     missing = [name for name in BATCH_RULES if f"`{name}`" not in guide]
     assert not missing, f"batch rules missing from docs/user-guide.md: {missing}"
+
+
+def test_withdrawing_an_amendment_later_entries_rely_on_is_refused(book: Book) -> None:
+    """A withdrawn amendment leaves the statutes from its date on: every entry checked under
+    it is checked again, as when an amendment is recorded (a proxy allowed by it, here)."""
+    amendment = {"type": "statutes.amended", "date": "2024-02-01", "parameter": "proxy_limit", "value": 2}
+    meeting = {"type": "assembly.convened", "date": "2024-06-01", "assembly": "AG1", "kind": "ordinary"}
+    members = [admit(m, "2024-01-10") for m in ("S1", "S2", "S3")]
+    book.record(*members, {**amendment, "id": "am-1"}, meeting)
+    vote = {"type": "assembly.voted", "date": "2024-06-01", "assembly": "AG1", "member": "S1"}
+    for voter in ({}, {"member": "S2", "proxy": "S1"}, {"member": "S3", "proxy": "S1"}):
+        book.record({**vote, **voter})  # one by one, as a clerk enters them: each reads what it touches
+    with pytest.raises(Refused) as caught:
+        book.record({"type": "entry.retracted", "date": "2024-07-01", "entry": "am-1", "reason": "wrong"})
+    message = str(caught.value.refusals[0])
+    assert "would break recorded entry assembly.voted AG1 2024-06-01 (#8)" in message
+    assert "proxy-limit" in message
+    book.record({**amendment, "date": "2024-03-01", "value": 3, "id": "am-2"})  # one nothing relies on
+    book.record({"type": "entry.retracted", "date": "2024-07-01", "entry": "am-2", "reason": "not adopted"})
