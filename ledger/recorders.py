@@ -22,7 +22,8 @@ recorders for tracking records), we write two small tables:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Collection, Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 from uuid import NAMESPACE_URL, uuid5
@@ -121,8 +122,9 @@ class LedgerRecorder:
         """The store format written in `coop_meta`, None if there is none."""
         raise NotImplementedError
 
-    def states_dated_from(self, day: str) -> list[bytes]:
-        """The stored bytes of the entries dated on or after `day` (ISO), in sequence order."""
+    def states_dated_from(self, day: str, types: Collection[str] | None = None) -> list[bytes]:
+        """The stored bytes of the entries dated on or after `day` (ISO), of the given `types`
+        (journal names; None: any), in sequence order."""
         raise NotImplementedError
 
     def subjects_named(self, prefix: str) -> set[str]:
@@ -216,6 +218,11 @@ class LedgerRecorder:
 # the bytes is a tenth of the cost of parsing each entry as JSON (0.25 s against 3.3 s over
 # 705,947 entries on PostgreSQL).
 DATE_KEY = b'"date":"'
+
+
+def type_keys(types: Collection[str]) -> list[bytes]:
+    """How the stored bytes of an entry of each type begin: msgspec writes the tag first."""
+    return [b'{"type":' + json.dumps(name).encode() + b"," for name in sorted(types)]
 
 
 def after(prefix: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -26,6 +26,7 @@ from coopledger.ledger.recorders import (
     after,
     chunks,
     event_rows,
+    type_keys,
 )
 
 # A person's identity records, found through the subject index (the store has no index on its
@@ -197,12 +198,17 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
                 states[seq] = state
         return [states[seq] for seq in sorted(states)]
 
-    def states_dated_from(self, day: str) -> list[bytes]:
+    def states_dated_from(self, day: str, types: Collection[str] | None = None) -> list[bytes]:
         at = f"instr(state, X'{DATE_KEY.hex()}') + {len(DATE_KEY)}"
+        keys = type_keys(types) if types is not None else []
+        typed = " OR ".join(f"substr(state, 1, {len(key)}) = ?" for key in keys)
+        if types is not None and not keys:
+            return []
         rows = self._fetch(
             f"SELECT state FROM {self.events_table_name} WHERE originator_id = ? "
-            f"AND CAST(substr(state, {at}, 10) AS TEXT) >= ? ORDER BY originator_version",
-            (LEDGER_STREAM.hex, day),
+            f"AND CAST(substr(state, {at}, 10) AS TEXT) >= ? {f'AND ({typed}) ' if typed else ''}"
+            "ORDER BY originator_version",
+            (LEDGER_STREAM.hex, day, *keys),
         )
         return [bytes(row[0]) for row in rows]
 

@@ -15,7 +15,7 @@ import datetime as dt
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import cached_property, partial
@@ -248,10 +248,11 @@ class Store:
         states = self._guard(lambda: self.recorder.states_for_subjects(subjects, upto))
         return [decode(state) for state in states]
 
-    def subjects_dated_from(self, day: dt.date) -> set[str]:
+    def subjects_dated_from(self, day: dt.date, types: Collection[str] | None = None) -> set[str]:
         """The subjects of every recorded entry dated on or after `day` (a retraction's are its
-        target's): what a statutes amendment from `day` on can change the checks of."""
-        states = self._guard(lambda: self.recorder.states_dated_from(day.isoformat()))
+        target's), of the given `types` (journal names; None: any): what a statutes amendment
+        from `day` on can change the checks of."""
+        states = self._guard(lambda: self.recorder.states_dated_from(day.isoformat(), types))
         return {subject for state in states for subject in joins(decode(state), self.entry_by_id)}
 
     def subjects_named(self, prefix: str) -> set[str]:

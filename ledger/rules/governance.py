@@ -137,7 +137,7 @@ def proxy_holder(entry: ev.AssemblyVoted, state: LedgerState) -> str | None:
     return None
 
 
-@rule("proxy-limit")
+@rule("proxy-limit", statutes=("proxy_limit",))
 def proxy_limit(entry: ev.AssemblyVoted, state: LedgerState) -> str | None:
     """A member holds at most `proxy_limit` proxies at one assembly (default 1)."""
     assembly = state.assembly(entry.assembly)
@@ -160,7 +160,7 @@ def resolution_once(entry: ev.ResolutionDecided, state: LedgerState) -> str | No
     return f"resolution {entry.resolution} of assembly {entry.assembly} is already recorded"
 
 
-@rule("votes-present")
+@rule("votes-present", statutes=("voting", "share_vote_cap"))
 def votes_within_present(entry: ev.ResolutionDecided, state: LedgerState) -> str | None:
     """The counts of a resolution cannot exceed the votes present or represented (`voting`)."""
     assembly = state.assembly(entry.assembly)
@@ -184,7 +184,7 @@ def allocation_once(entry: ev.ResultAllocated, state: LedgerState) -> str | None
     return f"assembly {entry.assembly} already allocated the {assembly.allocated} result"
 
 
-@rule("dividend-cap")
+@rule("dividend-cap", statutes=("dividend_cap",))
 def dividend_cap(entry: ev.ResultAllocated, state: LedgerState) -> str | None:
     """The dividend rate does not exceed the statutory cap (`dividend_cap`, default 6 %)."""
     cap = state.statutes.get("dividend_cap", entry.date)
@@ -242,7 +242,7 @@ def one_seat_each(entry: ev.MandateElected | ev.MandateCoopted, state: LedgerSta
     return f"{entry.person} already holds a seat of {entry.body} until {term.until} (renew it instead)"
 
 
-@rule("mandate-term")
+@rule("mandate-term", statutes=("mandate_max_years",))
 def mandate_term(entry: TakesASeat, state: LedgerState) -> str | None:
     """A mandate ends after its date and at most `mandate_max_years` (default 4) years later."""
     if entry.until is None:
@@ -256,7 +256,7 @@ def mandate_term(entry: TakesASeat, state: LedgerState) -> str | None:
     return f"the mandate would end on {entry.until}, after {latest} ({years} years at most)"
 
 
-@rule("holder-is-member")
+@rule("holder-is-member", statutes=("outsiders_allowed",))
 def holder_is_member(entry: TakesASeat, state: LedgerState) -> str | None:
     """Mandates go to members, unless the statutes allow outsiders (`outsiders_allowed`)."""
     person = state.member(entry.person)

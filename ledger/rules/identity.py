@@ -70,7 +70,7 @@ def first_erasure_date(
     return max(dates) if dates else on
 
 
-@rule("identity-erasure")
+@rule("identity-erasure", statutes=("retention_years", "applicant_retention_years", "fiscal_year_start"))
 def erasure_allowed(entry: ev.IdentityErased, state: LedgerState) -> str | None:
     """An identity is erased once the law allows: not of a member, an applicant or a mandate
     holder, and after the retention period (statutes `retention_years` after the end of the

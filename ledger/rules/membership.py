@@ -42,7 +42,7 @@ def must_be_member(entry: ev.MemberEntry, state: LedgerState) -> str | None:
     return f"{entry.member} is not a member on {entry.date}"
 
 
-@rule("category-allowed")
+@rule("category-allowed", statutes=("categories",))
 def category_allowed(
     entry: ev.MemberApplied | ev.MemberAdmitted | ev.MemberCategoryChanged | ev.SharesSubscribed,
     state: LedgerState,
@@ -63,7 +63,7 @@ def share_category(entry: ev.SharesSubscribed, state: LedgerState) -> str | None
     return f"{entry.member} holds category {member.category} shares, not {entry.category}"
 
 
-@rule("minimum-shares")
+@rule("minimum-shares", statutes=("min_shares",))
 def minimum_shares(entry: ev.MemberAdmitted | ev.MemberCategoryChanged, state: LedgerState) -> str | None:
     """A member holds at least the category's minimum number of shares (`min_shares`)."""
     member = state.member(entry.member)
@@ -79,7 +79,7 @@ def minimum_shares(entry: ev.MemberAdmitted | ev.MemberCategoryChanged, state: L
     )
 
 
-@rule("enough-shares")
+@rule("enough-shares", statutes=("min_shares",))
 def enough_shares(entry: ev.SharesTransferred | ev.SharesRedeemed, state: LedgerState) -> str | None:
     """Nobody gives or redeems more shares than they hold; a member keeps the minimum."""
     member = state.member(entry.member)
@@ -113,7 +113,7 @@ def transfer_to_member(entry: ev.SharesTransferred, state: LedgerState) -> str |
 # Every transfer recorded since carries `paid_up` (the ledger fills it in: `state.completed`).
 
 
-@rule("transfer-category")
+@rule("transfer-category", statutes=("transfers_between_categories",))
 def transfer_category(entry: ev.SharesTransferred, state: LedgerState) -> str | None:
     """A transferred share keeps its category: shares go to a member of the giver's category,
     unless the statutes allow transfers between categories (`transfers_between_categories`;
@@ -212,7 +212,7 @@ def exit_request_pending(entry: ev.ExitRefused, state: LedgerState) -> str | Non
     return f"{entry.member} has no pending request to leave"
 
 
-@rule("resignation-window")
+@rule("resignation-window", statutes=("resignation_months", "fiscal_year_start"))
 def resignation_window(entry: ev.MemberResigned, state: LedgerState) -> str | None:
     """Members resign only in the first months of the fiscal year (`resignation_months`)."""
     months = state.statutes.get("resignation_months", entry.date)
@@ -225,7 +225,7 @@ def resignation_window(entry: ev.MemberResigned, state: LedgerState) -> str | No
     return f"a member may resign only in the first {months} months of the fiscal year starting {start}"
 
 
-@rule("founder-lock")
+@rule("founder-lock", statutes=("founder_first_resignation_year", "fiscal_year_start"))
 def founder_lock(entry: ev.MemberResigned, state: LedgerState) -> str | None:
     """Founders may not resign before their third fiscal year (`founder_first_resignation_year`)."""
     member = state.member(entry.member)

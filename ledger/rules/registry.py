@@ -10,7 +10,7 @@ rules on a batch as a whole, which the ledger checks before the fold.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast, get_args, get_type_hints
 
@@ -25,11 +25,13 @@ TypedCheck = Callable[[E, LedgerState], str | None]
 
 @dataclass(frozen=True)
 class Rule:
-    """A named rule of the cooperative and the check that enforces it."""
+    """A named rule of the cooperative and the check that enforces it; `statutes`: the
+    parameters of the statutes it reads (an amendment of one re-checks its entries)."""
 
     name: str
     check: Check
     doc: str
+    statutes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class BatchRule(Generic[F]):
 
 RULES: dict[type[Entry], list[Rule]] = {}
 BATCH_RULES: dict[str, BatchRule[Any]] = {}
+# A statutes parameter -> the entry types whose rules read it: what an amendment of it can
+# change the check of (`rules.corrections.dated_from_the_amendment`).
+READ_BY: dict[str, set[type[Entry]]] = {}
 
 
 class Reader(Protocol):
@@ -50,7 +55,7 @@ class Reader(Protocol):
 
     def timelines(self, subjects: Sequence[str], upto: int | None = None) -> list[Entry]: ...
 
-    def subjects_dated_from(self, day: dt.date) -> set[str]: ...
+    def subjects_dated_from(self, day: dt.date, types: Collection[str] | None = None) -> set[str]: ...
 
     def subjects_named(self, prefix: str) -> set[str]: ...
 
@@ -81,13 +86,16 @@ def reads_beyond(batch: Sequence[Entry], reader: Reader) -> set[str]:
     return found
 
 
-def rule(name: str) -> Callable[[TypedCheck[E]], TypedCheck[E]]:
-    """Register `check` as rule `name` for each entry type its `entry` parameter takes."""
+def rule(name: str, statutes: tuple[str, ...] = ()) -> Callable[[TypedCheck[E]], TypedCheck[E]]:
+    """Register `check` as rule `name` for each entry type its `entry` parameter takes;
+    `statutes`: the parameters it reads (`tests/test_rules_registry.py` holds them to its code)."""
 
     def register(check: TypedCheck[E]) -> TypedCheck[E]:
-        registered = Rule(name, cast(Check, check), (check.__doc__ or "").strip())
+        registered = Rule(name, cast(Check, check), (check.__doc__ or "").strip(), statutes)
         for entry_type in entry_types(check):
             RULES.setdefault(entry_type, []).append(registered)
+            for parameter in statutes:
+                READ_BY.setdefault(parameter, set()).add(entry_type)
         return check
 
     return register
