@@ -110,12 +110,23 @@ class StoreFailure(click.ClickException):
         click.echo(f"coopledger: failed: {self.message}", err=True)
 
 
+# How the databases say a write gave up waiting for a lock (`POSTGRES_LOCK_TIMEOUT`,
+# `SQLITE_LOCK_TIMEOUT`: 30 s, `ledger/database.py`).
+LOCKED = ("lock timeout", "database is locked")
+
+
 def failure_message(error: StoreFailed) -> str:
     """What happened to the ledger, in the clerk's words, and how to go on."""
     if isinstance(error, CommitUncertain):
         return (
             f"the store failed while committing ({error}): the entries may or may not be recorded; "
             "run `coopledger verify`, then the same command again (entries with an id are never added twice)"
+        )
+    if isinstance(error, WriteFailed) and any(sign in str(error) for sign in LOCKED):
+        return (
+            f"another session held the ledger's tables longer than a write waits ({error}): a rebuild "
+            "or an import into the empty ledger, most likely; nothing was written, the ledger is as it "
+            "was; run the same command again once that session has finished"
         )
     if isinstance(error, WriteFailed):
         return (

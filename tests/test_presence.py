@@ -15,8 +15,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from coopledger.commands.context import HELD
+from coopledger.commands.context import HELD, failure_message
 from coopledger.ledger.database import Database, parse_database
+from coopledger.ledger.errors import WriteFailed
 from coopledger.ledger.postgres_recorder import connect
 from coopledger.ledger.presence import STORE_RELATIONS, Presence, ledger_state
 from coopledger.projections.read_models import RELATIONS
@@ -114,6 +115,17 @@ def test_a_reader_says_it_waits_for_a_session_holding_the_tables(shared_db_url: 
             reader.kill()
     assert reader.returncode == 0, err
     assert b"S2" in out and b"S1" not in out
+
+
+def test_a_write_that_gave_up_waiting_says_for_what() -> None:
+    """A write waits 30 s for a lock (`ledger/database.py`), a rebuild at 5,000,000 members holds
+    the tables three minutes: the write fails, and the clerk is told why and what to do (seen
+    there: a statutes amendment during a rebuild, exit 3 after 47.7 s)."""
+    for said in ("canceling statement due to lock timeout", "database is locked"):
+        message = failure_message(WriteFailed(said))
+        assert message.startswith("another session held the ledger's tables longer than a write waits")
+        assert f"({said})" in message and "nothing was written" in message and "once that session" in message
+    assert "another session" not in failure_message(WriteFailed("could not write block: No space left"))
 
 
 @contextmanager
