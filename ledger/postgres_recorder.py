@@ -250,17 +250,17 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         )
         return [bytes(row[1]) for row in rows]
 
-    def states_dated_from(self, day: str, types: Collection[str] | None = None) -> list[bytes]:
-        keys = type_keys(types) if types is not None else []
-        if types is not None and not keys:
+    def states_dated_from(self, day: str, types: Collection[str]) -> list[bytes]:
+        keys = type_keys(types)
+        if not keys:
             return []
         typed = SQL(" OR ").join(SQL("substring(state from 1 for {0}) = %s").format(len(key)) for key in keys)
         rows = self._fetch(
             SQL(
                 "SELECT state FROM {0} WHERE originator_id = %s "
-                "AND substring(state from position(%s::bytea in state) + %s for 10) >= %s::bytea {1}"
-                "ORDER BY originator_version"
-            ).format(self.events_table, SQL("AND ({0}) ").format(typed) if keys else SQL("")),
+                "AND substring(state from position(%s::bytea in state) + %s for 10) >= %s::bytea "
+                "AND ({1}) ORDER BY originator_version"
+            ).format(self.events_table, typed),
             (LEDGER_STREAM, DATE_KEY, len(DATE_KEY), day.encode(), *keys),
         )
         return [bytes(row[0]) for row in rows]

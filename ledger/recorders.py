@@ -122,9 +122,9 @@ class LedgerRecorder:
         """The store format written in `coop_meta`, None if there is none."""
         raise NotImplementedError
 
-    def states_dated_from(self, day: str, types: Collection[str] | None = None) -> list[bytes]:
-        """The stored bytes of the entries dated on or after `day` (ISO), of the given `types`
-        (journal names; None: any), in sequence order."""
+    def states_dated_from(self, day: str, types: Collection[str]) -> list[bytes]:
+        """The stored bytes of the entries of the given `types` (journal names) dated on or after
+        `day` (ISO), in sequence order."""
         raise NotImplementedError
 
     def subjects_named(self, prefix: str) -> set[str]:

@@ -198,16 +198,15 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
                 states[seq] = state
         return [states[seq] for seq in sorted(states)]
 
-    def states_dated_from(self, day: str, types: Collection[str] | None = None) -> list[bytes]:
-        at = f"instr(state, X'{DATE_KEY.hex()}') + {len(DATE_KEY)}"
-        keys = type_keys(types) if types is not None else []
-        typed = " OR ".join(f"substr(state, 1, {len(key)}) = ?" for key in keys)
-        if types is not None and not keys:
+    def states_dated_from(self, day: str, types: Collection[str]) -> list[bytes]:
+        keys = type_keys(types)
+        if not keys:
             return []
+        at = f"instr(state, X'{DATE_KEY.hex()}') + {len(DATE_KEY)}"
+        typed = " OR ".join(f"substr(state, 1, {len(key)}) = ?" for key in keys)
         rows = self._fetch(
             f"SELECT state FROM {self.events_table_name} WHERE originator_id = ? "
-            f"AND CAST(substr(state, {at}, 10) AS TEXT) >= ? {f'AND ({typed}) ' if typed else ''}"
-            "ORDER BY originator_version",
+            f"AND CAST(substr(state, {at}, 10) AS TEXT) >= ? AND ({typed}) ORDER BY originator_version",
             (LEDGER_STREAM.hex, day, *keys),
         )
         return [bytes(row[0]) for row in rows]

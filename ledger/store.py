@@ -248,10 +248,9 @@ class Store:
         states = self._guard(lambda: self.recorder.states_for_subjects(subjects, upto))
         return [decode(state) for state in states]
 
-    def subjects_dated_from(self, day: dt.date, types: Collection[str] | None = None) -> set[str]:
-        """The subjects of every recorded entry dated on or after `day` (a retraction's are its
-        target's), of the given `types` (journal names; None: any): what a statutes amendment
-        from `day` on can change the checks of."""
+    def subjects_dated_from(self, day: dt.date, types: Collection[str]) -> set[str]:
+        """The subjects of every recorded entry of the given `types` (journal names) dated on or
+        after `day`: what a statutes amendment from `day` on can change the checks of."""
         states = self._guard(lambda: self.recorder.states_dated_from(day.isoformat(), types))
         return {subject for state in states for subject in joins(decode(state), self.entry_by_id)}
 
