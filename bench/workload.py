@@ -24,10 +24,13 @@ FIRST_YEAR = LAST_YEAR - YEARS + 1  # within every journal of the benches (5,000
 # Dates the write commands give, from today (their entries are dated today unless told): the
 # first days of next year (a resignation falls in the first half of a fiscal year), tomorrow
 # (an exit or the end of a mandate dated the day its subject began comes before it, as the
-# rules order one day's entries), the end of next June (a cooptation's end).
+# rules order one day's entries), the end of next June (a cooptation's end), the first of this
+# month in three years (an election's or a renewal's end: within `mandate_max_years`, 4, on any
+# day of the year).
 TODAY = dt.date.today()
 NEXT_YEAR = TODAY.year + 1
 TOMORROW = (TODAY + dt.timedelta(days=1)).isoformat()
+TERM_END = f"{TODAY.year + 3}-{TODAY.month:02d}-01"
 ADMIT = ("member", "admit", "{member}", "--name", "Bench", "--category", "A", "--shares", "3")
 CONVENE = ("assembly", "convene", "{assembly}", "--kind", "ordinary")
 # The mandates are timed in a body of their own, of two seats, so that the board's vacancies,
@@ -185,7 +188,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("mandate coopt", COOPT, "write", (SEATS, ADMIT)),
     decided("confirm"),
     decided("reject"),
-    decided("renew", "--until", f"{NEXT_YEAR + 3}-06-01"),
+    decided("renew", "--until", TERM_END),
     decided("revoke"),
     Command(
         "mandate elect",
@@ -198,7 +201,7 @@ COMMANDS: tuple[Command, ...] = (
             "--assembly",
             "{assembly}",
             "--until",
-            f"{NEXT_YEAR + 3}-06-01",
+            TERM_END,
         ),
         "write",
         (SEATS, ADMIT, CONVENE),
