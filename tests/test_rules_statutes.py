@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import inspect
+import re
 import textwrap
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ from coopledger.ledger.rules import RULES
 from coopledger.ledger.rules.corrections import dated_from_the_amendment
 from coopledger.ledger.rules.registry import READ_BY
 from coopledger.ledger.statutes import PARAMETERS
-from tests.conftest import Book
+from tests.conftest import ROOT, Book
 from tests.journal import admit
 
 # What a call on the statutes reads, besides `get("name", ...)`.
@@ -74,6 +75,24 @@ def test_every_rule_declares_exactly_the_parameters_its_code_reads() -> None:
     assert declared == set(READ_BY)
     # Read by no rule: an amendment of these re-checks nothing.
     assert set(PARAMETERS) - declared == {"share_price", "quorum"}
+
+
+def test_the_user_guide_names_the_parameters_each_rule_reads() -> None:
+    """Both tables of the user guide that tie rules and parameters say what the rules declare:
+    a rule's row names the parameters it reads, a parameter's row the rules that read it."""
+    rules = {rule.name: rule for rules in RULES.values() for rule in rules}
+    named = {"rule": 0, "parameter": 0}
+    for line in (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        first, said = cells[0].strip("`"), set(re.findall(r"`([^`]+)`", cells[-1]))
+        if len(cells) == 4 and first in rules:
+            assert said & set(PARAMETERS) == set(rules[first].statutes), line
+            named["rule"] += 1
+        elif len(cells) == 5 and first in PARAMETERS:
+            assert said & set(rules) == {name for name, rule in rules.items() if first in rule.statutes}, line
+            named["parameter"] += 1
+    # Every rule has its row but `statutes-parameter`, in the corrections' table (no such column).
+    assert named == {"rule": len(rules) - 1, "parameter": len(PARAMETERS)}
 
 
 def test_an_amendment_reaches_only_the_entries_its_parameter_can_change(book: Book) -> None:
