@@ -161,6 +161,20 @@ COMMANDS: tuple[Command, ...] = (
         ),
         "write",
     ),
+    Command(  # reaches most of the ledger: checked in two streamed reads of it (`check_whole`)
+        "record statutes.amended, from the first year",
+        (
+            "record",
+            "statutes.amended",
+            "--parameter",
+            "min_shares.A",
+            "--value",
+            "1",
+            "--date",
+            f"{FIRST_YEAR}-02-01",
+        ),
+        "write",
+    ),
     Command("assembly convene", CONVENE, "write"),
     Command("assembly vote", ("assembly", "vote", "{assembly}", "{member}"), "write", (CONVENE, ADMIT)),
     Command(

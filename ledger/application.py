@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, partial
 from typing import NoReturn, TypeVar
 
 import msgspec
@@ -45,10 +45,11 @@ from coopledger.ledger.rules.identity import erasure_date
 from coopledger.ledger.statutes import Statutes
 from coopledger.ledger.store import Store
 from coopledger.ledger.timeline import Find, joins, retractions, stands_for, statutes_of
-from coopledger.ledger.validate import check_and_fill
+from coopledger.ledger.validate import check_and_fill, check_whole
 
 # A batch loads the timelines it touches, unless it is a sizeable part of the ledger: past a
-# quarter of its entries, reading the whole ledger costs at most a few times the batch itself.
+# quarter of its entries (or of its subjects touched), two streamed reads of the whole ledger
+# (`check_whole`) cost at most a few times the batch itself, in bounded memory.
 FULL_LOAD_SHARE = 4
 ATTEMPTS = 30
 BACK_OFF = 0.02  # seconds; doubled each attempt, capped at 1 s, with jitter
@@ -92,16 +93,15 @@ def _generated_id(seq: int, taken: set[str]) -> str:
     return candidate
 
 
-def _project(
-    project: Projector, conn: Connection, added: list[ev.Entry], sources: dict[int | None, Source]
-) -> None:
+def _project(project: Projector, conn: Connection, added: list[ev.Entry], sources: dict[int, Source]) -> None:
     """Write the read models; a refusal they raise (a journal assertion the batch breaks,
     `projections/assertions.py`) gets the source of the entry it blames."""
     try:
         project(conn, added)
     except Refused as refused:
+        found = refused.refusals
         raise Refused(
-            [replace(r, source=r.source or sources.get((r.cause or r.entry).seq)) for r in refused.refusals]
+            [replace(r, source=r.source or sources.get((r.cause or r.entry).seq or 0)) for r in found]
         ) from None
 
 
@@ -305,17 +305,18 @@ class Ledger:
             # changes the statutes from its date on, as much as one recorded.
             targets = [t for e in new if type(e) is ev.EntryRetracted if (t := stands_for(e, find))]
             touched |= reads_beyond([*new, *targets], self.store)
+            wide = len(touched) * FULL_LOAD_SHARE > head.seq  # an amendment dated years back
+        sources = {entry.seq or 0: source for entry, source in stamped}
         if head.seq == 0:
-            old: list[ev.Entry] = []
-        else:
-            old = list(self.store.entries()) if wide else self._timelines(touched)
-        refusals, filled = check_and_fill(
-            old + new,
-            {e.seq or 0 for e in new},
-            {entry.seq or 0: source for entry, source in stamped},
-            None if wide else frozenset(touched),
-            fill,
-        )
+            refusals, filled = check_and_fill(new, {e.seq or 0 for e in new}, sources, None, fill)
+        elif wide:
+            refusals, filled = check_whole(partial(self.store.states, upto=head.seq), new, sources, fill)
+        else:  # the timelines loaded are let go as soon as they are checked
+            timeline = self._timelines(touched) + new
+            refusals, filled = check_and_fill(
+                timeline, {e.seq or 0 for e in new}, sources, frozenset(touched), fill
+            )
+            del timeline
         if refusals:
             self._refuse(refusals, head)
         digests = [digest for _, _, digest in fresh]
@@ -330,10 +331,9 @@ class Ledger:
             for e, digest in zip(chained.entries, digests, strict=True)
             if (seq := e.seq or 0)
         ]
-        sources = {entry.seq: source for entry, source in stamped}
         # The batch's earlier forms are not needed any more, nor, once written, its bytes: a
         # large import lets them go before the projections fold (a quarter of its peak memory).
-        del normalised, fresh, stamped, new, old, find, digests
+        del normalised, fresh, stamped, new, find, digests
         added = chained.entries
         if added:
             with self.store.transaction() as conn:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 import msgspec
 from sqlalchemy import Connection
@@ -33,9 +33,7 @@ from coopledger.ledger.events import (
     EntryRetracted,
     Identified,
     IdentityErased,
-    StatutesAmended,
     decode,
-    effective_order,
     encode,
 )
 from coopledger.ledger.identity import IdentityRecord, opens, subject_of
@@ -45,7 +43,7 @@ from coopledger.ledger.rules import Rule, rules_for
 from coopledger.ledger.scan import Ahead
 from coopledger.ledger.state import LedgerState, apply
 from coopledger.ledger.store import Store
-from coopledger.ledger.timeline import Amendment, joins, statutes_from
+from coopledger.ledger.timeline import Reordered, joins
 from coopledger.ledger.tree import STORED_LEVEL, leaf_data
 from coopledger.ledger.words import counted
 
@@ -564,58 +562,24 @@ class Rules:
     """Every rule re-checked on the whole history, folded in effective order.
 
     The same fold as `ledger.validate.check(entries, set(), {}, None)` (a test holds them
-    equal), without sorting the ledger: entries come in sequence order, which is effective
-    order but for the backdated ones; those are kept aside (`outliers`, few) and merged back
-    into the entries read again (`Pass.again`).
+    equal), without sorting the ledger: the pass is the first read of `Reordered`, and
+    the entries read again (`Pass.again`) its second.
     """
 
     def __init__(self, shared: Pass) -> None:
         self.shared = shared
-        self.outliers: list[Entry] = []
-        self.outlier_seqs: set[int] = set()
-        self.top: tuple[Any, ...] | None = None
-        self.withdrawn: set[str] = set()
-        self.amendments: list[tuple[str | None, Amendment]] = []
+        self.order = Reordered()
         self.seen = 0
 
     def see(self, entry: Entry, stored: Stored) -> None:
         self.seen += 1
-        if isinstance(entry, EntryRetracted):  # never live: it only takes its target out
-            self.withdrawn.add(str(entry.entry))
-            return
-        if isinstance(entry, StatutesAmended):
-            amendment = Amendment(entry.parameter, entry.value, entry.date, entry.seq or 0)
-            self.amendments.append((entry.id, amendment))
-        key = effective_order(entry)
-        if self.top is not None and key < self.top:
-            self.outliers.append(entry)
-            self.outlier_seqs.add(entry.seq or 0)
-        else:
-            self.top = key
-
-    def in_order(self) -> Iterator[Entry]:
-        """Every entry but the retractions, in effective order: the entries read again, with the
-        backdated ones merged back in where they belong."""
-        aside = sorted(self.outliers, key=effective_order)
-        keys = [effective_order(e) for e in aside]
-        skip, n, i = self.outlier_seqs, len(aside), 0
-        for entry in self.shared.again():
-            if isinstance(entry, EntryRetracted) or (skip and (entry.seq or 0) in skip):
-                continue
-            while i < n and keys[i] < effective_order(entry):
-                yield aside[i]
-                i += 1
-            yield entry
-        yield from aside[i:]
+        self.order.see(entry)
 
     def findings(self) -> list[Finding]:
         self.shared.phase(f"checking the rules on {counted(self.seen, 'entry', 'entries')}")
-        withdrawn = self.withdrawn
-        state = LedgerState(statutes=statutes_from(a for i, a in self.amendments if i not in withdrawn))
+        state = LedgerState(statutes=self.order.statutes())
         refusals = []
-        for entry in self.in_order():
-            if entry.id in withdrawn:
-                continue
+        for entry in self.order.live(self.shared.again()):
             kind = type(entry)
             for rule in _rules(kind):  # the first rule the entry breaks refuses it
                 if why := rule.check(entry, state):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -44,6 +44,76 @@ def live_entries(timeline: Iterable[ev.Entry], known_seq: int | None = None) -> 
     if len(known) > 1:
         known.sort(key=ev.effective_order)
     return known
+
+
+class Reordered:
+    """`live_entries` of a ledger too long to hold, from two reads of it in sequence order.
+
+    Sequence order is effective order but for the backdated entries. The first read (`see`)
+    keeps only what cannot wait: the retractions' targets, the amendments (the statutes in
+    force) and the few entries dated before one already seen. The second (`live`) yields
+    the live entries as they come, with those kept aside merged back where they belong: the
+    memory is that of the backdated entries, whatever the length of the ledger.
+    """
+
+    def __init__(self) -> None:
+        self.aside: list[ev.Entry] = []
+        self.aside_seqs: set[int] = set()
+        self.top: tuple[dt.date, int, int] | None = None
+        self.withdrawn: set[str] = set()
+        self.amendments: list[tuple[str | None, Amendment]] = []
+
+    def see(self, entry: ev.Entry) -> None:
+        """The first read: every entry, in sequence order."""
+        if isinstance(entry, ev.EntryRetracted):  # never live: it only takes its target out
+            self.withdrawn.add(str(entry.entry))
+            return
+        if isinstance(entry, ev.StatutesAmended):
+            amendment = Amendment(entry.parameter, entry.value, entry.date, entry.seq or 0)
+            self.amendments.append((entry.id, amendment))
+        if self._behind(ev.effective_order(entry)):
+            self.aside.append(entry)
+            self.aside_seqs.add(entry.seq or 0)
+
+    def see_stored(self, state: bytes) -> None:
+        """`see` from the stored bytes, decoding in full only the few entries it keeps."""
+        head = ev.placed(state)
+        kind = ev.EVENT_TYPES.get(head.type)
+        if kind is None or kind is ev.EntryRetracted or kind is ev.StatutesAmended:
+            self.see(ev.decode(state))  # an unknown type raises as any read of it would
+        elif self._behind((head.date, kind.phase, head.seq or 0)):
+            self.see(ev.decode(state))  # still behind the same top: kept aside
+
+    def _behind(self, key: tuple[dt.date, int, int]) -> bool:
+        """Whether an entry takes effect before one seen already; if not, it is the latest."""
+        if self.top is not None and key < self.top:
+            return True
+        self.top = key
+        return False
+
+    def statutes(self) -> Statutes:
+        """The statutes in force over time, from the amendments not withdrawn."""
+        return statutes_from(a for name, a in self.amendments if name not in self.withdrawn)
+
+    def live(self, again: Iterable[ev.Entry]) -> Iterator[ev.Entry]:
+        """The second read (the same entries, in sequence order): the live ones in effective order."""
+        withdrawn, skip = self.withdrawn, self.aside_seqs
+        aside = sorted((e for e in self.aside if e.id not in withdrawn), key=ev.effective_order)
+        keys = [ev.effective_order(e) for e in aside]
+        n, i = len(aside), 0
+        for entry in again:
+            if (
+                isinstance(entry, ev.EntryRetracted)
+                or entry.id in withdrawn
+                or (skip and (entry.seq or 0) in skip)
+            ):
+                continue
+            key = ev.effective_order(entry)
+            while i < n and keys[i] < key:
+                yield aside[i]
+                i += 1
+            yield entry
+        yield from aside[i:]
 
 
 def stands_for(entry: ev.Entry, find: Find) -> ev.Entry | None:

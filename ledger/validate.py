@@ -9,14 +9,15 @@ entry that a new one would break is reported too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Sequence
+import itertools
+from collections.abc import Callable, Container, Iterable, Sequence
 from functools import cache
 
 from coopledger.ledger import events as ev
 from coopledger.ledger.errors import Refusal, Source
 from coopledger.ledger.rules import Rule, rules_for
 from coopledger.ledger.state import LedgerState, apply, completed
-from coopledger.ledger.timeline import live_entries, statutes_of
+from coopledger.ledger.timeline import Reordered, live_entries, statutes_of
 
 
 @cache
@@ -54,21 +55,56 @@ def check_and_fill(
     completed entries by sequence number.
     """
     live = live_entries(timeline)
-    state = LedgerState(statutes=statutes_of(live), known=known)
+    new = [e for e in timeline if (e.seq or 0) in new_seqs]
+    return _fold(live, LedgerState(statutes=statutes_of(live), known=known), new, sources, fill)
+
+
+def check_whole(
+    recorded: Callable[[], Iterable[bytes]],
+    new: Sequence[ev.Entry],
+    sources: dict[int, Source],
+    fill: Container[int],
+) -> tuple[list[Refusal], dict[int, ev.Entry]]:
+    """`check_and_fill` of every recorded entry and the new ones (`known` None), streamed.
+
+    `recorded` reads the stored entries in sequence order, and is called twice (`Reordered`):
+    a batch that reaches most of a long ledger (an amendment dated years back, a file as long
+    as the ledger) is checked in the memory of the state and the backdated entries, not of
+    the whole history.
+    """
+    order = Reordered()
+    for state in recorded():
+        order.see_stored(state)
+    for entry in new:
+        order.see(entry)
+    live = order.live(itertools.chain(map(ev.decode, recorded()), new))
+    return _fold(live, LedgerState(statutes=order.statutes()), list(new), sources, fill)
+
+
+def _fold(
+    live: Iterable[ev.Entry],
+    state: LedgerState,
+    new: list[ev.Entry],
+    sources: dict[int, Source],
+    fill: Container[int],
+) -> tuple[list[Refusal], dict[int, ev.Entry]]:
+    """Check each live entry, in effective order, on the state folded so far."""
+    new_seqs = {e.seq or 0 for e in new}
     refusals: list[Refusal] = []
     filled: dict[int, ev.Entry] = {}
-    new = [e for e in timeline if (e.seq or 0) in new_seqs]
     for entry in live:
         seq = entry.seq or 0
         if seq in fill:
             entry = filled[seq] = completed(entry, state)
-        broken = next(((r, reason) for r in _rules(type(entry)) if (reason := r.check(entry, state))), None)
-        if broken is None:
-            _mutator(type(entry))(entry, state)
-            continue
-        cause = None if seq in new_seqs else _cause(entry, new)
-        source = sources.get(cause.seq or 0 if cause else seq)
-        refusals.append(Refusal(broken[0].name, entry, broken[1], source, cause))
+        kind = type(entry)
+        for rule in _rules(kind):  # the first rule the entry breaks refuses it
+            if reason := rule.check(entry, state):
+                cause = None if seq in new_seqs else _cause(entry, new)
+                source = sources.get(cause.seq or 0 if cause else seq)
+                refusals.append(Refusal(rule.name, entry, reason, source, cause))
+                break
+        else:
+            _mutator(kind)(entry, state)
     return sorted(refusals, key=lambda r: (r.cause is not None, r.entry.seq or 0)), filled
 
 

@@ -1,0 +1,115 @@
+"""A batch that reaches most of a long ledger (an amendment dated years back) is checked in two
+streamed reads of it (`validate.check_whole`): it must refuse and fill in exactly what the fold
+of the whole list does (`validate.check_and_fill`), and the write path must take either way
+to the same outcome.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coopledger.ledger import application
+from coopledger.ledger import events as ev
+from coopledger.ledger.errors import Refusal, Refused, Source
+from coopledger.ledger.validate import check_and_fill, check_whole
+from tests.conftest import Book
+from tests.journal import (
+    OPENING,
+    admit,
+    governance_founding,
+    governance_operation,
+    member_founding,
+    member_operation,
+)
+
+amendment = st.builds(
+    lambda day, parameter, value: {
+        "type": "statutes.amended",
+        "date": f"2024-{day // 28 % 12 + 1:02}-{day % 28 + 1:02}",
+        "parameter": parameter,
+        "value": value,
+    },
+    st.integers(0, 700),
+    st.sampled_from(["min_shares.A", "min_shares.B", "proxy_limit", "resignation_months"]),
+    st.integers(1, 3),
+)
+journal = st.one_of(
+    st.tuples(st.just([]), member_founding, st.lists(st.one_of(member_operation, amendment), max_size=30)),
+    st.tuples(
+        st.just(OPENING),
+        governance_founding,
+        st.lists(st.one_of(governance_operation, amendment), max_size=30),
+    ),
+)
+
+
+def stamped(ops: list[dict[str, Any]]) -> list[ev.Entry]:
+    """The lines as the ledger would hold them: numbered, with ids, a retraction naming its
+    target by id (the seq it gives may be any line, even a later one)."""
+    entries = []
+    for seq, op in enumerate(ops, start=1):
+        if op["type"] == "entry.retracted":
+            op = {**op, "entry": f"e{op['entry']}"}
+        entry = ev.decode(msgspec.json.encode(op))
+        entries.append(msgspec.structs.replace(entry, seq=seq, id=f"e{seq}"))
+    return entries
+
+
+def outcome(found: tuple[list[Refusal], dict[int, ev.Entry]]) -> tuple[list[Any], dict[int, ev.Entry]]:
+    refusals, filled = found
+    return [(r.rule, r.entry.seq, r.reason, r.source, r.cause and r.cause.seq) for r in refusals], filled
+
+
+@settings(max_examples=300, deadline=None)
+@given(journal=journal, split=st.integers(0, 45))
+def test_the_streamed_check_is_the_fold_of_the_whole_list(
+    journal: tuple[list[dict[str, Any]], ...], split: int
+) -> None:
+    entries = stamped([op for part in journal for op in part])
+    recorded, new = entries[:split], entries[split:]
+    sources = {e.seq or 0: Source("batch", n) for n, e in enumerate(new, start=1)}
+    fill = {e.seq or 0 for e in new if isinstance(e, ev.SharesTransferred) and e.paid_up is None}
+    expected = check_and_fill(entries, {e.seq or 0 for e in new}, sources, None, fill)
+    found = check_whole(lambda: map(ev.encode, recorded), new, sources, fill)
+    assert outcome(found) == outcome(expected)
+
+
+@pytest.fixture(params=["timelines", "whole"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The write path made to load the timelines a batch touches, or to read the whole ledger
+    twice, whatever the share of the ledger it touches."""
+    monkeypatch.setattr(application, "FULL_LOAD_SHARE", 0 if request.param == "timelines" else 10**9)
+    return str(request.param)
+
+
+def test_a_backdated_amendment_is_refused_alike_either_way(book: Book, path: str) -> None:
+    """The minimum raised back to the start breaks a redemption recorded since; withdrawing the
+    amendment a proxy relies on breaks the vote. Either way, the refusal names the entry,
+    its rule and the new entry that breaks it, and nothing is written."""
+    meeting = {"type": "assembly.convened", "date": "2024-06-01", "assembly": "AG1", "kind": "ordinary"}
+    proxies = {"type": "statutes.amended", "date": "2024-02-01", "parameter": "proxy_limit", "value": 2}
+    book.record(
+        *(admit(f"S{n}", "2024-01-10", shares=2) for n in range(1, 4)), {**proxies, "id": "am-1"}, meeting
+    )
+    vote = {"type": "assembly.voted", "date": "2024-06-01", "assembly": "AG1", "member": "S1"}
+    book.record(vote, {**vote, "member": "S2", "proxy": "S1"}, {**vote, "member": "S3", "proxy": "S1"})
+    book.record({"type": "shares.redeemed", "date": "2024-09-01", "member": "S2", "count": 1})
+    head = book.store.head()
+    raised = {"type": "statutes.amended", "date": "2024-01-01", "parameter": "min_shares.A", "value": 2}
+    withdrawn = {"type": "entry.retracted", "date": "2024-07-01", "entry": "am-1", "reason": "wrong"}
+    for line, rule, broken in [
+        (raised, "enough-shares", "shares.redeemed S2 2024-09-01 (#9)"),
+        (withdrawn, "proxy-limit", "assembly.voted AG1 2024-06-01 (#8)"),
+    ]:
+        with pytest.raises(Refused) as caught:
+            book.record(line)
+        message = str(caught.value.refusals[0])
+        assert f"would break recorded entry {broken}" in message and rule in message, (path, message)
+        assert book.store.head() == head
+    book.record({**raised, "value": 1})  # what breaks nothing is recorded, either way
+    assert book.store.head() != head
