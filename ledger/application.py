@@ -20,7 +20,7 @@ import datetime as dt
 import getpass
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from typing import NoReturn, TypeVar
@@ -103,6 +103,25 @@ def _project(project: Projector, conn: Connection, added: list[ev.Entry], source
         raise Refused(
             [replace(r, source=r.source or sources.get((r.cause or r.entry).seq or 0)) for r in found]
         ) from None
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """The store as the rules' reaches read it (`rules.reads_beyond`): past `most` entries dated
+    from an amendment on, the batch is checked on the whole ledger rather than those entries'
+    timelines, which then need not be found one by one (millions of them, on a large ledger)."""
+
+    store: Store
+    most: int
+
+    def timelines(self, subjects: Sequence[str], upto: int | None = None) -> list[ev.Entry]:
+        return self.store.timelines(subjects, upto)
+
+    def subjects_dated_from(self, day: dt.date, types: Collection[str]) -> set[str] | None:
+        return self.store.subjects_dated_from(day, types, self.most)
+
+    def subjects_named(self, prefix: str) -> set[str]:
+        return self.store.subjects_named(prefix)
 
 
 @dataclass(frozen=True)
@@ -304,8 +323,9 @@ class Ledger:
             # A retraction reaches what its target reached: a statutes amendment withdrawn
             # changes the statutes from its date on, as much as one recorded.
             targets = [t for e in new if type(e) is ev.EntryRetracted if (t := stands_for(e, find))]
-            touched |= reads_beyond([*new, *targets], self.store)
-            wide = len(touched) * FULL_LOAD_SHARE > head.seq  # an amendment dated years back
+            beyond = reads_beyond([*new, *targets], Bounded(self.store, head.seq // FULL_LOAD_SHARE))
+            touched |= beyond or set()
+            wide = beyond is None or len(touched) * FULL_LOAD_SHARE > head.seq  # an amendment years back
         sources = {entry.seq or 0: source for entry, source in stamped}
         if head.seq == 0:
             refusals, filled = check_and_fill(new, {e.seq or 0 for e in new}, sources, None, fill)

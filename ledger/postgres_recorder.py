@@ -250,7 +250,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
         )
         return [bytes(row[1]) for row in rows]
 
-    def states_dated_from(self, day: str, types: Collection[str]) -> list[bytes]:
+    def states_dated_from(self, day: str, types: Collection[str], limit: int | None = None) -> list[bytes]:
         keys = type_keys(types)
         if not keys:
             return []
@@ -259,9 +259,9 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             SQL(
                 "SELECT state FROM {0} WHERE originator_id = %s "
                 "AND substring(state from position(%s::bytea in state) + %s for 10) >= %s::bytea "
-                "AND ({1}) ORDER BY originator_version"
+                "AND ({1}) ORDER BY originator_version LIMIT %s"
             ).format(self.events_table, typed),
-            (LEDGER_STREAM, DATE_KEY, len(DATE_KEY), day.encode(), *keys),
+            (LEDGER_STREAM, DATE_KEY, len(DATE_KEY), day.encode(), *keys, limit),
         )
         return [bytes(row[0]) for row in rows]
 

@@ -122,9 +122,9 @@ class LedgerRecorder:
         """The store format written in `coop_meta`, None if there is none."""
         raise NotImplementedError
 
-    def states_dated_from(self, day: str, types: Collection[str]) -> list[bytes]:
+    def states_dated_from(self, day: str, types: Collection[str], limit: int | None = None) -> list[bytes]:
         """The stored bytes of the entries of the given `types` (journal names) dated on or after
-        `day` (ISO), in sequence order."""
+        `day` (ISO), in sequence order; the first `limit` of them, if given."""
         raise NotImplementedError
 
     def subjects_named(self, prefix: str) -> set[str]:

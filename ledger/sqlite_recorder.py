@@ -198,7 +198,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
                 states[seq] = state
         return [states[seq] for seq in sorted(states)]
 
-    def states_dated_from(self, day: str, types: Collection[str]) -> list[bytes]:
+    def states_dated_from(self, day: str, types: Collection[str], limit: int | None = None) -> list[bytes]:
         keys = type_keys(types)
         if not keys:
             return []
@@ -206,8 +206,9 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
         typed = " OR ".join(f"substr(state, 1, {len(key)}) = ?" for key in keys)
         rows = self._fetch(
             f"SELECT state FROM {self.events_table_name} WHERE originator_id = ? "
-            f"AND CAST(substr(state, {at}, 10) AS TEXT) >= ? AND ({typed}) ORDER BY originator_version",
-            (LEDGER_STREAM.hex, day, *keys),
+            f"AND CAST(substr(state, {at}, 10) AS TEXT) >= ? AND ({typed}) ORDER BY originator_version "
+            "LIMIT ?",
+            (LEDGER_STREAM.hex, day, *keys, -1 if limit is None else limit),
         )
         return [bytes(row[0]) for row in rows]
 

@@ -248,10 +248,16 @@ class Store:
         states = self._guard(lambda: self.recorder.states_for_subjects(subjects, upto))
         return [decode(state) for state in states]
 
-    def subjects_dated_from(self, day: dt.date, types: Collection[str]) -> set[str]:
+    def subjects_dated_from(
+        self, day: dt.date, types: Collection[str], most: int | None = None
+    ) -> set[str] | None:
         """The subjects of every recorded entry of the given `types` (journal names) dated on or
-        after `day`: what a statutes amendment from `day` on can change the checks of."""
-        states = self._guard(lambda: self.recorder.states_dated_from(day.isoformat(), types))
+        after `day`: what a statutes amendment from `day` on can change the checks of. None if
+        there are more than `most` such entries (the amendment is checked on the whole ledger)."""
+        limit = None if most is None else most + 1
+        states = self._guard(lambda: self.recorder.states_dated_from(day.isoformat(), types, limit))
+        if most is not None and len(states) > most:
+            return None
         return {subject for state in states for subject in joins(decode(state), self.entry_by_id)}
 
     def subjects_named(self, prefix: str) -> set[str]:

@@ -80,14 +80,22 @@ def test_the_streamed_check_is_the_fold_of_the_whole_list(
 
 
 @pytest.fixture(params=["timelines", "whole"])
-def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The write path made to load the timelines a batch touches, or to read the whole ledger
-    twice, whatever the share of the ledger it touches."""
-    monkeypatch.setattr(application, "FULL_LOAD_SHARE", 0 if request.param == "timelines" else 10**9)
-    return str(request.param)
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[str, list[int]]:
+    """The write path made to load the timelines a batch touches (the small ledger below never
+    reaches as many subjects as it has entries), or to read the whole ledger twice, whatever
+    the share of it a batch reaches; the batches that took the second way are counted."""
+    monkeypatch.setattr(application, "FULL_LOAD_SHARE", 1 if request.param == "timelines" else 10**9)
+    whole: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        whole.append(len(args[1]))
+        return check_whole(*args)
+
+    monkeypatch.setattr(application, "check_whole", counted)
+    return str(request.param), whole
 
 
-def test_a_backdated_amendment_is_refused_alike_either_way(book: Book, path: str) -> None:
+def test_a_backdated_amendment_is_refused_alike_either_way(book: Book, path: tuple[str, list[int]]) -> None:
     """The minimum raised back to the start breaks a redemption recorded since; withdrawing the
     amendment a proxy relies on breaks the vote. Either way, the refusal names the entry,
     its rule and the new entry that breaks it, and nothing is written."""
@@ -113,3 +121,5 @@ def test_a_backdated_amendment_is_refused_alike_either_way(book: Book, path: str
         assert book.store.head() == head
     book.record({**raised, "value": 1})  # what breaks nothing is recorded, either way
     assert book.store.head() != head
+    way, whole = path
+    assert len(whole) == (5 if way == "whole" else 0)  # every batch but the first, or none

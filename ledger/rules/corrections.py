@@ -11,12 +11,13 @@ from coopledger.ledger.statutes import parse_amendment
 
 
 @reaches(ev.StatutesAmended)
-def dated_from_the_amendment(batch: Sequence[ev.Entry], reader: Reader) -> set[str]:
+def dated_from_the_amendment(batch: Sequence[ev.Entry], reader: Reader) -> set[str] | None:
     """An amendment changes the statutes from its date on, so the check of every entry dated
     from then whose rules read the parameter (`READ_BY`), and no other: their timelines, and
     what their own rules read (the voters of an assembly's resolution, if `voting` changes).
     An amendment dated today or later reads almost nothing, and so does one of a parameter
-    no rule reads (`quorum`, `share_price`); a backdated one, the entries it can change."""
+    no rule reads (`quorum`, `share_price`); a backdated one, the entries it can change, or
+    None if the reader finds them most of the ledger (one dated back to the founding year)."""
     types: set[type[ev.Entry]] = set()
     day = None
     for entry in batch:
@@ -27,9 +28,12 @@ def dated_from_the_amendment(batch: Sequence[ev.Entry], reader: Reader) -> set[s
         return set()
     names = [name for name, cls in ev.EVENT_TYPES.items() if issubclass(cls, tuple(types))]
     later = reader.subjects_dated_from(day, names)
+    if later is None:  # most of the ledger
+        return None
     governance = sorted(s for s in later if s.startswith((ev.ASSEMBLY, ev.BODY)))
     recorded = [e for e in reader.timelines(governance) if not isinstance(e, ev.StatutesAmended)]
-    return later | (reads_beyond(recorded, reader) if recorded else set())
+    beyond = reads_beyond(recorded, reader) if recorded else set()
+    return None if beyond is None else later | beyond
 
 
 @rule("statutes-parameter")

@@ -55,15 +55,17 @@ class Reader(Protocol):
 
     def timelines(self, subjects: Sequence[str], upto: int | None = None) -> list[Entry]: ...
 
-    def subjects_dated_from(self, day: dt.date, types: Collection[str]) -> set[str]: ...
+    def subjects_dated_from(self, day: dt.date, types: Collection[str]) -> set[str] | None:
+        """None: more entries than are worth loading timeline by timeline (`reads_beyond`)."""
 
     def subjects_named(self, prefix: str) -> set[str]: ...
 
 
 # What the rules of a batch's entries read besides the entries' own timelines, by the entry
-# types that read it: each reach returns the subjects to load (`reads_beyond`). The ledger
-# loads those timelines, not the whole ledger, so an entry stays cheap on a big ledger.
-Reach = Callable[[Sequence[Entry], Reader], set[str]]
+# types that read it: each reach returns the subjects to load (`reads_beyond`), or None if
+# they are most of the ledger. The ledger loads those timelines, not the whole ledger, so an
+# entry stays cheap on a big ledger.
+Reach = Callable[[Sequence[Entry], Reader], set[str] | None]
 REACHES: list[tuple[tuple[type[Entry], ...], Reach]] = []
 
 
@@ -77,12 +79,16 @@ def reaches(*entry_types: type[Entry]) -> Callable[[Reach], Reach]:
     return register
 
 
-def reads_beyond(batch: Sequence[Entry], reader: Reader) -> set[str]:
-    """The timelines the rules of a batch's entries read besides their own."""
+def reads_beyond(batch: Sequence[Entry], reader: Reader) -> set[str] | None:
+    """The timelines the rules of a batch's entries read besides their own; None if the
+    reader found them to be most of the ledger (then checked whole, `validate.check_whole`)."""
     found: set[str] = set()
     for entry_types, reach in REACHES:
         if any(isinstance(entry, entry_types) for entry in batch):
-            found |= reach(batch, reader)
+            more = reach(batch, reader)
+            if more is None:
+                return None
+            found |= more
     return found
 
 
