@@ -104,6 +104,9 @@ def test_an_amendment_reaches_only_the_entries_its_parameter_can_change(book: Bo
     store = book.store
     assert store.subjects_dated_from(dt.date(2025, 1, 1), ["shares.redeemed"]) == {"member:S2"}
     assert store.subjects_dated_from(dt.date(2025, 1, 1), []) == set()
+    # Past `most` entries found, None: the amendment is checked on the whole ledger instead.
+    assert store.subjects_dated_from(dt.date(2025, 1, 1), ["shares.redeemed"], most=1) == {"member:S2"}
+    assert store.subjects_dated_from(dt.date(2024, 1, 1), ["member.admitted"], most=3) is None
 
     def reach(parameter: str, value: object, date: str = "2025-01-01") -> set[str]:
         day = dt.date.fromisoformat(date)
