@@ -48,8 +48,9 @@ from coopledger.ledger.timeline import Find, joins, retractions, stands_for, sta
 from coopledger.ledger.validate import check_and_fill, check_whole
 
 # A batch loads the timelines it touches, unless it is a sizeable part of the ledger: past a
-# quarter of its entries (or of its subjects touched), two streamed reads of the whole ledger
-# (`check_whole`) cost at most a few times the batch itself, in bounded memory.
+# quarter of its entries (or of the entries an amendment can change, `Bounded`), two streamed
+# reads of the whole ledger (`check_whole`) cost at most a few times the batch itself, in
+# bounded memory.
 FULL_LOAD_SHARE = 4
 ATTEMPTS = 30
 BACK_OFF = 0.02  # seconds; doubled each attempt, capped at 1 s, with jitter
@@ -325,7 +326,7 @@ class Ledger:
             targets = [t for e in new if type(e) is ev.EntryRetracted if (t := stands_for(e, find))]
             beyond = reads_beyond([*new, *targets], Bounded(self.store, head.seq // FULL_LOAD_SHARE))
             touched |= beyond or set()
-            wide = beyond is None or len(touched) * FULL_LOAD_SHARE > head.seq  # an amendment years back
+            wide = beyond is None  # an amendment dated years back
         sources = {entry.seq or 0: source for entry, source in stamped}
         if head.seq == 0:
             refusals, filled = check_and_fill(new, {e.seq or 0 for e in new}, sources, None, fill)

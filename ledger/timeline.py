@@ -71,9 +71,12 @@ class Reordered:
         if isinstance(entry, ev.StatutesAmended):
             amendment = Amendment(entry.parameter, entry.value, entry.date, entry.seq or 0)
             self.amendments.append((entry.id, amendment))
-        if self._behind(ev.effective_order(entry)):
+        key = ev.effective_order(entry)
+        if self.top is not None and key < self.top:  # takes effect before one seen already
             self.aside.append(entry)
             self.aside_seqs.add(entry.seq or 0)
+        else:
+            self.top = key
 
     def see_stored(self, state: bytes) -> None:
         """`see` from the stored bytes, decoding in full only the few entries it keeps."""
@@ -81,15 +84,12 @@ class Reordered:
         kind = ev.EVENT_TYPES.get(head.type)
         if kind is None or kind is ev.EntryRetracted or kind is ev.StatutesAmended:
             self.see(ev.decode(state))  # an unknown type raises as any read of it would
-        elif self._behind((head.date, kind.phase, head.seq or 0)):
-            self.see(ev.decode(state))  # still behind the same top: kept aside
-
-    def _behind(self, key: tuple[dt.date, int, int]) -> bool:
-        """Whether an entry takes effect before one seen already; if not, it is the latest."""
+            return
+        key = (head.date, kind.phase, head.seq or 0)
         if self.top is not None and key < self.top:
-            return True
-        self.top = key
-        return False
+            self.see(ev.decode(state))  # behind the same top: kept aside
+        else:
+            self.top = key
 
     def statutes(self) -> Statutes:
         """The statutes in force over time, from the amendments not withdrawn."""
