@@ -332,12 +332,10 @@ class Ledger:
             refusals, filled = check_and_fill(new, {e.seq or 0 for e in new}, sources, None, fill)
         elif wide:
             refusals, filled = check_whole(partial(self.store.states, upto=head.seq), new, sources, fill)
-        else:  # the timelines loaded are let go as soon as they are checked
-            timeline = self._timelines(touched) + new
+        else:  # the timelines loaded, an argument only, are let go as soon as they are checked
             refusals, filled = check_and_fill(
-                timeline, {e.seq or 0 for e in new}, sources, frozenset(touched), fill
+                self._timelines(touched) + new, {e.seq or 0 for e in new}, sources, frozenset(touched), fill
             )
-            del timeline
         if refusals:
             self._refuse(refusals, head)
         digests = [digest for _, _, digest in fresh]

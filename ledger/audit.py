@@ -19,7 +19,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from operator import itemgetter
 from typing import NamedTuple, Protocol
 
@@ -27,7 +26,6 @@ import msgspec
 from sqlalchemy import Connection
 
 from coopledger.ledger import scan
-from coopledger.ledger.errors import Refusal
 from coopledger.ledger.events import (
     Entry,
     EntryRetracted,
@@ -39,12 +37,12 @@ from coopledger.ledger.events import (
 from coopledger.ledger.identity import IdentityRecord, opens, subject_of
 from coopledger.ledger.merkle import Frontier, leaf_hash
 from coopledger.ledger.provenance import GENESIS, chain_hash, content_digest
-from coopledger.ledger.rules import Rule, rules_for
 from coopledger.ledger.scan import Ahead
-from coopledger.ledger.state import LedgerState, apply
+from coopledger.ledger.state import LedgerState
 from coopledger.ledger.store import Store
 from coopledger.ledger.timeline import Reordered, joins
 from coopledger.ledger.tree import STORED_LEVEL, leaf_data
+from coopledger.ledger.validate import fold
 from coopledger.ledger.words import counted
 
 SHOWN = 20  # problem lines kept per check; the rest are counted
@@ -548,22 +546,12 @@ class Identities:
 # -- the rules -------------------------------------------------------------------------------
 
 
-@cache
-def _rules(entry_type: type[Entry]) -> list[Rule]:
-    return rules_for(entry_type)
-
-
-@cache
-def _mutator(entry_type: type[Entry]) -> Callable[[Entry, LedgerState], None]:
-    return apply.dispatch(entry_type)
-
-
 class Rules:
     """Every rule re-checked on the whole history, folded in effective order.
 
-    The same fold as `ledger.validate.check(entries, set(), {}, None)` (a test holds them
-    equal), without sorting the ledger: the pass is the first read of `Reordered`, and
-    the entries read again (`Pass.again`) its second.
+    The write path's fold (`validate.fold`) with no new entry, as `ledger.validate.check(entries,
+    set(), {}, None)` (a test holds them equal), without sorting the ledger: the pass is the
+    first read of `Reordered`, and the entries read again (`Pass.again`) its second.
     """
 
     def __init__(self, shared: Pass) -> None:
@@ -578,16 +566,8 @@ class Rules:
     def findings(self) -> list[Finding]:
         self.shared.phase(f"checking the rules on {counted(self.seen, 'entry', 'entries')}")
         state = LedgerState(statutes=self.order.statutes())
-        refusals = []
-        for entry in self.order.live(self.shared.again()):
-            kind = type(entry)
-            for rule in _rules(kind):  # the first rule the entry breaks refuses it
-                if why := rule.check(entry, state):
-                    refusals.append(Refusal(rule.name, entry, why))
-                    break
-            else:
-                _mutator(kind)(entry, state)
+        refusals, _ = fold(self.order.live(self.shared.again()), state, [], {}, frozenset())
         problems = Problems()
-        for refusal in sorted(refusals, key=lambda r: r.entry.seq or 0):
+        for refusal in refusals:  # in sequence order
             problems.add(str(refusal), refusal.entry.seq)
         return [problems.finding("rules (every entry re-checked on its effective date)")]

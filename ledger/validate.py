@@ -56,7 +56,7 @@ def check_and_fill(
     """
     live = live_entries(timeline)
     new = [e for e in timeline if (e.seq or 0) in new_seqs]
-    return _fold(live, LedgerState(statutes=statutes_of(live), known=known), new, sources, fill)
+    return fold(live, LedgerState(statutes=statutes_of(live), known=known), new, sources, fill)
 
 
 def check_whole(
@@ -78,17 +78,19 @@ def check_whole(
     for entry in new:
         order.see(entry)
     live = order.live(itertools.chain(map(ev.decode, recorded()), new))
-    return _fold(live, LedgerState(statutes=order.statutes()), list(new), sources, fill)
+    return fold(live, LedgerState(statutes=order.statutes()), list(new), sources, fill)
 
 
-def _fold(
+def fold(
     live: Iterable[ev.Entry],
     state: LedgerState,
     new: list[ev.Entry],
     sources: dict[int, Source],
     fill: Container[int],
 ) -> tuple[list[Refusal], dict[int, ev.Entry]]:
-    """Check each live entry, in effective order, on the state folded so far."""
+    """Check each live entry, in effective order, on the state folded so far (`verify`'s
+    rules fold too, with no new entry): the refusals, a recorded entry's naming the new one
+    most likely to break it, and the entries numbered in `fill` as completed."""
     new_seqs = {e.seq or 0 for e in new}
     refusals: list[Refusal] = []
     filled: dict[int, ev.Entry] = {}
