@@ -45,7 +45,7 @@ from coopledger.ledger.rules.identity import erasure_date
 from coopledger.ledger.statutes import Statutes
 from coopledger.ledger.store import Store
 from coopledger.ledger.timeline import Find, joins, retractions, stands_for, statutes_of
-from coopledger.ledger.validate import check_and_fill, check_whole
+from coopledger.ledger.validate import check_and_fill, check_whole, statutes_only
 
 # A batch loads the timelines it touches, unless it is a sizeable part of the ledger: past a
 # quarter of its entries (or of the entries an amendment can change, `Bounded`), two streamed
@@ -328,13 +328,21 @@ class Ledger:
             touched |= beyond or set()
             wide = beyond is None  # an amendment dated years back
         sources = {entry.seq or 0: source for entry, source in stamped}
+        reading = statutes_only(new, find)  # an amendment: only the rules reading its parameter
         if head.seq == 0:
             refusals, filled = check_and_fill(new, {e.seq or 0 for e in new}, sources, None, fill)
         elif wide:
-            refusals, filled = check_whole(partial(self.store.states, upto=head.seq), new, sources, fill)
+            refusals, filled = check_whole(
+                partial(self.store.states, upto=head.seq), new, sources, fill, reading
+            )
         else:  # the timelines loaded, an argument only, are let go as soon as they are checked
             refusals, filled = check_and_fill(
-                self._timelines(touched) + new, {e.seq or 0 for e in new}, sources, frozenset(touched), fill
+                self._timelines(touched) + new,
+                {e.seq or 0 for e in new},
+                sources,
+                frozenset(touched),
+                fill,
+                reading,
             )
         if refusals:
             self._refuse(refusals, head)

@@ -1,7 +1,8 @@
 """A batch that reaches most of a long ledger (an amendment dated years back) is checked in two
 streamed reads of it (`validate.check_whole`): it must refuse and fill in exactly what the fold
 of the whole list does (`validate.check_and_fill`), and the write path must take either way
-to the same outcome.
+to the same outcome. A batch that changes only the statutes checks the recorded entries with
+the rules reading what it changes (`reading`): on a ledger as recorded, the same outcome.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from coopledger.ledger import application
 from coopledger.ledger import events as ev
 from coopledger.ledger.errors import Refusal, Refused, Source
-from coopledger.ledger.validate import check_and_fill, check_whole
+from coopledger.ledger.validate import check, check_and_fill, check_whole, statutes_only
 from tests.conftest import Book
 from tests.journal import (
     OPENING,
@@ -77,6 +78,46 @@ def test_the_streamed_check_is_the_fold_of_the_whole_list(
     expected = check_and_fill(entries, {e.seq or 0 for e in new}, sources, None, fill)
     found = check_whole(lambda: map(ev.encode, recorded), new, sources, fill)
     assert outcome(found) == outcome(expected)
+
+
+def as_recorded(entries: list[ev.Entry]) -> list[ev.Entry]:
+    """The entries less those the fold refuses, again until it refuses none: what a ledger
+    that recorded them one batch after another could hold (every rule holds on it)."""
+    while refused := {r.entry.seq for r in check(entries, set(), {}, None)}:
+        entries = [e for e in entries if e.seq not in refused]
+    return entries
+
+
+@settings(max_examples=300, deadline=None)
+@given(journal=journal, data=st.data())
+def test_a_change_of_the_statutes_alone_is_checked_by_the_rules_reading_it(
+    journal: tuple[list[dict[str, Any]], ...], data: st.DataObject
+) -> None:
+    """Amendments, and retractions of recorded amendments, checked with only the rules that
+    read the parameters they change refuse exactly what every rule refuses, in the same
+    words, whether the recorded ledger is loaded or read twice."""
+    recorded = as_recorded(stamped([op for part in journal for op in part]))
+    amendments = [e for e in recorded if isinstance(e, ev.StatutesAmended)]
+    retraction = st.sampled_from(amendments).map(
+        lambda e: {"type": "entry.retracted", "date": "2024-12-31", "entry": e.id, "reason": "wrong"}
+    )
+    ops = data.draw(
+        st.lists(st.one_of(amendment, retraction) if amendments else amendment, min_size=1, max_size=3)
+    )
+    top = max((e.seq or 0 for e in recorded), default=0)
+    new = [
+        msgspec.structs.replace(ev.decode(msgspec.json.encode(op)), seq=seq, id=f"e{seq}")
+        for seq, op in enumerate(ops, start=top + 1)
+    ]
+    by_id = {e.id: e for e in recorded}
+    reading = statutes_only(new, by_id.get)
+    assert reading is not None
+    new_seqs = {e.seq or 0 for e in new}
+    sources = {e.seq or 0: Source("batch", n) for n, e in enumerate(new, start=1)}
+    expected = outcome(check_and_fill(recorded + new, new_seqs, sources, None, set()))
+    assert outcome(check_and_fill(recorded + new, new_seqs, sources, None, set(), reading)) == expected
+    found = check_whole(lambda: map(ev.encode, recorded), new, sources, set(), reading)
+    assert outcome(found) == expected
 
 
 @pytest.fixture(params=["timelines", "whole"])
