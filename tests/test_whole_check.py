@@ -125,7 +125,8 @@ def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tup
     """The write path made to load the timelines a batch touches (the small ledger below never
     reaches as many subjects as it has entries), or to read the whole ledger twice, whatever
     the share of it a batch reaches; the batches that took the second way are counted."""
-    monkeypatch.setattr(application, "FULL_LOAD_SHARE", 1 if request.param == "timelines" else 10**9)
+    for share in ("FULL_LOAD_SHARE", "REACH_SHARE"):
+        monkeypatch.setattr(application, share, 1 if request.param == "timelines" else 10**9)
     whole: list[int] = []
 
     def counted(*args: Any) -> Any:
