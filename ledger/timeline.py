@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from coopledger.ledger import events as ev
+from coopledger.ledger.aside import Aside
 from coopledger.ledger.statutes import Statutes
 
 # Looks an entry up by id: a dict's `get` over the entries at hand, or the store's `entry_by_id`.
@@ -51,20 +52,22 @@ class Reordered:
 
     Sequence order is effective order but for the backdated entries. The first read (`see`)
     keeps only what cannot wait: the retractions' targets, the amendments (the statutes in
-    force) and the few entries dated before one already seen. The second (`live`) yields
-    the live entries as they come, with those kept aside merged back where they belong: the
-    memory is that of the backdated entries, whatever the length of the ledger.
+    force) and the entries dated before one already seen (`Aside`, written out to disk in
+    sorted runs when they are many). The second (`live`) yields the live entries as they
+    come, with those kept aside merged back where they belong, and tells them apart as the
+    first read did (an entry behind the latest seen), so nothing of the ledger's length is
+    held: a ledger recorded far out of date order is checked in the memory of one in order.
     """
 
-    def __init__(self) -> None:
-        self.aside: list[ev.Entry] = []
-        self.aside_seqs: set[int] = set()
+    def __init__(self, aside: Aside | None = None) -> None:
+        self.aside = Aside() if aside is None else aside
         self.top: tuple[dt.date, int, int] | None = None
         self.withdrawn: set[str] = set()
         self.amendments: list[tuple[str | None, Amendment]] = []
 
-    def see(self, entry: ev.Entry) -> None:
-        """The first read: every entry, in sequence order."""
+    def see(self, entry: ev.Entry, chained: bool = True) -> None:
+        """The first read: every entry, in sequence order. `chained`: an entry as stored
+        (not a batch's own, which may still carry personal data), which may go to disk."""
         if isinstance(entry, ev.EntryRetracted):  # never live: it only takes its target out
             self.withdrawn.add(str(entry.entry))
             return
@@ -73,8 +76,7 @@ class Reordered:
             self.amendments.append((entry.id, amendment))
         key = ev.effective_order(entry)
         if self.top is not None and key < self.top:  # takes effect before one seen already
-            self.aside.append(entry)
-            self.aside_seqs.add(entry.seq or 0)
+            self.aside.keep(entry, chained)
         else:
             self.top = key
 
@@ -97,23 +99,26 @@ class Reordered:
 
     def live(self, again: Iterable[ev.Entry]) -> Iterator[ev.Entry]:
         """The second read (the same entries, in sequence order): the live ones in effective order."""
-        withdrawn, skip = self.withdrawn, self.aside_seqs
-        aside = sorted((e for e in self.aside if e.id not in withdrawn), key=ev.effective_order)
-        keys = [ev.effective_order(e) for e in aside]
-        n, i = len(aside), 0
+        withdrawn = self.withdrawn
+        aside = ((ev.effective_order(e), e) for e in self.aside.merged(withdrawn))
+        waiting = next(aside, None)  # the next entry kept aside, with its place
+        top: tuple[dt.date, int, int] | None = None
         for entry in again:
-            if (
-                isinstance(entry, ev.EntryRetracted)
-                or entry.id in withdrawn
-                or (skip and (entry.seq or 0) in skip)
-            ):
+            if isinstance(entry, ev.EntryRetracted):
                 continue
             key = ev.effective_order(entry)
-            while i < n and keys[i] < key:
-                yield aside[i]
-                i += 1
+            if top is not None and key < top:
+                continue  # kept aside by the first read: it comes from `aside`
+            top = key
+            if entry.id in withdrawn:
+                continue
+            while waiting is not None and waiting[0] < key:
+                yield waiting[1]
+                waiting = next(aside, None)
             yield entry
-        yield from aside[i:]
+        if waiting is not None:
+            yield waiting[1]
+            yield from (entry for _, entry in aside)
 
 
 def stands_for(entry: ev.Entry, find: Find) -> ev.Entry | None:

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import text
 
 from coopledger.commands.main import cli
+from coopledger.ledger import aside as aside_module
 from coopledger.ledger import audit as ledger_audit
 from coopledger.ledger import scan
 from coopledger.ledger.database import parse_database
@@ -492,3 +493,33 @@ def test_a_worker_only_for_a_long_ledger_another_process_can_open(tmp_path: Path
     assert beside.worthwhile(on_disk, beside.BESIDE)
     assert not beside.worthwhile(on_disk, beside.BESIDE - 1)
     assert not beside.worthwhile(in_memory, beside.BESIDE)
+
+
+def test_a_ledger_recorded_newest_year_first_is_folded_from_runs_on_disk(
+    shared_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A history imported newest year first keeps most of its entries aside for the rules'
+    fold: written out in runs of three, they are merged back so that `verify` is clean, and
+    refuses exactly what `validate.check` does once admissions are deleted under it."""
+    db = shared_db_url
+    lines = [*DEMO.read_text(encoding="utf-8").splitlines(), *map(json.dumps, EXTRA)]
+    lines.sort(key=lambda line: -int(json.loads(line)["date"][:4]))  # stable: a year keeps its order
+    journal = tmp_path / "newest-first.jsonl"
+    journal.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    ok("import", str(journal), db=db)
+    monkeypatch.setattr(aside_module, "SPILL", 3)
+    store = Store(parse_database(db))
+    try:
+        entries = list(store.entries())
+        assert sum(1 for e in entries if e.date.year == 2024) > 3 * 3  # kept aside: several runs
+        result = verify_in_process(db, monkeypatch, streamed=True)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        admissions = [e.seq for e in entries if e.id in ("demo-006", "x-061")]
+        table = "stored_events" if db.startswith("sqlite") else "coopledger_events"
+        execute(db, f"DELETE FROM {table} WHERE originator_version IN ({admissions[0]}, {admissions[1]})")
+        entries = list(store.entries())
+        expected = [str(r) for r in check(entries, set(), {}, None)]
+        found = next(f for f in ledger_audit.audit(store).findings if f.name.startswith("rules"))
+    finally:
+        store.close()
+    assert expected and list(found.problems) == expected

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopledger.ledger import application
+from coopledger.ledger import application, aside
 from coopledger.ledger import events as ev
 from coopledger.ledger.errors import Refusal, Refused, Source
 from coopledger.ledger.validate import check, check_and_fill, check_whole, statutes_only
@@ -67,16 +67,21 @@ def outcome(found: tuple[list[Refusal], dict[int, ev.Entry]]) -> tuple[list[Any]
 
 
 @settings(max_examples=300, deadline=None)
-@given(journal=journal, split=st.integers(0, 45))
+@given(journal=journal, split=st.integers(0, 45), spill=st.sampled_from([aside.SPILL, 1, 2]))
 def test_the_streamed_check_is_the_fold_of_the_whole_list(
-    journal: tuple[list[dict[str, Any]], ...], split: int
+    journal: tuple[list[dict[str, Any]], ...], split: int, spill: int
 ) -> None:
+    """`spill`: the recorded entries kept aside are written out in runs of that many."""
     entries = stamped([op for part in journal for op in part])
     recorded, new = entries[:split], entries[split:]
     sources = {e.seq or 0: Source("batch", n) for n, e in enumerate(new, start=1)}
     fill = {e.seq or 0 for e in new if isinstance(e, ev.SharesTransferred) and e.paid_up is None}
     expected = check_and_fill(entries, {e.seq or 0 for e in new}, sources, None, fill)
-    found = check_whole(lambda: map(ev.encode, recorded), new, sources, fill)
+    default, aside.SPILL = aside.SPILL, spill
+    try:
+        found = check_whole(lambda: map(ev.encode, recorded), new, sources, fill)
+    finally:
+        aside.SPILL = default
     assert outcome(found) == outcome(expected)
 
 
