@@ -20,7 +20,7 @@ import datetime as dt
 import getpass
 import random
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from typing import NoReturn, TypeVar
@@ -77,6 +77,20 @@ def _identity_key(entry: ev.Entry) -> object:
     if not isinstance(entry, ev.Identified):
         return None
     return (entry.identity, tuple(sorted(values_of(entry).items())))
+
+
+def _of_statutes(entries: Iterable[ev.Entry]) -> list[ev.Entry]:
+    """The amendments and retractions among `entries`: what can change the statutes."""
+    return [e for e in entries if isinstance(e, ev.StatutesAmended | ev.EntryRetracted)]
+
+
+def _priced(entry: ev.Entry, statutes: Statutes) -> ev.Entry:
+    """An admission without a share price gets the one in force on its date for its category."""
+    if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
+        return msgspec.structs.replace(
+            entry, share_price=statutes.get("share_price", entry.date, entry.category)
+        )
+    return entry
 
 
 def _recorded_without_paid_up(entry: ev.Entry) -> bool:
@@ -146,7 +160,8 @@ class Recorded:
 
 
 class _CheckWhole(Exception):
-    """A part of a file of several was refused: the file is checked whole (`record_parts`)."""
+    """A part of a file of several was refused, or would change what an earlier part filled in
+    (`Carried`): the file is checked whole (`record_parts`)."""
 
 
 @dataclass
@@ -174,6 +189,60 @@ class Matching:
 
     upto: int
     taken: dict[str, int] = field(default_factory=dict)
+
+
+Place = tuple[dt.date, int, int]  # where an entry takes effect (`events.effective_order`)
+
+
+@dataclass
+class Carried:
+    """The transfers of a file's earlier parts whose paid-up amount the ledger filled in (from the
+    giver's paid-up capital and shares then: `state.completed`), by giver: the latest place of one.
+
+    A later part with an entry of the giver placed before that one (a backdated payment, the
+    retraction of an earlier one) changes what it would have carried had the file been one
+    batch, and the rules may well accept the amount filled in without it: the file is then
+    checked whole (`changed_by`), so that the amounts are those of one batch. Likewise an
+    amendment of the share price (or its retraction) dated on or before an admission the
+    ledger priced in an earlier part.
+    """
+
+    latest: dict[str, Place] = field(default_factory=dict)
+    price_from: dt.date | None = None  # the latest admission priced by the statutes (`_priced`)
+
+    def priced(self, given: Iterable[ev.Entry]) -> None:
+        """Note the admissions the ledger prices (given without a share price)."""
+        for entry in given:
+            if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
+                self.price_from = max(entry.date, self.price_from or entry.date)
+
+    def note(self, filled: Collection[ev.Entry]) -> None:
+        for transfer in filled:
+            if isinstance(transfer, ev.SharesTransferred):
+                place = ev.effective_order(transfer)
+                self.latest[transfer.member] = max(place, self.latest.get(transfer.member, place))
+
+    def changed_by(self, new: Sequence[ev.Entry], find: Find) -> bool:
+        """Whether an entry of `new` (a retraction: its target) is of a giver, placed before a
+        transfer filled in."""
+        for entry in new:
+            target = stands_for(entry, find) or entry
+            if self._reprices(target):
+                return True
+            place = ev.effective_order(target)
+            if any(place < self.latest.get(member, place) for member in target.members()):
+                return True
+        return False
+
+    def _reprices(self, entry: ev.Entry) -> bool:
+        """Whether an amendment (or its retraction's target) changes the price of an admission
+        the ledger priced: of the share price, from a day on or before it."""
+        return (
+            isinstance(entry, ev.StatutesAmended)
+            and self.price_from is not None
+            and entry.parameter.partition(".")[0] == "share_price"
+            and entry.date <= self.price_from
+        )
 
 
 # A file's parts, read from its start each time (`Ledger.record_parts`).
@@ -252,12 +321,12 @@ class Ledger:
         # `rebuild` writes them (every timeline read once), instead of each part reading back
         # the timelines it touches to fold them again: a quarter of a 5,000,000-member import.
         at_once = self.project_all if matching.upto == 0 else None
-        imported, erased, count = Imported(), False, 0
+        imported, erased, count, carried = Imported(), False, 0, Carried()
         try:
             with self.store.transaction() as conn:
                 for part in parts:
                     count += 1
-                    recorded = self._record_once(part, by_content, matching, project=at_once is None)
+                    recorded = self._record_once(part, by_content, matching, at_once is None, carried)
                     imported.take(recorded)
                     erased = erased or any(isinstance(e, ev.IdentityErased) for e in recorded.added)
                     del recorded, part  # the next part is read without this one in memory
@@ -280,17 +349,26 @@ class Ledger:
         by_content: bool,
         matching: Matching | None = None,
         project: bool = True,
+        carried: Carried | None = None,
     ) -> Recorded:
         head = self.store.head() or HeadRow(0, "", GENESIS)
         matching = matching or Matching(head.seq)
-        statutes = statutes_of(self.store.timelines([ev.STATUTES]))
         batch_ids = {entry.id for entry, _ in batch if entry.id}
-        normalised = []
-        as_recorded: set[int] = set()  # id() of the normalised transfers kept as recorded
-        for entry, source in batch:
-            normalised.append((self._normalise(entry, statutes, batch_ids, matching.upto), source))
-            if _recorded_without_paid_up(entry):
-                as_recorded.add(id(normalised[-1][0]))
+        normalised = [(self._normalise(entry, batch_ids, matching.upto), source) for entry, source in batch]
+        # The share price in force on an admission's date, by the statutes as recorded and as
+        # the batch amends them (its amendments, its retractions of amendments).
+        statutes = statutes_of(
+            [*self.store.timelines([ev.STATUTES]), *_of_statutes(e for e, _ in normalised)]
+        )
+        normalised = [(_priced(entry, statutes), source) for entry, source in normalised]
+        if carried is not None:
+            carried.priced(original for (original, _), (entry, _) in zip(batch, normalised, strict=True))
+        # id() of the normalised transfers kept as recorded
+        as_recorded = {
+            id(n)
+            for (entry, _), (n, _) in zip(batch, normalised, strict=True)
+            if _recorded_without_paid_up(entry)
+        }
         fresh, present, withheld, refusals = self._drop_present(normalised, head.seq > 0)
         fresh, matched = self._drop_matched(fresh, present, withheld, matching if by_content else None)
         today = self.today() if self.today is not None else self.clock().date()
@@ -315,6 +393,8 @@ class Ledger:
         if refusals:
             self._refuse(refusals, head)
         new = [entry for entry, _ in stamped]
+        if carried is not None and carried.changed_by(new, find):
+            raise _CheckWhole
         wide = (
             len(new) * FULL_LOAD_SHARE > head.seq
             # a meeting withdrawn: the mandates naming it are in no timeline of its own
@@ -351,6 +431,8 @@ class Ledger:
         if refusals:
             self._refuse(refusals, head)
         digests = [digest for _, _, digest in fresh]
+        if carried is not None:
+            carried.note(filled.values())
         if filled:  # transfers whose paid-up amount the check filled in: their entries and digests
             new = [filled.get(e.seq or 0, e) for e in new]
             refilled = {seq: content_digest(entry) for seq, entry in filled.items()}
@@ -397,14 +479,11 @@ class Ledger:
             raise ConcurrentWrite("the ledger moved while the batch was checked")
         raise Refused(refusals)
 
-    def _normalise(self, entry: ev.Entry, statutes: Statutes, batch_ids: set[str], upto: int) -> ev.Entry:
-        """Drop the provenance the input may carry; fill in the share price in force."""
+    def _normalise(self, entry: ev.Entry, batch_ids: set[str], upto: int) -> ev.Entry:
+        """Drop the provenance the input may carry; name a retraction's recorded target by id."""
         if entry.seq is not None or entry.recorded is not None or entry.hash is not None:
             entry = msgspec.structs.replace(entry, seq=None, recorded=None, hash=None)
         entry = ev.with_cents(entry)
-        if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
-            price = statutes.get("share_price", entry.date, entry.category)
-            entry = msgspec.structs.replace(entry, share_price=price)
         if isinstance(entry, ev.EntryRetracted):
             # Name a recorded target by its id, so the retraction survives export and import.
             target = stands_for(entry, lambda name: None if name in batch_ids else self._stored(name, upto))

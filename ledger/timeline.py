@@ -205,9 +205,12 @@ def statutes_from(amendments: Iterable[Amendment]) -> Statutes:
 
 
 def statutes_of(entries: Iterable[ev.Entry]) -> Statutes:
-    """The statutes built from the amendments among `entries`."""
+    """The statutes built from the amendments among `entries` that none of them withdraws (the
+    statutes' timeline holds the retractions of amendments too)."""
+    entries = list(entries)
+    withdrawn = retractions(entries)
     return statutes_from(
         Amendment(e.parameter, e.value, e.date, e.seq or 0)
         for e in entries
-        if isinstance(e, ev.StatutesAmended)
+        if isinstance(e, ev.StatutesAmended) and e.id not in withdrawn
     )
