@@ -117,11 +117,17 @@ def journal_parts(stream: IO[bytes], name: str, size: int, show_progress: bool =
 
 
 def decoded(
-    lines: list[bytes], plain: bool, name: str, before: int, advance: Callable[[int], None] | None = None
+    lines: list[bytes],
+    plain: bool,
+    name: str,
+    before: int,
+    advance: Callable[[int], None] | None = None,
+    numbers: list[int] | None = None,
 ) -> list[tuple[ev.Entry, Source]]:
-    """The entries of a journal's lines (`before` lines precede them in the file), each with its
-    line; `plain`: the lines as a whole are plain (`bounds.is_plain`), so no line needs looking
-    at for it. `advance` moves a progress bar on by lines read."""
+    """The entries of a journal's lines (`before` lines precede them in the file, or `numbers`
+    gives each line's), each with its line; `plain`: the lines as a whole are plain
+    (`bounds.is_plain`), so no line needs looking at for it. `advance` moves a progress bar on
+    by lines read."""
     entries: list[tuple[ev.Entry, Source]] = []
     last, decode, keep, plainly = len(lines), bounds.decode_input, entries.append, plain or None
     for number, line in enumerate(lines, start=1):
@@ -130,13 +136,14 @@ def decoded(
         # A line of the journal starts with its object; any other is looked at: blank, comment.
         if line[:1] != b"{" and (not line.strip() or line.lstrip().startswith(b"#")):
             continue
+        where = Source(name, before + number if numbers is None else numbers[number - 1])
         try:
             entry = decode(line, plain=plainly)
         except (msgspec.ValidationError, msgspec.DecodeError) as e:
-            raise JournalError(line_words(line, str(e)), Source(name, before + number)) from None
+            raise JournalError(line_words(line, str(e)), where) from None
         if type(entry) is ev.StatutesAmended and (problem := amendment_problem(entry)) is not None:
-            raise JournalError(wherever(problem, lambda f: f"field `{f}`"), Source(name, before + number))
-        keep((entry, Source(name, before + number)))
+            raise JournalError(wherever(problem, lambda f: f"field `{f}`"), where)
+        keep((entry, where))
     return entries
 
 
@@ -185,6 +192,12 @@ def no_cycle_collection() -> Iterator[None]:
 )
 @click.option("--map", "sheet_map", type=InputFile(), help="a spreadsheet's columns and date format (TOML)")
 @click.option("--dry-run", is_flag=True, help="check everything and say what would be added; write nothing")
+@click.option(
+    "--in-date-order",
+    is_flag=True,
+    help="record a JSON Lines file's lines by effective date, not in the file's order: a history "
+    "sorted by member or newest first then imports a part at a time",
+)
 @pass_app
 @no_cycle_collection()
 def import_(
@@ -195,6 +208,7 @@ def import_(
     entry_type: str | None,
     sheet_map: IO[bytes] | None,
     dry_run: bool,
+    in_date_order: bool,
 ) -> None:
     """Load a journal file (JSON Lines; - for stdin) or a spreadsheet (.csv, .xlsx, .ods),
     all or nothing.
@@ -226,6 +240,8 @@ def import_(
 
     batch: list[tuple[ev.Entry, Source]] = []
     parts: Parts | None = None
+    if in_date_order and sheets.is_sheet(name):
+        raise click.UsageError("--in-date-order orders a JSON Lines journal; a spreadsheet is read whole")
     with ledger_errors():
         if sheets.is_sheet(name):
             mapping = sheets.SheetMap.load(sheet_map.name) if sheet_map else sheets.SheetMap()
@@ -233,6 +249,14 @@ def import_(
             batch, former = read.entries, read.former
         elif entry_type or sheet_map:
             raise BadInput("--type and --map read a spreadsheet (.csv, .xlsx, .ods), not JSON Lines")
+        elif in_date_order:
+            if name == "-" or not journal.seekable():
+                raise BadInput("--in-date-order reads a journal file twice: give a file, not standard input")
+            from coopledger.commands.date_order import DateOrdered
+
+            parts, former = DateOrdered(journal, name, _part_lines()).parts, []
+            if dry_run:  # one batch, as any dry run
+                batch, parts = [line for part in parts() for line in part], None
         elif journal.seekable() and not dry_run:  # a file on disk: part by part (stdin: whole)
             parts, former = journal_parts(journal, name, _part_lines(), show), []
         else:
@@ -260,6 +284,11 @@ def import_(
         f"{name}: {counted(result.added, 'entry', 'entries')} added, "
         f"{result.present} already present{_matched(result.matched)} ({elapsed:.2f} s)"
     )
+    if result.whole and not in_date_order:
+        click.echo(
+            f"coopledger: note: {name} is out of date order: it was checked and recorded in one batch, "
+            "holding the whole file in memory; --in-date-order records such a file a part at a time"
+        )
     if result.withheld:
         whose = (getattr(e, "member", None) or getattr(e, "person", "") for e in result.withheld)
         members = sorted({str(subject) for subject in whose})

@@ -173,6 +173,7 @@ class Imported:
     present: int = 0
     withheld: list[ev.Entry] = field(default_factory=list)
     matched: list[Source] = field(default_factory=list)
+    whole: bool = False  # a file of several parts, checked and recorded in one batch
 
     def take(self, part: Recorded) -> None:
         self.added += len(part.added)
@@ -294,7 +295,7 @@ class Ledger:
         except _CheckWhole:
             pass
         whole = [line for part in parts() for line in part]
-        imported = Imported()
+        imported = Imported(whole=True)
         imported.take(self.record(whole, by_content))
         return imported
 

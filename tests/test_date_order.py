@@ -1,0 +1,139 @@
+"""`import --in-date-order`: a journal far out of date order recorded by effective date, a part
+at a time, with the verdict and the entries of the file in one batch (`commands.date_order`)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import msgspec
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coopledger.commands.date_order import DateOrdered
+from coopledger.ledger import events as ev
+from coopledger.ledger.application import Ledger
+from coopledger.ledger.database import parse_database
+from coopledger.ledger.errors import Refused, Source
+from coopledger.ledger.provenance import content_digest
+from coopledger.ledger.store import Store
+from tests.conftest import init_ledger
+from tests.journal import fresh_ledger, member_founding, member_operation
+from tests.test_import_parts import DEMO, run, views
+from tests.test_verify import EXTRA
+
+
+def newest_year_first(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The demo and its backdated extras, newest year first (a year keeps its own order)."""
+    lines = [*DEMO.read_text(encoding="utf-8").splitlines(), *map(json.dumps, EXTRA)]
+    lines = [line for line in lines if line.startswith("{")]
+    path = tmp_path / "newest-first.jsonl"
+    ordered = sorted(lines, key=lambda line: -int(json.loads(line)["date"][:4]))
+    path.write_text("".join(line + "\n" for line in ordered), encoding="utf-8")
+    return path, lines
+
+
+def recorded(url: str) -> list[ev.Entry]:
+    store = Store(parse_database(url))
+    try:
+        return list(store.entries())
+    finally:
+        store.close()
+
+
+def test_a_history_newest_year_first_is_recorded_by_date_a_part_at_a_time(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    path, lines = newest_year_first(tmp_path)
+    as_it_comes = init_ledger(f"sqlite:///{tmp_path / 'as-it-comes.db'}")
+    plain = run(as_it_comes, "import", str(path), part=4)
+    assert plain.exit_code == 0, plain.output
+    assert "is out of date order: it was checked and recorded in one batch" in plain.output
+    result = run(shared_db_url, "import", "--in-date-order", str(path), part=4)
+    assert result.exit_code == 0, result.output
+    assert f"{len(lines)} entries added" in result.output and "out of date order" not in result.output
+    entries = recorded(shared_db_url)
+    assert [e.seq for e in sorted(entries, key=ev.effective_order)] == list(range(1, len(lines) + 1))
+    # On one day and phase, the file's own order: the newest-first file keeps each year's.
+    assert [e.id for e in entries] == [json.loads(line)["id"] for line in sorted(lines, key=placing)]
+    assert sorted(map(content_digest, entries)) == sorted(map(content_digest, recorded(as_it_comes)))
+    assert without_seq(views(shared_db_url)) == without_seq(views(as_it_comes))
+    assert run(shared_db_url, "verify").exit_code == 0
+
+
+def without_seq(shown: dict[str, str]) -> dict[str, str]:
+    """The views but the movements' sequence numbers (their last column), which follow the order
+    of recording."""
+    movements = [line.rpartition(",")[0] for line in shown["movements"].splitlines()]
+    return {**shown, "movements": "\n".join(movements)}
+
+
+def placing(line: str) -> tuple[str, int]:
+    data = json.loads(line)
+    return data["date"], ev.EVENT_TYPES[data["type"]].phase
+
+
+def test_a_bad_line_is_named_by_its_line_in_the_file_and_nothing_is_written(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    path, _ = newest_year_first(tmp_path)
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[4] = text[4].replace('"date": "2025-', '"date": "2025-13-')  # line 5: no such month
+    path.write_text("\ufeff# a comment\n\n" + "\n".join(text) + "\n", encoding="utf-8")
+    result = run(shared_db_url, "import", "--in-date-order", str(path), part=4)
+    assert result.exit_code == 2, result.output
+    assert "line 7" in result.output  # two lines above it: the comment and a blank line
+    assert recorded(shared_db_url) == []
+
+
+def test_it_reads_a_file_twice_so_not_standard_input_nor_a_spreadsheet(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    piped = run(shared_db_url, "import", "--in-date-order", "-")
+    assert piped.exit_code != 0 and "not standard input" in piped.output
+    sheet = tmp_path / "members.csv"
+    sheet.write_text("type,date,member,name,category,shares\n", encoding="utf-8")
+    assert "a spreadsheet is read whole" in run(shared_db_url, "import", "--in-date-order", str(sheet)).output
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    founding=member_founding,
+    operations=st.lists(member_operation, min_size=1, max_size=24),
+    size=st.integers(min_value=1, max_value=6),
+    seed=st.integers(0, 2**16),
+)
+def test_in_date_order_the_file_has_the_verdict_and_entries_of_the_file_in_one_batch(
+    tmp_path_factory: object,
+    founding: list[dict[str, object]],
+    operations: list[dict[str, object]],
+    size: int,
+    seed: int,
+) -> None:
+    """Property: a file in any order, recorded by date in parts of `size` lines, is accepted or
+    refused as the file is in one batch, with the same refusals, and accepted it holds the same
+    entries (with ids of their own, so that only the sequence numbers can differ)."""
+    lines = [*founding, *operations]
+    random.Random(seed).shuffle(lines)
+    lines = [{**line, "id": f"x{n}"} for n, line in enumerate(lines, start=1)]
+    lines = [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in lines]
+    path = Path(str(tmp_path_factory.mktemp("order"))) / "journal.jsonl"  # type: ignore[attr-defined]
+    path.write_bytes(b"".join(msgspec.json.encode(line) + b"\n" for line in lines))
+    batch = [(ev.decode(msgspec.json.encode(line)), Source(path.name, n)) for n, line in enumerate(lines, 1)]
+    outcomes = []
+    for by_date in (False, True):
+        with fresh_ledger("sqlite-memory") as url, path.open("rb") as journal:
+            store = Store(parse_database(url))
+            ledger = Ledger(store, user="prop")
+            try:
+                if by_date:
+                    ledger.record_parts(DateOrdered(journal, path.name, size).parts)
+                else:
+                    ledger.record(batch)
+                outcomes.append(sorted(content_digest(e) for e in store.entries()))
+            except Refused as refused:
+                assert store.head() is None
+                outcomes.append(sorted(str(r) for r in refused.refusals))
+            store.close()
+    assert outcomes[0] == outcomes[1]
