@@ -20,7 +20,7 @@ from coopledger.ledger import audit as ledger_audit
 from coopledger.ledger import scan
 from coopledger.ledger.database import parse_database
 from coopledger.ledger.engine import engine_for
-from coopledger.ledger.events import encode
+from coopledger.ledger.events import Entry, encode
 from coopledger.ledger.provenance import chain_hash, content_digest
 from coopledger.ledger.recorders import TRANSACTION
 from coopledger.ledger.store import Store
@@ -223,11 +223,18 @@ def test_the_rules_fold_is_the_write_paths(
 ) -> None:
     """Entries deleted under the ledger break rules of later ones: verify's fold, which merges
     the backdated entries back in, refuses exactly what `validate.check` does on the list."""
-    db = shared_db_url
-    rich_ledger(db, tmp_path)
-    table = "stored_events" if db.startswith("sqlite") else "coopledger_events"
-    execute(db, f"DELETE FROM {table} WHERE originator_version IN (12, 61)")  # M06's and M99's admissions
+    rich_ledger(shared_db_url, tmp_path)
     monkeypatch.setattr(ledger_audit, "IN_MEMORY", 0 if streamed else ledger_audit.IN_MEMORY)
+    entries, expected, found = deleted_then_folded(shared_db_url, [12, 61])  # M06's and M99's admissions
+    assert expected and list(found.problems) == expected
+    assert found.first == min(r.entry.seq or 0 for r in check(entries, set(), {}, None))
+
+
+def deleted_then_folded(db: str, seqs: list[int]) -> tuple[list[Entry], list[str], ledger_audit.Finding]:
+    """Entries deleted under the ledger: the rest, what `validate.check` refuses of it, and
+    what `verify`'s fold of the rules finds."""
+    table = "stored_events" if db.startswith("sqlite") else "coopledger_events"
+    execute(db, f"DELETE FROM {table} WHERE originator_version IN ({', '.join(map(str, seqs))})")
     store = Store(parse_database(db))
     try:
         entries = list(store.entries())
@@ -235,8 +242,7 @@ def test_the_rules_fold_is_the_write_paths(
         found = next(f for f in ledger_audit.audit(store).findings if f.name.startswith("rules"))
     finally:
         store.close()
-    assert expected and list(found.problems) == expected
-    assert found.first == min(r.entry.seq or 0 for r in check(entries, set(), {}, None))
+    return entries, expected, found
 
 
 # -- a rewritten history against its checkpoints ----------------------------------------------
@@ -511,15 +517,11 @@ def test_a_ledger_recorded_newest_year_first_is_folded_from_runs_on_disk(
     store = Store(parse_database(db))
     try:
         entries = list(store.entries())
-        assert sum(1 for e in entries if e.date.year == 2024) > 3 * 3  # kept aside: several runs
-        result = verify_in_process(db, monkeypatch, streamed=True)
-        assert result.exit_code == 0, result.stdout + result.stderr
-        admissions = [e.seq for e in entries if e.id in ("demo-006", "x-061")]
-        table = "stored_events" if db.startswith("sqlite") else "coopledger_events"
-        execute(db, f"DELETE FROM {table} WHERE originator_version IN ({admissions[0]}, {admissions[1]})")
-        entries = list(store.entries())
-        expected = [str(r) for r in check(entries, set(), {}, None)]
-        found = next(f for f in ledger_audit.audit(store).findings if f.name.startswith("rules"))
     finally:
         store.close()
+    assert sum(1 for e in entries if e.date.year == 2024) > 3 * 3  # kept aside: several runs
+    result = verify_in_process(db, monkeypatch, streamed=True)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    admissions = [e.seq or 0 for e in entries if e.id in ("demo-006", "x-061")]
+    _, expected, found = deleted_then_folded(db, admissions)
     assert expected and list(found.problems) == expected
