@@ -218,6 +218,7 @@ class Carried:
                 self.price_from = max(entry.date, self.price_from or entry.date)
 
     def note(self, filled: Collection[ev.Entry]) -> None:
+        """Note the entries the check filled in (`state.completed`: the transfers)."""
         for transfer in filled:
             if isinstance(transfer, ev.SharesTransferred):
                 place = ev.effective_order(transfer)
@@ -362,8 +363,6 @@ class Ledger:
             [*self.store.timelines([ev.STATUTES]), *_of_statutes(e for e, _ in normalised)]
         )
         normalised = [(_priced(entry, statutes), source) for entry, source in normalised]
-        if carried is not None:
-            carried.priced(original for (original, _), (entry, _) in zip(batch, normalised, strict=True))
         # id() of the normalised transfers kept as recorded
         as_recorded = {
             id(n)
@@ -394,8 +393,10 @@ class Ledger:
         if refusals:
             self._refuse(refusals, head)
         new = [entry for entry, _ in stamped]
-        if carried is not None and carried.changed_by(new, find):
-            raise _CheckWhole
+        if carried is not None:  # against the parts before this one, then this one noted
+            if carried.changed_by(new, find):
+                raise _CheckWhole
+            carried.priced(entry for entry, _ in batch)
         wide = (
             len(new) * FULL_LOAD_SHARE > head.seq
             # a meeting withdrawn: the mandates naming it are in no timeline of its own

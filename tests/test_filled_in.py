@@ -107,3 +107,20 @@ def test_the_statutes_of_a_timeline_leave_out_the_amendments_it_withdraws() -> N
     assert statutes_of([amendment, retraction]).get("fiscal_year_start", day) == Statutes().get(
         "fiscal_year_start", day
     )
+
+
+def test_an_amendment_before_admissions_of_its_own_part_keeps_the_file_in_parts(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """A file in date order is never sent to be checked whole: an amendment prices the admissions
+    of its own part and of the parts after it."""
+    lines = [
+        amend_price("30.00", "2024-01-01"),
+        admit("A", "2024-02-01") | {"id": "a"},
+        admit("B", "2024-03-01"),
+    ]
+    result = run(shared_db_url, "import", str(journal(tmp_path, *lines)), part=2)
+    assert result.exit_code == 0, result.output
+    assert "out of date order" not in result.output
+    admitted = stored(shared_db_url, "a")
+    assert isinstance(admitted, ev.MemberAdmitted) and admitted.share_price == Decimal("30.00")
