@@ -79,11 +79,6 @@ def _identity_key(entry: ev.Entry) -> object:
     return (entry.identity, tuple(sorted(values_of(entry).items())))
 
 
-def _of_statutes(entries: Iterable[ev.Entry]) -> list[ev.Entry]:
-    """The amendments and retractions among `entries`: what can change the statutes."""
-    return [e for e in entries if isinstance(e, ev.StatutesAmended | ev.EntryRetracted)]
-
-
 def _priced(entry: ev.Entry, statutes: Statutes) -> ev.Entry:
     """An admission without a share price gets the one in force on its date for its category."""
     if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
@@ -210,12 +205,14 @@ class Carried:
 
     latest: dict[str, Place] = field(default_factory=dict)
     price_from: dt.date | None = None  # the latest admission priced by the statutes (`_priced`)
+    last_day: dt.date | None = None  # the latest day of either: an entry after it changes none
 
     def priced(self, given: Iterable[ev.Entry]) -> None:
         """Note the admissions the ledger prices (given without a share price)."""
         for entry in given:
             if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
                 self.price_from = max(entry.date, self.price_from or entry.date)
+                self.last_day = max(entry.date, self.last_day or entry.date)
 
     def note(self, filled: Collection[ev.Entry]) -> None:
         """Note the entries the check filled in (`state.completed`: the transfers)."""
@@ -223,17 +220,23 @@ class Carried:
             if isinstance(transfer, ev.SharesTransferred):
                 place = ev.effective_order(transfer)
                 self.latest[transfer.member] = max(place, self.latest.get(transfer.member, place))
+                self.last_day = max(transfer.date, self.last_day or transfer.date)
 
     def changed_by(self, new: Sequence[ev.Entry], find: Find) -> bool:
         """Whether an entry of `new` (a retraction: its target) is of a giver, placed before a
         transfer filled in."""
+        latest, last_day = self.latest, self.last_day
+        if last_day is None:
+            return False
         for entry in new:
             target = stands_for(entry, find) or entry
+            if target.date > last_day:  # a file in date order: every line of a later part
+                continue
             if self._reprices(target):
                 return True
-            place = ev.effective_order(target)
-            if any(place < self.latest.get(member, place) for member in target.members()):
-                return True
+            for member in target.members():
+                if member in latest and ev.effective_order(target) < latest[member]:
+                    return True
         return False
 
     def _reprices(self, entry: ev.Entry) -> bool:
@@ -356,19 +359,25 @@ class Ledger:
         head = self.store.head() or HeadRow(0, "", GENESIS)
         matching = matching or Matching(head.seq)
         batch_ids = {entry.id for entry, _ in batch if entry.id}
-        normalised = [(self._normalise(entry, batch_ids, matching.upto), source) for entry, source in batch]
-        # The share price in force on an admission's date, by the statutes as recorded and as
-        # the batch amends them (its amendments, its retractions of amendments).
-        statutes = statutes_of(
-            [*self.store.timelines([ev.STATUTES]), *_of_statutes(e for e, _ in normalised)]
-        )
-        normalised = [(_priced(entry, statutes), source) for entry, source in normalised]
-        # id() of the normalised transfers kept as recorded
-        as_recorded = {
-            id(n)
-            for (entry, _), (n, _) in zip(batch, normalised, strict=True)
-            if _recorded_without_paid_up(entry)
-        }
+        normalised: list[tuple[ev.Entry, Source]] = []
+        as_recorded: set[int] = set()  # id() of the normalised transfers kept as recorded
+        unpriced: list[int] = []  # where the admissions given without a share price are
+        amending: list[ev.Entry] = []  # the batch's amendments and retractions
+        for entry, source in batch:
+            normal = self._normalise(entry, batch_ids, matching.upto)
+            if isinstance(normal, ev.MemberAdmitted):
+                if normal.share_price is None:
+                    unpriced.append(len(normalised))
+            elif isinstance(normal, ev.StatutesAmended | ev.EntryRetracted):
+                amending.append(normal)
+            elif _recorded_without_paid_up(entry):
+                as_recorded.add(id(normal))
+            normalised.append((normal, source))
+        if unpriced:  # the share price in force on the admission's date, as the batch amends it
+            statutes = statutes_of([*self.store.timelines([ev.STATUTES]), *amending])
+            for at in unpriced:
+                admitted, source = normalised[at]
+                normalised[at] = (_priced(admitted, statutes), source)
         fresh, present, withheld, refusals = self._drop_present(normalised, head.seq > 0)
         fresh, matched = self._drop_matched(fresh, present, withheld, matching if by_content else None)
         today = self.today() if self.today is not None else self.clock().date()
