@@ -1,11 +1,12 @@
 """A ledger recorded far out of date order beside the same ledger in order: time and peak memory.
 
-    .venv/bin/python bench/out_of_order.py --members 450000 [--before /tmp/old] [--runs 3]
+    .venv/bin/python bench/out_of_order.py --members 450000 [--before /tmp/old] [--runs 3] [--pg URL]
 
 The journal is bench/run.py's (`--members N --years 10 --seed 1`, cached in bench/out/), and
 the same lines newest year first: a year keeps its own order, so every line is accepted as in
 the original, but each year's entries are recorded after the later years'. Each ledger is
-imported once (SQLite, a temporary folder; its time and peak are a figure too), then
+imported once (SQLite in a temporary folder, or with `--pg URL` a PostgreSQL schema each,
+dropped at the end; its time and peak are a figure too), then
 `verify` and a dry-run amendment of `min_shares.A` dated back to the founding year run on it
 `--runs` times, alternating ledgers (and trees, with `--before`); this tree also imports the
 newest-first journal with `--in-date-order`, once. Peak memory is the
@@ -18,17 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 from import_side_by_side import compile_tree  # bench/ is the script's folder, first on sys.path
-from run import HERE, Tree, journal_for, older_tree, this_tree
+from run import HERE, PgInfo, Stores, Tree, journal_for, older_tree, this_tree
 from workload import FIRST_YEAR
 
 AMENDMENT = {"type": "statutes.amended", "parameter": "min_shares.A", "value": 1}
@@ -69,8 +68,26 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=450_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--before", type=Path, help="a worktree of an older commit, measured beside")
+    parser.add_argument(
+        "--pg", help="a PostgreSQL base URL: the ledgers there, a schema each (default SQLite)"
+    )
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="coopledger-order-"))
+    stores = Stores(PgInfo.parse(args.pg) if args.pg else None)
+    try:
+        measure(args, stores)
+    finally:
+        stores.close()
+
+
+def measure(args: argparse.Namespace, stores: Stores) -> None:
+    """Import both journals with each tree, then verify and amend each ledger `--runs` times."""
+
+    def ledger(label: str) -> str:
+        if stores.pg is None:
+            return f"sqlite:///{stores.sqlite_path(label)}"
+        return stores.pg_url(stores.pg_schema(label.replace("-", "_")))
+
+    folder = stores.tmp
     trees = [this_tree()]
     if args.before is not None:
         compile_tree(args.before.resolve())
@@ -84,12 +101,12 @@ def main() -> None:
     ledgers = {}
     for tree in trees:
         for order, journal in journals.items():
-            db = f"sqlite:///{folder}/{tree.label or 'this'}-{order.replace(' ', '-')}.db"
+            db = ledger(f"{tree.label or 'this'}-{order.replace(' ', '-')}")
             figures[tree.label, order, "import"].append(measured(tree, "--db", db, "import", str(journal)))
             ledgers[tree.label, order] = db
             print(f"imported {order} with {tree.label or 'this tree'}", file=sys.stderr, flush=True)
     # This tree's way with such a file: recorded by date, a part at a time.
-    by_date = f"sqlite:///{folder}/by-date.db"
+    by_date = ledger("by-date")
     newest = str(journals["newest year first"])
     figures["", "newest year first", "import --in-date-order"].append(
         measured(trees[0], "--db", by_date, "import", "--in-date-order", newest)
@@ -101,14 +118,14 @@ def main() -> None:
             for name, arguments in work.items():
                 figures[label, order, name].append(measured(tree, "--db", db, *arguments))
         print(f"run {run + 1} of {args.runs} done", file=sys.stderr, flush=True)
-    print(f"\n{args.members:,} members, SQLite; import once, then medians of {args.runs}\n")
+    backend = "SQLite" if stores.pg is None else "PostgreSQL"
+    print(f"\n{args.members:,} members, {backend}; import once, then medians of {args.runs}\n")
     print("| coopledger | ledger | command | wall (s) | peak (MiB) |")
     print("| --- | --- | --- | ---: | ---: |")
     for (label, order, name), values in figures.items():
         wall = statistics.median(w for w, _ in values)
         peak = statistics.median(p for _, p in values)
         print(f"| {label or 'this tree'} | {order} | {name} | {wall:,.2f} | {peak:,.0f} |")
-    shutil.rmtree(folder)
 
 
 if __name__ == "__main__":

@@ -187,9 +187,6 @@ class Matching:
     taken: dict[str, int] = field(default_factory=dict)
 
 
-Place = tuple[dt.date, int, int]  # where an entry takes effect (`events.effective_order`)
-
-
 @dataclass
 class Carried:
     """The transfers of a file's earlier parts whose paid-up amount the ledger filled in (from the
@@ -203,7 +200,7 @@ class Carried:
     ledger priced in an earlier part.
     """
 
-    latest: dict[str, Place] = field(default_factory=dict)
+    latest: dict[str, ev.Place] = field(default_factory=dict)
     price_from: dt.date | None = None  # the latest admission priced by the statutes (`_priced`)
     last_day: dt.date | None = None  # the latest day of either: an entry after it changes none
 

@@ -21,20 +21,25 @@ from __future__ import annotations
 import heapq
 import tempfile
 from collections.abc import Container, Iterator
+from operator import itemgetter
 from typing import IO
 
 from coopledger.ledger import events as ev
 
-SPILL = 50_000  # entries held before a run is written out (about 50 MiB of decoded entries)
+SPILL = 50_000  # entries held before a run is written out (about 20 MiB of stored bytes)
 _LENGTH = 4  # bytes of each record's length, little-endian, before its bytes
 
 
 class Aside:
-    """Entries kept aside, given back once in effective order (`merged`)."""
+    """Entries kept aside, given back once in effective order (`merged`).
+
+    A chained entry is held as its stored bytes when it comes as bytes (`keep_stored`: the
+    write path's whole check decodes only what places it), else as the entry; either is
+    written out as its bytes and decoded once, when it is given back."""
 
     def __init__(self, spill: int | None = None) -> None:
         self.spill = SPILL if spill is None else spill
-        self.held: list[ev.Entry] = []  # chained entries, written out once `spill` are held
+        self.held: list[tuple[ev.Place, ev.Entry | bytes]] = []  # chained: written out once `spill` are held
         self.private: list[ev.Entry] = []  # a batch's own entries: never written out
         self.runs: list[IO[bytes]] = []
         self.written = 0  # entries written out, in all
@@ -44,14 +49,20 @@ class Aside:
         if not spill:
             self.private.append(entry)
             return
-        self.held.append(entry)
+        self.held.append((ev.effective_order(entry), entry))
+        if len(self.held) >= self.spill:
+            self._write_run()
+
+    def keep_stored(self, place: ev.Place, state: bytes) -> None:
+        """Keep a stored entry, undecoded, by its place (its date, phase and sequence number)."""
+        self.held.append((place, bytes(state)))
         if len(self.held) >= self.spill:
             self._write_run()
 
     def _write_run(self) -> None:
         run = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `merged`, or with the process)
-        for entry in sorted(self.held, key=ev.effective_order):
-            data = ev.encode(entry)
+        for _, kept in sorted(self.held, key=itemgetter(0)):
+            data = kept if isinstance(kept, bytes) else ev.encode(kept)
             run.write(len(data).to_bytes(_LENGTH, "little"))
             run.write(data)
         run.seek(0)
@@ -62,9 +73,8 @@ class Aside:
     def merged(self, withdrawn: Container[str]) -> Iterator[ev.Entry]:
         """Every entry kept but the `withdrawn` (by id), in effective order; the runs are
         read once, and closed."""
-        held = sorted(
-            (e for e in (*self.held, *self.private) if e.id not in withdrawn), key=ev.effective_order
-        )
+        entries = [ev.decode(kept) if isinstance(kept, bytes) else kept for _, kept in self.held]
+        held = sorted((e for e in (*entries, *self.private) if e.id not in withdrawn), key=ev.effective_order)
         self.held, self.private = [], []
         if not self.runs:
             yield from held

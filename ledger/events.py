@@ -520,7 +520,10 @@ class Placed(Struct, frozen=True, gc=False):
     id: str | None = None
 
 
-def effective_order(entry: Entry) -> tuple[dt.date, int, int]:
+Place = tuple[dt.date, int, int]  # where an entry takes effect: its date, phase and sequence number
+
+
+def effective_order(entry: Entry) -> Place:
     """The order in which entries take effect: date, then exits first, then sequence."""
     return (entry.date, entry.phase, entry.seq or 0)
 

@@ -61,7 +61,7 @@ class Reordered:
 
     def __init__(self, aside: Aside | None = None) -> None:
         self.aside = Aside() if aside is None else aside
-        self.top: tuple[dt.date, int, int] | None = None
+        self.top: ev.Place | None = None
         self.withdrawn: set[str] = set()
         self.amendments: list[tuple[str | None, Amendment]] = []
 
@@ -81,7 +81,7 @@ class Reordered:
             self.top = key
 
     def see_stored(self, state: bytes) -> None:
-        """`see` from the stored bytes, decoding in full only the few entries it keeps."""
+        """`see` from the stored bytes, decoding in full only the amendments and retractions."""
         head = ev.placed(state)
         kind = ev.EVENT_TYPES.get(head.type)
         if kind is None or kind is ev.EntryRetracted or kind is ev.StatutesAmended:
@@ -89,7 +89,7 @@ class Reordered:
             return
         key = (head.date, kind.phase, head.seq or 0)
         if self.top is not None and key < self.top:
-            self.see(ev.decode(state))  # behind the same top: kept aside
+            self.aside.keep_stored(key, state)  # behind the same top: kept aside, decoded once given back
         else:
             self.top = key
 
@@ -102,7 +102,7 @@ class Reordered:
         withdrawn = self.withdrawn
         aside = ((ev.effective_order(e), e) for e in self.aside.merged(withdrawn))
         waiting = next(aside, None)  # the next entry kept aside, with its place
-        top: tuple[dt.date, int, int] | None = None
+        top: ev.Place | None = None
         for entry in again:
             if isinstance(entry, ev.EntryRetracted):
                 continue
