@@ -561,7 +561,7 @@ class Rules:
 
     def see(self, entry: Entry, stored: Stored) -> None:
         self.seen += 1
-        self.order.see(entry)
+        self.order.see(entry, state=stored.state or None)  # the main pass's bytes: kept, not the entry
 
     def findings(self) -> list[Finding]:
         self.shared.phase(f"checking the rules on {counted(self.seen, 'entry', 'entries')}")

@@ -65,9 +65,10 @@ class Reordered:
         self.withdrawn: set[str] = set()
         self.amendments: list[tuple[str | None, Amendment]] = []
 
-    def see(self, entry: ev.Entry, chained: bool = True) -> None:
+    def see(self, entry: ev.Entry, chained: bool = True, state: bytes | None = None) -> None:
         """The first read: every entry, in sequence order. `chained`: an entry as stored
-        (not a batch's own, which may still carry personal data), which may go to disk."""
+        (not a batch's own, which may still carry personal data), which may go to disk;
+        `state`: its stored bytes, if at hand, kept aside instead of the entry."""
         if isinstance(entry, ev.EntryRetracted):  # never live: it only takes its target out
             self.withdrawn.add(str(entry.entry))
             return
@@ -76,7 +77,10 @@ class Reordered:
             self.amendments.append((entry.id, amendment))
         key = ev.effective_order(entry)
         if self.top is not None and key < self.top:  # takes effect before one seen already
-            self.aside.keep(entry, chained)
+            if state:
+                self.aside.keep_stored(key, state)
+            else:
+                self.aside.keep(entry, chained)
         else:
             self.top = key
 
