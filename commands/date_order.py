@@ -22,13 +22,13 @@ from typing import IO
 
 import msgspec
 
+from coopledger.commands.journal import BOM, decoded, passed_over  # the journal's own reading
 from coopledger.ledger import bounds
 from coopledger.ledger import events as ev
 from coopledger.ledger.errors import Source
 
 _NUMBER = 38  # bits of a line's number in its key; above them its phase (2 bits), then its day
 _PHASE = 2
-BOM = b"\xef\xbb\xbf"
 
 
 class DateOrdered:
@@ -41,8 +41,6 @@ class DateOrdered:
 
     def parts(self) -> Iterator[list[tuple[ev.Entry, Source]]]:
         """The lines' entries, `size` at a time, in effective-date order (each call from the start)."""
-        from coopledger.commands.journal import decoded  # the journal's own reading of a line
-
         if self.stream.seek(0, 2) == 0:
             return
         with mmap.mmap(self.stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
@@ -57,8 +55,6 @@ class DateOrdered:
     def _sort(self, data: mmap.mmap) -> array[int]:
         """Each line's key (day, phase, number), sorted; a line without a date or a known type
         is decoded in full, which names what is wrong with it and where."""
-        from coopledger.commands.journal import decoded
-
         keys, starts = [], self.starts
         start = len(BOM) if data[: len(BOM)] == BOM else 0
         number, end = 0, len(data)
@@ -69,8 +65,8 @@ class DateOrdered:
             starts.append(start)
             line = data[start:stop]
             start = stop
-            if line[:1] != b"{" and (not line.strip() or line.lstrip().startswith(b"#")):
-                continue  # blank, or a comment
+            if line[:1] != b"{" and passed_over(line):
+                continue
             try:
                 placed = ev.placed(line)
                 kind = ev.EVENT_TYPES[placed.type]

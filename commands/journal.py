@@ -116,6 +116,12 @@ def journal_parts(stream: IO[bytes], name: str, size: int, show_progress: bool =
     return parts
 
 
+def passed_over(line: bytes) -> bool:
+    """A line of no entry: blank, or a comment. (A line of the journal starts with its object,
+    so only a line that does not is looked at.)"""
+    return not line.strip() or line.lstrip().startswith(b"#")
+
+
 def decoded(
     lines: list[bytes],
     plain: bool,
@@ -133,8 +139,7 @@ def decoded(
     for number, line in enumerate(lines, start=1):
         if advance is not None and (number % 1000 == 0 or number == last):  # the bar ends full
             advance(1000 if number % 1000 == 0 else number % 1000)
-        # A line of the journal starts with its object; any other is looked at: blank, comment.
-        if line[:1] != b"{" and (not line.strip() or line.lstrip().startswith(b"#")):
+        if line[:1] != b"{" and passed_over(line):
             continue
         where = Source(name, before + number if numbers is None else numbers[number - 1])
         try:

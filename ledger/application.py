@@ -42,7 +42,6 @@ from coopledger.ledger.recorders import HeadRow, IndexRow
 from coopledger.ledger.rules import reads_beyond
 from coopledger.ledger.rules.batch import entry_id_unique, retraction_target
 from coopledger.ledger.rules.identity import erasure_date
-from coopledger.ledger.statutes import Statutes
 from coopledger.ledger.store import Store
 from coopledger.ledger.timeline import Find, joins, retractions, stands_for, statutes_of
 from coopledger.ledger.validate import check_and_fill, check_whole, statutes_only
@@ -77,15 +76,6 @@ def _identity_key(entry: ev.Entry) -> object:
     if not isinstance(entry, ev.Identified):
         return None
     return (entry.identity, tuple(sorted(values_of(entry).items())))
-
-
-def _priced(entry: ev.Entry, statutes: Statutes) -> ev.Entry:
-    """An admission without a share price gets the one in force on its date for its category."""
-    if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
-        return msgspec.structs.replace(
-            entry, share_price=statutes.get("share_price", entry.date, entry.category)
-        )
-    return entry
 
 
 def _recorded_without_paid_up(entry: ev.Entry) -> bool:
@@ -201,15 +191,14 @@ class Carried:
     """
 
     latest: dict[str, ev.Place] = field(default_factory=dict)
-    price_from: dt.date | None = None  # the latest admission priced by the statutes (`_priced`)
+    price_from: dt.date | None = None  # the day of the latest admission priced by the statutes
     last_day: dt.date | None = None  # the latest day of either: an entry after it changes none
 
-    def priced(self, given: Iterable[ev.Entry]) -> None:
-        """Note the admissions the ledger prices (given without a share price)."""
-        for entry in given:
-            if isinstance(entry, ev.MemberAdmitted) and entry.share_price is None:
-                self.price_from = max(entry.date, self.price_from or entry.date)
-                self.last_day = max(entry.date, self.last_day or entry.date)
+    def priced(self, days: Iterable[dt.date]) -> None:
+        """Note the days of the admissions the ledger priced (given without a share price)."""
+        for day in days:
+            self.price_from = max(day, self.price_from or day)
+            self.last_day = max(day, self.last_day or day)
 
     def note(self, filled: Collection[ev.Entry]) -> None:
         """Note the entries the check filled in (`state.completed`: the transfers)."""
@@ -358,13 +347,13 @@ class Ledger:
         batch_ids = {entry.id for entry, _ in batch if entry.id}
         normalised: list[tuple[ev.Entry, Source]] = []
         as_recorded: set[int] = set()  # id() of the normalised transfers kept as recorded
-        unpriced: list[int] = []  # where the admissions given without a share price are
+        unpriced: list[tuple[int, ev.MemberAdmitted]] = []  # the admissions given without a share price
         amending: list[ev.Entry] = []  # the batch's amendments and retractions
         for entry, source in batch:
             normal = self._normalise(entry, batch_ids, matching.upto)
             if isinstance(normal, ev.MemberAdmitted):
                 if normal.share_price is None:
-                    unpriced.append(len(normalised))
+                    unpriced.append((len(normalised), normal))
             elif isinstance(normal, ev.StatutesAmended | ev.EntryRetracted):
                 amending.append(normal)
             elif _recorded_without_paid_up(entry):
@@ -372,9 +361,9 @@ class Ledger:
             normalised.append((normal, source))
         if unpriced:  # the share price in force on the admission's date, as the batch amends it
             statutes = statutes_of([*self.store.timelines([ev.STATUTES]), *amending])
-            for at in unpriced:
-                admitted, source = normalised[at]
-                normalised[at] = (_priced(admitted, statutes), source)
+            for at, admitted in unpriced:
+                price = statutes.get("share_price", admitted.date, admitted.category)
+                normalised[at] = (msgspec.structs.replace(admitted, share_price=price), normalised[at][1])
         fresh, present, withheld, refusals = self._drop_present(normalised, head.seq > 0)
         fresh, matched = self._drop_matched(fresh, present, withheld, matching if by_content else None)
         today = self.today() if self.today is not None else self.clock().date()
@@ -402,7 +391,7 @@ class Ledger:
         if carried is not None:  # against the parts before this one, then this one noted
             if carried.changed_by(new, find):
                 raise _CheckWhole
-            carried.priced(entry for entry, _ in batch)
+            carried.priced(admitted.date for _, admitted in unpriced)
         wide = (
             len(new) * FULL_LOAD_SHARE > head.seq
             # a meeting withdrawn: the mandates naming it are in no timeline of its own

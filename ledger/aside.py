@@ -49,13 +49,14 @@ class Aside:
         if not spill:
             self.private.append(entry)
             return
-        self.held.append((ev.effective_order(entry), entry))
-        if len(self.held) >= self.spill:
-            self._write_run()
+        self._hold(ev.effective_order(entry), entry)
 
     def keep_stored(self, place: ev.Place, state: bytes) -> None:
         """Keep a stored entry, undecoded, by its place (its date, phase and sequence number)."""
-        self.held.append((place, bytes(state)))
+        self._hold(place, bytes(state))
+
+    def _hold(self, place: ev.Place, kept: ev.Entry | bytes) -> None:
+        self.held.append((place, kept))
         if len(self.held) >= self.spill:
             self._write_run()
 
