@@ -99,7 +99,7 @@ def clerk_words(
     elif re.fullmatch(r"Expected `object`, got `\w+`", body):
         return "expected one JSON object {...} a line"
     if words is None:
-        words = body[:1].lower() + body[1:]
+        words = body if body[1:2].isupper() else body[:1].lower() + body[1:]  # "JSON ...": as it is
     return f"{words} - at {where(field)}" if field else words
 
 

@@ -892,3 +892,12 @@ def test_a_types_checks_are_made_when_an_entry_of_it_is_first_checked() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n", 1) == ["0", "['member.resigned']\n"]
+
+
+def test_a_line_that_is_not_json_is_named_in_plain_words(tmp_path: Path) -> None:
+    """The decoder's message starts lower-case within the sentence, but an acronym keeps its case."""
+    journal = tmp_path / "raw.jsonl"
+    journal.write_bytes(b"\x00\x00\n")
+    done = run_cli("import", str(journal), db=f"sqlite:///{tmp_path / 'l.db'}")
+    assert done.returncode == 2
+    assert "line 1: JSON is malformed" in done.stderr.decode()
