@@ -216,10 +216,12 @@ class SharesTransferred(MemberEntry, tag="shares.transferred", frozen=True, kw_o
     amounts: ClassVar[tuple[str, ...]] = ("paid_up",)
 
     def subjects(self) -> tuple[str, ...]:
-        return (MEMBER + self.member, MEMBER + self.to)
+        return tuple(MEMBER + member for member in self.members())
 
     def members(self) -> tuple[str, ...]:
-        return (self.member, self.to)
+        """Both sides; one, for shares given to their own holder (refused by the rules, but
+        recorded if retracted in the same batch: indexed once under its member)."""
+        return (self.member,) if self.to == self.member else (self.member, self.to)
 
 
 class SharesRedeemed(MemberEntry, tag="shares.redeemed", frozen=True, kw_only=True):

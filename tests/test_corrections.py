@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from coopledger.projections.read_models import catch_up, open_engine
 from coopledger.projections.register.queries import register_as_of
 from tests.conftest import ROOT, Book
 from tests.journal import admit
+from tests.test_import_parts import journal, run
 
 
 def test_a_retraction_withdraws_the_entry_from_its_recorded_time_on(book: Book) -> None:
@@ -72,3 +74,22 @@ def test_withdrawing_an_amendment_later_entries_rely_on_is_refused(book: Book) -
     assert "proxy-limit" in message
     book.record({**amendment, "date": "2024-03-01", "value": 3, "id": "am-2"})  # one nothing relies on
     book.record({"type": "entry.retracted", "date": "2024-07-01", "entry": "am-2", "reason": "not adopted"})
+
+
+def test_shares_given_to_their_own_holder_and_withdrawn_in_the_same_batch_are_indexed_once(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """Refused alone (`transfer-to-self`), such a transfer is dead once its retraction is in the
+    same file, and recorded: under its one member (it was indexed twice, which the index's key
+    refused, and the write was retried as if another clerk had got there first)."""
+    to_themselves = {"type": "shares.transferred", "date": "2024-02-01", "member": "S1", "to": "S1"}
+    path = journal(
+        tmp_path,
+        {**admit("S1", "2024-01-10", shares=2), "id": "adm-1"},
+        {**to_themselves, "count": 1, "id": "t-1"},
+        {"type": "entry.retracted", "date": "2024-02-02", "entry": "t-1", "reason": "to themselves"},
+    )
+    result = run(shared_db_url, "import", str(path))
+    assert result.exit_code == 0 and "3 entries added" in result.output, result.output
+    assert "S1" in run(shared_db_url, "history", "S1").output
+    assert run(shared_db_url, "verify").exit_code == 0
