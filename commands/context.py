@@ -195,9 +195,9 @@ class App:
 
         _ = self.engine  # the read-model tables must exist before the first write
 
-        def project(conn: Any, recent: Sequence[Entry]) -> None:
+        def project(conn: Any, recent: Sequence[Entry], asserting: bool) -> None:
             read_models.project(conn, self.store, recent)
-            if unheld := assertions.refusals(conn, self.store, recent):
+            if asserting and (unheld := assertions.refusals(conn, self.store, recent)):
                 raise Refused(unheld)
             if self.dry_run:  # everything checked and projected: say what, and write nothing
                 day = max(today(), *(entry.date for entry in recent))

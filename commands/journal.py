@@ -245,6 +245,7 @@ def import_(
 
     batch: list[tuple[ev.Entry, Source]] = []
     parts: Parts | None = None
+    by_date: Parts | None = None
     if in_date_order and sheets.is_sheet(name):
         raise click.UsageError("--in-date-order orders a JSON Lines journal; a spreadsheet is read whole")
     with ledger_errors():
@@ -264,6 +265,10 @@ def import_(
                 batch, parts = [line for part in parts() for line in part], None
         elif journal.seekable() and not dry_run:  # a file on disk: part by part (stdin: whole)
             parts, former = journal_parts(journal, name, _part_lines(), show), []
+            if name != "-":  # out of date order, checked by date (`Ledger.record_parts`)
+                from coopledger.commands.date_order import DateOrdered
+
+                by_date = DateOrdered(journal, name, _part_lines()).parts
         else:
             batch, former = read_journal(journal, name, show), []
     if former:
@@ -274,7 +279,8 @@ def import_(
     try:
         with ledger_errors(), progress() as step:
             if parts is not None:
-                result = app.ledger.record_parts(_dated(parts, app, allow_future, step), by_content=True)
+                checked = None if by_date is None else _dated(by_date, app, allow_future, step)
+                result = app.ledger.record_parts(_dated(parts, app, allow_future, step), True, checked)
             else:
                 for whole in _dated(lambda: iter([batch]), app, allow_future, step)():
                     result.take(app.ledger.record(whole, by_content=True))
@@ -293,6 +299,11 @@ def import_(
         click.echo(
             f"coopledger: note: {name} is out of date order: it was checked and recorded in one batch, "
             "holding the whole file in memory; --in-date-order records such a file a part at a time"
+        )
+    elif result.settled:
+        click.echo(
+            f"coopledger: note: {name} is out of date order: it was checked in effective-date order, then "
+            "recorded in its own order, a part at a time; --in-date-order records it by date, at once"
         )
     if result.withheld:
         whose = (getattr(e, "member", None) or getattr(e, "person", "") for e in result.withheld)

@@ -22,6 +22,7 @@ import random
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cache, partial
 from typing import NoReturn, TypeVar
 
@@ -60,8 +61,9 @@ BACK_OFF = 0.02  # seconds; doubled each attempt, capped at 1 s, with jitter
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
-# Writes the read models of just-appended entries, inside the write transaction.
-Projector = Callable[[Connection, Sequence[ev.Entry]], None]
+# Writes the read models of just-appended entries, inside the write transaction; with `True`,
+# then raises `Refused` if the register breaks a journal assertion.
+Projector = Callable[[Connection, Sequence[ev.Entry], bool], None]
 # Writes every read model from all the recorded entries at once (a rebuild), inside the write
 # transaction; raises `Refused` if the register then breaks a journal assertion.
 WholeProjector = Callable[[Connection], None]
@@ -97,11 +99,13 @@ def _generated_id(seq: int, taken: set[str]) -> str:
     return candidate
 
 
-def _project(project: Projector, conn: Connection, added: list[ev.Entry], sources: dict[int, Source]) -> None:
+def _project(
+    project: Projector, conn: Connection, added: list[ev.Entry], sources: dict[int, Source], asserting: bool
+) -> None:
     """Write the read models; a refusal they raise (a journal assertion the batch breaks,
     `projections/assertions.py`) gets the source of the entry it blames."""
     try:
-        project(conn, added)
+        project(conn, added, asserting)
     except Refused as refused:
         found = refused.refusals
         raise Refused(
@@ -159,8 +163,11 @@ class Imported:
     withheld: list[ev.Entry] = field(default_factory=list)
     matched: list[Source] = field(default_factory=list)
     whole: bool = False  # a file of several parts, checked and recorded in one batch
+    settled: bool = False  # a file of several parts, checked by date, then recorded without the rules
+    erased: bool = False  # identities erased: their records' bytes to be checkpointed out
 
     def take(self, part: Recorded) -> None:
+        self.erased = self.erased or any(isinstance(e, ev.IdentityErased) for e in part.added)
         self.added += len(part.added)
         self.present += len(part.present)
         self.withheld += part.withheld
@@ -236,6 +243,77 @@ class Carried:
         )
 
 
+@dataclass
+class Settled:
+    """A file out of date order, checked part by part in effective-date order (`Ledger.record_parts`):
+    what the check filled in, by the line that left it out (an admission's share price, a transfer's
+    paid-up capital), and the subjects of each retraction's target, so that the file recorded
+    again in its own order, without the rules, holds exactly those amounts and index rows.
+
+    The rules fold in effective order, and ties within a day and phase keep the file's order
+    either way, so the file in its own order gets the verdict of the check by date: that of the
+    file in one batch (`tests/test_date_order.py`). `held`: the check accepted the file.
+    """
+
+    amounts: dict[int, Decimal] = field(default_factory=dict)
+    joined: dict[int, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # a retraction's line: its target's subjects
+    held: bool = False
+
+    def note(self, source: Source, amount: Decimal | None) -> None:
+        if source.line is not None and amount is not None:
+            self.amounts[source.line] = amount
+
+    def note_part(
+        self,
+        stamped: list[tuple[ev.Entry, Source]],
+        subjects: dict[int, tuple[str, ...]],
+        filled: dict[int, ev.Entry],
+    ) -> None:
+        """Note what the check of a part filled in, and its retractions' subjects."""
+        for entry, source in stamped:
+            seq = entry.seq or 0
+            if type(entry) is ev.EntryRetracted and source.line is not None:
+                self.joined[source.line] = subjects[seq]
+            elif seq in filled:
+                self.note(source, getattr(filled[seq], "paid_up", None))
+
+    def amount(self, source: Source) -> Decimal:
+        """The amount the check filled in on this line; none noted: the file is checked whole."""
+        found = self.amounts.get(source.line or 0)
+        if found is None:
+            raise _CheckWhole
+        return found
+
+    def fill(
+        self,
+        stamped: list[tuple[ev.Entry, Source]],
+        fill: set[int],
+        find: Find,
+        subjects: dict[int, tuple[str, ...]],
+        projected: bool,
+    ) -> dict[int, ev.Entry]:
+        """A part in the file's order: its transfers of `fill` with the amounts the check filled
+        in, and the subjects of a retraction whose target is further on in the file (not yet
+        recorded) as the check found them. Projected part by part (a ledger that held entries),
+        such a retraction would reach no target yet: the file is then checked whole."""
+        filled = {}
+        for entry, source in stamped:
+            seq = entry.seq or 0
+            if type(entry) is ev.EntryRetracted and stands_for(entry, find) is None:
+                if projected or source.line not in self.joined:
+                    raise _CheckWhole
+                subjects[seq] = self.joined[source.line]
+            elif seq in fill:
+                filled[seq] = msgspec.structs.replace(entry, paid_up=self.amount(source))
+        return filled
+
+
+class _Rehearsed(Exception):
+    """The check by date of a file out of date order ended: its writes are rolled back."""
+
+
 # A file's parts, read from its start each time (`Ledger.record_parts`).
 Parts = Callable[[], Iterator[list[tuple[ev.Entry, Source]]]]
 
@@ -269,24 +347,53 @@ class Ledger:
         """
         return self._again(lambda: self._record_whole(batch, by_content))
 
-    def record_parts(self, parts: Parts, by_content: bool = False) -> Imported:
+    def record_parts(self, parts: Parts, by_content: bool = False, by_date: Parts | None = None) -> Imported:
         """Record a long file part by part, in one transaction: all of it or none of it.
 
         Each part is checked and recorded as a batch after the parts before it (which its
         store reads see), so memory holds one part at a time, and the state of the members.
-        If a part of a file of several is refused, the file is checked again whole, in one
-        batch (a line may need one further on that is effective before it), so that every
-        verdict, and its refusals' words, are those of `record`. `parts` gives the file's
+        If a part of a file of several is refused, the file is checked again whole, so that
+        every verdict, and its refusals' words, are those of `record` (a line may need one
+        further on that is effective before it). `by_date` gives the same lines in effective
+        order (`commands/date_order.py`): the file is then checked in those parts and, if
+        accepted, recorded again in its own order without the rules (`Settled`), in bounded
+        memory; without it, or if that check refuses, in one batch. `parts` gives the file's
         parts from the start, each time it is called. Into an empty ledger, the read models
         are written once, after the last part (`project_all`).
         """
         try:
-            return self._again(lambda: self._record_parts(parts(), by_content))
+            return self._checkpointed(self._again(lambda: self._record_parts(parts(), by_content)))
         except _CheckWhole:
             pass
+        if by_date is not None:
+            try:
+                settled = self._again(lambda: self._record_settled(parts, by_date, by_content))
+                return self._checkpointed(settled)
+            except _CheckWhole:
+                pass
         whole = [line for part in parts() for line in part]
         imported = Imported(whole=True)
         imported.take(self.record(whole, by_content))
+        return imported
+
+    def _record_settled(self, parts: Parts, by_date: Parts, by_content: bool) -> Imported:
+        """Check the file in effective-date order, part by part, then roll that back and record
+        it in its own order, part by part, with the amounts the check filled in (`Settled`)."""
+        settled = Settled()
+        try:
+            with self.store.transaction():
+                self._record_parts(by_date(), by_content, settled)
+                raise _Rehearsed
+        except _Rehearsed:
+            settled.held = True
+        imported = self._record_parts(parts(), by_content, settled)
+        imported.settled = True
+        return imported
+
+    def _checkpointed(self, imported: Imported) -> Imported:
+        """After a file that erased identities: their records' bytes out of the write-ahead log too."""
+        if imported.erased:
+            self.store.checkpoint()
         return imported
 
     def _again(self, write: Callable[[], T]) -> T:
@@ -304,7 +411,12 @@ class Ledger:
             self.store.checkpoint()  # the erased records' bytes out of the write-ahead log too
         return recorded
 
-    def _record_parts(self, parts: Iterator[list[tuple[ev.Entry, Source]]], by_content: bool) -> Imported:
+    def _record_parts(
+        self,
+        parts: Iterator[list[tuple[ev.Entry, Source]]],
+        by_content: bool,
+        settled: Settled | None = None,
+    ) -> Imported:
         """Every part in one transaction. A refused part of a file of several raises
         `_CheckWhole`; the refusal of a file of one part is the file's."""
         matching = Matching((self.store.head() or HeadRow(0, "", GENESIS)).seq)
@@ -312,14 +424,14 @@ class Ledger:
         # `rebuild` writes them (every timeline read once), instead of each part reading back
         # the timelines it touches to fold them again: a quarter of a 5,000,000-member import.
         at_once = self.project_all if matching.upto == 0 else None
-        imported, erased, count, carried = Imported(), False, 0, Carried()
+        each = at_once is None  # each part projected as it is recorded
+        imported, count, carried = Imported(), 0, Carried()
         try:
             with self.store.transaction() as conn:
                 for part in parts:
                     count += 1
-                    recorded = self._record_once(part, by_content, matching, at_once is None, carried)
+                    recorded = self._record_once(part, by_content, matching, each, carried, settled)
                     imported.take(recorded)
-                    erased = erased or any(isinstance(e, ev.IdentityErased) for e in recorded.added)
                     del recorded, part  # the next part is read without this one in memory
                 if at_once is not None and imported.added:
                     try:
@@ -330,8 +442,6 @@ class Ledger:
             if count > 1 or next(parts, None) is not None:
                 raise _CheckWhole from None
             raise
-        if erased:
-            self.store.checkpoint()
         return imported
 
     def _record_once(
@@ -341,8 +451,13 @@ class Ledger:
         matching: Matching | None = None,
         project: bool = True,
         carried: Carried | None = None,
+        settled: Settled | None = None,
     ) -> Recorded:
+        """Check and record one batch (a file's part, after the parts before it); `settled`: a
+        part of a file checked by date (`Settled`), noting what the check fills in, or once it
+        held, recorded in the file's order with those amounts and without the rules."""
         head = self.store.head() or HeadRow(0, "", GENESIS)
+        trusted = settled is not None and settled.held
         matching = matching or Matching(head.seq)
         batch_ids = {entry.id for entry, _ in batch if entry.id}
         normalised: list[tuple[ev.Entry, Source]] = []
@@ -360,10 +475,16 @@ class Ledger:
                 as_recorded.add(id(normal))
             normalised.append((normal, source))
         if unpriced:  # the share price in force on the admission's date, as the batch amends it
-            statutes = statutes_of([*self.store.timelines([ev.STATUTES]), *amending])
+            statutes = None if trusted else statutes_of([*self.store.timelines([ev.STATUTES]), *amending])
             for at, admitted in unpriced:
-                price = statutes.get("share_price", admitted.date, admitted.category)
-                normalised[at] = (msgspec.structs.replace(admitted, share_price=price), normalised[at][1])
+                source = normalised[at][1]
+                if statutes is None:
+                    price = settled.amount(source)  # type: ignore[union-attr]
+                else:
+                    price = statutes.get("share_price", admitted.date, admitted.category)
+                    if settled is not None:
+                        settled.note(source, price)
+                normalised[at] = (msgspec.structs.replace(admitted, share_price=price), source)
         fresh, present, withheld, refusals = self._drop_present(normalised, head.seq > 0)
         fresh, matched = self._drop_matched(fresh, present, withheld, matching if by_content else None)
         today = self.today() if self.today is not None else self.clock().date()
@@ -384,14 +505,60 @@ class Ledger:
         }
         find = self._finder(stamped, matching.upto)
         subjects = {entry.seq or 0: joins(entry, find) for entry, _ in stamped}  # a retraction: its target's
-        refusals += self._check_retractions(stamped, find)
+        sources = {entry.seq or 0: source for entry, source in stamped}
+        if trusted:
+            filled = settled.fill(stamped, fill, find, subjects, project)  # type: ignore[union-attr]
+        else:
+            priced = [admitted.date for _, admitted in unpriced]
+            filled = self._checked(stamped, head, find, subjects, fill, carried, priced)
+            if settled is not None:
+                settled.note_part(stamped, subjects, filled)
+        new = [entry for entry, _ in stamped]
+        digests = [digest for _, _, digest in fresh]
+        if filled:  # transfers whose paid-up amount the check filled in: their entries and digests
+            new = [filled.get(e.seq or 0, e) for e in new]
+            refilled = {seq: content_digest(entry) for seq, entry in filled.items()}
+            digests = [refilled.get(e.seq or 0, digest) for e, digest in zip(new, digests, strict=True)]
+        new, identities, erasures = seal_all(new)
+        chained = chain(new, head.hash)
+        index = [
+            IndexRow(seq, e.id or "", e.recorded or "", digest, e.hash or "", subjects[seq])
+            for e, digest in zip(chained.entries, digests, strict=True)
+            if (seq := e.seq or 0)
+        ]
+        # The batch's earlier forms are not needed any more, nor, once written, its bytes: a
+        # large import lets them go before the projections fold (a quarter of its peak memory).
+        del normalised, fresh, stamped, new, find, digests, filled
+        added = chained.entries
+        if added:
+            with self.store.transaction() as conn:
+                self.store.append(conn, chained, index, identities, erasures)
+                del chained, index, identities
+                if project and self.project is not None:  # a settled part: the check held the assertions
+                    _project(self.project, conn, added, sources, not trusted)
+        return Recorded(added, present, withheld, matched)
+
+    def _checked(
+        self,
+        stamped: list[tuple[ev.Entry, Source]],
+        head: HeadRow,
+        find: Find,
+        subjects: dict[int, tuple[str, ...]],
+        fill: set[int],
+        carried: Carried | None,
+        priced: list[dt.date],
+    ) -> dict[int, ev.Entry]:
+        """The rules over the batch after the ledger (refused: `Refused`), on the timelines it
+        touches or the whole ledger; the transfers of `fill` as the check filled them in."""
+        refusals = self._check_retractions(stamped, find)
         if refusals:
             self._refuse(refusals, head)
         new = [entry for entry, _ in stamped]
         if carried is not None:  # against the parts before this one, then this one noted
             if carried.changed_by(new, find):
                 raise _CheckWhole
-            carried.priced(admitted.date for _, admitted in unpriced)
+            carried.priced(priced)
+        sources = {entry.seq or 0: source for entry, source in stamped}
         wide = (
             len(new) * FULL_LOAD_SHARE > head.seq
             # a meeting withdrawn: the mandates naming it are in no timeline of its own
@@ -408,7 +575,6 @@ class Ledger:
             beyond = reads_beyond([*new, *targets], Bounded(self.store, head.seq // REACH_SHARE))
             touched |= beyond or set()
             wide = beyond is None  # an amendment dated years back
-        sources = {entry.seq or 0: source for entry, source in stamped}
         reading = statutes_only(new, find)  # an amendment: only the rules reading its parameter
         if head.seq == 0:
             refusals, filled = check_and_fill(new, {e.seq or 0 for e in new}, sources, None, fill)
@@ -427,31 +593,9 @@ class Ledger:
             )
         if refusals:
             self._refuse(refusals, head)
-        digests = [digest for _, _, digest in fresh]
         if carried is not None:
             carried.note(filled.values())
-        if filled:  # transfers whose paid-up amount the check filled in: their entries and digests
-            new = [filled.get(e.seq or 0, e) for e in new]
-            refilled = {seq: content_digest(entry) for seq, entry in filled.items()}
-            digests = [refilled.get(e.seq or 0, digest) for e, digest in zip(new, digests, strict=True)]
-        new, identities, erasures = seal_all(new)
-        chained = chain(new, head.hash)
-        index = [
-            IndexRow(seq, e.id or "", e.recorded or "", digest, e.hash or "", subjects[seq])
-            for e, digest in zip(chained.entries, digests, strict=True)
-            if (seq := e.seq or 0)
-        ]
-        # The batch's earlier forms are not needed any more, nor, once written, its bytes: a
-        # large import lets them go before the projections fold (a quarter of its peak memory).
-        del normalised, fresh, stamped, new, find, digests
-        added = chained.entries
-        if added:
-            with self.store.transaction() as conn:
-                self.store.append(conn, chained, index, identities, erasures)
-                del chained, index, identities
-                if project and self.project is not None:
-                    _project(self.project, conn, added, sources)
-        return Recorded(added, present, withheld, matched)
+        return filled
 
     def _timelines(self, touched: set[str]) -> list[ev.Entry]:
         """The recorded entries of the timelines the batch touches, and of the other side of each

@@ -8,10 +8,12 @@ import random
 from pathlib import Path
 
 import msgspec
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from coopledger.commands.context import App
 from coopledger.commands.date_order import DateOrdered
+from coopledger.commands.journal import journal_parts
 from coopledger.ledger import events as ev
 from coopledger.ledger.application import Ledger
 from coopledger.ledger.database import parse_database
@@ -20,7 +22,17 @@ from coopledger.ledger.provenance import content_digest
 from coopledger.ledger.store import Store
 from tests.conftest import init_ledger
 from tests.journal import fresh_ledger, member_founding, member_operation
-from tests.test_import_parts import DEMO, run, views
+from tests.test_import_parts import (
+    DEMO,
+    admit,
+    journal,
+    pay,
+    price_amendment,
+    read_model_rows,
+    run,
+    views,
+)
+from tests.test_import_parts import recorded as kinds
 from tests.test_verify import EXTRA
 
 
@@ -49,7 +61,13 @@ def test_a_history_newest_year_first_is_recorded_by_date_a_part_at_a_time(
     as_it_comes = init_ledger(f"sqlite:///{tmp_path / 'as-it-comes.db'}")
     plain = run(as_it_comes, "import", str(path), part=4)
     assert plain.exit_code == 0, plain.output
-    assert "is out of date order: it was checked and recorded in one batch" in plain.output
+    assert (
+        "is out of date order: it was checked in effective-date order, then recorded in its own"
+        in plain.output
+    )
+    assert [e.id for e in recorded(as_it_comes)] == [
+        json.loads(line)["id"] for line in path.read_text().splitlines()
+    ]
     result = run(shared_db_url, "import", "--in-date-order", str(path), part=4)
     assert result.exit_code == 0, result.output
     assert f"{len(lines)} entries added" in result.output and "out of date order" not in result.output
@@ -137,3 +155,131 @@ def test_in_date_order_the_file_has_the_verdict_and_entries_of_the_file_in_one_b
                 outcomes.append(sorted(str(r) for r in refused.refusals))
             store.close()
     assert outcomes[0] == outcomes[1]
+
+
+def test_a_retraction_above_its_target_into_a_ledger_that_holds_entries_is_recorded_in_one_batch(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """Checked by date, then recorded in the file's order part by part, a retraction above its
+    target would be projected before its target is recorded: such a file goes in one batch."""
+    assert run(shared_db_url, "import", str(journal(tmp_path, admit("M1"), admit("M2")))).exit_code == 0
+    path = tmp_path / "backwards.jsonl"
+    withdrawn = {"type": "entry.retracted", "date": "2024-03-02", "entry": "pay-m1", "reason": "twice"}
+    later = [admit(f"N{n}", "2024-04-01") for n in range(3)]
+    lines = [*later, withdrawn, {**pay("M1", "2024-03-01"), "id": "pay-m1"}, pay("M2", "2024-03-01")]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = run(shared_db_url, "import", str(path), part=2)
+    assert result.exit_code == 0, result.output
+    assert "it was checked and recorded in one batch" in result.output
+    assert [kind for kind, _, _ in kinds(shared_db_url)][2:] == [
+        "member.admitted",
+        "member.admitted",
+        "member.admitted",
+        "entry.retracted",
+        "shares.paid",
+        "shares.paid",
+    ]
+    assert run(shared_db_url, "verify").exit_code == 0
+
+
+def accepted_one_by_one(lines: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The lines a ledger accepts, given one at a time in this order."""
+    kept = []
+    with fresh_ledger("sqlite-memory") as url:
+        store = Store(parse_database(url))
+        ledger = Ledger(store, user="prop")
+        for n, line in enumerate(lines, start=1):
+            try:
+                ledger.record([(ev.decode(msgspec.json.encode(line)), Source("prop.jsonl", n))])
+                kept.append(line)
+            except Refused:
+                continue
+        store.close()
+    return kept
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    founding=member_founding,
+    operations=st.lists(st.one_of(member_operation, price_amendment), min_size=1, max_size=24),
+    size=st.integers(min_value=1, max_value=6),
+    seed=st.integers(0, 2**16),
+    founded_first=st.booleans(),
+    acceptable=st.booleans(),
+)
+def test_a_file_checked_by_date_is_recorded_in_its_own_order_as_in_one_batch(
+    tmp_path_factory: object,
+    founding: list[dict[str, object]],
+    operations: list[dict[str, object]],
+    size: int,
+    seed: int,
+    founded_first: bool,
+    acceptable: bool,
+) -> None:
+    """Property: a file in any order, recorded part by part in its own order (checked by date
+    when a part is refused: `Settled`), is accepted or refused as the file is in one batch, with
+    the same refusals and nothing written, and accepted it holds the same entries in the same
+    order, with the same read models (knowledge intervals included). Into an empty ledger, or
+    one that already holds the founding admissions."""
+    lines = [{**line, "id": f"x{n}"} for n, line in enumerate([*founding, *operations], start=1)]
+    lines = [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in lines]
+    if acceptable:  # mostly a file a ledger accepts, then shuffled
+        lines = accepted_one_by_one(lines)
+    before = [line for line in lines if line["id"] in {f"x{n}" for n in range(1, len(founding) + 1)}]
+    before = before if founded_first else []
+    lines = [line for line in lines if line not in before]
+    random.Random(seed).shuffle(lines)
+    folder = Path(str(tmp_path_factory.mktemp("own-order")))  # type: ignore[attr-defined]
+    path = folder / "journal.jsonl"
+    path.write_bytes(b"".join(msgspec.json.encode(line) + b"\n" for line in lines))
+    batch = [(ev.decode(msgspec.json.encode(line)), Source(path.name, n)) for n, line in enumerate(lines, 1)]
+    outcomes, how = [], "refused"
+    for way in ("one batch", "in parts"):
+        app = App(f"sqlite:///{folder / (way + '.db')}", "prop")
+        app.may_create()
+        try:
+            if before:
+                app.ledger.record([(ev.decode(msgspec.json.encode(line)), Source("f", 1)) for line in before])
+            head = app.store.head()
+            with path.open("rb") as journal:
+                parts = journal_parts(journal, path.name, size, False)
+                try:
+                    if way == "in parts":
+                        done = app.ledger.record_parts(
+                            parts, True, DateOrdered(journal, path.name, size).parts
+                        )
+                        how = "settled" if done.settled else "in one batch" if done.whole else "in parts"
+                    else:
+                        app.ledger.record(batch, by_content=True)
+                    entries = list(app.store.entries())
+                    outcomes.append(([e.id for e in entries], [content_digest(e) for e in entries]))
+                    outcomes.append(read_model_rows(app.url))
+                except Refused as refused:
+                    assert app.store.head() == head  # nothing of the file was written
+                    outcomes.append(sorted(str(r) for r in refused.refusals))
+        finally:
+            app.close()
+    event(f"recorded {how}")
+    assert outcomes[: len(outcomes) // 2] == outcomes[len(outcomes) // 2 :]
+
+
+def test_an_assertion_above_the_lines_it_counts_holds_once_the_file_is_checked_by_date(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """Recorded in the file's order after its check by date, a part is not held to an assertion
+    that only the later parts make true: the check held it on the whole file."""
+    assert run(shared_db_url, "import", str(journal(tmp_path, admit("M1"), admit("M2")))).exit_code == 0
+    pin = {"type": "assert.members", "date": "2024-12-31", "count": 4, "id": "pin-2024"}
+    path = tmp_path / "pinned-first.jsonl"
+    lines = [pin, admit("N1", "2024-06-01"), admit("N2", "2024-06-01")]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = run(shared_db_url, "import", str(path), part=1)
+    assert result.exit_code == 0, result.output
+    assert "it was checked in effective-date order, then recorded in its own order" in result.output
+    assert [kind for kind, _, _ in kinds(shared_db_url)][2:] == ["assert.members", *["member.admitted"] * 2]
+    assert run(shared_db_url, "verify").exit_code == 0
+    wrong = tmp_path / "pinned-wrong.jsonl"
+    wrong.write_text(json.dumps({**pin, "id": "pin-bis", "count": 7}) + "\n" + json.dumps(admit("N3")) + "\n")
+    refused = run(shared_db_url, "import", str(wrong), part=1)
+    assert refused.exit_code == 1 and "line 1: assert.members 2024-12-31 (pin-bis)" in refused.output
+    assert len(kinds(shared_db_url)) == 5
