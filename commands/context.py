@@ -203,12 +203,22 @@ class App:
                 day = max(today(), *(entry.date for entry in recent))
                 raise DryRun(list(recent), day, members_on(conn, day, None))
 
-        def project_all(conn: Any) -> None:
-            read_models.rebuild(conn, self.store)
+        def asserted(conn: Any) -> None:
             if unheld := assertions.broken(conn, self.store):
                 raise Refused(unheld)
 
-        return Ledger(self.store, user=self.user, project=project, project_all=project_all, today=today)
+        def project_all(conn: Any) -> None:
+            read_models.rebuild(conn, self.store)
+            asserted(conn)
+
+        return Ledger(
+            self.store,
+            user=self.user,
+            project=project,
+            project_all=project_all,
+            asserted=asserted,
+            today=today,
+        )
 
     @cached_property
     def engine(self) -> Engine:

@@ -329,6 +329,9 @@ class Ledger:
     # A file recorded part by part into an empty ledger writes its read models once, after its
     # last part (`_record_parts`); without it, each part is projected as any batch is.
     project_all: WholeProjector | None = None
+    # Raises `Refused` if the register breaks a live journal assertion: after a file checked by
+    # date and recorded in its own order (`Settled`), whose parts were projected without them.
+    asserted: WholeProjector | None = None
     # Today's date, for the erasures (which act now): the clock's unless the edge says.
     today: Callable[[], dt.date] | None = None
 
@@ -357,9 +360,10 @@ class Ledger:
         further on that is effective before it). `by_date` gives the same lines in effective
         order (`commands/date_order.py`): the file is then checked in those parts and, if
         accepted, recorded again in its own order without the rules (`Settled`), in bounded
-        memory; without it, or if that check refuses, in one batch. `parts` gives the file's
-        parts from the start, each time it is called. Into an empty ledger, the read models
-        are written once, after the last part (`project_all`).
+        memory, and held to the journal assertions at its end (`asserted`); without it, or
+        if that check refuses, in one batch. `parts` gives the file's parts from the start,
+        each time it is called. Into an empty ledger, the read models are written once,
+        after the last part (`project_all`).
         """
         try:
             return self._checkpointed(self._again(lambda: self._record_parts(parts(), by_content)))
@@ -423,8 +427,11 @@ class Ledger:
         # Into an empty ledger, the read models are written once, after the last part, as
         # `rebuild` writes them (every timeline read once), instead of each part reading back
         # the timelines it touches to fold them again: a quarter of a 5,000,000-member import.
-        at_once = self.project_all if matching.upto == 0 else None
-        each = at_once is None  # each part projected as it is recorded
+        # A file's check by date, rolled back, writes no read models: the rules read none, and
+        # the journal assertions are checked on the file recorded in its own order, at its end.
+        rehearsing = settled is not None and not settled.held
+        at_once = self.project_all if matching.upto == 0 and not rehearsing else None
+        each = at_once is None and not rehearsing  # each part projected as it is recorded
         imported, count, carried = Imported(), 0, Carried()
         try:
             with self.store.transaction() as conn:
@@ -433,11 +440,13 @@ class Ledger:
                     recorded = self._record_once(part, by_content, matching, each, carried, settled)
                     imported.take(recorded)
                     del recorded, part  # the next part is read without this one in memory
-                if at_once is not None and imported.added:
-                    try:
+                try:
+                    if at_once is not None and imported.added:
                         at_once(conn)
-                    except Refused:  # an assertion the file breaks: the words need its lines
-                        raise _CheckWhole from None
+                    elif each and settled is not None and self.asserted is not None:
+                        self.asserted(conn)  # its parts were projected without them
+                except Refused:  # an assertion the file breaks: the words need its lines
+                    raise _CheckWhole from None
         except Refused:
             if count > 1 or next(parts, None) is not None:
                 raise _CheckWhole from None
