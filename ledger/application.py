@@ -256,9 +256,8 @@ class Settled:
     """
 
     amounts: dict[int, Decimal] = field(default_factory=dict)
-    joined: dict[int, tuple[str, ...]] = field(
-        default_factory=dict
-    )  # a retraction's line: its target's subjects
+    # A retraction's line: its target's subjects.
+    joined: dict[int, tuple[str, ...]] = field(default_factory=dict)
     held: bool = False
 
     def note(self, source: Source, amount: Decimal | None) -> None:
@@ -466,7 +465,7 @@ class Ledger:
         part of a file checked by date (`Settled`), noting what the check fills in, or once it
         held, recorded in the file's order with those amounts and without the rules."""
         head = self.store.head() or HeadRow(0, "", GENESIS)
-        trusted = settled is not None and settled.held
+        trusted = settled if settled is not None and settled.held else None
         matching = matching or Matching(head.seq)
         batch_ids = {entry.id for entry, _ in batch if entry.id}
         normalised: list[tuple[ev.Entry, Source]] = []
@@ -484,16 +483,15 @@ class Ledger:
                 as_recorded.add(id(normal))
             normalised.append((normal, source))
         if unpriced:  # the share price in force on the admission's date, as the batch amends it
-            statutes = None if trusted else statutes_of([*self.store.timelines([ev.STATUTES]), *amending])
-            for at, admitted in unpriced:
-                source = normalised[at][1]
-                if statutes is None:
-                    price = settled.amount(source)  # type: ignore[union-attr]
-                else:
-                    price = statutes.get("share_price", admitted.date, admitted.category)
-                    if settled is not None:
-                        settled.note(source, price)
-                normalised[at] = (msgspec.structs.replace(admitted, share_price=price), source)
+            if trusted is not None:  # as the file's check by date found it
+                prices = [trusted.amount(normalised[at][1]) for at, _ in unpriced]
+            else:
+                statutes = statutes_of([*self.store.timelines([ev.STATUTES]), *amending])
+                prices = [statutes.get("share_price", a.date, a.category) for _, a in unpriced]
+            for (at, admitted), price in zip(unpriced, prices, strict=True):
+                if settled is not None and trusted is None:
+                    settled.note(normalised[at][1], price)
+                normalised[at] = (msgspec.structs.replace(admitted, share_price=price), normalised[at][1])
         fresh, present, withheld, refusals = self._drop_present(normalised, head.seq > 0)
         fresh, matched = self._drop_matched(fresh, present, withheld, matching if by_content else None)
         today = self.today() if self.today is not None else self.clock().date()
@@ -515,8 +513,8 @@ class Ledger:
         find = self._finder(stamped, matching.upto)
         subjects = {entry.seq or 0: joins(entry, find) for entry, _ in stamped}  # a retraction: its target's
         sources = {entry.seq or 0: source for entry, source in stamped}
-        if trusted:
-            filled = settled.fill(stamped, fill, find, subjects, project)  # type: ignore[union-attr]
+        if trusted is not None:
+            filled = trusted.fill(stamped, fill, find, subjects, project)
         else:
             priced = [admitted.date for _, admitted in unpriced]
             filled = self._checked(stamped, head, find, subjects, fill, carried, priced)
@@ -544,7 +542,7 @@ class Ledger:
                 self.store.append(conn, chained, index, identities, erasures)
                 del chained, index, identities
                 if project and self.project is not None:  # a settled part: the check held the assertions
-                    _project(self.project, conn, added, sources, not trusted)
+                    _project(self.project, conn, added, sources, trusted is None)
         return Recorded(added, present, withheld, matched)
 
     def _checked(
