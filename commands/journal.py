@@ -279,7 +279,9 @@ def import_(
     try:
         with ledger_errors(), progress() as step:
             if parts is not None:
-                checked = None if by_date is None else _dated(by_date, app, allow_future, step)
+                checked = (
+                    None if by_date is None else _dated(by_date, app, allow_future, step, "checking by date")
+                )
                 result = app.ledger.record_parts(_dated(parts, app, allow_future, step), True, checked)
             else:
                 for whole in _dated(lambda: iter([batch]), app, allow_future, step)():
@@ -323,7 +325,13 @@ def _part_lines() -> int:
         return PART_LINES
 
 
-def _dated(parts: Parts, app: App, allow_future: bool, step: Callable[[str], None]) -> Parts:
+def _dated(
+    parts: Parts,
+    app: App,
+    allow_future: bool,
+    step: Callable[[str], None],
+    doing: str = "checking and recording",
+) -> Parts:
     """The parts, each refused (exit 2) if a date is implausible (`plausible`) before it is
     checked and recorded; an export's lines (with their recorded time) were accepted once
     already: a restore."""
@@ -332,7 +340,7 @@ def _dated(parts: Parts, app: App, allow_future: bool, step: Callable[[str], Non
         for part in parts():
             step("checking the dates")
             plausible(app, [entry for entry, _ in part if entry.recorded is None], allow_future)
-            step(f"checking and recording {counted(len(part), 'entry', 'entries')}")
+            step(f"{doing} {counted(len(part), 'entry', 'entries')}")
             yield part
 
     return checked
