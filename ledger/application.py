@@ -401,12 +401,18 @@ class Ledger:
 
     def _again(self, write: Callable[[], T]) -> T:
         """Write, starting again from the new head while other writers get there first."""
+        last = ""
         for attempt in range(ATTEMPTS):
             try:
                 return write()
-            except ConcurrentWrite:
+            except ConcurrentWrite as lost:
+                last = str(lost).splitlines()[0] if str(lost) else ""
                 time.sleep(random.uniform(0, min(1.0, BACK_OFF * 2**attempt)))
-        raise StoreError(f"gave up after {ATTEMPTS} attempts: other writers keep appending; nothing written")
+        # The database's last word: a clash that is no other writer's shows what it was.
+        raise StoreError(
+            f"gave up after {ATTEMPTS} attempts: other writers keep appending "
+            f"(the last refusal: {last or 'the ledger moved'}); nothing written"
+        )
 
     def _record_whole(self, batch: Sequence[tuple[ev.Entry, Source]], by_content: bool) -> Recorded:
         recorded = self._record_once(batch, by_content)

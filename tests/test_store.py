@@ -10,11 +10,12 @@ import msgspec
 import pytest
 from sqlalchemy import text
 
+from coopledger.ledger import application
 from coopledger.ledger import store as store_module
 from coopledger.ledger.application import Ledger, utc_now
 from coopledger.ledger.audit import chain_problems
 from coopledger.ledger.database import parse_database
-from coopledger.ledger.errors import Refused, Source
+from coopledger.ledger.errors import Refused, Source, StoreError
 from coopledger.ledger.events import decode
 from coopledger.ledger.provenance import chain_hash
 from coopledger.ledger.store import Store
@@ -155,3 +156,21 @@ def test_a_large_write_leaves_planner_statistics_behind(book: Book, monkeypatch:
         assert {"coop_entries", "coop_subjects", "coop_identities", "register_spells"} <= analyzed()
     assert len(book.store.identities_of("T7")) == 1  # found through the subject index
     assert [r.subject for r in book.store.identities_of("S3")] == ["S3"]
+
+
+def test_a_clash_that_no_other_writer_made_is_named_when_the_ledger_gives_up(
+    book: Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every refused append reads as a lost race and is tried again; one that is no other
+    writer's (here a stray index row in the way) fails every time, and the give-up says what
+    the database refused, so that the cause is in the message."""
+    book.record(admit("S1", "2024-01-10"))
+    with book.store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO coop_subjects (subject, seq) VALUES ('member:S2', 2)"))
+    monkeypatch.setattr(application, "ATTEMPTS", 2)
+    with pytest.raises(StoreError) as caught:
+        book.record(admit("S2", "2024-01-11"))
+    message = str(caught.value)
+    assert message.startswith("gave up after 2 attempts: other writers keep appending (the last refusal: ")
+    assert "coop_subjects" in message and message.endswith("; nothing written")
+    assert [entry.seq for entry in book.store.entries()] == [1]
