@@ -20,7 +20,7 @@ from coopledger.ledger.database import parse_database
 from coopledger.ledger.errors import Refused, Source
 from coopledger.ledger.provenance import content_digest
 from coopledger.ledger.store import Store
-from tests.conftest import init_ledger
+from tests.conftest import init_ledger, run_cli
 from tests.journal import fresh_ledger, member_founding, member_operation
 from tests.test_import_parts import (
     DEMO,
@@ -283,3 +283,27 @@ def test_an_assertion_above_the_lines_it_counts_holds_once_the_file_is_checked_b
     refused = run(shared_db_url, "import", str(wrong), part=1)
     assert refused.exit_code == 1 and "line 1: assert.members 2024-12-31 (pin-bis)" in refused.output
     assert len(kinds(shared_db_url)) == 5
+
+
+def test_a_file_out_of_date_order_with_a_bom_comments_and_crlf_is_recorded_as_in_one_batch(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """The two readings of the file (in its order, by date) number its lines alike, so that the
+    amounts the check by date filled in (the admissions here give no share price) are found
+    for their lines: the ledger holds what the same bytes from standard input (one batch) give."""
+    path, _ = newest_year_first(tmp_path)
+    text = path.read_text(encoding="utf-8").splitlines()
+    text.insert(9, "# a comment")
+    data = ("\ufeff# history, newest year first\n\n" + "\r\n".join(text) + "\r\n").encode()
+    assert data.count(b'"member.admitted"') > data.count(b'"share_price"')
+    path.write_bytes(data)
+    result = run(shared_db_url, "import", str(path), part=4)
+    assert result.exit_code == 0, result.output
+    assert "checked in effective-date order, then recorded in its own order" in result.output
+    whole = init_ledger(f"sqlite:///{tmp_path / 'whole.db'}")
+    piped = run_cli("--db", whole, "import", "-", input=data)
+    assert piped.returncode == 0, piped.stderr
+    digests = [[content_digest(e) for e in recorded(url)] for url in (shared_db_url, whole)]
+    assert digests[0] == digests[1]
+    assert read_model_rows(shared_db_url) == read_model_rows(whole)
+    assert run(shared_db_url, "verify").exit_code == 0
