@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import random
+from decimal import Decimal
 from pathlib import Path
 
 import msgspec
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from coopledger.commands.context import App
 from coopledger.commands.date_order import DateOrdered
 from coopledger.commands.journal import journal_parts
+from coopledger.ledger import application
 from coopledger.ledger import events as ev
-from coopledger.ledger.application import Ledger
+from coopledger.ledger.application import Ledger, Settled
 from coopledger.ledger.database import parse_database
 from coopledger.ledger.errors import Refused, Source
 from coopledger.ledger.provenance import content_digest
@@ -307,3 +310,30 @@ def test_a_file_out_of_date_order_with_a_bom_comments_and_crlf_is_recorded_as_in
     assert digests[0] == digests[1]
     assert read_model_rows(shared_db_url) == read_model_rows(whole)
     assert run(shared_db_url, "verify").exit_code == 0
+
+
+@given(
+    noted=st.dictionaries(
+        st.integers(1, 2**38),
+        st.decimals(min_value=0, max_value=10**6, places=2) | st.sampled_from(["25", "25.0", "25.00"]),
+        max_size=60,
+    ),
+    seed=st.integers(0, 2**16),
+)
+def test_the_amounts_noted_by_date_are_found_by_line_spelt_as_they_were(
+    noted: dict[int, object], seed: int
+) -> None:
+    """`Settled` keeps an amount as a line's key into its distinct spellings: each line finds
+    its own amount, spelt as noted ("25.0" stays "25.0"), and a line without one sends the
+    file to be checked whole."""
+    settled = Settled()
+    lines = list(noted)
+    random.Random(seed).shuffle(lines)  # noted in the order of the dates, not of the lines
+    for line in lines:
+        settled.note(Source("f", line), Decimal(str(noted[line])))
+    settled.hold()
+    for line, amount in noted.items():
+        assert str(settled.amount(Source("f", line))) == str(Decimal(str(amount)))
+    missing = next(n for n in range(1, 100) if n not in noted)
+    with pytest.raises(application._CheckWhole):
+        settled.amount(Source("f", missing))
