@@ -230,8 +230,13 @@ class Carried:
                 continue
             if self._reprices(target):
                 return True
+            place = ev.effective_order(target)
             for member in target.members():
-                if member in latest and ev.effective_order(target) < latest[member]:
+                # A transfer filled in and withdrawn (at its own place): one batch, where it
+                # is dead, fills in nothing.
+                if member in latest and (
+                    place < latest[member] or (place == latest[member] and entry is not target)
+                ):
                     return True
         return False
 
@@ -267,6 +272,8 @@ class Settled:
     spelt: dict[str, int] = field(default_factory=dict)  # a spelling's index in `amounts`
     # A retraction's line: its target's subjects.
     joined: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    refusals: list[Refusal] = field(default_factory=list)  # of the parts checked so far
+    refused_ids: set[str] = field(default_factory=set)
     held: bool = False
 
     def note(self, source: Source, amount: Decimal | None) -> None:
@@ -278,6 +285,29 @@ class Settled:
         if index >> _AMOUNT_BITS or source.line >> (63 - _AMOUNT_BITS):
             raise _CheckWhole  # beyond what a key holds: no such file in practice
         self.keys.append(source.line << _AMOUNT_BITS | index)
+
+    def refused(self, refused: Refused) -> set[int]:
+        """A part's refusals by the rules, kept, and the lines they refuse, which the check
+        then leaves out as the fold does (a refused entry changes no state). A refusal the
+        file in one batch may word otherwise sends the file to be checked whole: one found
+        before the rules (an id, a retraction's target, an erasure's date: one batch reports
+        only those), or one of an entry recorded before this part (its cause, a line of this
+        part, would be the file's first line of its subject in one batch)."""
+        found = refused.refusals
+        if any(r.rule in _BEFORE_RULES or r.cause is not None or r.source is None for r in found):
+            raise _CheckWhole
+        self.refusals += found
+        self.refused_ids.update(r.entry.id for r in found if r.entry.id is not None)
+        return {r.source.line for r in found if r.source is not None and r.source.line is not None}
+
+    def unsure(self, part: Sequence[tuple[ev.Entry, Source]]) -> bool:
+        """Whether a part may change what one batch says of the lines refused before it: a
+        retraction (in one batch its target is withdrawn from the start, and the lines were
+        checked with it), or the id of a refused line again (one batch takes the second line
+        for the first: one refusal, not two). The file is then checked whole."""
+        return bool(self.refusals) and any(
+            type(entry) is ev.EntryRetracted or entry.id in self.refused_ids for entry, _ in part
+        )
 
     def hold(self) -> None:
         """The check accepted the file: its amounts sorted by line, to be found as it is recorded."""
@@ -329,6 +359,14 @@ class Settled:
             elif seq in fill:
                 filled[seq] = msgspec.structs.replace(entry, paid_up=self.amount(source))
         return filled
+
+
+def _line(refusal: Refusal) -> int:
+    return refusal.source.line or 0 if refusal.source is not None else 0
+
+
+# Refused before the rules are checked: a batch with one of these is refused for it alone.
+_BEFORE_RULES = frozenset({entry_id_unique.name, retraction_target.name, erasure_date.name})
 
 
 class _Rehearsed(Exception):
@@ -410,6 +448,8 @@ class Ledger:
                 self._record_parts(by_date(), by_content, settled)
                 raise _Rehearsed
         except _Rehearsed:
+            if settled.refusals:  # in the order one batch gives them: the file's
+                raise Refused(sorted(settled.refusals, key=_line)) from None
             settled.hold()
         imported = self._record_parts(parts(), by_content, settled)
         imported.settled = True
@@ -464,7 +504,21 @@ class Ledger:
             with self.store.transaction() as conn:
                 for part in parts:
                     count += 1
-                    recorded = self._record_once(part, by_content, matching, each, carried, settled)
+                    taken = dict(matching.taken)
+                    if rehearsing and settled is not None and settled.unsure(part):
+                        raise _CheckWhole
+                    try:
+                        recorded = self._record_once(part, by_content, matching, each, carried, settled)
+                    except Refused as refused:
+                        if settled is None or not rehearsing:
+                            raise
+                        # The check by date goes on without the refused lines, to name them all.
+                        out, matching.taken = settled.refused(refused), taken
+                        part = [(entry, source) for entry, source in part if source.line not in out]
+                        try:
+                            recorded = self._record_once(part, by_content, matching, each, carried, settled)
+                        except Refused:
+                            raise _CheckWhole from None
                     imported.take(recorded)
                     del recorded, part  # the next part is read without this one in memory
                 try:

@@ -259,7 +259,7 @@ def test_a_file_checked_by_date_is_recorded_in_its_own_order_as_in_one_batch(
                     outcomes.append(read_model_rows(app.url))
                 except Refused as refused:
                     assert app.store.head() == head  # nothing of the file was written
-                    outcomes.append(sorted(str(r) for r in refused.refusals))
+                    outcomes.append([str(r) for r in refused.refusals])
         finally:
             app.close()
     event(f"recorded {how}")
@@ -337,3 +337,30 @@ def test_the_amounts_noted_by_date_are_found_by_line_spelt_as_they_were(
     missing = next(n for n in range(1, 100) if n not in noted)
     with pytest.raises(application._CheckWhole):
         settled.amount(Source("f", missing))
+
+
+def test_a_refused_file_of_several_parts_names_every_refused_line_as_one_batch_does(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """Checked by date a part at a time, the refused lines are left out as the fold leaves them
+    out and the check goes on, so that every refused line is named, in the file's order, in
+    the words of the file in one batch, without holding the file; nothing is written."""
+    lines = [
+        admit("M1", "2024-02-01"),
+        pay("NOBODY", "2024-01-15"),  # refused: no such member
+        admit("M2"),
+        pay("M2", "2024-03-01"),
+        admit("M1", "2024-05-01"),  # refused: already a member
+        pay("M1", "2024-06-01"),
+    ]
+    path = journal(tmp_path, *lines)
+    whole = init_ledger(f"sqlite:///{tmp_path / 'whole.db'}")
+    piped = run_cli("--db", whole, "import", "-", input=path.read_bytes())
+    assert piped.returncode == 1
+    in_parts = run(shared_db_url, "import", str(path), part=2)
+    assert in_parts.exit_code == 1
+    refusals = [line for line in in_parts.output.splitlines() if line.startswith("coopledger: refused")]
+    assert [line.split(":")[2].strip() for line in refusals] == ["line 2", "line 5"]
+    said = [line for line in piped.stderr.decode().splitlines() if line.startswith("coopledger: refused")]
+    assert refusals == said
+    assert kinds(shared_db_url) == []

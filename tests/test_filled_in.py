@@ -96,6 +96,39 @@ def test_a_payment_in_a_later_part_counts_in_a_transfer_of_an_earlier_one(
     assert isinstance(transfer, ev.SharesTransferred) and transfer.paid_up == Decimal("12.50")
 
 
+def test_a_transfer_withdrawn_in_a_later_part_carries_what_one_batch_gives_it(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """In one batch a transfer withdrawn by a later line is dead: no rule folds it and nothing
+    is filled in (no `paid_up`). Recorded in parts, the first part filled it in; its retraction
+    in a later part sends the file to be checked whole, so that it is recorded as one batch
+    records it."""
+    lines = [
+        admit("S0") | {"id": "s0"},
+        admit("S1") | {"id": "s1"},
+        {"type": "shares.paid", "date": "2024-06-01", "member": "S0", "amount": "50.00"},
+        {
+            "id": "t",
+            "type": "shares.transferred",
+            "date": "2025-01-01",
+            "member": "S0",
+            "to": "S1",
+            "count": 1,
+        },
+        {"type": "entry.retracted", "date": "2025-01-02", "entry": "t", "reason": "never happened"},
+    ]
+    path = journal(tmp_path, *lines)
+    whole = init_ledger(f"sqlite:///{tmp_path / 'whole.db'}")
+    for url, part in ((shared_db_url, "4"), (whole, "100")):
+        result = CliRunner().invoke(
+            cli, ["--db", url, "import", str(path)], env={"COOPLEDGER_IMPORT_PART": part}
+        )
+        assert result.exit_code == 0, result.output
+    transfer = stored(shared_db_url, "t")
+    assert isinstance(transfer, ev.SharesTransferred) and transfer.paid_up is None
+    assert content_digest(transfer) == content_digest(stored(whole, "t"))  # type: ignore[arg-type]
+
+
 def test_the_statutes_of_a_timeline_leave_out_the_amendments_it_withdraws() -> None:
     """What `--year` (the fiscal year) and the documents read too, not only the share price."""
     amendment = ev.StatutesAmended(
