@@ -504,13 +504,15 @@ class Ledger:
             with self.store.transaction() as conn:
                 for part in parts:
                     count += 1
-                    taken = dict(matching.taken)
-                    if rehearsing and settled is not None and settled.unsure(part):
-                        raise _CheckWhole
+                    taken = None
+                    if rehearsing and settled is not None:
+                        if settled.unsure(part):
+                            raise _CheckWhole
+                        taken = dict(matching.taken)  # as before the part, should it be refused
                     try:
                         recorded = self._record_once(part, by_content, matching, each, carried, settled)
                     except Refused as refused:
-                        if settled is None or not rehearsing:
+                        if settled is None or taken is None:
                             raise
                         # The check by date goes on without the refused lines, to name them all.
                         out, matching.taken = settled.refused(refused), taken

@@ -68,24 +68,25 @@ def test_an_amendment_in_a_later_part_prices_an_admission_of_an_earlier_one(
     assert in_one is not None and content_digest(admitted) == content_digest(in_one)
 
 
+# S0 and S1 with 4 shares each; S0 pays 50.00, and gives S1 a share without its paid-up amount.
+TWO_MEMBERS = [admit("S0") | {"id": "s0"}, admit("S1") | {"id": "s1"}]
+PAYMENT = {"id": "p", "type": "shares.paid", "date": "2024-06-01", "member": "S0", "amount": "50.00"}
+TRANSFER = {
+    "id": "t",
+    "type": "shares.transferred",
+    "date": "2025-01-01",
+    "member": "S0",
+    "to": "S1",
+    "count": 1,
+}
+
+
 def test_a_payment_in_a_later_part_counts_in_a_transfer_of_an_earlier_one(
     shared_db_url: str, tmp_path: Path
 ) -> None:
     """S0 pays 50.00 for 4 shares before giving one away: the share carries 12.50, however the
     file is cut."""
-    lines = [
-        admit("S0") | {"id": "s0"},
-        admit("S1") | {"id": "s1"},
-        {
-            "id": "t",
-            "type": "shares.transferred",
-            "date": "2025-01-01",
-            "member": "S0",
-            "to": "S1",
-            "count": 1,
-        },
-        {"id": "p", "type": "shares.paid", "date": "2024-06-01", "member": "S0", "amount": "50.00"},
-    ]
+    lines = [*TWO_MEMBERS, TRANSFER, PAYMENT]
     result = CliRunner().invoke(
         cli,
         ["--db", shared_db_url, "import", str(journal(tmp_path, *lines))],
@@ -104,17 +105,9 @@ def test_a_transfer_withdrawn_in_a_later_part_carries_what_one_batch_gives_it(
     in a later part sends the file to be checked whole, so that it is recorded as one batch
     records it."""
     lines = [
-        admit("S0") | {"id": "s0"},
-        admit("S1") | {"id": "s1"},
-        {"type": "shares.paid", "date": "2024-06-01", "member": "S0", "amount": "50.00"},
-        {
-            "id": "t",
-            "type": "shares.transferred",
-            "date": "2025-01-01",
-            "member": "S0",
-            "to": "S1",
-            "count": 1,
-        },
+        *TWO_MEMBERS,
+        PAYMENT,
+        TRANSFER,
         {"type": "entry.retracted", "date": "2025-01-02", "entry": "t", "reason": "never happened"},
     ]
     path = journal(tmp_path, *lines)
