@@ -14,6 +14,7 @@ many times and at random moments, so that rare windows show up:
     python bench/drills.py                      # both backends, 40 kills, 8 rounds (~25 min)
     python bench/drills.py --quick              # 8 kills per backend (~9 min)
     python bench/drills.py --backend sqlite --kills 20 --rounds 4 --seed 3
+    python bench/drills.py --quick --skip race --newest-first   # the import checked by date
 
 Every ledger is new (a SQLite file in a temp dir, or a `?schema=drill_...` PostgreSQL
 schema) and removed afterwards, Ctrl-C and SIGTERM included. Exit status 0 if every run
@@ -328,16 +329,21 @@ class Ledgers:
 # ---------------------------------------------------------------------------- journals
 
 
-def write_kill_journal(path: Path, members: int) -> list[str]:
+def write_kill_journal(path: Path, members: int, newest_first: bool = False) -> list[str]:
     """The membership and share entries of a generated journal (bench/generate.py, 10 years,
-    seed 1); its board and assemblies would clash with those of the demo already recorded."""
-    ids: list[str] = []
+    seed 1); its board and assemblies would clash with those of the demo already recorded.
+    `newest_first`: the years in reverse (each keeping its order), so that `import` checks the
+    file by date and records it again in its own order (`Ledger.record_parts`)."""
+    kept = [
+        entry
+        for entry in generate(members=members, years=10, seed=1)
+        if entry["type"].split(".")[0] in ("member", "shares")
+    ]
+    if newest_first:
+        kept.sort(key=lambda entry: -int(str(entry["date"])[:4]))
     with path.open("w", encoding="utf-8") as out:
-        for entry in generate(members=members, years=10, seed=1):
-            if entry["type"].split(".")[0] in ("member", "shares"):
-                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                ids.append(entry["id"])
-    return ids
+        out.writelines(json.dumps(entry, ensure_ascii=False) + "\n" for entry in kept)
+    return [entry["id"] for entry in kept]
 
 
 def write_admissions(path: Path, tag: str, members: Sequence[str]) -> list[str]:
@@ -674,7 +680,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120, help="a command running longer is hung (s)")
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", DEFAULT_PG), help="PostgreSQL base URL")
     parser.add_argument("--skip", choices=("kill", "race"), action="append", default=[], help="leave out")
+    parser.add_argument(
+        "--newest-first",
+        action="store_true",
+        help="the killed import's years in reverse, in parts of 1,000 lines: killed while it is checked "
+        "by date or recorded again in its own order",
+    )
     args = parser.parse_args(argv)
+    if args.newest_first:
+        os.environ["COOPLEDGER_IMPORT_PART"] = "1000"  # several parts: the check by date runs
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     kills = args.kills if args.kills is not None else 8 if args.quick else 40
     seed = args.seed if args.seed is not None else random.randrange(10**6)
@@ -686,7 +700,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with cleanup_on_signals():
         try:
             journal = tmp / "kill.jsonl"
-            ids = write_kill_journal(journal, args.members) if "kill" not in args.skip else []
+            ids = (
+                write_kill_journal(journal, args.members, args.newest_first)
+                if "kill" not in args.skip
+                else []
+            )
             for backend in backends:
                 pg = PgServer.parse(args.pg) if backend == "postgres" else None
                 if pg is not None and (why := pg_reachable(pg)):
