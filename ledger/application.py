@@ -597,14 +597,14 @@ class Ledger:
         find = self._finder(stamped, matching.upto)
         subjects = {entry.seq or 0: joins(entry, find) for entry, _ in stamped}  # a retraction: its target's
         sources = {entry.seq or 0: source for entry, source in stamped}
+        new = [entry for entry, _ in stamped]
         if trusted is not None:
             filled = trusted.fill(stamped, fill, find, subjects, project)
         else:
             priced = [admitted.date for _, admitted in unpriced]
-            filled = self._checked(stamped, head, find, subjects, fill, carried, priced)
+            filled = self._checked(stamped, new, sources, head, find, subjects, fill, carried, priced)
             if settled is not None:
                 settled.note_part(stamped, subjects, filled)
-        new = [entry for entry, _ in stamped]
         digests = [digest for _, _, digest in fresh]
         if filled:  # transfers whose paid-up amount the check filled in: their entries and digests
             new = [filled.get(e.seq or 0, e) for e in new]
@@ -632,6 +632,8 @@ class Ledger:
     def _checked(
         self,
         stamped: list[tuple[ev.Entry, Source]],
+        new: list[ev.Entry],
+        sources: dict[int, Source],
         head: HeadRow,
         find: Find,
         subjects: dict[int, tuple[str, ...]],
@@ -639,17 +641,16 @@ class Ledger:
         carried: Carried | None,
         priced: list[dt.date],
     ) -> dict[int, ev.Entry]:
-        """The rules over the batch after the ledger (refused: `Refused`), on the timelines it
-        touches or the whole ledger; the transfers of `fill` as the check filled them in."""
+        """The rules over the batch (`stamped`: its entries `new`, with their `sources`) after
+        the ledger (refused: `Refused`), on the timelines it touches or the whole ledger; the
+        transfers of `fill` as the check filled them in."""
         refusals = self._check_retractions(stamped, find)
         if refusals:
             self._refuse(refusals, head)
-        new = [entry for entry, _ in stamped]
         if carried is not None:  # against the parts before this one, then this one noted
             if carried.changed_by(new, find):
                 raise _CheckWhole
             carried.priced(priced)
-        sources = {entry.seq or 0: source for entry, source in stamped}
         wide = (
             len(new) * FULL_LOAD_SHARE > head.seq
             # a meeting withdrawn: the mandates naming it are in no timeline of its own
