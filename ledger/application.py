@@ -294,7 +294,9 @@ class Settled:
         only those), or one of an entry recorded before this part (its cause, a line of this
         part, would be the file's first line of its subject in one batch)."""
         found = refused.refusals
-        if any(r.rule in _BEFORE_RULES or r.cause is not None or r.source is None for r in found):
+        if any(r.rule in _BEFORE_RULES for r in found):
+            raise _Screen
+        if any(r.cause is not None or r.source is None for r in found):
             raise _CheckWhole
         self.refusals += found
         self.refused_ids.update(r.entry.id for r in found if r.entry.id is not None)
@@ -369,6 +371,81 @@ def _line(refusal: Refusal) -> int:
 _BEFORE_RULES = frozenset({entry_id_unique.name, retraction_target.name, erasure_date.name})
 
 
+class _Screen(_CheckWhole):
+    """A part of a file of several was refused before the rules: the file is screened for those
+    refusals alone (`Screened`) before it is checked whole."""
+
+
+@dataclass
+class Screened:
+    """A file of several parts with a line refused before the rules (an id used twice, a
+    retraction's target, an erasure's date). One batch gives those refusals alone, whatever
+    the rules say of the rest: the ids' and erasure dates' if any, else the targets'. They are
+    gathered a part at a time (`Ledger._screen`), each part recorded without its refused lines
+    and without the rules in a transaction rolled back, so that a later line meets the ids and
+    retractions before it as in one batch, in bounded memory.
+
+    Where the file in one batch may say otherwise, the screening is unsure and the file is
+    checked whole: an id of the form `@N` (generated in one part, given in another), a line
+    left out before a line without id (the ids generated after it shift), the id of a line
+    left out given again, a target named before the line that holds it, and an entry given
+    again after the file erased an identity (compared with the erased record).
+    """
+
+    unique: list[Refusal] = field(default_factory=list)  # ids used twice
+    erasures: list[Refusal] = field(default_factory=list)  # erasures dated after today
+    targets: list[Refusal] = field(default_factory=list)  # retractions' targets
+    missing: set[str] = field(default_factory=set)  # targets not found when refused
+    gone: set[str] = field(default_factory=set)  # ids of lines left out, not recorded before
+    dropped: bool = False  # a line was left out
+    shifted: bool = False  # a line without id came after one left out
+    unnamed: bool = False  # a line without id: its generated id may be given again
+    erased: bool = False  # the file erased an identity
+
+    def take(self, refused: Refused, find: Callable[[str], int | None]) -> set[int]:
+        """A part's refusals, kept; the lines they refuse, which the part is recorded without."""
+        out = set()
+        for refusal in refused.refusals:
+            source, entry = refusal.source, refusal.entry
+            if source is None or source.line is None or refusal.rule not in _BEFORE_RULES or refusal.cause:
+                raise _CheckWhole
+            if (entry.id or "").startswith("@") and (self.dropped or refusal.rule == entry_id_unique.name):
+                raise _CheckWhole
+            if refusal.rule == entry_id_unique.name:
+                self.unique.append(refusal)
+            else:
+                if entry.id:
+                    self.gone.add(entry.id)
+                if refusal.rule == erasure_date.name:
+                    self.erasures.append(refusal)
+                else:
+                    self.targets.append(refusal)
+                    if isinstance(entry, ev.EntryRetracted) and find(str(entry.entry)) is None:
+                        self.missing.add(str(entry.entry))
+            out.add(source.line)
+        if not out:
+            raise _CheckWhole
+        self.dropped = True
+        return out
+
+    def look(self, part: Sequence[tuple[ev.Entry, Source]], recorded: Recorded) -> None:
+        """After a part is recorded: whether one batch might say otherwise of the lines so far."""
+        names = [entry.id or "" for entry, _ in part]
+        names += [str(entry.entry) for entry, _ in part if isinstance(entry, ev.EntryRetracted)]
+        generated = (self.shifted or self.unnamed) and any(name.startswith("@") for name in names)
+        if generated or self.gone.intersection(names) or (self.erased and recorded.withheld):
+            raise _CheckWhole
+        unnamed = any(entry.id is None for entry, _ in part)
+        self.unnamed, self.shifted = self.unnamed or unnamed, self.shifted or (self.dropped and unnamed)
+        self.erased = self.erased or any(isinstance(e, ev.IdentityErased) for e in recorded.added)
+
+    def verdict(self, find: Callable[[str], int | None]) -> list[Refusal]:
+        """One batch's refusals, once every part is recorded; unsure: `_CheckWhole`."""
+        if self.missing & self.gone or any(find(name) is not None for name in self.missing):
+            raise _CheckWhole  # a target further on in the file: one batch finds it
+        return self.unique + self.erasures or self.targets
+
+
 class _Rehearsed(Exception):
     """The check by date of a file out of date order ended: its writes are rolled back."""
 
@@ -420,20 +497,28 @@ class Ledger:
         order (`commands/date_order.py`): the file is then checked in those parts and, if
         accepted, recorded again in its own order without the rules (`Settled`), in bounded
         memory, and held to the journal assertions at its end (`asserted`); without it, or
-        if that check refuses, in one batch. `parts` gives the file's parts from the start,
+        if that check refuses, in one batch. A part refused before the rules (an id, a
+        retraction's target, an erasure's date) has the file screened for those refusals
+        alone (`Screened`), in bounded memory. `parts` gives the file's parts from the start,
         each time it is called. Into an empty ledger, the read models are written once,
         after the last part (`project_all`).
         """
         try:
             return self._checkpointed(self._again(lambda: self._record_parts(parts(), by_content)))
+        except _CheckWhole as check:
+            screen = isinstance(check, _Screen)
+        try:
+            if screen:
+                self._again(lambda: self._screen(parts, by_content))
+            if by_date is not None:
+                try:
+                    settled = self._again(lambda: self._record_settled(parts, by_date, by_content))
+                    return self._checkpointed(settled)
+                except _Screen:
+                    if not screen:
+                        self._again(lambda: self._screen(parts, by_content))
         except _CheckWhole:
             pass
-        if by_date is not None:
-            try:
-                settled = self._again(lambda: self._record_settled(parts, by_date, by_content))
-                return self._checkpointed(settled)
-            except _CheckWhole:
-                pass
         whole = [line for part in parts() for line in part]
         imported = Imported(whole=True)
         imported.take(self.record(whole, by_content))
@@ -454,6 +539,30 @@ class Ledger:
         imported = self._record_parts(parts(), by_content, settled)
         imported.settled = True
         return imported
+
+    def _screen(self, parts: Parts, by_content: bool) -> None:
+        """Raise one batch's refusals of the file found before the rules (`Screened`), if any;
+        `_CheckWhole` if unsure. Nothing is written."""
+        screened = Screened()
+        try:
+            with self.store.transaction():
+                matching = Matching((self.store.head() or HeadRow(0, "", GENESIS)).seq)
+                for part in parts():
+                    while True:
+                        taken = dict(matching.taken)  # as before the part, should it be refused
+                        try:
+                            recorded = self._record_once(part, by_content, matching, False, screened=screened)
+                            break
+                        except Refused as refused:
+                            out, matching.taken = screened.take(refused, self.store.seq_of), taken
+                            part = [(entry, source) for entry, source in part if source.line not in out]
+                    screened.look(part, recorded)
+                    del part, recorded
+                refusals = screened.verdict(self.store.seq_of)
+                raise _Rehearsed
+        except _Rehearsed:
+            if refusals:
+                raise Refused(refusals) from None
 
     def _checkpointed(self, imported: Imported) -> Imported:
         """After a file that erased identities: their records' bytes out of the write-ahead log too."""
@@ -530,8 +639,10 @@ class Ledger:
                         self.asserted(conn)  # its parts were projected without them
                 except Refused:  # an assertion the file breaks: the words need its lines
                     raise _CheckWhole from None
-        except Refused:
+        except Refused as refused:
             if count > 1 or next(parts, None) is not None:
+                if any(r.rule in _BEFORE_RULES for r in refused.refusals):
+                    raise _Screen from None
                 raise _CheckWhole from None
             raise
         return imported
@@ -544,10 +655,13 @@ class Ledger:
         project: bool = True,
         carried: Carried | None = None,
         settled: Settled | None = None,
+        screened: Screened | None = None,
     ) -> Recorded:
         """Check and record one batch (a file's part, after the parts before it); `settled`: a
         part of a file checked by date (`Settled`), noting what the check fills in, or once it
-        held, recorded in the file's order with those amounts and without the rules."""
+        held, recorded in the file's order with those amounts and without the rules; `screened`:
+        a part of a file screened for what one batch refuses before the rules (`Screened`),
+        checked for that alone."""
         head = self.store.head() or HeadRow(0, "", GENESIS)
         trusted = settled if settled is not None and settled.held else None
         matching = matching or Matching(head.seq)
@@ -600,6 +714,10 @@ class Ledger:
         new = [entry for entry, _ in stamped]
         if trusted is not None:
             filled = trusted.fill(stamped, fill, find, subjects, project)
+        elif screened is not None:
+            if refusals := self._check_retractions(stamped, find):
+                self._refuse(refusals, head)
+            filled = {}
         else:
             priced = [admitted.date for _, admitted in unpriced]
             filled = self._checked(stamped, new, sources, head, find, subjects, fill, carried, priced)
