@@ -282,7 +282,9 @@ def import_(
                 checked = (
                     None if by_date is None else _dated(by_date, app, allow_future, step, "checking by date")
                 )
-                result = app.ledger.record_parts(_dated(parts, app, allow_future, step), True, checked)
+                result = app.ledger.record_parts(
+                    _dated(parts, app, allow_future, step), True, checked, in_date_order
+                )
             else:
                 for whole in _dated(lambda: iter([batch]), app, allow_future, step)():
                     result.take(app.ledger.record(whole, by_content=True))
@@ -302,7 +304,7 @@ def import_(
             f"coopledger: note: {name} is out of date order: it was checked and recorded in one batch, "
             "holding the whole file in memory; --in-date-order records such a file a part at a time"
         )
-    elif result.settled:
+    elif result.settled and not in_date_order:
         click.echo(
             f"coopledger: note: {name} is out of date order: it was checked in effective-date order, then "
             "recorded in its own order, a part at a time; --in-date-order records it by date, at once"

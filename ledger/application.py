@@ -386,8 +386,8 @@ class Screened:
     retractions before it as in one batch, in bounded memory.
 
     Where the file in one batch may say otherwise, the screening is unsure and the file is
-    checked whole: an id of the form `@N` (generated in one part, given in another), a line
-    left out before a line without id (the ids generated after it shift), the id of a line
+    checked whole: an id of the form `@N` given (generated in one part, given in another, or
+    after a line left out before a line without id: the ids generated after it shift), the id of a line
     left out given again, a target named before the line that holds it, and an entry given
     again after the file erased an identity (compared with the erased record).
     """
@@ -409,9 +409,9 @@ class Screened:
             source, entry = refusal.source, refusal.entry
             if source is None or source.line is None or refusal.rule not in _BEFORE_RULES or refusal.cause:
                 raise _CheckWhole
-            if (entry.id or "").startswith("@") and (self.dropped or refusal.rule == entry_id_unique.name):
-                raise _CheckWhole
             if refusal.rule == entry_id_unique.name:
+                if (entry.id or "").startswith("@"):  # generated in one part, given in another?
+                    raise _CheckWhole
                 self.unique.append(refusal)
             else:
                 if entry.id:
@@ -486,7 +486,9 @@ class Ledger:
         """
         return self._again(lambda: self._record_whole(batch, by_content))
 
-    def record_parts(self, parts: Parts, by_content: bool = False, by_date: Parts | None = None) -> Imported:
+    def record_parts(
+        self, parts: Parts, by_content: bool = False, by_date: Parts | None = None, dated: bool = False
+    ) -> Imported:
         """Record a long file part by part, in one transaction: all of it or none of it.
 
         Each part is checked and recorded as a batch after the parts before it (which its
@@ -499,10 +501,12 @@ class Ledger:
         memory, and held to the journal assertions at its end (`asserted`); without it, or
         if that check refuses, in one batch. A part refused before the rules (an id, a
         retraction's target, an erasure's date) has the file screened for those refusals
-        alone (`Screened`), in bounded memory. `parts` gives the file's parts from the start,
-        each time it is called. Into an empty ledger, the read models are written once,
-        after the last part (`project_all`).
+        alone (`Screened`), in bounded memory. `dated`: `parts` are in effective order
+        already (`--in-date-order`), and a refused file is checked in them, as `by_date`.
+        `parts` gives the file's parts from the start, each time it is called. Into an empty
+        ledger, the read models are written once, after the last part (`project_all`).
         """
+        by_date = parts if dated else by_date
         try:
             return self._checkpointed(self._again(lambda: self._record_parts(parts(), by_content)))
         except _CheckWhole as check:
@@ -512,7 +516,7 @@ class Ledger:
                 self._again(lambda: self._screen(parts, by_content))
             if by_date is not None:
                 try:
-                    settled = self._again(lambda: self._record_settled(parts, by_date, by_content))
+                    settled = self._again(lambda: self._record_settled(parts, by_date, by_content, dated))
                     return self._checkpointed(settled)
                 except _Screen:
                     if not screen:
@@ -524,7 +528,7 @@ class Ledger:
         imported.take(self.record(whole, by_content))
         return imported
 
-    def _record_settled(self, parts: Parts, by_date: Parts, by_content: bool) -> Imported:
+    def _record_settled(self, parts: Parts, by_date: Parts, by_content: bool, dated: bool) -> Imported:
         """Check the file in effective-date order, part by part, then roll that back and record
         it in its own order, part by part, with the amounts the check filled in (`Settled`)."""
         settled = Settled()
@@ -533,8 +537,8 @@ class Ledger:
                 self._record_parts(by_date(), by_content, settled)
                 raise _Rehearsed
         except _Rehearsed:
-            if settled.refusals:  # in the order one batch gives them: the file's
-                raise Refused(sorted(settled.refusals, key=_line)) from None
+            if settled.refusals:  # in the order one batch gives them: the file's (by line)
+                raise Refused(settled.refusals if dated else sorted(settled.refusals, key=_line)) from None
             settled.hold()
         imported = self._record_parts(parts(), by_content, settled)
         imported.settled = True

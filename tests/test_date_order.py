@@ -133,29 +133,32 @@ def test_in_date_order_the_file_has_the_verdict_and_entries_of_the_file_in_one_b
     seed: int,
 ) -> None:
     """Property: a file in any order, recorded by date in parts of `size` lines, is accepted or
-    refused as the file is in one batch, with the same refusals, and accepted it holds the same
-    entries (with ids of their own, so that only the sequence numbers can differ)."""
+    refused as its lines by date are in one batch, with the same refusals in the same order
+    (a refused part has the file checked again by date, naming every refused line: `Settled`),
+    and accepted it holds the same entries in the same order (with ids of their own, so that
+    only the sequence numbers can differ)."""
     lines = [*founding, *operations]
     random.Random(seed).shuffle(lines)
     lines = [{**line, "id": f"x{n}"} for n, line in enumerate(lines, start=1)]
     lines = [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in lines]
     path = Path(str(tmp_path_factory.mktemp("order"))) / "journal.jsonl"  # type: ignore[attr-defined]
     path.write_bytes(b"".join(msgspec.json.encode(line) + b"\n" for line in lines))
-    batch = [(ev.decode(msgspec.json.encode(line)), Source(path.name, n)) for n, line in enumerate(lines, 1)]
     outcomes = []
-    for by_date in (False, True):
+    for in_parts in (False, True):
         with fresh_ledger("sqlite-memory") as url, path.open("rb") as journal:
             store = Store(parse_database(url))
             ledger = Ledger(store, user="prop")
+            by_date = DateOrdered(journal, path.name, size).parts
             try:
-                if by_date:
-                    ledger.record_parts(DateOrdered(journal, path.name, size).parts)
+                if in_parts:
+                    done = ledger.record_parts(by_date, dated=True)
+                    event("in one batch" if done.whole else "in parts")
                 else:
-                    ledger.record(batch)
-                outcomes.append(sorted(content_digest(e) for e in store.entries()))
+                    ledger.record([line for part in by_date() for line in part])
+                outcomes.append([(e.id, content_digest(e)) for e in store.entries()])
             except Refused as refused:
                 assert store.head() is None
-                outcomes.append(sorted(str(r) for r in refused.refusals))
+                outcomes.append([str(r) for r in refused.refusals])
             store.close()
     assert outcomes[0] == outcomes[1]
 
@@ -378,4 +381,31 @@ def test_a_refused_file_of_several_parts_names_every_refused_line_as_one_batch_d
     assert [line.split(":")[2].strip() for line in refusals] == ["line 2", "line 5"]
     said = [line for line in piped.stderr.decode().splitlines() if line.startswith("coopledger: refused")]
     assert refusals == said
+    assert kinds(shared_db_url) == []
+
+
+def test_a_refused_file_in_date_order_names_every_refused_line_as_its_dry_run_does(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """`--in-date-order` refused: the file is checked by date again, a part at a time, leaving
+    the refused lines out, so that every one is named in the order of the lines by date in one
+    batch (the dry run's), without holding the file; nothing is written."""
+    lines = [
+        pay("M2", "2024-03-01"),
+        admit("M1", "2024-05-01"),  # refused: already a member
+        admit("M1", "2024-02-01"),
+        pay("NOBODY", "2024-01-15"),  # refused: no such member
+        admit("M2"),
+        pay("M1", "2024-06-01"),
+    ]
+    path = journal(tmp_path, *lines)
+    dry = run(shared_db_url, "import", "--in-date-order", "--dry-run", str(path), part=2)
+    real = run(shared_db_url, "import", "--in-date-order", str(path), part=2)
+    said = [
+        [line for line in r.output.splitlines() if line.startswith("coopledger: refused")]
+        for r in (dry, real)
+    ]
+    assert (dry.exit_code, real.exit_code) == (1, 1)
+    assert [line.split(":")[2].strip() for line in said[1]] == ["line 4", "line 2"]  # by date
+    assert said[0] == said[1]
     assert kinds(shared_db_url) == []
