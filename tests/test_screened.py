@@ -105,3 +105,31 @@ def test_an_id_used_twice_in_a_long_file_is_named_as_one_batch_names_it_and_noth
     assert refusals == said
     assert [line.split(":")[2].strip() for line in refusals] == ["line 4", "line 7", "line 5"]
     assert len(kinds(shared_db_url)) == 2
+
+
+def test_a_retraction_above_its_target_in_a_later_part_is_not_refused_and_the_file_not_held_whole(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """In its own order, the retraction's part finds no target yet: refused before the rules.
+    The screening finds the target further on (unsure: one batch finds it), so the file goes
+    on to its check by date, where the target comes first, and is recorded in its own order."""
+    lines = [
+        admit("M1", "2024-01-02"),
+        admit("N1", "2024-04-01"),
+        {"type": "entry.retracted", "date": "2024-03-02", "entry": "pay-m1", "reason": "twice"},
+        admit("N2", "2024-05-01"),
+        {**pay("M1", "2024-03-01"), "id": "pay-m1"},
+    ]
+    path = tmp_path / "above.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = run(shared_db_url, "import", str(path), part=2)
+    assert result.exit_code == 0, result.output
+    assert "checked in effective-date order, then recorded in its own order" in result.output
+    assert [kind for kind, _, _ in kinds(shared_db_url)] == [
+        "member.admitted",
+        "member.admitted",
+        "entry.retracted",
+        "member.admitted",
+        "shares.paid",
+    ]
+    assert run(shared_db_url, "verify").exit_code == 0
