@@ -42,8 +42,8 @@ def newest_first(journal: Path, target: Path) -> None:
         out.writelines(line for _, _, line in keyed)
 
 
-def measured(tree: Tree, *arguments: str) -> tuple[float, float]:
-    """Wall seconds and peak MiB of one coopledger process of `tree`."""
+def measured(tree: Tree, *arguments: str, expect: int = 0) -> tuple[float, float]:
+    """Wall seconds and peak MiB of one coopledger process of `tree`, which must exit `expect`."""
     env = {**os.environ, "PYTHONPATH": tree.pythonpath} if tree.pythonpath else None
     started = time.perf_counter()
     child = subprocess.Popen(
@@ -58,7 +58,7 @@ def measured(tree: Tree, *arguments: str) -> tuple[float, float]:
     wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     error = child.stderr.read().decode(errors="replace") if child.stderr else ""
-    if child.returncode != 0:
+    if child.returncode != expect:
         raise SystemExit(f"exit {child.returncode}: {' '.join(arguments)}\n{error}")
     return wall, usage.ru_maxrss / 1024
 

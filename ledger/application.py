@@ -275,6 +275,9 @@ class Settled:
     refusals: list[Refusal] = field(default_factory=list)  # of the parts checked so far
     refused_ids: set[str] = field(default_factory=set)
     held: bool = False
+    # The file's parts are in effective order (`--in-date-order`): checked as they are recorded,
+    # a refused line left out and the check gone on, its refusals raised at the end.
+    dated: bool = False
 
     def note(self, source: Source, amount: Decimal | None) -> None:
         if source.line is None or amount is None:
@@ -289,14 +292,15 @@ class Settled:
     def refused(self, refused: Refused) -> set[int]:
         """A part's refusals by the rules, kept, and the lines they refuse, which the check
         then leaves out as the fold does (a refused entry changes no state). A refusal the
-        file in one batch may word otherwise sends the file to be checked whole: one found
-        before the rules (an id, a retraction's target, an erasure's date: one batch reports
-        only those), or one of an entry recorded before this part (its cause, a line of this
-        part, would be the file's first line of its subject in one batch)."""
+        file in one batch may word otherwise sends the file to be screened (`_Screen`: one
+        found before the rules, an id, a retraction's target, an erasure's date: one batch
+        reports only those) or checked whole: one of an entry recorded before this part (its
+        cause, a line of this part, would be the file's first line of its subject in one
+        batch), or a journal assertion's."""
         found = refused.refusals
         if any(r.rule in _BEFORE_RULES for r in found):
             raise _Screen
-        if any(r.cause is not None or r.source is None for r in found):
+        if any(r.cause is not None or r.source is None or _asserted(r) for r in found):
             raise _CheckWhole
         self.refusals += found
         self.refused_ids.update(r.entry.id for r in found if r.entry.id is not None)
@@ -361,6 +365,13 @@ class Settled:
             elif seq in fill:
                 filled[seq] = msgspec.structs.replace(entry, paid_up=self.amount(source))
         return filled
+
+
+def _asserted(refusal: Refusal) -> bool:
+    """A journal assertion's refusal, by the register a part's projection wrote (a file in
+    effective order projects its parts as it checks them): one batch gives it only if no rule
+    refuses."""
+    return isinstance(refusal.entry, ev.Assertion) and refusal.rule == refusal.entry.type
 
 
 def _line(refusal: Refusal) -> int:
@@ -446,6 +457,15 @@ class Screened:
         return self.unique + self.erasures or self.targets
 
 
+class _Gathered(Exception):
+    """The refusals of a file in effective order, checked to its end (`Settled.dated`): raised
+    in its transaction, so that nothing is written."""
+
+    def __init__(self, refusals: list[Refusal]):
+        super().__init__("refused")
+        self.refusals = refusals
+
+
 class _Rehearsed(Exception):
     """The check by date of a file out of date order ended: its writes are rolled back."""
 
@@ -502,21 +522,26 @@ class Ledger:
         if that check refuses, in one batch. A part refused before the rules (an id, a
         retraction's target, an erasure's date) has the file screened for those refusals
         alone (`Screened`), in bounded memory. `dated`: `parts` are in effective order
-        already (`--in-date-order`), and a refused file is checked in them, as `by_date`.
+        already (`--in-date-order`): a refused part's lines are left out and the parts checked
+        and recorded on, as by date, and every refusal is raised at the end (`Settled.dated`).
         `parts` gives the file's parts from the start, each time it is called. Into an empty
         ledger, the read models are written once, after the last part (`project_all`).
         """
-        by_date = parts if dated else by_date
         try:
-            return self._checkpointed(self._again(lambda: self._record_parts(parts(), by_content)))
+            imported = self._again(
+                lambda: self._record_parts(parts(), by_content, Settled(dated=True) if dated else None)
+            )
+            return self._checkpointed(imported)
+        except _Gathered as gathered:
+            raise Refused(gathered.refusals) from None
         except _CheckWhole as check:
             screen = isinstance(check, _Screen)
         try:
             if screen:
                 self._again(lambda: self._screen(parts, by_content))
-            if by_date is not None:
+            if by_date is not None and not dated:
                 try:
-                    settled = self._again(lambda: self._record_settled(parts, by_date, by_content, dated))
+                    settled = self._again(lambda: self._record_settled(parts, by_date, by_content))
                     return self._checkpointed(settled)
                 except _Screen:
                     if not screen:
@@ -528,7 +553,7 @@ class Ledger:
         imported.take(self.record(whole, by_content))
         return imported
 
-    def _record_settled(self, parts: Parts, by_date: Parts, by_content: bool, dated: bool) -> Imported:
+    def _record_settled(self, parts: Parts, by_date: Parts, by_content: bool) -> Imported:
         """Check the file in effective-date order, part by part, then roll that back and record
         it in its own order, part by part, with the amounts the check filled in (`Settled`)."""
         settled = Settled()
@@ -537,8 +562,8 @@ class Ledger:
                 self._record_parts(by_date(), by_content, settled)
                 raise _Rehearsed
         except _Rehearsed:
-            if settled.refusals:  # in the order one batch gives them: the file's (by line)
-                raise Refused(settled.refusals if dated else sorted(settled.refusals, key=_line)) from None
+            if settled.refusals:  # in the order one batch gives them: the file's
+                raise Refused(sorted(settled.refusals, key=_line)) from None
             settled.hold()
         imported = self._record_parts(parts(), by_content, settled)
         imported.settled = True
@@ -611,7 +636,8 @@ class Ledger:
         # the timelines it touches to fold them again: a quarter of a 5,000,000-member import.
         # A file's check by date, rolled back, writes no read models: the rules read none, and
         # the journal assertions are checked on the file recorded in its own order, at its end.
-        rehearsing = settled is not None and not settled.held
+        checking = settled is not None and not settled.held  # by date, naming every refusal
+        rehearsing = checking and settled is not None and not settled.dated
         at_once = self.project_all if matching.upto == 0 and not rehearsing else None
         each = at_once is None and not rehearsing  # each part projected as it is recorded
         imported, count, carried = Imported(), 0, Carried()
@@ -620,7 +646,7 @@ class Ledger:
                 for part in parts:
                     count += 1
                     taken = None
-                    if rehearsing and settled is not None:
+                    if checking and settled is not None:
                         if settled.unsure(part):
                             raise _CheckWhole
                         taken = dict(matching.taken)  # as before the part, should it be refused
@@ -638,10 +664,12 @@ class Ledger:
                             raise _CheckWhole from None
                     imported.take(recorded)
                     del recorded, part  # the next part is read without this one in memory
+                if settled is not None and settled.dated and settled.refusals:
+                    raise _Gathered(settled.refusals)
                 try:
                     if at_once is not None and imported.added:
                         at_once(conn)
-                    elif each and settled is not None and self.asserted is not None:
+                    elif each and settled is not None and settled.held and self.asserted is not None:
                         self.asserted(conn)  # its parts were projected without them
                 except Refused:  # an assertion the file breaks: the words need its lines
                     raise _CheckWhole from None

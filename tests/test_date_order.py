@@ -409,3 +409,27 @@ def test_a_refused_file_in_date_order_names_every_refused_line_as_its_dry_run_do
     assert [line.split(":")[2].strip() for line in said[1]] == ["line 4", "line 2"]  # by date
     assert said[0] == said[1]
     assert kinds(shared_db_url) == []
+
+
+def test_in_date_order_a_broken_assertion_is_named_only_if_no_rule_refuses(
+    shared_db_url: str, tmp_path: Path
+) -> None:
+    """Into a ledger that holds entries, each part is projected as it is checked, so a journal
+    assertion can fail in an early part; one batch checks the rules first and names the
+    assertion only if none refuses: the file is then checked whole, and says what its dry
+    run says."""
+    assert run(shared_db_url, "import", str(journal(tmp_path, admit("M1"), admit("M2")))).exit_code == 0
+    pin = {"type": "assert.members", "date": "2024-12-31", "count": 7, "id": "pin-2024"}
+    lines = [pin, admit("N1", "2025-01-10"), pay("NOBODY", "2025-02-01")]
+    path = tmp_path / "pinned.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    dry = run(shared_db_url, "import", "--in-date-order", "--dry-run", str(path), part=1)
+    real = run(shared_db_url, "import", "--in-date-order", str(path), part=1)
+    said = [
+        [line for line in r.output.splitlines() if line.startswith("coopledger: refused")]
+        for r in (dry, real)
+    ]
+    assert (dry.exit_code, real.exit_code) == (1, 1)
+    assert [line.split(":")[2].strip() for line in said[1]] == ["line 3"]
+    assert said[0] == said[1]
+    assert len(kinds(shared_db_url)) == 2

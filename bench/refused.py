@@ -1,0 +1,97 @@
+"""Refused imports of a long journal: time and peak memory, this tree beside an older one.
+
+    .venv/bin/python bench/refused.py --members 450000 [--before /tmp/old] [--runs 2] [--pg URL]
+
+The journal is bench/run.py's (`--members N --years 10 --seed 1`, cached in bench/out/), with
+one line added at its end that the ledger refuses: a payment of a member who does not exist
+(refused by the rules), imported as it is and with `--in-date-order`; and a payment given the
+id of the journal's second line (refused before the rules: the id is used twice). Each case
+runs `--runs` times, alternating trees, into an empty ledger (SQLite in a temporary folder,
+or with `--pg URL` a PostgreSQL schema each, dropped at the end), and must exit 1 with the
+ledger left empty: a refused file writes nothing. Peak memory is the process's own maximum
+resident set (`wait4`), as `/usr/bin/time -f %M` gives it. Prints a Markdown table of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from import_side_by_side import compile_tree  # bench/ is the script's folder, first on sys.path
+from out_of_order import measured
+from run import HERE, PgInfo, Stores, journal_for, older_tree, this_tree
+
+# The line each case adds at the end of the journal, and the import's options.
+CASES = {
+    "a rule refuses the last line": ({"type": "shares.paid", "member": "NOBODY"}, ()),
+    "the same, --in-date-order": ({"type": "shares.paid", "member": "NOBODY"}, ("--in-date-order",)),
+    "the last line's id is used twice": ({"type": "shares.paid", "member": "M000002", "id": "g0000002"}, ()),
+}
+
+
+def refused_journal(journal: Path, target: Path, line: dict[str, object]) -> None:
+    """The journal with `line` (a payment of 25.00 on its last day) added at its end."""
+    data = journal.read_bytes()
+    last_day = json.loads(data.rstrip(b"\n").rpartition(b"\n")[2])["date"]
+    added = {**line, "date": last_day, "amount": "25.00"}
+    target.write_bytes(data + json.dumps(added).encode() + b"\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=450_000)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--before", type=Path, help="a worktree of an older commit, measured beside")
+    parser.add_argument(
+        "--pg", help="a PostgreSQL base URL: the ledgers there, a schema each (default SQLite)"
+    )
+    args = parser.parse_args()
+    stores = Stores(PgInfo.parse(args.pg) if args.pg else None)
+    try:
+        measure(args, stores)
+    finally:
+        stores.close()
+
+
+def measure(args: argparse.Namespace, stores: Stores) -> None:
+    """Each case with each tree, `--runs` times, alternating; the ledgers must stay empty."""
+    folder = stores.tmp
+    trees = [this_tree()]
+    if args.before is not None:
+        compile_tree(args.before.resolve())
+        trees.append(older_tree(args.before.resolve(), folder / "links"))
+    compile_tree(HERE.parent)
+    journal = journal_for(args.members)
+    files = {}
+    for number, (case, (line, _)) in enumerate(CASES.items()):
+        files[case] = folder / f"refused-{number}.jsonl"
+        refused_journal(journal, files[case], line)
+    figures: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for run in range(args.runs):
+        for tree in trees if run % 2 == 0 else trees[::-1]:
+            for number, (case, (_, options)) in enumerate(CASES.items()):
+                label = f"{tree.label or 'this'}-{number}-{run}"
+                if stores.pg is None:
+                    db = f"sqlite:///{stores.sqlite_path(label)}"
+                else:
+                    db = stores.pg_url(stores.pg_schema(label.replace("-", "_")))
+                arguments = ("--db", db, "import", *options, str(files[case]))
+                figures[tree.label, case].append(measured(tree, *arguments, expect=1))
+                measured(tree, "--db", db, "show", "1", expect=1)  # no entry: nothing was written
+        print(f"run {run + 1} of {args.runs} done", file=sys.stderr, flush=True)
+    backend = "SQLite" if stores.pg is None else "PostgreSQL"
+    print(f"\n{args.members:,} members, {backend}; medians of {args.runs}\n")
+    print("| coopledger | case | wall (s) | peak (MiB) |")
+    print("| --- | --- | ---: | ---: |")
+    for (label, case), values in sorted(figures.items(), key=lambda item: list(CASES).index(item[0][1])):
+        wall = statistics.median(w for w, _ in values)
+        peak = statistics.median(p for _, p in values)
+        print(f"| {label or 'this tree'} | {case} | {wall:,.2f} | {peak:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()
