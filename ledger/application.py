@@ -384,7 +384,7 @@ _BEFORE_RULES = frozenset({entry_id_unique.name, retraction_target.name, erasure
 
 class _Screen(_CheckWhole):
     """A part of a file of several was refused before the rules: the file is screened for those
-    refusals alone (`Screened`) before it is checked whole."""
+    refusals alone (`Screened`) before it is checked by date or whole."""
 
 
 @dataclass
@@ -396,11 +396,12 @@ class Screened:
     and without the rules in a transaction rolled back, so that a later line meets the ids and
     retractions before it as in one batch, in bounded memory.
 
-    Where the file in one batch may say otherwise, the screening is unsure and the file is
-    checked whole: an id of the form `@N` given (generated in one part, given in another, or
-    after a line left out before a line without id: the ids generated after it shift), the id of a line
-    left out given again, a target named before the line that holds it, and an entry given
-    again after the file erased an identity (compared with the erased record).
+    Where the file in one batch may say otherwise, the screening is unsure and says nothing
+    (the file goes on to its check by date, or to one batch): an id of the form `@N` given
+    (generated in one part, given in another; or after a line left out and a line without
+    id, whose generated id shifts), the id of a line left out given again, a target named
+    before the line that holds it, and an entry given again after the file erased an
+    identity (compared with the erased record).
     """
 
     unique: list[Refusal] = field(default_factory=list)  # ids used twice
@@ -629,7 +630,10 @@ class Ledger:
         settled: Settled | None = None,
     ) -> Imported:
         """Every part in one transaction. A refused part of a file of several raises
-        `_CheckWhole`; the refusal of a file of one part is the file's."""
+        `_CheckWhole` (`_Screen` if refused before the rules); the refusal of a file of one
+        part is the file's. `settled`: the check by date (rolled back by the caller, or with
+        `dated` the recording itself, its refusals raised at the end: `_Gathered`), or once it
+        held, the recording in the file's order."""
         matching = Matching((self.store.head() or HeadRow(0, "", GENESIS)).seq)
         # Into an empty ledger, the read models are written once, after the last part, as
         # `rebuild` writes them (every timeline read once), instead of each part reading back
