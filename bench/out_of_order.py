@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from import_side_by_side import compile_tree  # bench/ is the script's folder, first on sys.path
@@ -64,9 +65,15 @@ def measured(tree: Tree, *arguments: str, expect: int = 0) -> tuple[float, float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    with_stores(__doc__ or "", 3, measure)
+
+
+def with_stores(doc: str, runs: int, measure: Callable[[argparse.Namespace, Stores], None]) -> None:
+    """Parse a side-by-side bench's options (`--members --runs --before --pg`), then measure
+    with its stores, which are removed (or dropped) at the end."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=450_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=runs)
     parser.add_argument("--before", type=Path, help="a worktree of an older commit, measured beside")
     parser.add_argument(
         "--pg", help="a PostgreSQL base URL: the ledgers there, a schema each (default SQLite)"
@@ -79,20 +86,31 @@ def main() -> None:
         stores.close()
 
 
+def compared_trees(args: argparse.Namespace, stores: Stores) -> list[Tree]:
+    """This tree, and `--before`'s if given, compiled as an installed package is."""
+    trees = [this_tree()]
+    if args.before is not None:
+        compile_tree(args.before.resolve())
+        trees.append(older_tree(args.before.resolve(), stores.tmp / "links"))
+    compile_tree(HERE.parent)
+    return trees
+
+
+def ledger_url(stores: Stores, label: str) -> str:
+    """A ledger of its own: an SQLite file in the temporary folder, or a PostgreSQL schema."""
+    if stores.pg is None:
+        return f"sqlite:///{stores.sqlite_path(label)}"
+    return stores.pg_url(stores.pg_schema(label.replace("-", "_")))
+
+
 def measure(args: argparse.Namespace, stores: Stores) -> None:
     """Import both journals with each tree, then verify and amend each ledger `--runs` times."""
 
     def ledger(label: str) -> str:
-        if stores.pg is None:
-            return f"sqlite:///{stores.sqlite_path(label)}"
-        return stores.pg_url(stores.pg_schema(label.replace("-", "_")))
+        return ledger_url(stores, label)
 
     folder = stores.tmp
-    trees = [this_tree()]
-    if args.before is not None:
-        compile_tree(args.before.resolve())
-        trees.append(older_tree(args.before.resolve(), folder / "links"))
-    compile_tree(HERE.parent)
+    trees = compared_trees(args, stores)
     journals = {"in date order": journal_for(args.members), "newest year first": folder / "newest.jsonl"}
     newest_first(journals["in date order"], journals["newest year first"])
     amendment = folder / "amendment.jsonl"

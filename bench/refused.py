@@ -21,9 +21,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from import_side_by_side import compile_tree  # bench/ is the script's folder, first on sys.path
-from out_of_order import measured
-from run import HERE, PgInfo, Stores, journal_for, older_tree, this_tree
+from out_of_order import compared_trees, ledger_url, measured, with_stores
+from run import Stores, journal_for
 
 # The line each case adds at the end of the journal, and the import's options.
 CASES = {
@@ -42,29 +41,13 @@ def refused_journal(journal: Path, target: Path, line: dict[str, object]) -> Non
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--members", type=int, default=450_000)
-    parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--before", type=Path, help="a worktree of an older commit, measured beside")
-    parser.add_argument(
-        "--pg", help="a PostgreSQL base URL: the ledgers there, a schema each (default SQLite)"
-    )
-    args = parser.parse_args()
-    stores = Stores(PgInfo.parse(args.pg) if args.pg else None)
-    try:
-        measure(args, stores)
-    finally:
-        stores.close()
+    with_stores(__doc__ or "", 2, measure)
 
 
 def measure(args: argparse.Namespace, stores: Stores) -> None:
     """Each case with each tree, `--runs` times, alternating; the ledgers must stay empty."""
     folder = stores.tmp
-    trees = [this_tree()]
-    if args.before is not None:
-        compile_tree(args.before.resolve())
-        trees.append(older_tree(args.before.resolve(), folder / "links"))
-    compile_tree(HERE.parent)
+    trees = compared_trees(args, stores)
     journal = journal_for(args.members)
     files = {}
     for number, (case, (line, _)) in enumerate(CASES.items()):
@@ -74,11 +57,7 @@ def measure(args: argparse.Namespace, stores: Stores) -> None:
     for run in range(args.runs):
         for tree in trees if run % 2 == 0 else trees[::-1]:
             for number, (case, (_, options)) in enumerate(CASES.items()):
-                label = f"{tree.label or 'this'}-{number}-{run}"
-                if stores.pg is None:
-                    db = f"sqlite:///{stores.sqlite_path(label)}"
-                else:
-                    db = stores.pg_url(stores.pg_schema(label.replace("-", "_")))
+                db = ledger_url(stores, f"{tree.label or 'this'}-{number}-{run}")
                 arguments = ("--db", db, "import", *options, str(files[case]))
                 figures[tree.label, case].append(measured(tree, *arguments, expect=1))
                 measured(tree, "--db", db, "show", "1", expect=1)  # no entry: nothing was written

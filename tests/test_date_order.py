@@ -399,13 +399,7 @@ def test_a_refused_file_in_date_order_names_every_refused_line_as_its_dry_run_do
         pay("M1", "2024-06-01"),
     ]
     path = journal(tmp_path, *lines)
-    dry = run(shared_db_url, "import", "--in-date-order", "--dry-run", str(path), part=2)
-    real = run(shared_db_url, "import", "--in-date-order", str(path), part=2)
-    said = [
-        [line for line in r.output.splitlines() if line.startswith("coopledger: refused")]
-        for r in (dry, real)
-    ]
-    assert (dry.exit_code, real.exit_code) == (1, 1)
+    said = refused_by_date_and_dry_run(shared_db_url, path, 2)
     assert [line.split(":")[2].strip() for line in said[1]] == ["line 4", "line 2"]  # by date
     assert said[0] == said[1]
     assert kinds(shared_db_url) == []
@@ -423,13 +417,17 @@ def test_in_date_order_a_broken_assertion_is_named_only_if_no_rule_refuses(
     lines = [pin, admit("N1", "2025-01-10"), pay("NOBODY", "2025-02-01")]
     path = tmp_path / "pinned.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    dry = run(shared_db_url, "import", "--in-date-order", "--dry-run", str(path), part=1)
-    real = run(shared_db_url, "import", "--in-date-order", str(path), part=1)
-    said = [
-        [line for line in r.output.splitlines() if line.startswith("coopledger: refused")]
-        for r in (dry, real)
-    ]
-    assert (dry.exit_code, real.exit_code) == (1, 1)
+    said = refused_by_date_and_dry_run(shared_db_url, path, 1)
     assert [line.split(":")[2].strip() for line in said[1]] == ["line 3"]
     assert said[0] == said[1]
     assert len(kinds(shared_db_url)) == 2
+
+
+def refused_by_date_and_dry_run(url: str, path: Path, part: int) -> list[list[str]]:
+    """The refusals `import --in-date-order` gives a file, after its dry run's (one batch)."""
+    said = []
+    for dry in (["--dry-run"], []):
+        result = run(url, "import", "--in-date-order", *dry, str(path), part=part)
+        assert result.exit_code == 1, result.output
+        said.append([line for line in result.output.splitlines() if line.startswith("coopledger: refused")])
+    return said
