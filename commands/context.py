@@ -28,6 +28,7 @@ from coopledger.ledger.errors import (
     CommitUncertain,
     JournalError,
     Refused,
+    StoreDamaged,
     StoreError,
     StoreFailed,
     WriteFailed,
@@ -121,6 +122,11 @@ def failure_message(error: StoreFailed) -> str:
         return (
             f"the store failed while committing ({error}): the entries may or may not be recorded; "
             "run `coopledger verify`, then the same command again (entries with an id are never added twice)"
+        )
+    if isinstance(error, StoreDamaged):
+        return (
+            f"the store holds rows coopledger did not write ({error}): it was changed outside "
+            "coopledger, or is damaged; nothing was written; `coopledger verify` names the entries concerned"
         )
     if isinstance(error, WriteFailed) and any(sign in str(error) for sign in LOCKED):
         return (

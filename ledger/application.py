@@ -32,7 +32,15 @@ import msgspec
 from sqlalchemy import Connection
 
 from coopledger.ledger import events as ev
-from coopledger.ledger.errors import ConcurrentWrite, Refusal, Refused, Source, StoreError
+from coopledger.ledger.errors import (
+    Clash,
+    ConcurrentWrite,
+    Refusal,
+    Refused,
+    Source,
+    StoreDamaged,
+    StoreError,
+)
 from coopledger.ledger.identity import (
     IdentityRecord,
     carries_identity,
@@ -603,15 +611,28 @@ class Ledger:
         return imported
 
     def _again(self, write: Callable[[], T]) -> T:
-        """Write, starting again from the new head while other writers get there first."""
+        """Write, starting again from the new head while other writers get there first.
+
+        A row already there (`Clash`) is another writer's only if the head has moved since
+        the last look: otherwise the store itself holds rows coopledger did not write, every
+        attempt would meet them (a long import run again thirty times), so it fails at once.
+        """
         last = ""
+        head = self.store.head()
         for attempt in range(ATTEMPTS):
             try:
                 return write()
             except ConcurrentWrite as lost:
                 last = str(lost).splitlines()[0] if str(lost) else ""
+                if isinstance(lost, Clash):
+                    head, before = self.store.head(), head
+                    if head == before:
+                        said = "; ".join(
+                            " ".join(line.split()) for line in str(lost).splitlines() if line.strip()
+                        )
+                        raise StoreDamaged(f"a write met one already there: {said}") from lost
                 time.sleep(random.uniform(0, min(1.0, BACK_OFF * 2**attempt)))
-        # The database's last word: a clash that is no other writer's shows what it was.
+        # Other writers kept moving the head: their last clash, for the record.
         raise StoreError(
             f"gave up after {ATTEMPTS} attempts: other writers keep appending "
             f"(the last refusal: {last or 'the ledger moved'}); nothing written"
@@ -1028,7 +1049,13 @@ class Ledger:
         """Give each entry its sequence number, recorded time, author and (if missing) id."""
         now = self.clock()
         if head.recorded:
-            now = max(now, parse_recorded(head.recorded) + dt.timedelta(microseconds=1))
+            try:
+                last = parse_recorded(head.recorded)
+            except ValueError:
+                raise StoreDamaged(
+                    f"the last entry's recorded time, #{head.seq}, is {head.recorded!r}"
+                ) from None
+            now = max(now, last + dt.timedelta(microseconds=1))
         base = format_recorded(now)[:-8]  # up to the seconds; microseconds counted below
         micro = now.microsecond
         taken = self._taken_ids(batch, head)

@@ -111,3 +111,13 @@ class WriteFailed(StoreFailed):
 
 class CommitUncertain(StoreFailed):
     """The store failed while committing: the batch may or may not have been recorded."""
+
+
+class StoreDamaged(StoreFailed):
+    """A write clashed with a row already there though no other writer had appended: the
+    ledger's own tables hold rows coopledger did not write. Trying again would clash again."""
+
+
+class Clash(ConcurrentWrite):
+    """The database refused an appended row as already there. Another writer's, as a rule;
+    the ledger tells that from a damaged store by whether its head has moved."""

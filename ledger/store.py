@@ -5,8 +5,8 @@ msgspec bytes) in a single stream whose version is the entry's sequence
 number. `transaction` opens the one write transaction: `append` writes a
 batch in it, the caller writes the read models in it too, and everything
 commits together or not at all, so an entry is never recorded without its
-read-model rows. A clash with another writer surfaces as `ConcurrentWrite`,
-and the caller re-validates against the new head.
+read-model rows. A clash with another writer surfaces as `ConcurrentWrite`
+(`Clash`, a row already there), and the caller re-validates against the new head.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from coopledger.ledger import tree
 from coopledger.ledger.database import Database
 from coopledger.ledger.engine import engine_for
 from coopledger.ledger.errors import (
+    Clash,
     CommitUncertain,
-    ConcurrentWrite,
     StoreError,
     StoreFailed,
     UnstorableValue,
@@ -369,7 +369,7 @@ class Store:
         identities: Sequence[IdentityRecord] = (),
         erasures: Sequence[tuple[str, int]] = (),
     ) -> None:
-        """Write a batch in the transaction `conn`; `ConcurrentWrite` if the head moved.
+        """Write a batch in the transaction `conn`; `Clash` if a row is already there.
 
         The entries come chained (`provenance.chain`: with their stored bytes and leaf
         hashes, so nothing is encoded twice) or as entries, encoded here. With them: their
@@ -391,7 +391,7 @@ class Store:
                 conn.connection.driver_connection, events, index, identities, erasures, subtrees
             )
         except IntegrityError as e:
-            raise ConcurrentWrite(str(e)) from e
+            raise Clash(str(e)) from e
         self._appended += len(entries)
 
     def _guard(self, read: Callable[[], T]) -> T:

@@ -359,6 +359,43 @@ def test_other_commands_say_the_store_was_changed_not_that_coopledger_has_a_bug(
     assert (after.returncode, after.stdout, after.stderr) == (1, before.stdout, before.stderr)
 
 
+def test_a_write_meeting_a_row_no_writer_put_there_says_the_store_is_damaged(shared_db_url: str) -> None:
+    """A stray index row where the next entry's goes: the write fails at once (no race to lose,
+    so no retries), exit 3 in the words of a damaged store, and `verify` names the row."""
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    execute(db, "INSERT INTO coop_subjects (subject, seq) VALUES ('member:M99', 54)")
+    result = run_cli("member", "admit", "M99", "--name", "Ada", "--category", "A", "--shares", "1", db=db)
+    assert result.returncode == 3
+    [line] = result.stderr.decode().splitlines()
+    assert line.startswith(
+        "coopledger: failed: the store holds rows coopledger did not write (a write met one"
+    )
+    assert "coop_subjects" in line
+    assert line.endswith("nothing was written; `coopledger verify` names the entries concerned")
+    found = run_cli("verify", db=db)
+    assert found.returncode == 1 and "coop_subjects has a stray (member:M99, #54)" in found.stderr.decode()
+    assert len(json.loads(run_cli("log", "--format", "json", db=db).stdout)) == 53
+
+
+def test_a_last_entry_recorded_at_no_time_says_the_store_is_damaged(shared_db_url: str) -> None:
+    """The next entry's recorded time follows the last one's: one edited into no time is the
+    store's damage, not coopledger's bug (it was exit 70, `internal error: ValueError`)."""
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    execute(db, "UPDATE coop_entries SET recorded = 'yesterday' WHERE seq = 53")
+    result = run_cli("member", "admit", "M99", "--name", "Ada", "--category", "A", "--shares", "1", db=db)
+    assert (result.returncode, result.stderr.decode().splitlines()) == (
+        3,
+        [
+            "coopledger: failed: the store holds rows coopledger did not write (the last entry's "
+            "recorded time, #53, is 'yesterday'): it was changed outside coopledger, or is damaged; "
+            "nothing was written; `coopledger verify` names the entries concerned"
+        ],
+    )
+    assert "coop_entries row for #53 does not match the entry" in run_cli("verify", db=db).stderr.decode()
+
+
 def _events(db: str) -> str:
     return "stored_events" if db.startswith("sqlite") else "coopledger_events"
 
