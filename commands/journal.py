@@ -93,7 +93,11 @@ def read_journal(stream: IO[bytes], name: str, show_progress: bool) -> list[tupl
         return decoded(lines, bounds.is_plain(content), name, 0, bar.update)
 
 
-def journal_parts(stream: IO[bytes], name: str, size: int, show_progress: bool = False) -> Parts:
+# A file's parts, decoded, read from its start each time it is called.
+FileParts = Callable[[], Iterator[list[tuple[ev.Entry, Source]]]]
+
+
+def journal_parts(stream: IO[bytes], name: str, size: int, show_progress: bool = False) -> FileParts:
     """A seekable journal's parts of `size` lines, decoded as `read_journal` decodes them, read
     from the start each time the result is called: a long file is never in memory whole. On
     a terminal, a file of `PROGRESS_FROM` lines or more shows a bar of the bytes read."""
@@ -241,11 +245,11 @@ def import_(
     show = sys.stderr.isatty()
     if by:
         app.user = by
-    from coopledger.ledger.application import Imported  # the rules: only commands that write
+    from coopledger.ledger.application import Imported, Pass  # the rules: only commands that write
 
     batch: list[tuple[ev.Entry, Source]] = []
-    parts: Parts | None = None
-    by_date: Parts | None = None
+    parts: FileParts | None = None
+    by_date: FileParts | None = None
     if in_date_order and sheets.is_sheet(name):
         raise click.UsageError("--in-date-order orders a JSON Lines journal; a spreadsheet is read whole")
     with ledger_errors():
@@ -279,14 +283,12 @@ def import_(
     try:
         with ledger_errors(), progress() as step:
             if parts is not None:
-                checked = (
-                    None if by_date is None else _dated(by_date, app, allow_future, step, "checking by date")
-                )
+                checked = None if by_date is None else _dated(by_date, app, allow_future, step)
                 result = app.ledger.record_parts(
                     _dated(parts, app, allow_future, step), True, checked, in_date_order
                 )
             else:
-                for whole in _dated(lambda: iter([batch]), app, allow_future, step)():
+                for whole in _dated(lambda: iter([batch]), app, allow_future, step)(Pass.RECORD):
                     result.take(app.ledger.record(whole, by_content=True))
     except DryRun as run:
         _say_dry_run(name, run.added, len(batch) - len(run.added), run.day, run.members)
@@ -327,22 +329,25 @@ def _part_lines() -> int:
         return PART_LINES
 
 
-def _dated(
-    parts: Parts,
-    app: App,
-    allow_future: bool,
-    step: Callable[[str], None],
-    doing: str = "checking and recording",
-) -> Parts:
+def _dated(lines: FileParts, app: App, allow_future: bool, step: Callable[[str], None]) -> Parts:
     """The parts, each refused (exit 2) if a date is implausible (`plausible`) before it is
     checked and recorded; an export's lines (with their recorded time) were accepted once
-    already: a restore."""
+    already: a restore. Each part's progress line says which pass of the ledger it serves."""
+    from coopledger.ledger.application import Pass
 
-    def checked() -> Iterator[list[tuple[ev.Entry, Source]]]:
-        for part in parts():
+    doing = {
+        Pass.RECORD: "checking and recording {}",
+        Pass.SCREEN: "screening {} for ids used twice, retraction targets and erasure dates",
+        Pass.BY_DATE: "checking {} by date",
+        Pass.SETTLED: "recording {} in the file's order, as checked by date",
+        Pass.WHOLE: "reading {} to check the file in one batch",
+    }
+
+    def checked(serving: Pass) -> Iterator[list[tuple[ev.Entry, Source]]]:
+        for part in lines():
             step("checking the dates")
             plausible(app, [entry for entry, _ in part if entry.recorded is None], allow_future)
-            step(f"{doing} {counted(len(part), 'entry', 'entries')}")
+            step(doing[serving].format(counted(len(part), "entry", "entries")))
             yield part
 
     return checked

@@ -25,6 +25,7 @@ from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from enum import Enum, auto
 from functools import cache, partial
 from typing import NoReturn, TypeVar
 
@@ -479,8 +480,18 @@ class _Rehearsed(Exception):
     """The check by date of a file out of date order ended: its writes are rolled back."""
 
 
-# A file's parts, read from its start each time (`Ledger.record_parts`).
-Parts = Callable[[], Iterator[list[tuple[ev.Entry, Source]]]]
+class Pass(Enum):
+    """Which pass over a long file the ledger makes: the parts are told, for the progress line."""
+
+    RECORD = auto()  # checked and recorded part by part
+    SCREEN = auto()  # screened for the refusals found before the rules (`Screened`)
+    BY_DATE = auto()  # checked in effective-date order, then rolled back (`Settled`)
+    SETTLED = auto()  # recorded in the file's own order, as the check by date found it
+    WHOLE = auto()  # read whole, to be checked in one batch
+
+
+# A file's parts, read from its start each time it is called (`Ledger.record_parts`).
+Parts = Callable[[Pass], Iterator[list[tuple[ev.Entry, Source]]]]
 
 
 @dataclass
@@ -538,7 +549,9 @@ class Ledger:
         """
         try:
             imported = self._again(
-                lambda: self._record_parts(parts(), by_content, Settled(dated=True) if dated else None)
+                lambda: self._record_parts(
+                    parts(Pass.RECORD), by_content, Settled(dated=True) if dated else None
+                )
             )
             return self._checkpointed(imported)
         except _Gathered as gathered:
@@ -557,7 +570,7 @@ class Ledger:
                         self._again(lambda: self._screen(parts, by_content))
         except _CheckWhole:
             pass
-        whole = [line for part in parts() for line in part]
+        whole = [line for part in parts(Pass.WHOLE) for line in part]
         imported = Imported(whole=True)
         imported.take(self.record(whole, by_content))
         return imported
@@ -568,13 +581,13 @@ class Ledger:
         settled = Settled()
         try:
             with self.store.transaction():
-                self._record_parts(by_date(), by_content, settled)
+                self._record_parts(by_date(Pass.BY_DATE), by_content, settled)
                 raise _Rehearsed
         except _Rehearsed:
             if settled.refusals:  # in the order one batch gives them: the file's
                 raise Refused(sorted(settled.refusals, key=_line)) from None
             settled.hold()
-        imported = self._record_parts(parts(), by_content, settled)
+        imported = self._record_parts(parts(Pass.SETTLED), by_content, settled)
         imported.settled = True
         return imported
 
@@ -585,7 +598,7 @@ class Ledger:
         try:
             with self.store.transaction():
                 matching = Matching((self.store.head() or HeadRow(0, "", GENESIS)).seq)
-                for part in parts():
+                for part in parts(Pass.SCREEN):
                     while True:
                         taken = dict(matching.taken)  # as before the part, should it be refused
                         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,21 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from coopledger.ledger.errors import Refused
+from coopledger.ledger.application import Parts, Pass
+from coopledger.ledger.errors import Refused, Source
+from coopledger.ledger.events import Entry
 from tests.conftest import POSTGRES, Book, drop_schema, init_ledger
 
 # -- entries ---------------------------------------------------------------------------
+
+
+def every_pass(read: Callable[[], Iterator[list[tuple[Entry, Source]]]]) -> Parts:
+    """A file's parts for `Ledger.record_parts`, the same whichever pass reads them."""
+
+    def parts(_: Pass) -> Iterator[list[tuple[Entry, Source]]]:
+        return read()
+
+    return parts
 
 
 def admit(member: str, date: str, shares: int = 1, category: str = "A", **extra: object) -> dict[str, object]:

@@ -589,3 +589,34 @@ def test_long_phases_show_progress_on_a_terminal_only(url: str, tmp_path: Path) 
     assert piped.returncode == 0 and piped.stderr == b""
     piped = cli("rebuild", db=url, env=shown)
     assert piped.returncode == 0 and piped.stderr == b""
+
+
+def test_each_pass_over_a_long_file_is_named_on_a_terminal(url: str, tmp_path: Path) -> None:
+    """A long file may be read several times, each pass a part at a time: the progress line
+    says which pass a part serves, not "checking and recording" for every one."""
+    shown = {"COOPLEDGER_PROGRESS_AFTER": "0", "COOPLEDGER_IMPORT_PART": "1"}  # a part per line
+    admit = (
+        '{"type": "member.admitted", "date": "2025-06-01", "member": "S92", "name": "N", "category": "A", '
+        '"shares": 1}'
+    )
+    paid = '{"type": "shares.paid", "date": "2025-07-01", "member": "S92", "amount": "10.00"}'
+    late = tmp_path / "late.jsonl"  # the payment first: its part alone is refused, the file is not
+    late.write_text(f"{paid}\n{admit}\n")
+    code, out = on_terminal("import", str(late), db=url, env=shown, stderr=True)
+    assert code == 0, out
+    for phase in (
+        "checking and recording 1 entry",
+        "checking 1 entry by date",
+        "recording 1 entry in the file's order, as checked by date",
+    ):
+        assert f"{phase}: done in " in out
+    twice = tmp_path / "twice.jsonl"  # an id used twice, in two parts: screened, then refused
+    twice.write_text(
+        admit.replace("S92", "S93").replace("{", '{"id": "x1", ', 1)
+        + "\n"
+        + admit.replace("S92", "S94").replace("{", '{"id": "x1", ', 1)
+        + "\n"
+    )
+    code, out = on_terminal("import", str(twice), db=url, env=shown, stderr=True)
+    assert code == 1, out
+    assert "screening 1 entry for ids used twice, retraction targets and erasure dates: done in " in out

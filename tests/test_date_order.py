@@ -24,7 +24,7 @@ from coopledger.ledger.errors import Refused, Source
 from coopledger.ledger.provenance import content_digest
 from coopledger.ledger.store import Store
 from tests.conftest import init_ledger, run_cli
-from tests.journal import fresh_ledger, member_founding, member_operation
+from tests.journal import every_pass, fresh_ledger, member_founding, member_operation
 from tests.test_import_parts import (
     DEMO,
     admit,
@@ -151,7 +151,7 @@ def test_in_date_order_the_file_has_the_verdict_and_entries_of_the_file_in_one_b
             by_date = DateOrdered(journal, path.name, size).parts
             try:
                 if in_parts:
-                    done = ledger.record_parts(by_date, dated=True)
+                    done = ledger.record_parts(every_pass(by_date), dated=True)
                     event("in one batch" if done.whole else "in parts")
                 else:
                     ledger.record([line for part in by_date() for line in part])
@@ -265,9 +265,8 @@ def both_ways(
                 parts = journal_parts(journal, path.name, size, False)
                 try:
                     if way == "in parts":
-                        done = app.ledger.record_parts(
-                            parts, True, DateOrdered(journal, path.name, size).parts
-                        )
+                        by_date = DateOrdered(journal, path.name, size).parts
+                        done = app.ledger.record_parts(every_pass(parts), True, every_pass(by_date))
                         how = "settled" if done.settled else "in one batch" if done.whole else "in parts"
                     else:
                         app.ledger.record(batch, by_content=True)

@@ -32,7 +32,7 @@ from coopledger.projections.read_models import SUMMARIES, TABLES, open_engine
 from coopledger.projections.register.positions import positions
 from coopledger.projections.tables import tracking
 from tests.conftest import ROOT, init_ledger, run_cli
-from tests.journal import days, fresh_ledger, member_founding, member_operation, on
+from tests.journal import days, every_pass, fresh_ledger, member_founding, member_operation, on
 
 DEMO = ROOT / "examples" / "demo.jsonl"
 
@@ -217,7 +217,9 @@ def test_any_journal_in_parts_has_the_verdict_and_entries_of_the_journal_whole(
             ledger = Ledger(store, user="prop")
             try:
                 if in_parts:
-                    ledger.record_parts(lambda: (lines[i : i + size] for i in range(0, len(lines), size)))
+                    ledger.record_parts(
+                        every_pass(lambda: (lines[i : i + size] for i in range(0, len(lines), size)))
+                    )
                 else:
                     ledger.record(lines)
                 outcomes.append([content_digest(e) for e in store.entries()])
@@ -297,7 +299,9 @@ def test_read_models_written_after_the_last_part_are_those_of_entries_caught_up_
         event(f"lines accepted: {len(kept) // 5 * 5}+")
         try:
             try:
-                in_parts.ledger.record_parts(lambda: (file[i : i + size] for i in range(0, len(file), size)))
+                in_parts.ledger.record_parts(
+                    every_pass(lambda: (file[i : i + size] for i in range(0, len(file), size)))
+                )
             except Refused:
                 refused = True
             else:
