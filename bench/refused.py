@@ -4,8 +4,10 @@
 
 The journal is bench/run.py's (`--members N --years 10 --seed 1`, cached in bench/out/), with
 one line added at its end that the ledger refuses: a payment of a member who does not exist
-(refused by the rules), imported as it is and with `--in-date-order`; and a payment given the
-id of the journal's second line (refused before the rules: the id is used twice). Each case
+(refused by the rules), imported as it is and with `--in-date-order`, and in the middle of the
+journal, with the retraction of another member's entry (the journal's first change of an
+address) at its end, which cannot change that refusal; and a payment given the id of the
+journal's second line (refused before the rules: the id is used twice). Each case
 runs `--runs` times, alternating trees, into an empty ledger (SQLite in a temporary folder,
 or with `--pg URL` a PostgreSQL schema each, dropped at the end), and must exit 1 with the
 ledger left empty: a refused file writes nothing. Peak memory is the process's own maximum
@@ -24,20 +26,35 @@ from pathlib import Path
 from out_of_order import compared_trees, ledger_url, measured, with_stores
 from run import Stores, journal_for
 
-# The line each case adds at the end of the journal, and the import's options.
-CASES = {
-    "a rule refuses the last line": ({"type": "shares.paid", "member": "NOBODY"}, ()),
-    "the same, --in-date-order": ({"type": "shares.paid", "member": "NOBODY"}, ("--in-date-order",)),
-    "the last line's id is used twice": ({"type": "shares.paid", "member": "M000002", "id": "g0000002"}, ()),
+NOBODY = {"type": "shares.paid", "member": "NOBODY", "amount": "25.00"}
+UPDATED = "the journal's first member.updated"  # stands for its id in a retraction
+MIDDLE = "in the middle"  # a line so marked goes after the journal's middle line, on its date
+# The lines each case adds at the end of the journal, and the import's options.
+CASES: dict[str, tuple[list[dict[str, object]], tuple[str, ...]]] = {
+    "a rule refuses the last line": ([NOBODY], ()),
+    "the same, --in-date-order": ([NOBODY], ("--in-date-order",)),
+    "the same in the middle, another member's entry retracted at the end": (
+        [{**NOBODY, MIDDLE: True}, {"type": "entry.retracted", "entry": UPDATED, "reason": "entered twice"}],
+        (),
+    ),
+    "the last line's id is used twice": ([{**NOBODY, "member": "M000002", "id": "g0000002"}], ()),
 }
 
 
-def refused_journal(journal: Path, target: Path, line: dict[str, object]) -> None:
-    """The journal with `line` (a payment of 25.00 on its last day) added at its end."""
-    data = journal.read_bytes()
-    last_day = json.loads(data.rstrip(b"\n").rpartition(b"\n")[2])["date"]
-    added = {**line, "date": last_day, "amount": "25.00"}
-    target.write_bytes(data + json.dumps(added).encode() + b"\n")
+def refused_journal(journal: Path, target: Path, lines: list[dict[str, object]]) -> None:
+    """The journal with `lines` added at its end, dated its last day (or `MIDDLE`)."""
+    journal_lines = journal.read_bytes().splitlines(keepends=True)
+    middle = len(journal_lines) // 2
+    updated = next(json.loads(line)["id"] for line in journal_lines if b'"member.updated"' in line)
+    ends: dict[bool, list[bytes]] = {True: [], False: []}
+    for line in lines:
+        placed = {key: value for key, value in line.items() if key != MIDDLE}
+        placed["date"] = json.loads(journal_lines[middle - 1 if MIDDLE in line else -1])["date"]
+        if placed.get("entry") == UPDATED:
+            placed["entry"] = updated
+        ends[MIDDLE in line].append(json.dumps(placed).encode() + b"\n")
+    ordered = [*journal_lines[:middle], *ends[True], *journal_lines[middle:], *ends[False]]
+    target.write_bytes(b"".join(ordered))
 
 
 def main() -> None:
@@ -50,9 +67,9 @@ def measure(args: argparse.Namespace, stores: Stores) -> None:
     trees = compared_trees(args, stores)
     journal = journal_for(args.members)
     files = {}
-    for number, (case, (line, _)) in enumerate(CASES.items()):
+    for number, (case, (lines, _)) in enumerate(CASES.items()):
         files[case] = folder / f"refused-{number}.jsonl"
-        refused_journal(journal, files[case], line)
+        refused_journal(journal, files[case], lines)
     figures: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for run in range(args.runs):
         for tree in trees if run % 2 == 0 else trees[::-1]:

@@ -283,6 +283,11 @@ class Settled:
     joined: dict[int, tuple[str, ...]] = field(default_factory=dict)
     refusals: list[Refusal] = field(default_factory=list)  # of the parts checked so far
     refused_ids: set[str] = field(default_factory=set)
+    # What the refused lines' verdicts read (`Ledger._near`; None: too much to say), and the
+    # last date among them: a later retraction withdrawing nothing of it leaves them as they are.
+    near: set[str] | None = field(default_factory=lambda: {ev.STATUTES})
+    followed: set[str] = field(default_factory=set)  # the timelines whose entries are in `near`
+    latest: dt.date = dt.date.min
     held: bool = False
     # The file's parts are in effective order (`--in-date-order`): checked as they are recorded,
     # a refused line left out and the check gone on, its refusals raised at the end.
@@ -313,16 +318,48 @@ class Settled:
             raise _CheckWhole
         self.refusals += found
         self.refused_ids.update(r.entry.id for r in found if r.entry.id is not None)
+        self.latest = max(self.latest, *(r.entry.date for r in found))
         return {r.source.line for r in found if r.source is not None and r.source.line is not None}
 
-    def unsure(self, part: Sequence[tuple[ev.Entry, Source]]) -> bool:
-        """Whether a part may change what one batch says of the lines refused before it: a
-        retraction (in one batch its target is withdrawn from the start, and the lines were
-        checked with it), or the id of a refused line again (one batch takes the second line
-        for the first: one refusal, not two). The file is then checked whole."""
-        return bool(self.refusals) and any(
-            type(entry) is ev.EntryRetracted or entry.id in self.refused_ids for entry, _ in part
-        )
+    def read(
+        self,
+        entries: list[ev.Entry],
+        near: Callable[[list[ev.Entry], set[str]], tuple[set[str], set[str]] | None],
+    ) -> None:
+        """Note what the verdicts of a part's refused `entries` read, once the rest of the part
+        is recorded (its entries are in the timelines read): `near`, given the timelines
+        followed already."""
+        if self.near is None:
+            return
+        found = near(entries, self.followed)
+        if found is None:
+            self.near = None
+            return
+        followed, them = found
+        self.followed |= followed
+        self.near |= followed | them
+
+    def unsure(self, part: Sequence[tuple[ev.Entry, Source]], find: Find) -> bool:
+        """Whether a part may change what one batch says of the lines refused before it. The
+        id of a refused line again (one batch takes the second line for the first: one
+        refusal, not two); or a retraction, whose target one batch withdraws from the start,
+        so that the refused lines were checked with it: unless the target is dated after
+        them all, or is of none of the timelines their verdicts read (`near`). A target
+        further on, or of the whole ledger (statutes, a meeting that mandates name), is
+        anyone's. The file is then checked whole."""
+        if not self.refusals:
+            return False
+        for entry, _ in part:
+            if entry.id in self.refused_ids:
+                return True
+            if type(entry) is not ev.EntryRetracted:
+                continue
+            target = find(str(entry.entry))
+            if target is None or self.near is None or type(target) in _EVERYONES or not target.subjects():
+                return True
+            if target.date <= self.latest and self.near.intersection(target.subjects()):
+                return True
+        return False
 
     def hold(self) -> None:
         """The check accepted the file: its amounts sorted by line, to be found as it is recorded."""
@@ -387,6 +424,9 @@ def _line(refusal: Refusal) -> int:
     return refusal.source.line or 0 if refusal.source is not None else 0
 
 
+# Entries whose withdrawal changes the check of entries in no timeline of theirs: the statutes'
+# parameters, a meeting that mandates name.
+_EVERYONES = (ev.StatutesAmended, ev.AssemblyConvened)
 # Refused before the rules are checked: a batch with one of these is refused for it alone.
 _BEFORE_RULES = frozenset({entry_id_unique.name, retraction_target.name, erasure_date.name})
 
@@ -685,7 +725,7 @@ class Ledger:
                     count += 1
                     taken = None
                     if checking and settled is not None:
-                        if settled.unsure(part):
+                        if settled.unsure(part, self._finder(part, matching.upto)):
                             raise _CheckWhole
                         taken = dict(matching.taken)  # as before the part, should it be refused
                     try:
@@ -700,6 +740,7 @@ class Ledger:
                             recorded = self._record_once(part, by_content, matching, each, carried, settled)
                         except Refused:
                             raise _CheckWhole from None
+                        settled.read([r.entry for r in refused.refusals], self._near)
                     imported.take(recorded)
                     del recorded, part  # the next part is read without this one in memory
                 if settled is not None and settled.dated and settled.refusals:
@@ -878,6 +919,22 @@ class Ledger:
         if carried is not None:
             carried.note(filled.values())
         return filled
+
+    def _near(self, entries: list[ev.Entry], followed: set[str]) -> tuple[set[str], set[str]] | None:
+        """The timelines the check of refused entries reads: theirs and what their rules read
+        beyond (`reads_beyond`), then the subjects of every entry in those (a transfer's other
+        side, a vote's meeting: what their states follow from), those `followed` already left
+        out; None: a retraction's (its target's), or most of the ledger. A retraction of an
+        entry of none of them, nor of the statutes, cannot change these verdicts."""
+        if any(type(entry) is ev.EntryRetracted for entry in entries):
+            return None
+        head = self.store.head() or HeadRow(0, "", GENESIS)
+        beyond = reads_beyond(entries, Bounded(self.store, head.seq // REACH_SHARE))
+        if beyond is None:
+            return None
+        read = {subject for entry in entries for subject in entry.subjects()} | beyond
+        them = {s for entry in self.store.timelines(sorted(read - followed)) for s in entry.subjects()}
+        return read, them
 
     def _timelines(self, touched: set[str]) -> list[ev.Entry]:
         """The recorded entries of the timelines the batch touches, and of the other side of each

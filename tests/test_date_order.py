@@ -25,6 +25,7 @@ from coopledger.ledger.provenance import content_digest
 from coopledger.ledger.store import Store
 from tests.conftest import init_ledger, run_cli
 from tests.journal import every_pass, fresh_ledger, member_founding, member_operation
+from tests.test_clerk import on_terminal
 from tests.test_import_parts import (
     DEMO,
     admit,
@@ -241,6 +242,51 @@ def test_a_file_checked_by_date_is_recorded_in_its_own_order_as_in_one_batch(
     assert whole == in_parts
 
 
+def one_group(lines: list[dict[str, object]], group: str) -> list[dict[str, object]]:
+    """Lines of a group of members of their own: `S0` becomes `T0` for group "T", ids and the
+    entries retractions name are numbered in the group ("T1", ...), a retraction naming one
+    of its lines."""
+
+    def renamed(line: dict[str, object]) -> dict[str, object]:
+        moved = {
+            key: f"{group}{value[1:]}" if key in ("member", "to", "name") else value
+            for key, value in line.items()
+        }
+        if line["type"] != "entry.retracted":
+            return moved
+        return {**moved, "entry": f"{group}{(int(str(line['entry'])) - 1) % len(lines) + 1}"}
+
+    return [{**renamed(line), "id": f"{group}{n}"} for n, line in enumerate(lines, start=1)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    founding=st.tuples(member_founding, member_founding),
+    operations=st.tuples(*[st.lists(member_operation, min_size=1, max_size=12)] * 2),
+    size=st.integers(min_value=1, max_value=6),
+    seed=st.integers(0, 2**16),
+)
+def test_a_refused_file_with_retractions_of_other_members_is_refused_as_in_one_batch(
+    tmp_path_factory: object,
+    founding: tuple[list[dict[str, object]], list[dict[str, object]]],
+    operations: tuple[list[dict[str, object]], list[dict[str, object]]],
+    size: int,
+    seed: int,
+) -> None:
+    """Property: two groups of members with no entry in common, their lines shuffled together,
+    so that many retractions after a refused line withdraw nothing its verdict read (`Settled
+    .unsure`): recorded in parts, the file is accepted or refused as in one batch, with the
+    same refusals in order, or the same entries and read models."""
+    lines = [
+        line for n, group in enumerate("UT") for line in one_group([*founding[n], *operations[n]], group)
+    ]
+    random.Random(seed).shuffle(lines)
+    folder = Path(str(tmp_path_factory.mktemp("two-groups")))  # type: ignore[attr-defined]
+    whole, in_parts, how = both_ways(folder, lines, size, [])
+    event(how)
+    assert whole == in_parts
+
+
 def both_ways(
     folder: Path, lines: list[dict[str, object]], size: int, before: list[dict[str, object]]
 ) -> tuple[list[object], list[object], str]:
@@ -430,3 +476,41 @@ def refused_by_date_and_dry_run(url: str, path: Path, part: int) -> list[list[st
         assert result.exit_code == 1, result.output
         said.append([line for line in result.output.splitlines() if line.startswith("coopledger: refused")])
     return said
+
+
+@pytest.mark.parametrize("unrelated", [True, False])
+def test_a_retraction_after_a_refused_line_holds_the_file_whole_only_if_it_may_change_the_verdict(
+    shared_db_url: str, tmp_path: Path, unrelated: bool
+) -> None:
+    """A file out of date order, refused, is checked by date a part at a time. A later line
+    retracting an entry that the refused line was checked with may change the verdict (one batch
+    withdraws it from the start): then the file is checked whole. A retraction of another
+    member's entry cannot: the check by date names the refusals, and the file is never held
+    whole. Either way the words are those of the same bytes in one batch (standard input)."""
+    lines = [
+        {**admit("S1", "2024-01-08"), "id": "a1"},
+        {**admit("S2", "2024-01-08"), "id": "a2"},
+        {"type": "shares.redeemed", "date": "2024-02-01", "member": "S1", "count": 5},  # holds 1
+        {
+            "type": "entry.retracted",
+            "date": "2024-03-01",
+            "entry": "a2" if unrelated else "a1",
+            "reason": "no",
+        },
+        admit("S3", "2024-01-02"),  # before the others: the file is out of date order
+    ]
+    path = tmp_path / "retracted.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    whole = init_ledger(f"sqlite:///{tmp_path / 'whole.db'}")
+    piped = run_cli("--db", whole, "import", "-", input=path.read_bytes())
+    assert piped.returncode == 1
+    shown = {"COOPLEDGER_PROGRESS_AFTER": "0", "COOPLEDGER_IMPORT_PART": "1"}
+    code, out = on_terminal("import", str(path), db=shared_db_url, env=shown, stderr=True)
+    assert code == 1, out
+    said = [line for line in piped.stderr.decode().splitlines() if line.startswith("coopledger: refused")]
+    assert [line for line in out.splitlines() if line.startswith("coopledger: refused")] == said
+    assert len(said) == 1 and "line 3" in said[0]
+    assert ("must-be-member" in said[0]) is not unrelated  # one batch: S1 holds too few, or never joined
+    assert "checking 1 entry by date" in out
+    assert ("to check the file in one batch" in out) is not unrelated
+    assert run_cli("--db", shared_db_url, "log", "--format", "json").stdout.strip() == b"[]"
