@@ -339,16 +339,18 @@ class Settled:
         self.followed |= followed
         self.near |= followed | them
 
-    def unsure(self, part: Sequence[tuple[ev.Entry, Source]], find: Find) -> bool:
+    def unsure(self, part: Sequence[tuple[ev.Entry, Source]], finder: Callable[[], Find]) -> bool:
         """Whether a part may change what one batch says of the lines refused before it. The
         id of a refused line again (one batch takes the second line for the first: one
         refusal, not two); or a retraction, whose target one batch withdraws from the start,
         so that the refused lines were checked with it: unless the target is dated after
         them all, or is of none of the timelines their verdicts read (`near`). A target
         further on, or of the whole ledger (statutes, a meeting that mandates name), is
-        anyone's. The file is then checked whole."""
+        anyone's. The file is then checked whole. (`finder`: what finds the targets, made
+        only if a line was refused.)"""
         if not self.refusals:
             return False
+        find = finder()
         for entry, _ in part:
             if entry.id in self.refused_ids:
                 return True
@@ -725,7 +727,7 @@ class Ledger:
                     count += 1
                     taken = None
                     if checking and settled is not None:
-                        if settled.unsure(part, self._finder(part, matching.upto)):
+                        if settled.unsure(part, partial(self._finder, part, matching.upto)):
                             raise _CheckWhole
                         taken = dict(matching.taken)  # as before the part, should it be refused
                     try:
