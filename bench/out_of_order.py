@@ -68,10 +68,15 @@ def main() -> None:
     with_stores(__doc__ or "", 3, measure)
 
 
-def with_stores(doc: str, runs: int, measure: Callable[[argparse.Namespace, Stores], None]) -> None:
-    """Parse a side-by-side bench's options (`--members --runs --before --pg`), then measure
-    with its stores, which are removed (or dropped) at the end."""
+def with_stores(
+    doc: str, runs: int, measure: Callable[[argparse.Namespace, Stores], None], cases: bool = False
+) -> None:
+    """Parse a side-by-side bench's options (`--members --runs --before --pg`, and with `cases`
+    `--case TEXT`, repeatable: the cases whose name holds one), then measure with its stores,
+    which are removed (or dropped) at the end."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    if cases:
+        parser.add_argument("--case", action="append", default=[], help="only the cases naming this")
     parser.add_argument("--members", type=int, default=450_000)
     parser.add_argument("--runs", type=int, default=runs)
     parser.add_argument("--before", type=Path, help="a worktree of an older commit, measured beside")

@@ -1,13 +1,14 @@
 """Refused imports of a long journal: time and peak memory, this tree beside an older one.
 
-    .venv/bin/python bench/refused.py --members 450000 [--before /tmp/old] [--runs 2] [--pg URL]
+    .venv/bin/python bench/refused.py --members 450000 [--before /tmp/old] [--runs 2] [--pg URL] [--case TEXT]
 
 The journal is bench/run.py's (`--members N --years 10 --seed 1`, cached in bench/out/), with
 one line added at its end that the ledger refuses: a payment of a member who does not exist
 (refused by the rules), imported as it is and with `--in-date-order`, and in the middle of the
 journal, with the retraction of another member's entry (the journal's first change of an
 address) at its end, which cannot change that refusal; and a payment given the id of the
-journal's second line (refused before the rules: the id is used twice). Each case
+journal's second line (refused before the rules: the id is used twice); and a journal
+assertion of no member at all on the last day (refused once the register is written). Each case
 runs `--runs` times, alternating trees, into an empty ledger (SQLite in a temporary folder,
 or with `--pg URL` a PostgreSQL schema each, dropped at the end), and must exit 1 with the
 ledger left empty: a refused file writes nothing. Peak memory is the process's own maximum
@@ -38,6 +39,7 @@ CASES: dict[str, tuple[list[dict[str, object]], tuple[str, ...]]] = {
         (),
     ),
     "the last line's id is used twice": ([{**NOBODY, "member": "M000002", "id": "g0000002"}], ()),
+    "the last line asserts no member at all": ([{"type": "assert.members", "count": 0}], ()),
 }
 
 
@@ -58,7 +60,7 @@ def refused_journal(journal: Path, target: Path, lines: list[dict[str, object]])
 
 
 def main() -> None:
-    with_stores(__doc__ or "", 2, measure)
+    with_stores(__doc__ or "", 2, measure, cases=True)
 
 
 def measure(args: argparse.Namespace, stores: Stores) -> None:
@@ -67,13 +69,14 @@ def measure(args: argparse.Namespace, stores: Stores) -> None:
     trees = compared_trees(args, stores)
     journal = journal_for(args.members)
     files = {}
-    for number, (case, (lines, _)) in enumerate(CASES.items()):
+    cases = {name: case for name, case in CASES.items() if not args.case or any(c in name for c in args.case)}
+    for number, (case, (lines, _)) in enumerate(cases.items()):
         files[case] = folder / f"refused-{number}.jsonl"
         refused_journal(journal, files[case], lines)
     figures: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for run in range(args.runs):
         for tree in trees if run % 2 == 0 else trees[::-1]:
-            for number, (case, (_, options)) in enumerate(CASES.items()):
+            for number, (case, (_, options)) in enumerate(cases.items()):
                 db = ledger_url(stores, f"{tree.label or 'this'}-{number}-{run}")
                 arguments = ("--db", db, "import", *options, str(files[case]))
                 figures[tree.label, case].append(measured(tree, *arguments, expect=1))

@@ -158,6 +158,8 @@ class Recorded:
     withheld: list[ev.Entry] = field(default_factory=list)
     # Where the entries given without id that were found present by their content came from.
     matched: list[Source] = field(default_factory=list)
+    # Where the journal assertions added came from, by sequence number.
+    pinned: dict[int, Source] = field(default_factory=dict)
 
 
 class _CheckWhole(Exception):
@@ -177,6 +179,7 @@ class Imported:
     whole: bool = False  # a file of several parts, checked and recorded in one batch
     settled: bool = False  # a file of several parts, checked by date, then recorded without the rules
     erased: bool = False  # identities erased: their records' bytes to be checkpointed out
+    pinned: dict[int, Source] = field(default_factory=dict)  # the file's journal assertions' lines
 
     def take(self, part: Recorded) -> None:
         self.erased = self.erased or any(isinstance(e, ev.IdentityErased) for e in part.added)
@@ -184,6 +187,16 @@ class Imported:
         self.present += len(part.present)
         self.withheld += part.withheld
         self.matched += part.matched
+        self.pinned |= part.pinned
+
+    def unheld(self, refused: Refused) -> _Gathered:
+        """The journal assertions of the file that the register, once every part is in, breaks,
+        named by their lines: as one batch names them, since every part held the rules (one
+        batch gives an assertion's refusal only then). One of an assertion recorded before the
+        file, which one batch credits to a line of it (`cause`): the file is checked whole."""
+        if any(r.cause is not None or (r.entry.seq or 0) not in self.pinned for r in refused.refusals):
+            raise _CheckWhole
+        return _Gathered([replace(r, source=self.pinned[r.entry.seq or 0]) for r in refused.refusals])
 
 
 @dataclass
@@ -590,14 +603,21 @@ class Ledger:
         ledger, the read models are written once, after the last part (`project_all`).
         """
         try:
+            return self._in_parts(parts, by_content, by_date, dated)
+        except _Gathered as gathered:
+            raise Refused(gathered.refusals) from None
+
+    def _in_parts(self, parts: Parts, by_content: bool, by_date: Parts | None, dated: bool) -> Imported:
+        """`record_parts`' passes: in the file's order, then if need be screened, checked by date
+        and recorded in the file's order, or in one batch. A pass that names every refusal
+        raises `_Gathered` in its transaction."""
+        try:
             imported = self._again(
                 lambda: self._record_parts(
                     parts(Pass.RECORD), by_content, Settled(dated=True) if dated else None
                 )
             )
             return self._checkpointed(imported)
-        except _Gathered as gathered:
-            raise Refused(gathered.refusals) from None
         except _CheckWhole as check:
             screen = isinstance(check, _Screen)
         try:
@@ -752,8 +772,8 @@ class Ledger:
                         at_once(conn)
                     elif each and settled is not None and settled.held and self.asserted is not None:
                         self.asserted(conn)  # its parts were projected without them
-                except Refused:  # an assertion the file breaks: the words need its lines
-                    raise _CheckWhole from None
+                except Refused as refused:  # an assertion the file breaks: named by its line
+                    raise imported.unheld(refused) from None
         except Refused as refused:
             if count > 1 or next(parts, None) is not None:
                 if any(r.rule in _BEFORE_RULES for r in refused.refusals):
@@ -860,7 +880,8 @@ class Ledger:
                 del chained, index, identities
                 if project and self.project is not None:  # a settled part: the check held the assertions
                     _project(self.project, conn, added, sources, trusted is None)
-        return Recorded(added, present, withheld, matched)
+        pinned = {seq: sources[seq] for e in added if isinstance(e, ev.Assertion) and (seq := e.seq or 0)}
+        return Recorded(added, present, withheld, matched, pinned)
 
     def _checked(
         self,

@@ -75,8 +75,12 @@ def refusals(conn: Connection, store: Store, batch: Sequence[ev.Entry]) -> list[
         entry.seq: _reaches_back_to(entry, find) for entry in batch if not isinstance(entry, ev.Assertion)
     }
     since = min(reach.values(), default=None)
-    recorded = [] if since is None else [a for a in on_record if a.date >= since and a.id not in withdrawn]
-    own = {assertion.seq for assertion in new}
+    own = {assertion.seq for assertion in new}  # recorded too by now: each is read once
+    recorded = [
+        a
+        for a in on_record
+        if since is not None and a.date >= since and a.id not in withdrawn and a.seq not in own
+    ]
     found = []
     for failing in unheld(conn, [*recorded, *new]):
         assertion = failing.assertion

@@ -24,7 +24,7 @@ from coopledger.ledger.errors import Refused, Source
 from coopledger.ledger.provenance import content_digest
 from coopledger.ledger.store import Store
 from tests.conftest import init_ledger, run_cli
-from tests.journal import every_pass, fresh_ledger, member_founding, member_operation
+from tests.journal import days, every_pass, fresh_ledger, member_founding, member_operation, on
 from tests.test_clerk import on_terminal
 from tests.test_import_parts import (
     DEMO,
@@ -237,6 +237,46 @@ def test_a_file_checked_by_date_is_recorded_in_its_own_order_as_in_one_batch(
     lines = [line for line in lines if line not in before]
     random.Random(seed).shuffle(lines)
     folder = Path(str(tmp_path_factory.mktemp("own-order")))  # type: ignore[attr-defined]
+    whole, in_parts, how = both_ways(folder, lines, size, before)
+    event(how)
+    assert whole == in_parts
+
+
+pinned = st.builds(
+    lambda d, n: {"type": "assert.members", "date": on(d), "count": n},
+    days,
+    st.integers(min_value=0, max_value=5),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    founding=member_founding,
+    operations=st.lists(member_operation, max_size=12),
+    pins=st.lists(pinned, min_size=1, max_size=3),
+    size=st.integers(min_value=1, max_value=6),
+    seed=st.integers(0, 2**16),
+    founded_first=st.booleans(),
+)
+def test_a_file_with_journal_assertions_has_the_verdict_and_words_of_one_batch(
+    tmp_path_factory: object,
+    founding: list[dict[str, object]],
+    operations: list[dict[str, object]],
+    pins: list[dict[str, object]],
+    size: int,
+    seed: int,
+    founded_first: bool,
+) -> None:
+    """Property: a file with journal assertions, some of them wrong, in any order and in parts,
+    into an empty ledger or one holding the founding admissions: the verdict, the refusals in
+    order (each broken assertion once, named by its line) or the entries and read models are
+    those of the file in one batch."""
+    lines = [{**line, "id": f"x{n}"} for n, line in enumerate([*founding, *operations, *pins], start=1)]
+    lines = [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in lines]
+    before = lines[: len(founding)] if founded_first else []
+    lines = lines[len(before) :]
+    random.Random(seed).shuffle(lines)
+    folder = Path(str(tmp_path_factory.mktemp("pinned")))  # type: ignore[attr-defined]
     whole, in_parts, how = both_ways(folder, lines, size, before)
     event(how)
     assert whole == in_parts

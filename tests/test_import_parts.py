@@ -33,6 +33,7 @@ from coopledger.projections.register.positions import positions
 from coopledger.projections.tables import tracking
 from tests.conftest import ROOT, init_ledger, run_cli
 from tests.journal import days, every_pass, fresh_ledger, member_founding, member_operation, on
+from tests.test_clerk import on_terminal
 
 DEMO = ROOT / "examples" / "demo.jsonl"
 
@@ -320,16 +321,29 @@ def test_read_models_written_after_the_last_part_are_those_of_entries_caught_up_
 def test_an_assertion_a_file_breaks_in_an_empty_ledger_is_refused_naming_its_line(
     shared_db_url: str, tmp_path: Path
 ) -> None:
+    """Each broken assertion once (one batch read the file's own twice), in date order, named by
+    its line whether the file is one part, several, or one batch (standard input), and those
+    several never held whole."""
     pin = {"type": "assert.members", "date": "2024-12-31", "count": 9, "id": "pin-2024"}
-    path = journal(tmp_path, *(admit(f"M{n}") for n in range(1, 6)), pin)
-    for part in (2, 100):  # several parts, and one
-        result = run(shared_db_url, "import", str(path), part=part)
-        assert result.exit_code == 1
-        assert (
+    held = {"type": "assert.members", "date": "2024-03-31", "count": 5, "id": "pin-march"}
+    early = {"type": "assert.members", "date": "2024-01-31", "count": 2, "id": "pin-january"}
+    path = journal(tmp_path, *(admit(f"M{n}") for n in range(1, 6)), pin, held, early)
+    piped = run_cli("--db", shared_db_url, "import", "-", input=path.read_bytes())
+    for part in (2, 100, None):  # several parts, one, and one batch
+        result = run(shared_db_url, "import", str(path), part=part) if part else piped
+        output = result.output if part else result.stderr.decode()
+        assert (result.exit_code if part else result.returncode) == 1
+        assert [line for line in output.splitlines() if line.startswith("coopledger: refused")] == [
+            "coopledger: refused: line 8: assert.members 2024-01-31 (pin-january): assert.members: "
+            "2 members asserted on 2024-01-31, the register holds 5",
             "coopledger: refused: line 6: assert.members 2024-12-31 (pin-2024): assert.members: "
-            "9 members asserted on 2024-12-31, the register holds 5"
-        ) in result.output
+            "9 members asserted on 2024-12-31, the register holds 5",
+        ]
         assert recorded(shared_db_url) == []
+    shown = {"COOPLEDGER_PROGRESS_AFTER": "0", "COOPLEDGER_IMPORT_PART": "2"}
+    code, out = on_terminal("import", str(path), db=shared_db_url, env=shown, stderr=True)
+    assert code == 1 and "pin-january" in out
+    assert "to check the file in one batch" not in out  # named from the parts, as one batch names it
     good = journal(tmp_path, *(admit(f"M{n}") for n in range(1, 6)))
     assert "5 entries added" in run(shared_db_url, "import", str(good), part=2).output
 
