@@ -35,6 +35,12 @@ def every_pass(read: Callable[[], Iterator[list[tuple[Entry, Source]]]]) -> Part
     return parts
 
 
+def numbered(lines: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Generated lines given ids x1, x2, ... in order, a retraction naming the k-th as xk."""
+    named = [{**line, "id": f"x{n}"} for n, line in enumerate(lines, start=1)]
+    return [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in named]
+
+
 def admit(member: str, date: str, shares: int = 1, category: str = "A", **extra: object) -> dict[str, object]:
     entry: dict[str, object] = {
         "type": "member.admitted",

@@ -24,7 +24,7 @@ from coopledger.ledger.errors import Refused, Source
 from coopledger.ledger.provenance import content_digest
 from coopledger.ledger.store import Store
 from tests.conftest import init_ledger, run_cli
-from tests.journal import days, every_pass, fresh_ledger, member_founding, member_operation, on
+from tests.journal import days, every_pass, fresh_ledger, member_founding, member_operation, numbered, on
 from tests.test_clerk import on_terminal
 from tests.test_import_parts import (
     DEMO,
@@ -140,8 +140,7 @@ def test_in_date_order_the_file_has_the_verdict_and_entries_of_the_file_in_one_b
     only the sequence numbers can differ)."""
     lines = [*founding, *operations]
     random.Random(seed).shuffle(lines)
-    lines = [{**line, "id": f"x{n}"} for n, line in enumerate(lines, start=1)]
-    lines = [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in lines]
+    lines = numbered(lines)
     path = Path(str(tmp_path_factory.mktemp("order"))) / "journal.jsonl"  # type: ignore[attr-defined]
     path.write_bytes(b"".join(msgspec.json.encode(line) + b"\n" for line in lines))
     outcomes = []
@@ -228,8 +227,7 @@ def test_a_file_checked_by_date_is_recorded_in_its_own_order_as_in_one_batch(
     the same refusals and nothing written, and accepted it holds the same entries in the same
     order, with the same read models (knowledge intervals included). Into an empty ledger, or
     one that already holds the founding admissions."""
-    lines = [{**line, "id": f"x{n}"} for n, line in enumerate([*founding, *operations], start=1)]
-    lines = [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in lines]
+    lines = numbered([*founding, *operations])
     if acceptable:  # mostly a file a ledger accepts, then shuffled
         lines = accepted_one_by_one(lines)
     before = [line for line in lines if line["id"] in {f"x{n}" for n in range(1, len(founding) + 1)}]
@@ -271,8 +269,7 @@ def test_a_file_with_journal_assertions_has_the_verdict_and_words_of_one_batch(
     into an empty ledger or one holding the founding admissions: the verdict, the refusals in
     order (each broken assertion once, named by its line) or the entries and read models are
     those of the file in one batch."""
-    lines = [{**line, "id": f"x{n}"} for n, line in enumerate([*founding, *operations, *pins], start=1)]
-    lines = [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in lines]
+    lines = numbered([*founding, *operations, *pins])
     before = lines[: len(founding)] if founded_first else []
     lines = lines[len(before) :]
     random.Random(seed).shuffle(lines)

@@ -32,7 +32,7 @@ from coopledger.projections.read_models import SUMMARIES, TABLES, open_engine
 from coopledger.projections.register.positions import positions
 from coopledger.projections.tables import tracking
 from tests.conftest import ROOT, init_ledger, run_cli
-from tests.journal import days, every_pass, fresh_ledger, member_founding, member_operation, on
+from tests.journal import days, every_pass, fresh_ledger, member_founding, member_operation, numbered, on
 from tests.test_clerk import on_terminal
 
 DEMO = ROOT / "examples" / "demo.jsonl"
@@ -278,8 +278,7 @@ def test_read_models_written_after_the_last_part_are_those_of_entries_caught_up_
     """Property: the lines a ledger accepted one at a time (its read models caught up after
     each), recorded as a file part by part into an empty ledger (read models written once, at
     the end), leave the same read models: backdated lines, retractions and refolds included."""
-    lines = [{**op, "id": f"x{n}"} for n, op in enumerate([*founding, *operations], start=1)]
-    lines = [{**op, "entry": f"x{op['entry']}"} if op["type"] == "entry.retracted" else op for op in lines]
+    lines = numbered([*founding, *operations])
     with tempfile.TemporaryDirectory() as folder:
         one_by_one, in_parts = (
             App(f"sqlite:///{Path(folder) / db}", "prop") for db in ("one.db", "parts.db")
