@@ -114,8 +114,9 @@ class CommitUncertain(StoreFailed):
 
 
 class StoreDamaged(StoreFailed):
-    """A write clashed with a row already there though no other writer had appended: the
-    ledger's own tables hold rows coopledger did not write. Trying again would clash again."""
+    """The ledger's own tables hold rows coopledger did not write: a write met one already
+    there though no other writer had appended, or the last entry's recorded time is no time.
+    Trying again would meet them again."""
 
 
 class Clash(ConcurrentWrite):
