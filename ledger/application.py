@@ -323,11 +323,11 @@ class Settled:
         found before the rules, an id, a retraction's target, an erasure's date: one batch
         reports only those) or checked whole: one of an entry recorded before this part (its
         cause, a line of this part, would be the file's first line of its subject in one
-        batch), or a journal assertion's."""
+        batch). The journal assertions are checked after the last part."""
         found = refused.refusals
         if any(r.rule in _BEFORE_RULES for r in found):
             raise _Screen
-        if any(r.cause is not None or r.source is None or _asserted(r) for r in found):
+        if any(r.cause is not None or r.source is None for r in found):
             raise _CheckWhole
         self.refusals += found
         self.refused_ids.update(r.entry.id for r in found if r.entry.id is not None)
@@ -426,13 +426,6 @@ class Settled:
             elif seq in fill:
                 filled[seq] = msgspec.structs.replace(entry, paid_up=self.amount(source))
         return filled
-
-
-def _asserted(refusal: Refusal) -> bool:
-    """A journal assertion's refusal, by the register a part's projection wrote (a file in
-    effective order projects its parts as it checks them): one batch gives it only if no rule
-    refuses."""
-    return isinstance(refusal.entry, ev.Assertion) and refusal.rule == refusal.entry.type
 
 
 def _line(refusal: Refusal) -> int:
@@ -561,7 +554,8 @@ class Ledger:
     # last part (`_record_parts`); without it, each part is projected as any batch is.
     project_all: WholeProjector | None = None
     # Raises `Refused` if the register breaks a live journal assertion: after a file checked by
-    # date and recorded in its own order (`Settled`), whose parts were projected without them.
+    # date and recorded in its own order (`Settled`), or recorded in date order, whose parts
+    # were projected without them.
     asserted: WholeProjector | None = None
     # Today's date, for the erasures (which act now): the clock's unless the edge says.
     today: Callable[[], dt.date] | None = None
@@ -770,7 +764,7 @@ class Ledger:
                 try:
                     if at_once is not None and imported.added:
                         at_once(conn)
-                    elif each and settled is not None and settled.held and self.asserted is not None:
+                    elif each and settled is not None and self.asserted is not None:
                         self.asserted(conn)  # its parts were projected without them
                 except Refused as refused:  # an assertion the file breaks: named by its line
                     raise imported.unheld(refused) from None
@@ -878,8 +872,11 @@ class Ledger:
             with self.store.transaction() as conn:
                 self.store.append(conn, chained, index, identities, erasures)
                 del chained, index, identities
-                if project and self.project is not None:  # a settled part: the check held the assertions
-                    _project(self.project, conn, added, sources, trusted is None)
+                if project and self.project is not None:
+                    # Held to the journal assertions as one batch is, unless a part of a file
+                    # checked by date or in date order: the file's last part may make one true
+                    # that this part breaks, so they are checked once, after it (`_record_parts`).
+                    _project(self.project, conn, added, sources, settled is None)
         pinned = {seq: sources[seq] for e in added if isinstance(e, ev.Assertion) and (seq := e.seq or 0)}
         return Recorded(added, present, withheld, matched, pinned)
 

@@ -255,6 +255,7 @@ pinned = st.builds(
     size=st.integers(min_value=1, max_value=6),
     seed=st.integers(0, 2**16),
     founded_first=st.booleans(),
+    dated=st.booleans(),
 )
 def test_a_file_with_journal_assertions_has_the_verdict_and_words_of_one_batch(
     tmp_path_factory: object,
@@ -264,17 +265,18 @@ def test_a_file_with_journal_assertions_has_the_verdict_and_words_of_one_batch(
     size: int,
     seed: int,
     founded_first: bool,
+    dated: bool,
 ) -> None:
     """Property: a file with journal assertions, some of them wrong, in any order and in parts,
-    into an empty ledger or one holding the founding admissions: the verdict, the refusals in
-    order (each broken assertion once, named by its line) or the entries and read models are
-    those of the file in one batch."""
+    as it is or `--in-date-order`, into an empty ledger or one holding the founding admissions:
+    the verdict, the refusals in order (each broken assertion once, named by its line) or the
+    entries and read models are those of the file (or its lines by date) in one batch."""
     lines = numbered([*founding, *operations, *pins])
     before = lines[: len(founding)] if founded_first else []
     lines = lines[len(before) :]
     random.Random(seed).shuffle(lines)
     folder = Path(str(tmp_path_factory.mktemp("pinned")))  # type: ignore[attr-defined]
-    whole, in_parts, how = both_ways(folder, lines, size, before)
+    whole, in_parts, how = both_ways(folder, lines, size, before, dated)
     event(how)
     assert whole == in_parts
 
@@ -325,12 +327,16 @@ def test_a_refused_file_with_retractions_of_other_members_is_refused_as_in_one_b
 
 
 def both_ways(
-    folder: Path, lines: list[dict[str, object]], size: int, before: list[dict[str, object]]
+    folder: Path,
+    lines: list[dict[str, object]],
+    size: int,
+    before: list[dict[str, object]],
+    dated: bool = False,
 ) -> tuple[list[object], list[object], str]:
     """What the file of `lines` comes to in one batch and in parts of `size` lines (checked by
     date or screened as need be), after the lines `before`: the ids and content digests of the
     entries and the read models, or the refusals, in order, with nothing of the file written;
-    and how the parts went."""
+    and how the parts went. `dated`: the lines by date (`import --in-date-order`), both ways."""
     path = folder / "journal.jsonl"
     path.write_bytes(b"".join(msgspec.json.encode(line) + b"\n" for line in lines))
     batch = [(ev.decode(msgspec.json.encode(line)), Source(path.name, n)) for n, line in enumerate(lines, 1)]
@@ -346,11 +352,16 @@ def both_ways(
             head = app.store.head()
             with path.open("rb") as journal:
                 parts = journal_parts(journal, path.name, size, False)
+                by_date = DateOrdered(journal, path.name, size).parts
                 try:
-                    if way == "in parts":
-                        by_date = DateOrdered(journal, path.name, size).parts
+                    if way == "in parts" and dated:
+                        done = app.ledger.record_parts(every_pass(by_date), True, None, dated=True)
+                        how = "in one batch" if done.whole else "in parts"
+                    elif way == "in parts":
                         done = app.ledger.record_parts(every_pass(parts), True, every_pass(by_date))
                         how = "settled" if done.settled else "in one batch" if done.whole else "in parts"
+                    elif dated:
+                        app.ledger.record([line for part in by_date() for line in part], by_content=True)
                     else:
                         app.ledger.record(batch, by_content=True)
                     entries = list(app.store.entries())
@@ -490,19 +501,27 @@ def test_a_refused_file_in_date_order_names_every_refused_line_as_its_dry_run_do
 def test_in_date_order_a_broken_assertion_is_named_only_if_no_rule_refuses(
     shared_db_url: str, tmp_path: Path
 ) -> None:
-    """Into a ledger that holds entries, each part is projected as it is checked, so a journal
-    assertion can fail in an early part; one batch checks the rules first and names the
-    assertion only if none refuses: the file is then checked whole, and says what its dry
-    run says."""
+    """Into a ledger that holds entries, each part is projected as it is checked, and the
+    journal assertions are held once, after the last part: one batch checks the rules first and
+    names an assertion only if none refuses. Either way the words are the dry run's (one
+    batch), and the file is never held whole (it was, for an assertion a part broke)."""
     assert run(shared_db_url, "import", str(journal(tmp_path, admit("M1"), admit("M2")))).exit_code == 0
     pin = {"type": "assert.members", "date": "2024-12-31", "count": 7, "id": "pin-2024"}
-    lines = [pin, admit("N1", "2025-01-10"), pay("NOBODY", "2025-02-01")]
-    path = tmp_path / "pinned.jsonl"
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    said = refused_by_date_and_dry_run(shared_db_url, path, 1)
-    assert [line.split(":")[2].strip() for line in said[1]] == ["line 3"]
-    assert said[0] == said[1]
-    assert len(kinds(shared_db_url)) == 2
+    for lines, refused in (
+        ([pin, admit("N1", "2025-01-10"), pay("NOBODY", "2025-02-01")], "line 3"),
+        ([pin, admit("N1", "2025-01-10"), pay("N1", "2025-02-01")], "line 1"),
+    ):
+        path = tmp_path / "pinned.jsonl"
+        path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+        said = refused_by_date_and_dry_run(shared_db_url, path, 1)
+        assert [line.split(":")[2].strip() for line in said[1]] == [refused]
+        assert said[0] == said[1]
+        assert len(kinds(shared_db_url)) == 2
+        shown = {"COOPLEDGER_PROGRESS_AFTER": "0", "COOPLEDGER_IMPORT_PART": "1"}
+        code, out = on_terminal(
+            "import", "--in-date-order", str(path), db=shared_db_url, env=shown, stderr=True
+        )
+        assert code == 1 and refused in out and "to check the file in one batch" not in out
 
 
 def refused_by_date_and_dry_run(url: str, path: Path, part: int) -> list[list[str]]:
