@@ -27,6 +27,7 @@ from coopledger.ledger.database import DEFAULT_URL, parse_database
 from coopledger.ledger.errors import (
     CommitUncertain,
     JournalError,
+    ReadModelDamaged,
     Refused,
     StoreDamaged,
     StoreError,
@@ -122,6 +123,12 @@ def failure_message(error: StoreFailed) -> str:
         return (
             f"the store failed while committing ({error}): the entries may or may not be recorded; "
             "run `coopledger verify`, then the same command again (entries with an id are never added twice)"
+        )
+    if isinstance(error, ReadModelDamaged):
+        return (
+            f"the store holds a value coopledger did not write ({error}): it was changed outside "
+            "coopledger, or is damaged; `coopledger verify` names the rows concerned, and "
+            "`coopledger rebuild` writes the read models again from the entries"
         )
     if isinstance(error, StoreDamaged):
         return (

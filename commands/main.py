@@ -251,7 +251,9 @@ def main(args: Sequence[str] | None = None) -> None:
         _leave(0)
     except Exception as e:  # the last guard: one line, not a traceback
         if _unreadable(e):
-            _damaged(e)
+            _damaged(e, "bytes", "the entries")
+        if _mistyped(e):
+            _damaged(e, "a value", "the rows")
         _internal(e)
     _leave(code if isinstance(code, int) else 0)
 
@@ -264,12 +266,26 @@ def _unreadable(error: Exception) -> bool:
     return msgspec is not None and isinstance(error, msgspec.DecodeError | msgspec.ValidationError)
 
 
-def _damaged(error: Exception) -> NoReturn:
+def _mistyped(error: Exception) -> bool:
+    """Whether the error is raised by one of SQLAlchemy's result processors, which type what the
+    database gives (on SQLite, text to dates and numbers to decimals): a stored value that is
+    not of its column's type, written outside coopledger. The streamed reads say which
+    (`ledger.scan.unreadable`); this is every other read through SQLAlchemy."""
+    if not isinstance(error, TypeError | ValueError | ArithmeticError) or error.__traceback__ is None:
+        return False
+    last = error.__traceback__
+    while last.tb_next is not None:
+        last = last.tb_next
+    where = last.tb_frame.f_code.co_filename.replace("\\", "/")
+    return "sqlalchemy/engine/" in where and "processors" in where
+
+
+def _damaged(error: Exception, what: str, named: str) -> NoReturn:
     """A store changed outside coopledger: say so, not that coopledger has a bug (exit 3)."""
     click.echo(
-        f"coopledger: failed: the store holds bytes coopledger did not write ({_said(error)}): it was "
-        "changed outside coopledger, or is damaged; nothing was written; `coopledger verify` "
-        "names the entries concerned",
+        f"coopledger: failed: the store holds {what} coopledger did not write ({_said(error)}): it was "
+        f"changed outside coopledger, or is damaged; nothing was written; `coopledger verify` "
+        f"names {named} concerned",
         err=True,
     )
     _leave(3)

@@ -119,6 +119,11 @@ class StoreDamaged(StoreFailed):
     Trying again would meet them again."""
 
 
+class ReadModelDamaged(StoreDamaged):
+    """A read model's row holds a value that is not of its column's type: written outside
+    coopledger. The entries are untouched; `rebuild` writes the read models again from them."""
+
+
 class Clash(ConcurrentWrite):
     """The database refused an appended row as already there. Another writer's, as a rule;
     the ledger tells that from a damaged store by whether its head has moved."""

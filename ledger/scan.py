@@ -24,9 +24,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
-from sqlalchemy import Connection, Date, Numeric, Select, Table
+from sqlalchemy import ColumnElement, Connection, Date, Numeric, Select, Table
 from sqlalchemy.types import TypeEngine
 
+from coopledger.ledger.errors import ReadModelDamaged
 from coopledger.ledger.events import Entry, decode
 from coopledger.ledger.prefetch import prefetched
 from coopledger.ledger.recorders import LEDGER_STREAM, TRANSACTION, after
@@ -39,6 +40,8 @@ MEMO = 100_000  # typed values remembered per column of `pages`
 _cursors = itertools.count(1)
 T = TypeVar("T")
 Row = tuple[Any, ...]
+# What SQLAlchemy's result processors raise on a value not of their column's type.
+MISTYPED = (TypeError, ValueError, ArithmeticError)
 
 
 @contextmanager
@@ -106,7 +109,9 @@ def typing(conn: Connection, table: Table) -> Callable[[tuple[Any, ...]], tuple[
 
     psycopg gives dates, decimals and booleans as Python's; SQLite's values go through
     SQLAlchemy's own result processors of the column types (ISO text to dates, numbers to
-    two-decimal `Decimal`s, integers to booleans).
+    two-decimal `Decimal`s, integers to booleans). A value no processor can read (a text
+    written into an amount outside coopledger) is kept as stored, so that `verify`, which
+    reads rows so, names it as a value that differs instead of failing.
     """
     typed = _processors(conn, [column.type for column in table.c if column.name != "id"])
     if not typed:
@@ -115,16 +120,25 @@ def typing(conn: Connection, table: Table) -> Callable[[tuple[Any, ...]], tuple[
     def row_typed(row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = list(row)
         for i, process in typed:
-            values[i] = process(values[i])
+            values[i] = _or_as_stored(process, values[i])
         return tuple(values)
 
     return row_typed
 
 
-def page_typing(conn: Connection, types: Sequence[TypeEngine[Any]]) -> Callable[[list[Row]], list[Row]]:
-    """What types a page of rows whose columns have these types, as SQLAlchemy reads them
-    (`typing`), a column at a time: each processor mapped over its column, in C, not called
-    row by row (a register of 450,000 lines took 2.0 s through SQLAlchemy's rows, 0.9 s so)."""
+def _or_as_stored(process: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return process(value)
+    except MISTYPED:
+        return value
+
+
+def page_typing(conn: Connection, columns: Sequence[ColumnElement[Any]]) -> Callable[[list[Row]], list[Row]]:
+    """What types a page of rows of these columns, as SQLAlchemy reads them (`typing`), a column
+    at a time: each processor mapped over its column, in C, not called row by row (a register
+    of 450,000 lines took 2.0 s through SQLAlchemy's rows, 0.9 s so). A value no processor can
+    read is a damaged store (`unreadable`)."""
+    types = [column.type for column in columns]
     typed = [
         (i, _Memo(process).__getitem__ if isinstance(types[i], Date | Numeric) else process)
         for i, process in _processors(conn, types)
@@ -133,12 +147,33 @@ def page_typing(conn: Connection, types: Sequence[TypeEngine[Any]]) -> Callable[
     def page_typed(page: list[Row]) -> list[Row]:
         if not typed or not page:
             return page
-        columns: list[Iterable[Any]] = list(zip(*page, strict=True))
+        values: list[Iterable[Any]] = list(zip(*page, strict=True))
         for i, process in typed:
-            columns[i] = map(process, columns[i])
-        return list(zip(*columns, strict=True))
+            try:
+                values[i] = list(map(process, values[i]))
+            except MISTYPED as e:
+                raise unreadable(columns[i], process, values[i]) from e
+        return list(zip(*values, strict=True))
 
     return page_typed
+
+
+def unreadable(
+    column: ColumnElement[Any], process: Callable[[Any], Any], values: Iterable[Any]
+) -> ReadModelDamaged:
+    """The first of a column's values its processor cannot read, named with its table and column."""
+    value = next(value for value in values if _fails(process, value))
+    table = getattr(getattr(column, "table", None), "name", None)
+    name = f"{table}.{column.name}" if table else str(column.name)
+    return ReadModelDamaged(f"the read model's {name} holds {value!r}, not a {column.type}")
+
+
+def _fails(process: Callable[[Any], Any], value: Any) -> bool:
+    try:
+        process(value)
+    except MISTYPED:
+        return True
+    return False
 
 
 class _Memo(dict[Any, Any]):
@@ -177,7 +212,7 @@ def pages(conn: Connection, query: Select[Any], size: int = PAGE) -> Iterator[li
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     names = compiled.positiontup  # SQLite's `?`; PostgreSQL's named parameters take the mapping
     params = compiled.params if names is None else [compiled.params[name] for name in names]
-    typed = page_typing(conn, [column.type for column in query.selected_columns])
+    typed = page_typing(conn, list(query.selected_columns))
     found = _fetched(conn, compiled.string, params)
     while page := list(itertools.islice(found, size)):
         yield typed(page)

@@ -396,6 +396,69 @@ def test_a_last_entry_recorded_at_no_time_says_the_store_is_damaged(shared_db_ur
     assert "coop_entries row for #53 does not match the entry" in run_cli("verify", db=db).stderr.decode()
 
 
+DAMAGES = {
+    "an amount": ("paid_up = 'abc'", "register_spells.paid_up holds 'abc', not a NUMERIC(14, 2)"),
+    "a date": ("admitted = '2024-13-45'", "register_spells.admitted holds '2024-13-45', not a DATE"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_read_model_value_not_of_its_type_is_a_damaged_store_not_a_bug(
+    shared_db_url: str, damage: str
+) -> None:
+    """Text edited into a read model's amount or date (SQLite keeps what it is given): the reads
+    exit 3 in the words of a damaged store, `verify` names the row (it was exit 70, `internal
+    error: TypeError`, for both), and `rebuild` mends it. PostgreSQL refuses such a value."""
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    edit, said = DAMAGES[damage]
+    statement = f"UPDATE register_spells SET {edit} WHERE member = 'M01' AND known_to IS NULL"
+    if not db.startswith("sqlite"):
+        with pytest.raises(Exception, match=r"invalid input syntax|date/time field value out of range"):
+            execute(db, statement)
+        return
+    execute(db, statement)
+    register = run_cli("register", db=db)
+    assert (register.returncode, register.stderr.decode().splitlines()) == (
+        3,
+        [
+            "coopledger: failed: the store holds a value coopledger did not write (the read model's "
+            f"{said}): it was changed outside coopledger, or is damaged; `coopledger verify` names the "
+            "rows concerned, and `coopledger rebuild` writes the read models again from the entries"
+        ],
+    )
+    certificate = run_cli("member", "certificate", "M01", db=db)  # read through SQLAlchemy's rows
+    [line] = certificate.stderr.decode().splitlines()
+    assert certificate.returncode == 3 and line.startswith("coopledger: failed: the store holds a value")
+    assert line.endswith("`coopledger verify` names the rows concerned")
+    found = run_cli("verify", db=db)
+    column, _, value = edit.partition(" = ")
+    assert found.returncode == 1
+    row = "member M01: row valid from 2024-01-10, known from #4"
+    assert f"{row}: {column} {value.strip(chr(39))} in the table" in found.stderr.decode()
+    ok("rebuild", db=db)
+    assert run_cli("verify", db=db).returncode == 0
+    assert run_cli("register", db=db).returncode == 0
+
+
+def test_verify_names_a_day_not_of_its_type_in_the_lines_it_sums(tmp_path: Path) -> None:
+    """A register line's `valid_from` edited into no date: SQLite compares it as text, so the
+    register leaves the line out without a word; `verify` names the row, and says the
+    positions could not be summed, rather than failing (it was exit 70). SQLite only: on
+    PostgreSQL the column refuses it (the test above)."""
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    ok("import", str(DEMO), db=db)
+    execute(db, "UPDATE register_spells SET valid_from = 'xyz' WHERE member = 'M01' AND known_to IS NULL")
+    found = run_cli("verify", db=db)
+    err = found.stderr.decode()
+    assert found.returncode == 1
+    assert "member M01: row valid from 2024-01-10, known from #4: valid_from xyz in the table" in err
+    assert (
+        "not summed: a value in the register's lines or in this table is not of its column's type "
+        "(Invalid isoformat string: 'xyz')" in err
+    )
+
+
 def _events(db: str) -> str:
     return "stored_events" if db.startswith("sqlite") else "coopledger_events"
 

@@ -35,6 +35,7 @@ from sqlalchemy import (
     text,
 )
 
+from coopledger.ledger import scan
 from coopledger.projections.register.schema import spells
 from coopledger.projections.tables import Id, RowChanges, bulk_insert, cents, in_cents, metadata
 
@@ -145,7 +146,12 @@ def fill(conn: Connection) -> None:
 
 def problems(conn: Connection) -> list[str]:
     """How the table differs from the sums of the register's lines, a line per day."""
-    expected, found = summed(conn), held(conn)
+    try:
+        expected, found = summed(conn), held(conn)
+    except scan.MISTYPED as e:  # typing a value written outside coopledger
+        return [
+            f"not summed: a value in the register's lines or in this table is not of its column's type ({e})"
+        ]
     return [
         f"category {category}, {day}: {_words(found.get((category, day)))} in the table, "
         f"{_words(expected.get((category, day)))} summed from the register's lines"
