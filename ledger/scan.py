@@ -109,28 +109,50 @@ def typing(conn: Connection, table: Table) -> Callable[[tuple[Any, ...]], tuple[
 
     psycopg gives dates, decimals and booleans as Python's; SQLite's values go through
     SQLAlchemy's own result processors of the column types (ISO text to dates, numbers to
-    two-decimal `Decimal`s, integers to booleans). A value no processor can read (a text
-    written into an amount outside coopledger) is kept as stored, so that `verify`, which
-    reads rows so, names it as a value that differs instead of failing.
+    two-decimal `Decimal`s, integers to booleans). For `verify`, which reads rows so, a value
+    stays as stored unless typing it is exact (`_Exact`).
     """
-    typed = _processors(conn, [column.type for column in table.c if column.name != "id"])
+    dialect = conn.dialect
+    columns = [column.type.dialect_impl(dialect) for column in table.c if column.name != "id"]
+    typed = [
+        (i, _Exact(process, columns[i].bind_processor(dialect))) for i, process in _processors(conn, columns)
+    ]
     if not typed:
         return None
 
     def row_typed(row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = list(row)
-        for i, process in typed:
-            values[i] = _or_as_stored(process, values[i])
+        for i, exact in typed:
+            value = values[i]
+            values[i] = exact[type(value), value]
         return tuple(values)
 
     return row_typed
 
 
-def _or_as_stored(process: Callable[[Any], Any], value: Any) -> Any:
-    try:
-        return process(value)
-    except MISTYPED:
-        return value
+class _Exact(dict[tuple[type, Any], Any]):
+    """A stored value as its column's processor types it, if that is exactly what is stored,
+    else as stored: a text edited into an amount (which the processor cannot read), 100.001
+    (which it rounds to 100.00), 'maybe' in a boolean (which it reads as true). So `verify`
+    names such a value as one that differs, where the typed one would pass or fail. Typed
+    once per distinct value and type (1, 1.0 and True are one key to a dict), the first `MEMO`."""
+
+    def __init__(self, process: Callable[[Any], Any], back: Callable[[Any], Any] | None) -> None:
+        super().__init__()
+        self.process, self.back = process, back
+
+    def __missing__(self, key: tuple[type, Any]) -> Any:
+        value = key[1]
+        try:
+            typed = self.process(value)
+        except MISTYPED:
+            typed = value
+        else:
+            if self.back is not None and self.back(typed) != value:
+                typed = value
+        if len(self) < MEMO:
+            self[key] = typed
+        return typed
 
 
 def page_typing(conn: Connection, columns: Sequence[ColumnElement[Any]]) -> Callable[[list[Row]], list[Row]]:

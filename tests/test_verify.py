@@ -441,22 +441,42 @@ def test_a_read_model_value_not_of_its_type_is_a_damaged_store_not_a_bug(
     assert run_cli("register", db=db).returncode == 0
 
 
-def test_verify_names_a_day_not_of_its_type_in_the_lines_it_sums(tmp_path: Path) -> None:
-    """A register line's `valid_from` edited into no date: SQLite compares it as text, so the
-    register leaves the line out without a word; `verify` names the row, and says the
-    positions could not be summed, rather than failing (it was exit 70). SQLite only: on
-    PostgreSQL the column refuses it (the test above)."""
-    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+EDITS = {
+    "a day no date": ("valid_from", "'xyz'", "xyz"),
+    "a boolean no boolean": ("founder", "'maybe'", "maybe"),
+    "a boolean of 2": ("founder", "2", "2"),
+    "an amount of a tenth of a cent": ("paid_up", "100.001", "100.001"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_verify_names_a_value_its_column_would_read_otherwise(shared_db_url: str, edit: str) -> None:
+    """A register line's value edited into one its column's type reads otherwise: a day into
+    no date (SQLite compares it as text, so the register leaves the line out without a word),
+    'maybe' or 2 into a boolean (read as true), an amount to a tenth of a cent (read rounded
+    to 100.00). `verify` names the value as stored; it passed the last three as the fold's,
+    and failed on the first (exit 70). PostgreSQL refuses them, or rounds the amount."""
+    db = shared_db_url
     ok("import", str(DEMO), db=db)
-    execute(db, "UPDATE register_spells SET valid_from = 'xyz' WHERE member = 'M01' AND known_to IS NULL")
+    column, value, shown = EDITS[edit]
+    statement = f"UPDATE register_spells SET {column} = {value} WHERE member = 'M01' AND known_to IS NULL"
+    if not db.startswith("sqlite") and edit != "an amount of a tenth of a cent":
+        with pytest.raises(Exception, match=r"invalid input syntax|is of type boolean"):
+            execute(db, statement)
+        return
+    execute(db, statement)
     found = run_cli("verify", db=db)
-    err = found.stderr.decode()
+    if not db.startswith("sqlite"):
+        assert found.returncode == 0  # numeric(14, 2) holds 100.00
+        return
     assert found.returncode == 1
-    assert "member M01: row valid from 2024-01-10, known from #4: valid_from xyz in the table" in err
-    assert (
-        "not summed: a value in the register's lines or in this table is not of its column's type "
-        "(Invalid isoformat string: 'xyz')" in err
-    )
+    err = found.stderr.decode()
+    assert f"member M01: row valid from 2024-01-10, known from #4: {column} {shown} in the table" in err
+    if column == "valid_from":
+        assert (
+            "not summed: a value in the register's lines or in this table is not of its column's type "
+            "(Invalid isoformat string: 'xyz')" in err
+        )
 
 
 def _events(db: str) -> str:
