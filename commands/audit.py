@@ -8,13 +8,13 @@ from contextlib import contextmanager
 
 import click
 
-from coopledger.commands.context import App, ledger_errors, pass_app
+from coopledger.commands.context import App, StoreFailure, ledger_errors, pass_app
 from coopledger.commands.progress import progress
 from coopledger.commands.render import emit
 from coopledger.commands.transparency import check_checkpoints
 from coopledger.commands.view import View, view_options
 from coopledger.ledger.audit import TREE, Finding, audit, named
-from coopledger.ledger.errors import describe
+from coopledger.ledger.errors import ReadModelDamaged, describe
 from coopledger.ledger.recorders import FORMAT
 from coopledger.ledger.words import counted
 from coopledger.projections import beside, read_models
@@ -56,7 +56,12 @@ def verify(app: App, checkpoints: tuple[str, ...], keys: tuple[str, ...]) -> Non
         head = app.store.head()
         with _worker(app, head.seq if head is not None else 0) as beside:
             step("catching up the read models")
-            app.read_models()
+            try:
+                app.read_models()
+            except StoreFailure as e:
+                if not isinstance(e.__cause__, ReadModelDamaged):
+                    raise
+                # a position that is no entry's number: left as it is, for the check to name
             ledger = audit(app.store, lambda shared: [ReadModels(shared)], step, beside)
         findings = ledger.findings
         step("checking the journal assertions")

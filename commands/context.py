@@ -127,8 +127,8 @@ def failure_message(error: StoreFailed) -> str:
     if isinstance(error, ReadModelDamaged):
         return (
             f"the store holds a value coopledger did not write ({error}): it was changed outside "
-            "coopledger, or is damaged; `coopledger verify` names the rows concerned, and "
-            "`coopledger rebuild` writes the read models again from the entries"
+            "coopledger, or is damaged; nothing was written; `coopledger verify` names the rows "
+            "concerned, and `coopledger rebuild` writes the read models again from the entries"
         )
     if isinstance(error, StoreDamaged):
         return (

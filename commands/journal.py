@@ -48,6 +48,7 @@ from coopledger.ledger import events as ev
 from coopledger.ledger.errors import JournalError, Source
 from coopledger.ledger.identity import personal_of
 from coopledger.ledger.provenance import format_recorded
+from coopledger.ledger.recorders import stored_bytes
 from coopledger.ledger.timeline import retractions
 from coopledger.ledger.words import counted
 
@@ -596,7 +597,7 @@ def log(
         head = app.store.head()
         upto = head.seq if head is not None else 0
         withdrawn = retractions(
-            ev.decode(state) for state in app.store.states(after, upto) if _RETRACTION in bytes(state)
+            ev.decode(state) for state in app.store.states(after, upto) if _RETRACTION in stored_bytes(state)
         )
     chosen: Iterator[ev.Entry] = filter(wanted, app.store.entries(after, upto))
     if last is not None:  # the last N: held N at most

@@ -37,6 +37,7 @@ from coopledger.ledger.events import (
 from coopledger.ledger.identity import IdentityRecord, opens, subject_of
 from coopledger.ledger.merkle import Frontier, leaf_hash
 from coopledger.ledger.provenance import GENESIS, chain_hash, content_digest
+from coopledger.ledger.recorders import stored_bytes
 from coopledger.ledger.scan import Ahead
 from coopledger.ledger.state import LedgerState
 from coopledger.ledger.store import Store
@@ -103,7 +104,7 @@ class Problems:
             self.lines.append(line)
         else:
             self.more += 1
-        if seq is not None and (self.first is None or seq < self.first):
+        if isinstance(seq, int) and (self.first is None or seq < self.first):  # a stray row's may be text
             self.first = seq
 
     def finding(self, name: str) -> Finding:
@@ -203,7 +204,7 @@ def audit(
         ]
         position, last = 0, None
         for position, state in enumerate(store.states(), start=1):
-            state = bytes(state)
+            state = state if type(state) is bytes else stored_bytes(state)
             chained = leaf_data(state)
             try:
                 entry = decode(state)

@@ -552,4 +552,7 @@ def decode(data: bytes | str) -> Entry:
     never on reading back, so no entry recorded before a bound
     was tightened can make the ledger unreadable.
     """
-    return _decoder.decode(data)
+    try:
+        return _decoder.decode(data)
+    except TypeError as e:  # a number written into a stored state outside coopledger
+        raise msgspec.DecodeError(f"the stored state is {data!r:.40}, not bytes") from e

@@ -30,6 +30,7 @@ from coopledger.ledger.recorders import (
     after,
     chunks,
     event_rows,
+    stored_bytes,
     type_keys,
 )
 
@@ -338,12 +339,12 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerRecorder):
             SQL("SELECT hash FROM {0} WHERE level = %s AND start = %s").format(self.tree_table),
             (level, start),
         )
-        return bytes(rows[0][0]) if rows else None
+        return stored_bytes(rows[0][0]) if rows else None
 
     def tree_rows(self) -> list[tuple[int, int, bytes]]:
         query = SQL("SELECT level, start, hash FROM {0} ORDER BY level, start").format(self.tree_table)
         rows = self._fetch(query)
-        return [(r[0], r[1], bytes(r[2])) for r in rows]
+        return [(r[0], r[1], stored_bytes(r[2])) for r in rows]
 
     def replace_tree(self, rows: Sequence[tuple[int, int, bytes]]) -> None:
         with self.datastore.transaction(commit=True) as curs:

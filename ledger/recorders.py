@@ -220,6 +220,16 @@ class LedgerRecorder:
 DATE_KEY = b'"date":"'
 
 
+def stored_bytes(value: Any) -> bytes:
+    """A stored hash or entry as bytes. SQLite keeps what it is given: a text or a number
+    written there outside coopledger comes back as its text's bytes, which match no hash and
+    are no entry, so that `verify` names the row (`bytes()` of a text fails, and of a number is
+    that many zeros)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode()
+
+
 def type_keys(types: Collection[str]) -> list[bytes]:
     """How the stored bytes of an entry of each type begin: msgspec writes the tag first."""
     return [b'{"type":' + json.dumps(name).encode() + b"," for name in sorted(types)]

@@ -30,7 +30,7 @@ from sqlalchemy.types import TypeEngine
 from coopledger.ledger.errors import ReadModelDamaged
 from coopledger.ledger.events import Entry, decode
 from coopledger.ledger.prefetch import prefetched
-from coopledger.ledger.recorders import LEDGER_STREAM, TRANSACTION, after
+from coopledger.ledger.recorders import LEDGER_STREAM, TRANSACTION, after, stored_bytes
 
 if TYPE_CHECKING:
     from coopledger.ledger.store import Store
@@ -254,7 +254,7 @@ def tree_rows(conn: Connection) -> Iterator[tuple[int, int, bytes]]:
     """`coop_tree` in the order appends complete its subtrees: by end, then level."""
     one = "CAST(1 AS BIGINT)" if conn.dialect.name == "postgresql" else "1"
     sql = f"SELECT level, start, hash FROM coop_tree ORDER BY start + ({one} << level), level"
-    return ((level, start, bytes(digest)) for level, start, digest in rows(conn, sql))
+    return ((level, start, stored_bytes(digest)) for level, start, digest in rows(conn, sql))
 
 
 def identity_rows(conn: Connection) -> Iterator[tuple[Any, ...]]:

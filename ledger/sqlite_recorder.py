@@ -26,6 +26,7 @@ from coopledger.ledger.recorders import (
     after,
     chunks,
     event_rows,
+    stored_bytes,
     type_keys,
 )
 
@@ -260,11 +261,11 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerRecorder):
 
     def tree_hash(self, level: int, start: int) -> bytes | None:
         rows = self._fetch("SELECT hash FROM coop_tree WHERE level = ? AND start = ?", (level, start))
-        return bytes(rows[0][0]) if rows else None
+        return stored_bytes(rows[0][0]) if rows else None
 
     def tree_rows(self) -> list[tuple[int, int, bytes]]:
         rows = self._fetch("SELECT level, start, hash FROM coop_tree ORDER BY level, start")
-        return [(r[0], r[1], bytes(r[2])) for r in rows]
+        return [(r[0], r[1], stored_bytes(r[2])) for r in rows]
 
     def replace_tree(self, rows: Sequence[tuple[int, int, bytes]]) -> None:
         with self.datastore.transaction(commit=True) as c:

@@ -33,11 +33,13 @@ from sqlalchemy import Connection, Date, Numeric, Table
 from coopledger.ledger import events as ev
 from coopledger.ledger import scan
 from coopledger.ledger.audit import ALL, ORDERED, SUBJECTS_PART, Finding, Pass, Problems, Stored, finder
+from coopledger.ledger.errors import ReadModelDamaged
 from coopledger.ledger.scan import Ahead
 from coopledger.ledger.timeline import stands_for
 from coopledger.ledger.words import counted
 from coopledger.projections.governance.fold import assembly_row, body_history
 from coopledger.projections.governance.schema import ASSEMBLY_TABLES, mandate_spells, seat_spells
+from coopledger.projections.projector import Projector
 from coopledger.projections.register import positions as register_positions
 from coopledger.projections.register.fold import member_history
 from coopledger.projections.register.schema import movements, spells
@@ -201,6 +203,15 @@ BODIES = SubjectFold(
     "body",
     (("known_from", "valid_from"), ("known_from", "valid_from", "person")),
 )
+
+
+def _behind(projector: Projector[Any], conn: Connection, head: int) -> str | None:
+    """What is wrong with a read model's position (None: it is the ledger's head)."""
+    try:
+        seq = projector.position(conn)
+    except ReadModelDamaged as e:  # no entry's number: said, and the rest checked
+        return str(e)
+    return f"read model {projector.name} is at #{seq}, the ledger at #{head}" if seq != head else None
 
 
 def _grouped(rows: Iterable[Row]) -> Iterator[tuple[str, list[Row]]]:
@@ -468,7 +479,7 @@ class ReadModels:
             self.assemblies.see(entry)
 
     def findings(self) -> list[Finding]:
-        from coopledger.projections.read_models import positions
+        from coopledger.projections.read_models import PROJECTORS
 
         shared = self.shared
         if self.assemblies is not None:
@@ -480,9 +491,9 @@ class ReadModels:
         if shared.part != ORDERED:
             self.subjects()
         behind = [
-            f"read model {name} is at #{seq}, the ledger at #{self.head}"
-            for name, seq in positions(shared.conn).items()
-            if self.ordered and seq != self.head
+            problem
+            for projector in (PROJECTORS if self.ordered else ())
+            if (problem := _behind(projector, shared.conn, self.head))
         ]
         # The register's running sums against its lines (which the subjects' part checks).
         sums = Problems()

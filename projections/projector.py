@@ -19,7 +19,7 @@ from typing import ClassVar, Generic, TypeVar
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from coopledger.ledger.errors import ConcurrentWrite
+from coopledger.ledger.errors import ConcurrentWrite, ReadModelDamaged
 from coopledger.ledger.events import Entry
 from coopledger.projections.source import EntrySource, entries_after
 from coopledger.projections.tables import tracking
@@ -42,9 +42,16 @@ class Projector(ABC, Generic[Changes]):
         """The last sequence number this read model has taken in (0: none)."""
         query = select(tracking.c.position).where(tracking.c.name == self.name)
         if isinstance(db, Connection):
-            return int(db.execute(query).scalar() or 0)
+            return self._number(db.execute(query).scalar())
         with db.connect() as conn:
-            return int(conn.execute(query).scalar() or 0)
+            return self._number(conn.execute(query).scalar())
+
+    def _number(self, value: object) -> int:
+        """The position as stored: an entry's number, or none (0); anything else was written
+        outside coopledger (SQLite keeps a text in an integer column)."""
+        if value is None or isinstance(value, int):
+            return value or 0
+        raise ReadModelDamaged(f"read model {self.name}'s position is {value!r}, not an entry's number")
 
     def catch_up(self, conn: Connection, source: EntrySource, recent: Sequence[Entry] = ()) -> int:
         """Project every entry recorded since the last catch-up; returns how many.

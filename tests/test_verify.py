@@ -423,8 +423,9 @@ def test_a_read_model_value_not_of_its_type_is_a_damaged_store_not_a_bug(
         3,
         [
             "coopledger: failed: the store holds a value coopledger did not write (the read model's "
-            f"{said}): it was changed outside coopledger, or is damaged; `coopledger verify` names the "
-            "rows concerned, and `coopledger rebuild` writes the read models again from the entries"
+            f"{said}): it was changed outside coopledger, or is damaged; nothing was written; "
+            "`coopledger verify` names the rows concerned, and `coopledger rebuild` writes the read "
+            "models again from the entries"
         ],
     )
     certificate = run_cli("member", "certificate", "M01", db=db)  # read through SQLAlchemy's rows
@@ -477,6 +478,74 @@ def test_verify_names_a_value_its_column_would_read_otherwise(shared_db_url: str
             "not summed: a value in the register's lines or in this table is not of its column's type "
             "(Invalid isoformat string: 'xyz')" in err
         )
+
+
+LEDGER_EDITS = {
+    "a tree hash of text": (
+        "UPDATE coop_tree SET hash = 'zz' WHERE level = 5",
+        ["register"],
+        None,
+        "subtree of entries #1-#32 does not match them",
+    ),
+    "a read model's position of text": (
+        "UPDATE projection_tracking SET position = 'abc' WHERE name = 'register'",
+        ["register"],
+        "read model register's position is 'abc', not an entry's number",
+        "read model register's position is 'abc', not an entry's number",
+    ),
+    "a subject index row's number of text": (
+        "UPDATE coop_subjects SET seq = 'x' WHERE seq = 5",
+        ["register"],
+        None,
+        "coop_subjects has a stray (member:M02, #x)",
+    ),
+    "a stored entry of text": (
+        "UPDATE {events} SET state = '{{not json' WHERE originator_version = 20",
+        ["log"],
+        "JSON is malformed",
+        "entry #20: the stored bytes are not an entry",
+    ),
+    "a stored entry of a number": (
+        "UPDATE {events} SET state = 1000000000000 WHERE originator_version = 20",
+        ["log"],
+        "the stored state is 1000000000000, not bytes",
+        "entry #20: the stored bytes are not an entry",
+    ),
+    "a running sum of text": (
+        "UPDATE register_positions SET members = 'x' WHERE day = (SELECT min(day) FROM register_positions)",
+        ["report", "--year", "2025"],
+        None,
+        "category A, 2024-01-10: members 'x', shares +6",
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", LEDGER_EDITS)
+def test_a_value_of_the_wrong_type_in_the_ledgers_tables_is_named_not_a_crash(
+    shared_db_url: str, edit: str
+) -> None:
+    """SQLite keeps a text or a number where coopledger writes bytes or integers. Each of these
+    made `verify` (and most made every command) an internal error, exit 70; now `verify` names
+    the row, and a command that meets it exits 3 in the words of a damaged store, or reads on.
+    PostgreSQL refuses the edits but one: a text given for bytes is taken as its bytes."""
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    statement, command, said, named = LEDGER_EDITS[edit]
+    try:
+        execute(db, statement.format(events=_events(db)))
+    except Exception as e:  # PostgreSQL's types
+        assert not db.startswith("sqlite") and ("invalid input syntax" in str(e) or "is of type" in str(e))
+        return
+    result = run_cli(*command, db=db)
+    if said is None:
+        assert result.returncode == 0, result.stderr
+    else:
+        [line] = result.stderr.decode().splitlines()
+        assert (
+            result.returncode == 3 and line.startswith("coopledger: failed: the store holds") and said in line
+        )
+    found = run_cli("verify", db=db)
+    assert found.returncode == 1 and named in found.stderr.decode()
 
 
 def _events(db: str) -> str:

@@ -163,7 +163,9 @@ def problems(conn: Connection) -> list[str]:
 def _words(values: Sequence[int] | None) -> str:
     if values is None:
         return "no change"
-    return ", ".join(f"{m} {v:+d}" for m, v in zip(MEASURES, values, strict=True))
+    return ", ".join(  # a value not a number was written outside coopledger
+        f"{m} {v:+d}" if isinstance(v, int) else f"{m} {v!r}" for m, v in zip(MEASURES, values, strict=True)
+    )
 
 
 def at(conn: Connection, days: Iterable[dt.date]) -> dict[tuple[dt.date, str], list[int]]:
