@@ -27,6 +27,7 @@ from sqlalchemy import Connection
 
 from coopledger.ledger import scan
 from coopledger.ledger.events import (
+    MAX_SEQ,
     Entry,
     EntryRetracted,
     Identified,
@@ -104,7 +105,8 @@ class Problems:
             self.lines.append(line)
         else:
             self.more += 1
-        if isinstance(seq, int) and (self.first is None or seq < self.first):  # a stray row's may be text
+        if isinstance(seq, int) and seq <= MAX_SEQ and (self.first is None or seq < self.first):
+            # (a stray row's number may be text, or none of an entry's)
             self.first = seq
 
     def finding(self, name: str) -> Finding:

@@ -194,6 +194,8 @@ def seal_all(
 
 def opens(record: IdentityRecord) -> bool:
     """Whether the record's salt and fields recompute its commitment."""
+    if not isinstance(record.salt, str) or not isinstance(record.fields, str):
+        return False  # bytes or a number written there outside coopledger
     try:
         salt = bytes.fromhex(record.salt)
     except ValueError:

@@ -70,7 +70,7 @@ class TableDiff:
         at = -1 if cut else -2
 
         def known(row: Row) -> int:
-            return int(row[at])
+            return _known(row, at)
 
         missing = sorted((Counter(expected) - Counter(stored)).elements(), key=known)
         extra = sorted((Counter(stored) - Counter(expected)).elements(), key=known)
@@ -88,7 +88,7 @@ class TableDiff:
             )
             valid = f"valid from {fold[names.index('valid_from')]}, " if "valid_from" in names else ""
             self.problems.add(
-                f"{label}: row {valid}known from #{known(held)}: {changed}", min(known(fold), known(held))
+                f"{label}: row {valid}known from #{held[at]}: {changed}", min(known(fold), known(held))
             )
         for row in missing:
             self.problems.add(
@@ -101,9 +101,15 @@ class TableDiff:
         return self.problems.finding(f"read model {self.table.name}")
 
 
-def _known(row: Row) -> int:
-    """The entry after which a persisted row became true (`known_from`)."""
-    return int(row[-2])
+def _known(row: Row, at: int = -2) -> int:
+    """The entry after which a persisted row became true (`known_from`). One that is no number,
+    written outside coopledger, is after every entry, as SQLite orders a text or bytes after
+    every number: a row of no entry."""
+    value = row[at]
+    return value if type(value) is int else _NO_ENTRY
+
+
+_NO_ENTRY = ev.MAX_SEQ + 1
 
 
 def _shown(value: Any) -> str:
@@ -215,8 +221,25 @@ def _behind(projector: Projector[Any], conn: Connection, head: int) -> str | Non
 
 
 def _grouped(rows: Iterable[Row]) -> Iterator[tuple[str, list[Row]]]:
-    for key, group in itertools.groupby(rows, key=itemgetter(0)):
+    for key, group in itertools.groupby(rows, key=lambda row: _subject(row[0])):
         yield key, list(group)
+
+
+# After every text, as SQLite orders bytes after every text: the key of a subject written as
+# bytes outside coopledger (its column's text affinity makes a number text).
+_BEYOND_TEXT = "\U0010ffff"
+
+
+def _subject(value: Any) -> str:
+    """A row's subject as a key in the database's order: its text, or bytes after every text."""
+    if type(value) is str:
+        return value
+    return _BEYOND_TEXT + (value.hex() if isinstance(value, bytes) else str(value))
+
+
+def _named(subject: str) -> str:
+    """A subject as `verify` says it: bytes as SQL writes them."""
+    return f"x'{subject[1:]}'" if subject.startswith(_BEYOND_TEXT) else subject
 
 
 def merged(*streams: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, list[Any]]]:
@@ -340,9 +363,12 @@ class Upto:
     def upto(self, key: str | None) -> list[Row]:
         """The rows up to `key` (all that are left if None)."""
         found, head, rows, last = [], self.head, self.rows, self.last
-        while head is not None and (key is None or head[0] <= key):
-            _ascending(last, head[0], strictly=False)
-            last = head[0]
+        while head is not None:
+            subject = head[0] if type(head[0]) is str else _subject(head[0])
+            if key is not None and subject > key:
+                break
+            _ascending(last, subject, strictly=False)
+            last = subject
             found.append(head)
             head = next(rows, None)
         self.head, self.last = head, last
@@ -396,7 +422,7 @@ def compare_subjects(
     first, second = held
     for subject, (timeline, held_first, held_second) in merged(timelines, *map(_grouped, rows)):
         expected_first, expected_second = fold.expected(subject, timeline or [], find)
-        label = f"{fold.column} {subject}"
+        label = f"{fold.column} {_named(subject)}"
         first.compare(label, expected_first, held_first or [])
         second.compare(label, expected_second, held_second or [])
 
@@ -430,7 +456,7 @@ class AssemblyRows:
         seq, table = entry.seq or 0, ASSEMBLY_TABLES[type(row)]
         stored, diff = self.stored[table], self.diffs[table]
         for stray in stored.before(seq):
-            diff.compare(f"entry #{_known(stray)}", [], [stray])
+            diff.compare(f"entry #{stray[-2]}", [], [stray])
         found = stored.at(seq)
         for held in found:
             if held[-1] is not None:
@@ -440,7 +466,7 @@ class AssemblyRows:
     def finish(self) -> None:
         for table, stored in self.stored.items():
             for stray in stored.rest():
-                self.diffs[table].compare(f"entry #{_known(stray)}", [], [stray])
+                self.diffs[table].compare(f"entry #{stray[-2]}", [], [stray])
         for table, seq in sorted(self.closed.keys() | self.retracted.keys(), key=lambda k: (k[0].name, k[1])):
             closed, retracted = self.closed.get((table, seq)), self.retracted.get((table, seq))
             if closed != retracted:

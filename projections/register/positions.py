@@ -155,9 +155,15 @@ def problems(conn: Connection) -> list[str]:
     return [
         f"category {category}, {day}: {_words(found.get((category, day)))} in the table, "
         f"{_words(expected.get((category, day)))} summed from the register's lines"
-        for category, day in sorted(expected.keys() | found.keys())
+        for category, day in sorted(expected.keys() | found.keys(), key=_as_text)
         if expected.get((category, day)) != found.get((category, day))
     ]
+
+
+def _as_text(key: tuple[Any, ...]) -> tuple[str, ...]:
+    """A (category, day) as text, in the order of the values (an ISO date's text sorts as the
+    date): a key written outside coopledger may be bytes, which do not compare with text."""
+    return tuple(map(str, key))
 
 
 def _words(values: Sequence[int] | None) -> str:
