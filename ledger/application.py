@@ -1136,12 +1136,15 @@ class Ledger:
     def _stamp(
         self, batch: list[tuple[ev.Entry, Source, str]], head: HeadRow
     ) -> list[tuple[ev.Entry, Source]]:
-        """Give each entry its sequence number, recorded time, author and (if missing) id."""
+        """Give each entry its sequence number, recorded time, author and (if missing) id. The
+        last entry's time and hash, which they follow, must be what coopledger writes."""
         now = self.clock()
+        if not isinstance(head.hash, str):  # bytes written there outside coopledger (SQLite)
+            raise StoreDamaged(f"the last entry's hash, #{head.seq}, is {head.hash!r}")
         if head.recorded:
             try:
                 last = parse_recorded(head.recorded)
-            except ValueError:
+            except (ValueError, TypeError):
                 raise StoreDamaged(
                     f"the last entry's recorded time, #{head.seq}, is {head.recorded!r}"
                 ) from None

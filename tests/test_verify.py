@@ -589,6 +589,34 @@ def test_a_value_of_the_wrong_type_in_the_ledgers_tables_is_named_not_a_crash(
     assert found.exit_code == 1 and named in found.stderr
 
 
+@pytest.mark.parametrize("column", ["recorded", "hash"])
+def test_a_last_entry_of_bytes_says_the_store_is_damaged(shared_db_url: str, column: str) -> None:
+    """The next entry follows the last one's recorded time and chains on its hash: either
+    edited into bytes (SQLite keeps them) is the store's damage, exit 3, nothing written; it
+    was exit 70 (`strptime()` of bytes, `bytes.encode`). PostgreSQL takes X'00ff' as bits
+    written into a text: no time (exit 3), or a hash the next entry chains on, which `verify`
+    then names."""
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    execute(db, f"UPDATE coop_entries SET {column} = X'00ff' WHERE seq = 53")
+    result = run_cli("member", "admit", "M99", "--name", "Ada", "--category", "A", "--shares", "1", db=db)
+    if column == "hash" and not db.startswith("sqlite"):
+        assert result.returncode == 0
+        assert "coop_entries row for #53 does not match the entry" in run_cli("verify", db=db).stderr.decode()
+        return
+    shown = "b'\\x00\\xff'" if db.startswith("sqlite") else "'0000000011111111'"
+    what = "recorded time" if column == "recorded" else "hash"
+    assert (result.returncode, result.stderr.decode().splitlines()) == (
+        3,
+        [
+            f"coopledger: failed: the store holds rows coopledger did not write (the last entry's {what}, "
+            f"#53, is {shown}): it was changed outside coopledger, or is damaged; nothing was written; "
+            "`coopledger verify` names the entries concerned"
+        ],
+    )
+    assert len(json.loads(run_cli("log", "--format", "json", db=db).stdout)) == 53
+
+
 def _events(db: str) -> str:
     return "stored_events" if db.startswith("sqlite") else "coopledger_events"
 
