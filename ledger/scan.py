@@ -185,9 +185,31 @@ def unreadable(
 ) -> ReadModelDamaged:
     """The first of a column's values its processor cannot read, named with its table and column."""
     value = next(value for value in values if _fails(process, value))
+    return ReadModelDamaged(
+        f"the read model's {_named(column)} holds {value!r}, not of its type {column.type}"
+    )
+
+
+def of_their_types(conn: Connection, columns: Sequence[ColumnElement[Any]], rows: Sequence[Row]) -> None:
+    """Raise `ReadModelDamaged` for the first value of these rows that is not of its column's
+    Python type, as SQLAlchemy read it: on SQLite, which keeps what it is given, a text where a
+    number or a date goes, or bytes for a text, written outside coopledger (PostgreSQL refuses
+    them). A column at a time, the values' types gathered in C."""
+    if conn.dialect.name != "sqlite" or not rows:
+        return
+    for i, column in enumerate(columns):
+        kind = column.type.python_type
+        values = [row[i] for row in rows]
+        if set(map(type, values)) - {kind, type(None)}:
+            value = next(v for v in values if v is not None and type(v) is not kind)
+            raise ReadModelDamaged(
+                f"the read model's {_named(column)} holds {value!r}, not of its type {column.type}"
+            )
+
+
+def _named(column: ColumnElement[Any]) -> str:
     table = getattr(getattr(column, "table", None), "name", None)
-    name = f"{table}.{column.name}" if table else str(column.name)
-    return ReadModelDamaged(f"the read model's {name} holds {value!r}, not a {column.type}")
+    return f"{table}.{column.name}" if table else str(column.name)
 
 
 def _fails(process: Callable[[Any], Any], value: Any) -> bool:

@@ -397,8 +397,11 @@ def test_a_last_entry_recorded_at_no_time_says_the_store_is_damaged(shared_db_ur
 
 
 DAMAGES = {
-    "an amount": ("paid_up = 'abc'", "register_spells.paid_up holds 'abc', not a NUMERIC(14, 2)"),
-    "a date": ("admitted = '2024-13-45'", "register_spells.admitted holds '2024-13-45', not a DATE"),
+    "an amount": ("paid_up = 'abc'", "register_spells.paid_up holds 'abc', not of its type NUMERIC(14, 2)"),
+    "a date": (
+        "admitted = '2024-13-45'",
+        "register_spells.admitted holds '2024-13-45', not of its type DATE",
+    ),
 }
 
 
@@ -615,6 +618,39 @@ def test_a_last_entry_of_bytes_says_the_store_is_damaged(shared_db_url: str, col
         ],
     )
     assert len(json.loads(run_cli("log", "--format", "json", db=db).stdout)) == 53
+
+
+GOVERNANCE_EDITS = {
+    "a body's seats": ("governance_seats", "seats", ["board"], "seats 'x' in the table, 5 in a fresh fold"),
+    "a resolution's votes": (
+        "governance_resolutions",
+        "votes_for",
+        ["assembly", "show", "AG2025"],
+        "votes_for x",
+    ),
+    "an allocation's year": ("governance_allocations", "year", ["report", "--year", "2025"], "year x"),
+}
+
+
+@pytest.mark.parametrize("edit", GOVERNANCE_EDITS)
+def test_a_governance_figure_of_text_is_a_damaged_store_not_a_bug(shared_db_url: str, edit: str) -> None:
+    """Text in a governance read model's integer column (SQLite keeps it): `board`, `report` and
+    `assembly show`, which compute figures from these rows, exit 3 naming the column (it was
+    exit 70, `TypeError` in the arithmetic); `verify` names the row. PostgreSQL refuses it."""
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    table, column, command, named = GOVERNANCE_EDITS[edit]
+    try:
+        execute(db, f"UPDATE {table} SET {column} = 'x'")
+    except Exception as e:
+        assert not db.startswith("sqlite") and "invalid input syntax" in str(e)
+        return
+    result = run_cli(*command, db=db)
+    [line] = result.stderr.decode().splitlines()
+    assert result.returncode == 3
+    assert f"(the read model's {table}.{column} holds 'x', not of its type INTEGER)" in line
+    found = run_cli("verify", db=db)
+    assert found.returncode == 1 and named.replace("'x'", "x") in found.stderr.decode()
 
 
 def _events(db: str) -> str:

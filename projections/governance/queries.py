@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select
 
+from coopledger.ledger import scan
 from coopledger.ledger.timeline import Amendment, statutes_from
 from coopledger.projections.governance.fold import (
     Allocation,
@@ -50,7 +51,9 @@ PER_ASSEMBLY = ((participations, Participation), (decisions, Decision), (allocat
 def _rows(conn: Connection, table: Table, row_type: Any, known_seq: int | None, *where: Any) -> list[Any]:
     columns = [table.c[name] for name in row_type._fields]
     query = select(*columns).where(known_at(table, known_seq), *where).order_by(table.c.known_from)
-    return [row_type(*row) for row in conn.execute(query).all()]  # one fetch: an assembly has 50,000 votes
+    found = conn.execute(query).all()  # one fetch: an assembly has 50,000 votes
+    scan.of_their_types(conn, columns, found)  # figures are computed from them: no text among numbers
+    return [row_type(*row) for row in found]
 
 
 def _figures(
