@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 from sqlalchemy import ColumnElement, Connection, Date, Numeric, Select, Table
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import NullType, TypeEngine
 
 from coopledger.ledger.errors import ReadModelDamaged
 from coopledger.ledger.events import Entry, decode
@@ -198,6 +198,8 @@ def of_their_types(conn: Connection, columns: Sequence[ColumnElement[Any]], rows
     if conn.dialect.name != "sqlite" or not rows:
         return
     for i, column in enumerate(columns):
+        if isinstance(column.type, NullType):  # an expression of no declared type: not the read model's
+            continue
         kind = column.type.python_type
         values = [row[i] for row in rows]
         if set(map(type, values)) - {kind, type(None)}:

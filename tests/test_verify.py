@@ -653,6 +653,26 @@ def test_a_governance_figure_of_text_is_a_damaged_store_not_a_bug(shared_db_url:
     assert found.returncode == 1 and named.replace("'x'", "x") in found.stderr.decode()
 
 
+def test_a_certificate_of_shares_of_text_is_a_damaged_store_not_a_bug(shared_db_url: str) -> None:
+    """A certificate formats the member's figures: text in the shares (SQLite keeps it) is exit 3
+    naming the column, where it was exit 70 (a `ValueError` of the number format); a clean
+    line, with its identity joined, passes the same check. PostgreSQL refuses the edit."""
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    assert run_cli("member", "certificate", "M01", db=db).returncode == 0
+    statement = "UPDATE register_spells SET shares = 'many' WHERE member = 'M01' AND known_to IS NULL"
+    try:
+        execute(db, statement)
+    except Exception as e:
+        assert not db.startswith("sqlite") and "invalid input syntax" in str(e)
+        return
+    result = run_cli("member", "certificate", "M01", db=db)
+    [line] = result.stderr.decode().splitlines()
+    assert result.returncode == 3
+    assert "(the read model's register_spells.shares holds 'many', not of its type BIGINT)" in line
+    assert "shares many in the table, 4 in a fresh fold" in run_cli("verify", db=db).stderr.decode()
+
+
 def _events(db: str) -> str:
     return "stored_events" if db.startswith("sqlite") else "coopledger_events"
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Select, exists, func, select
 
+from coopledger.ledger import scan
 from coopledger.projections.governance.schema import participations
 from coopledger.projections.register.fold import Movement
 from coopledger.projections.register.queries import in_force_on, register_select, streamed
@@ -63,6 +64,8 @@ def member_line(
     )
     with engine.connect() as conn:
         row = conn.execute(query).first()
+        if row is not None:  # a certificate formats its figures: no text among them
+            scan.of_their_types(conn, list(query.selected_columns), [row])
     return None if row is None else tuple(row)
 
 
