@@ -673,6 +673,34 @@ def test_a_certificate_of_shares_of_text_is_a_damaged_store_not_a_bug(shared_db_
     assert "shares many in the table, 4 in a fresh fold" in run_cli("verify", db=db).stderr.decode()
 
 
+def test_a_resolution_of_no_majority_and_a_body_of_bytes_are_a_damaged_store_not_a_bug(
+    shared_db_url: str,
+) -> None:
+    """A resolution's majority edited into a word no rule knows (either backend keeps a text),
+    and a body's name into bytes (SQLite keeps them): `report` and `board` exit 3 naming the
+    column (they were exit 70: a `KeyError`, bytes sorted with text); `verify` names both.
+    PostgreSQL takes X'00ff' as bits written into a text: a body of that name."""
+    db = shared_db_url
+    ok("import", str(DEMO), db=db)
+    execute(db, "UPDATE governance_resolutions SET majority = 'most'")
+    report = run_cli("report", "--year", "2025", db=db)
+    [line] = report.stderr.decode().splitlines()
+    assert report.returncode == 3
+    assert "(the read model's governance_resolutions.majority holds 'most', no majority)" in line
+    assert "majority most in the table" in run_cli("verify", db=db).stderr.decode()
+    execute(db, "UPDATE governance_seats SET body = X'00ff'")
+    board = run_cli("board", db=db)
+    if not db.startswith("sqlite"):
+        assert board.returncode == 0
+        return
+    [line] = board.stderr.decode().splitlines()
+    assert board.returncode == 3
+    assert (
+        "(the read model's governance_seats.body holds b'\\x00\\xff', not of its type VARCHAR(200))" in line
+    )
+    assert "body x'00ff': the table has a row no fold gives" in run_cli("verify", db=db).stderr.decode()
+
+
 def _events(db: str) -> str:
     return "stored_events" if db.startswith("sqlite") else "coopledger_events"
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select
 
 from coopledger.ledger import scan
+from coopledger.ledger.errors import ReadModelDamaged
 from coopledger.ledger.timeline import Amendment, statutes_from
 from coopledger.projections.governance.fold import (
     Allocation,
@@ -34,6 +35,7 @@ from coopledger.projections.governance.schema import (
     seat_spells,
 )
 from coopledger.projections.governance.summary import (
+    MAJORITIES,
     AssemblyFigures,
     Board,
     BoardFigures,
@@ -69,6 +71,11 @@ def _figures(
     for table, row_type in PER_ASSEMBLY:
         for row in _rows(conn, table, row_type, known_seq, table.c.assembly.in_(ids)):
             by_assembly[row.assembly][row_type].append(row)
+    for decision in (row for rows in by_assembly.values() for row in rows[Decision]):
+        if decision.majority not in MAJORITIES:  # every entry's is one (`ledger/bounds.py`)
+            raise ReadModelDamaged(
+                f"the read model's {decisions.name}.majority holds {decision.majority!r}, no majority"
+            )
     statutes = statutes_from(_rows(conn, amendments, Amendment, known_seq))
     figures = []
     for meeting in sorted(meetings, key=lambda m: (m.date, m.assembly)):
@@ -146,7 +153,9 @@ def bodies(engine: Engine, known_seq: int | None = None) -> list[str]:
     """The bodies that have seats or mandates, as known then."""
     with engine.connect() as conn:
         query = select(seat_spells.c.body).where(known_at(seat_spells, known_seq)).distinct()
-        return sorted(conn.execute(query).scalars())
+        found = conn.execute(query).all()
+        scan.of_their_types(conn, [seat_spells.c.body], found)  # sorted: no bytes among the texts
+        return sorted(body for (body,) in found)
 
 
 def cooptations_overdue(
