@@ -184,10 +184,7 @@ def unreadable(
     column: ColumnElement[Any], process: Callable[[Any], Any], values: Iterable[Any]
 ) -> ReadModelDamaged:
     """The first of a column's values its processor cannot read, named with its table and column."""
-    value = next(value for value in values if _fails(process, value))
-    return ReadModelDamaged(
-        f"the read model's {_named(column)} holds {value!r}, not of its type {column.type}"
-    )
+    return _mistyped(column, next(value for value in values if _fails(process, value)))
 
 
 def of_their_types(conn: Connection, columns: Sequence[ColumnElement[Any]], rows: Sequence[Row]) -> None:
@@ -203,15 +200,14 @@ def of_their_types(conn: Connection, columns: Sequence[ColumnElement[Any]], rows
         kind = column.type.python_type
         values = [row[i] for row in rows]
         if set(map(type, values)) - {kind, type(None)}:
-            value = next(v for v in values if v is not None and type(v) is not kind)
-            raise ReadModelDamaged(
-                f"the read model's {_named(column)} holds {value!r}, not of its type {column.type}"
-            )
+            raise _mistyped(column, next(v for v in values if v is not None and type(v) is not kind))
 
 
-def _named(column: ColumnElement[Any]) -> str:
+def _mistyped(column: ColumnElement[Any], value: Any) -> ReadModelDamaged:
+    """A read model's value not of its column's type, named with its table and column."""
     table = getattr(getattr(column, "table", None), "name", None)
-    return f"{table}.{column.name}" if table else str(column.name)
+    name = f"{table}.{column.name}" if table else str(column.name)
+    return ReadModelDamaged(f"the read model's {name} holds {value!r}, not of its type {column.type}")
 
 
 def _fails(process: Callable[[Any], Any], value: Any) -> bool:
